@@ -88,22 +88,22 @@ public sealed class QuickstartRunner
         return new QuickstartReport(policyFile, sample, destination, [first, second], restore, compared, sampleBytes);
     }
 
-    private static string PolicyYaml(string sample, string target) => $"""
-        # Written by `drorch quickstart`. Edit and re-apply with: drorch policy apply {Path.GetFileName(sample)}/../quickstart.yaml
-        name: {PolicyName}
+    private static string PolicyYaml(string sample, string target) => $$"""
+        # Written by `drorch quickstart`; edit it and re-apply with: drorch policy apply <this file>
+        name: {{PolicyName}}
         description: Sample data of the quickstart
         sources:
           - type: files
-            paths: ["{sample}"]
+            paths: ["{{sample}}"]
             exclude: ["**/*.tmp"]
         targets:
-          - name: {target}
+          - name: {{target}}
             role: primary
-        schedule: {{ cron: "0 0 * * * ?", timeZone: UTC }}
+        schedule: { cron: "0 0 * * * ?", timeZone: UTC }
         rpo: 1h
         rto: 15m
-        retention: {{ keepLast: 10, keepDaily: 7 }}
-        drill: {{ cron: "0 30 3 * * ?", timeZone: UTC }}
+        retention: { keepLast: 10, keepDaily: 7 }
+        drill: { cron: "0 30 3 * * ?", timeZone: UTC }
 
         """;
 
@@ -131,7 +131,9 @@ public sealed class QuickstartRunner
                 throw new InvalidOperationException($"quickstart: {copy}: missing after restore");
             }
 
-            if (!(await HashAsync(file, cancellationToken).ConfigureAwait(false)).SequenceEqual(await HashAsync(copy, cancellationToken).ConfigureAwait(false)))
+            var expected = await HashAsync(file, cancellationToken).ConfigureAwait(false);
+            var actual = await HashAsync(copy, cancellationToken).ConfigureAwait(false);
+            if (!expected.AsSpan().SequenceEqual(actual))
             {
                 throw new InvalidOperationException($"quickstart: {copy}: SHA-256 differs from {file}");
             }
