@@ -26,6 +26,9 @@ internal sealed class ChunkReader : IDisposable
     /// <summary>Bytes read from the current stream so far.</summary>
     public long BytesRead { get; private set; }
 
+    /// <summary>True when the stream is exhausted and every buffered byte has been returned.</summary>
+    public bool AtEnd => _eof && _start == _end;
+
     public void Reset(Stream stream)
     {
         _stream = stream;
