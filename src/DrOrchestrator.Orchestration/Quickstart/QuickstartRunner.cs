@@ -84,7 +84,7 @@ public sealed class QuickstartRunner
         var destination = Path.Combine(root, $"restore-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
         var restore = await _restore.RestoreAsync(
             new PolicyRestoreRequest(PolicyName, null, null, null, [], destination, Overwrite: false), null, cancellationToken).ConfigureAwait(false);
-        var compared = await CompareTreesAsync(sample, Path.Combine(destination, RestoredRootName(restore, sample)), cancellationToken).ConfigureAwait(false);
+        var compared = await CompareTreesAsync(sample, Path.Combine(destination, RestoredRootName(sample)), cancellationToken).ConfigureAwait(false);
         return new QuickstartReport(policyFile, sample, destination, [first, second], restore, compared, sampleBytes);
     }
 
@@ -107,9 +107,8 @@ public sealed class QuickstartRunner
 
         """;
 
-    /// <summary>Where the restorer put the sample root inside the destination (its path below "/").</summary>
-    private static string RestoredRootName(PolicyRestoreOutcome restore, string sample) =>
-        Path.GetRelativePath("/", sample);
+    /// <summary>The restorer puts each backed-up path under its own name inside the destination.</summary>
+    private static string RestoredRootName(string sample) => Path.GetFileName(Path.TrimEndingDirectorySeparator(sample));
 
     /// <summary>
     /// An independent check, beside the restorer's own: every original file's SHA-256 against the
