@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DrOrchestrator.Core.Storage.Composite;
+
+/// <summary>
+/// A read-only view over several complete copies of one repository (primary, replicas, a whole
+/// pool): each read goes to the healthiest source first and falls back to the next on error,
+/// absence or — for whole packs — a SHA-256 mismatch against the pack's key.
+/// </summary>
+/// <remarks>
+/// <para>Health: sources with fewer failures in the last <see cref="FailurePenalty"/> come first,
+/// then the lower moving-average latency, then the configured order (primary first).</para>
+/// <para>Whole-pack gets are spooled to a temp file while hashing, so the caller only ever sees
+/// verified bytes; packs are never held in memory. Ranged gets and metadata gets are streamed
+/// straight from the source and fall back on errors only — the engine verifies blobs itself and
+/// reports a bad range with <see cref="ReportCorrupt"/> (that source then comes last for that
+/// key) or excludes sources per call with the <see cref="GetAsync(string, ByteRange?, IReadOnlySet{string}?, CancellationToken)"/>
+/// overload. Every passed-over copy is reported as a <see cref="ReadFallbackEvent"/>
+/// ("&lt;store&gt;: &lt;key&gt;: &lt;reason&gt;") to the progress sink and the log.</para>
+/// <para>Listing comes from the healthiest source that lists completely, so each source must be a
+/// complete repository (use a pool as one source, not its members). Puts and deletes throw
+/// <see cref="InvalidOperationException"/>: this is a read path.</para>
+/// </remarks>
+public sealed class FallbackObjectStore : IObjectStore
+{
+    private const int MaxRememberedCorruptCopies = 100_000;
+
+    private readonly SourceHealth[] _sources;
+    private readonly IProgress<ReadFallbackEvent>? _progress;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<(string Store, string Key), byte> _corrupt = new();
+
+    /// <param name="sources">Complete copies of the repository in preference order (primary first); descriptions must be unique.</param>
+    /// <param name="progress">Receives every passed-over copy.</param>
+    /// <param name="logger">Logs every passed-over copy as a warning.</param>
+    /// <param name="timeProvider">Clock for latency and the failure window (tests).</param>
+    public FallbackObjectStore(
+        IEnumerable<IObjectStore> sources,
+        IProgress<ReadFallbackEvent>? progress = null,
+        ILogger<FallbackObjectStore>? logger = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        _sources = [.. sources.Select((s, i) => new SourceHealth(s ?? throw new ArgumentException("a fallback source is null", nameof(sources)), i))];
+        if (_sources.Length == 0)
+        {
+            throw new ArgumentException("a fallback view needs at least one source", nameof(sources));
+        }
+
+        var duplicate = _sources.GroupBy(s => s.Store.Description, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"fallback source '{duplicate.Key}' is listed twice", nameof(sources));
+        }
+
+        _progress = progress;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        Description = $"fallback[{string.Join(',', _sources.Select(s => s.Store.Description))}]";
+    }
+
+    /// <summary>How long a failure keeps a source behind healthier ones. Default 5 minutes.</summary>
+    public TimeSpan FailurePenalty { get; init; } = TimeSpan.FromMinutes(5);
+
+    public string Description { get; }
+
+    public ObjectStoreCapabilities Capabilities => _sources[0].Store.Capabilities;
+
+    /// <summary>The sources as currently rated, healthiest first.</summary>
+    public IReadOnlyList<FallbackSourceStatus> Sources => [.. Rank().Select(r => r.Status)];
+
+    public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken) =>
+        GetAsync(key, range, excludedStores: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="GetAsync(string, ByteRange?, CancellationToken)"/> but never reads from the
+    /// sources whose descriptions are in <paramref name="excludedStores"/> — for a caller that found
+    /// the bytes one source returned bad and wants the same range from another copy.
+    /// </summary>
+    public async Task<Stream> GetAsync(string key, ByteRange? range, IReadOnlySet<string>? excludedStores, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var verify = range is null && RepositoryKeys.TryGetPackHash(key, out var expected) ? expected : null;
+        var events = new List<(ReadFallbackEvent Event, Exception? Error)>();
+        foreach (var source in ReadOrder(key, excludedStores))
+        {
+            var started = _time.GetTimestamp();
+            try
+            {
+                if (verify is null)
+                {
+                    var stream = await source.Store.GetAsync(key, range, cancellationToken).ConfigureAwait(false);
+                    source.Succeeded(_time.GetElapsedTime(started));
+                    return stream;
+                }
+
+                var download = await TempSpool.DownloadVerifiedAsync(source.Store, key, verify, cancellationToken).ConfigureAwait(false);
+                if (download.Content is not null)
+                {
+                    source.Succeeded(_time.GetElapsedTime(started));
+                    return download.Content;
+                }
+
+                MarkCorrupt(source, key);
+                events.Add((Report(source, key, ReadFallbackReason.ChecksumMismatch, download.Mismatch!), null));
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                events.Add((Failed(source, key, ex), ex));
+            }
+        }
+
+        throw NoGoodCopy(key, events);
+    }
+
+    /// <summary>
+    /// Records that bytes of <paramref name="key"/> read from the source described by
+    /// <paramref name="storeDescription"/> were corrupt: that source is tried last for this key
+    /// from now on, counts a failure, and the report is published like any other bad copy.
+    /// </summary>
+    public void ReportCorrupt(string storeDescription, string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var source = _sources.FirstOrDefault(s => s.Store.Description == storeDescription)
+            ?? throw new ArgumentException($"'{storeDescription}' is not a source of {Description}", nameof(storeDescription));
+        MarkCorrupt(source, key);
+        Report(source, key, ReadFallbackReason.ReportedCorrupt, "reported corrupt by the reader");
+    }
+
+    public async Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken)
+    {
+        var events = new List<(ReadFallbackEvent Event, Exception? Error)>();
+        foreach (var source in ReadOrder(key, excluded: null))
+        {
+            try
+            {
+                var info = await source.Store.StatAsync(key, cancellationToken).ConfigureAwait(false);
+                if (info is not null)
+                {
+                    return info;
+                }
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                events.Add((Failed(source, key, ex), ex));
+            }
+        }
+
+        return events.Count == 0 ? null : throw NoGoodCopy(key, events);
+    }
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var errors = new List<Exception>();
+        foreach (var source in ReadOrder(prefix, excluded: null))
+        {
+            var listing = source.Store.ListAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using (listing.ConfigureAwait(false))
+            {
+                var complete = false;
+                while (!complete)
+                {
+                    ObjectInfo? item = null;
+                    try
+                    {
+                        complete = !await listing.MoveNextAsync().ConfigureAwait(false);
+                        item = complete ? null : listing.Current;
+                    }
+                    catch (ObjectStoreException ex)
+                    {
+                        source.Failed(_time.GetUtcNow());
+                        errors.Add(ex);
+                        break;
+                    }
+
+                    if (item is not null && seen.Add(item.Key))
+                    {
+                        yield return item;
+                    }
+                }
+
+                if (complete)
+                {
+                    yield break;
+                }
+            }
+        }
+
+        throw new ObjectStoreException(Description, null,
+            $"no source could list '{prefix}': {string.Join("; ", errors.Select(e => e.Message))}", StoreFanOut.AllTransient(errors));
+    }
+
+    public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException($"{Description} is a read-only view: write to the targets themselves, not to '{key}' here");
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException($"{Description} is a read-only view: delete from the targets themselves, not '{key}' here");
+
+    private IEnumerable<(SourceHealth Source, FallbackSourceStatus Status)> Rank()
+    {
+        var now = _time.GetUtcNow();
+        return _sources
+            .Select(s => (Source: s, Status: s.Status(now, FailurePenalty)))
+            .OrderBy(r => r.Status.RecentFailures)
+            .ThenBy(r => r.Status.AverageLatency ?? TimeSpan.Zero)
+            .ThenBy(r => r.Source.Index)
+            .ToArray();
+    }
+
+    private List<SourceHealth> ReadOrder(string key, IReadOnlySet<string>? excluded)
+    {
+        var candidates = Rank().Select(r => r.Source).Where(s => excluded is null || !excluded.Contains(s.Store.Description));
+
+        // Copies known to be corrupt stay available, last, in case every other copy is worse.
+        return [.. candidates.OrderBy(s => _corrupt.ContainsKey((s.Store.Description, key)))];
+    }
+
+    private void MarkCorrupt(SourceHealth source, string key)
+    {
+        if (_corrupt.Count >= MaxRememberedCorruptCopies)
+        {
+            _corrupt.Clear();
+        }
+
+        _corrupt.TryAdd((source.Store.Description, key), 0);
+        source.Failed(_time.GetUtcNow());
+    }
+
+    private ReadFallbackEvent Failed(SourceHealth source, string key, Exception error)
+    {
+        if (error is ObjectNotFoundException)
+        {
+            return Report(source, key, ReadFallbackReason.NotFound, "object not found");
+        }
+
+        source.Failed(_time.GetUtcNow());
+        var prefix = $"{source.Store.Description}: {key}: ";
+        var detail = error.Message.StartsWith(prefix, StringComparison.Ordinal) ? error.Message[prefix.Length..] : error.Message;
+        return Report(source, key, ReadFallbackReason.Error, detail);
+    }
+
+    private ReadFallbackEvent Report(SourceHealth source, string key, ReadFallbackReason reason, string detail)
+    {
+        var report = new ReadFallbackEvent(source.Store.Description, key, reason, detail);
+        Log.FallbackBadCopy(_logger, report.Store, key, detail);
+        _progress?.Report(report);
+        return report;
+    }
+
+    private ObjectStoreException NoGoodCopy(string key, List<(ReadFallbackEvent Event, Exception? Error)> events)
+    {
+        if (events.Count > 0 && events.All(e => e.Error is ObjectNotFoundException))
+        {
+            return new ObjectNotFoundException(Description, key);
+        }
+
+        var message = events.Count == 0
+            ? "every source was excluded"
+            : $"no good copy: {string.Join("; ", events.Select(e => e.Event.ToString()))}";
+        var transient = events.Any(e => e.Error is ObjectStoreException { IsTransient: true } or TimeoutException);
+        return new ObjectStoreException(Description, key, message, transient);
+    }
+}
