@@ -12,7 +12,8 @@ namespace DrOrchestrator.Core.Storage.Composite;
 /// <para>Order of work, chosen so that an interrupted run never loses a copy: (1) list every
 /// member, old and new; (2) for each pack, copy it to the placement members that lack it — read
 /// from a current holder into a temp file, verified against the SHA-256 its key names, then put and
-/// size-checked on the target; (3) only when every placement member holds the pack, delete copies
+/// size-checked on the target (a corrupt copy met on a placement member is overwritten with the
+/// good one); (3) only when every placement member holds the pack, delete copies
 /// on members no longer in its placement; (4) copy metadata to new members, snapshots last, so a
 /// snapshot appears on a member only after the indexes it needs.</para>
 /// <para>Not done: members that left the pool (in <c>oldMembership</c> only) are read from but
@@ -67,7 +68,7 @@ public sealed class PoolRebalancer
         var held = placement.Count(holders.Contains);
         if (missing.Count > 0)
         {
-            held += await CopyPackAsync(run, key, holders, missing, cancellationToken).ConfigureAwait(false);
+            held += await CopyPackAsync(run, key, holders, placement, missing, cancellationToken).ConfigureAwait(false);
         }
 
         // Delete surplus copies only once all R placement copies are known good: never below R.
@@ -90,10 +91,15 @@ public sealed class PoolRebalancer
         }
     }
 
-    /// <summary>Copies the pack from the first holder with a good copy to each missing member; returns how many copies landed.</summary>
+    /// <summary>
+    /// Copies the pack from the first holder with a good copy to each missing member, and over any
+    /// corrupt copy met on a placement member on the way. Returns the change in good placement copies.
+    /// </summary>
     private async Task<int> CopyPackAsync(
-        RebalanceRun run, string key, List<PoolMember> holders, List<PoolMember> missing, CancellationToken cancellationToken)
+        RebalanceRun run, string key, List<PoolMember> holders, IReadOnlyList<PoolMember> placement, List<PoolMember> missing,
+        CancellationToken cancellationToken)
     {
+        var corrupt = new List<PoolMember>();
         foreach (var holder in holders)
         {
             VerifiedDownload download;
@@ -112,13 +118,18 @@ public sealed class PoolRebalancer
             if (download.Content is null)
             {
                 run.Errors.Enqueue($"{holder.Store.Description}: {key}: {download.Mismatch}");
+                if (placement.Contains(holder))
+                {
+                    corrupt.Add(holder);
+                }
+
                 continue;
             }
 
             await using (download.Content.ConfigureAwait(false))
             {
                 var landed = 0;
-                foreach (var target in missing)
+                foreach (var target in missing.Concat(corrupt))
                 {
                     download.Content.Position = 0;
                     if (await PutCheckedAsync(run, key, download, target, cancellationToken).ConfigureAwait(false))
@@ -129,12 +140,12 @@ public sealed class PoolRebalancer
                     }
                 }
 
-                return landed;
+                return landed - corrupt.Count;
             }
         }
 
         run.Errors.Enqueue($"{run.Pool.Description}: {key}: no good copy to read from on {string.Join(", ", holders.Select(h => h.Name))}");
-        return 0;
+        return -corrupt.Count;
     }
 
     private static async Task<bool> PutCheckedAsync(RebalanceRun run, string key, VerifiedDownload download, PoolMember target, CancellationToken cancellationToken)
