@@ -98,7 +98,7 @@ public sealed class FallbackObjectStore : IObjectStore
                     return stream;
                 }
 
-                var download = await TempSpool.DownloadVerifiedAsync(source.Store, key, verify, cancellationToken).ConfigureAwait(false);
+                var download = await TempSpool.DownloadAsync(source.Store, key, verify, cancellationToken).ConfigureAwait(false);
                 if (download.Content is not null)
                 {
                     source.Succeeded(_time.GetElapsedTime(started));

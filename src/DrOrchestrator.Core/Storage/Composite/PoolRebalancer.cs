@@ -105,9 +105,9 @@ public sealed class PoolRebalancer
             VerifiedDownload download;
             try
             {
-                download = RepositoryKeys.TryGetPackHash(key, out var expected)
-                    ? await TempSpool.DownloadVerifiedAsync(holder.Store, key, expected, cancellationToken).ConfigureAwait(false)
-                    : await SpoolUnverifiedAsync(holder.Store, key, cancellationToken).ConfigureAwait(false);
+                // Keys that do not name their hash (not written by the engine) are copied unverified.
+                var expected = RepositoryKeys.TryGetPackHash(key, out var hash) ? hash : null;
+                download = await TempSpool.DownloadAsync(holder.Store, key, expected, cancellationToken).ConfigureAwait(false);
             }
             catch (ObjectStoreException ex)
             {
@@ -167,26 +167,6 @@ public sealed class PoolRebalancer
         }
 
         return false;
-    }
-
-    private static async Task<VerifiedDownload> SpoolUnverifiedAsync(IObjectStore store, string key, CancellationToken cancellationToken)
-    {
-        var file = TempSpool.Create();
-        try
-        {
-            var source = await store.GetAsync(key, range: null, cancellationToken).ConfigureAwait(false);
-            await using (source.ConfigureAwait(false))
-            {
-                var (length, _) = await TempSpool.CopyHashingAsync(source, file, cancellationToken).ConfigureAwait(false);
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                return new VerifiedDownload(file, length, null);
-            }
-        }
-        catch
-        {
-            await file.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
     }
 
     private static async Task<int> CopyMetadataAsync(RebalanceRun run, CancellationToken cancellationToken)

@@ -63,11 +63,12 @@ internal static class TempSpool
     }
 
     /// <summary>
-    /// Reads the whole object into a temp file and checks it against the SHA-256 its pack key names.
-    /// Returns the file rewound to 0 on success; on a mismatch disposes it and says why.
+    /// Reads the whole object into a temp file and, when <paramref name="expectedSha256"/> is given,
+    /// checks it against that (the SHA-256 a pack key names). Returns the file rewound to 0 on
+    /// success; on a mismatch disposes it and says why.
     /// </summary>
-    public static async Task<VerifiedDownload> DownloadVerifiedAsync(
-        IObjectStore store, string key, byte[] expectedSha256, CancellationToken cancellationToken)
+    public static async Task<VerifiedDownload> DownloadAsync(
+        IObjectStore store, string key, byte[]? expectedSha256, CancellationToken cancellationToken)
     {
         var file = Create();
         try
@@ -80,7 +81,7 @@ internal static class TempSpool
             }
 
             await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (!CryptographicOperations.FixedTimeEquals(copied.Sha256, expectedSha256))
+            if (expectedSha256 is not null && !CryptographicOperations.FixedTimeEquals(copied.Sha256, expectedSha256))
             {
                 await file.DisposeAsync().ConfigureAwait(false);
                 return new VerifiedDownload(null, copied.Length,
