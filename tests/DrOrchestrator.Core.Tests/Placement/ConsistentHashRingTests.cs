@@ -49,6 +49,17 @@ public sealed class ConsistentHashRingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Raising_a_weight_moves_packs_only_onto_that_member()
+    {
+        var before = Ring("m1", "m2", "m3", "m4");
+        var after = before.With("m2", 1.5);
+        var plan = PlacementPlanner.Diff(before, after, Keys, replicationFactor: 2);
+        output.WriteLine($"m2 weight 1 → 1.5: {plan.CopiesAdded} of {Keys.Count * 2} copies move");
+        Assert.NotEmpty(plan.Changes);
+        Assert.All(plan.Changes, c => Assert.Equal(["m2"], c.Added));
+    }
+
+    [Fact]
     public void Replication_factor_two_never_places_both_copies_on_one_member()
     {
         var ring = Ring("m1", "m2", "m3", "m4");

@@ -154,9 +154,23 @@ public sealed class PoolObjectStoreTests
             {
                 file.Position = 2;
                 await pool.PutAsync(key, file, None);
+
+                // Each member read its own handle opened by name: the caller's stream did not move.
+                Assert.Equal(2, file.Position);
             }
 
             Assert.All(_stores, s => Assert.Equal(content, s.Bytes(key)));
+
+            // A file that can no longer be opened by name is spooled once instead.
+            await using (var unlinked = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete))
+            {
+                File.Delete(path);
+                unlinked.Position = 2;
+                await pool.PutAsync("index/unlinked", unlinked, None);
+                Assert.Equal(unlinked.Length, unlinked.Position);
+            }
+
+            Assert.All(_stores, s => Assert.Equal(content, s.Bytes("index/unlinked")));
 
             await pool.PutAsync("index/bb", new UnseekableStream(content), None);
             Assert.All(_stores, s => Assert.Equal(content, s.Bytes("index/bb")));
