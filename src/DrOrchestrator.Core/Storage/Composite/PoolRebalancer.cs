@@ -14,7 +14,7 @@ namespace DrOrchestrator.Core.Storage.Composite;
 /// from a current holder into a temp file, verified against the SHA-256 its key names, then put and
 /// size-checked on the target (a corrupt copy met on a placement member is overwritten with the
 /// good one); (3) only when every placement member holds the pack, delete copies
-/// on members no longer in its placement; (4) copy metadata to new members, snapshots last, so a
+/// on members no longer in its placement; (4) copy metadata to new members, snapshots in a last wave, so a
 /// snapshot appears on a member only after the indexes it needs.</para>
 /// <para>Not done: members that left the pool (in <c>oldMembership</c> only) are read from but
 /// never written or emptied — decommission them after a clean report. A member whose listing
@@ -84,9 +84,9 @@ public sealed class PoolRebalancer
                 await surplus.Store.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
                 run.Removals.Add(new PackRemoval(key, surplus.Name));
             }
-            catch (ObjectStoreException ex)
+            catch (Exception ex) when (ex is ObjectStoreException or IOException)
             {
-                run.Errors.Enqueue(ex.Message);
+                run.Errors.Enqueue(StoreFanOut.Describe(surplus.Store.Description, ex));
             }
         }
     }
@@ -109,9 +109,9 @@ public sealed class PoolRebalancer
                 var expected = RepositoryKeys.TryGetPackHash(key, out var hash) ? hash : null;
                 download = await TempSpool.DownloadAsync(holder.Store, key, expected, cancellationToken).ConfigureAwait(false);
             }
-            catch (ObjectStoreException ex)
+            catch (Exception ex) when (ex is ObjectStoreException or IOException)
             {
-                run.Errors.Enqueue(ex.Message);
+                run.Errors.Enqueue(StoreFanOut.Describe(holder.Store.Description, ex));
                 continue;
             }
 
@@ -161,27 +161,35 @@ public sealed class PoolRebalancer
 
             run.Errors.Enqueue($"{target.Store.Description}: {key}: stored size {stored?.Size.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} after copying {download.Length} bytes");
         }
-        catch (ObjectStoreException ex)
+        catch (Exception ex) when (ex is ObjectStoreException or IOException)
         {
-            run.Errors.Enqueue(ex.Message);
+            run.Errors.Enqueue(StoreFanOut.Describe(target.Store.Description, ex));
         }
 
         return false;
     }
 
-    private static async Task<int> CopyMetadataAsync(RebalanceRun run, CancellationToken cancellationToken)
+    private async Task<int> CopyMetadataAsync(RebalanceRun run, CancellationToken cancellationToken)
     {
-        var copied = 0;
         var targets = run.Pool.Membership.Members.Where(m => run.Listed(m) && run.IsNew(m)).ToList();
-        foreach (var (key, holders) in run.Metadata.OrderBy(m => m.Key.StartsWith("snapshots/", StringComparison.Ordinal)).ThenBy(m => m.Key, StringComparer.Ordinal))
+        var copies = run.Metadata
+            .SelectMany(m => targets.Where(t => !m.Value.Contains(t)).Select(t => (m.Key, Holders: m.Value, Target: t)))
+            .ToList();
+        var copied = 0;
+
+        // Two waves: snapshots only after everything they refer to (config, keys, indexes) is there.
+        foreach (var wave in copies.GroupBy(c => c.Key.StartsWith("snapshots/", StringComparison.Ordinal)).OrderBy(g => g.Key))
         {
-            foreach (var target in targets.Where(t => !holders.Contains(t)))
-            {
-                if (await CopyMetadataObjectAsync(run, key, holders, target, cancellationToken).ConfigureAwait(false))
+            await Parallel.ForEachAsync(
+                wave,
+                new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrency, CancellationToken = cancellationToken },
+                async (copy, ct) =>
                 {
-                    copied++;
-                }
-            }
+                    if (await CopyMetadataObjectAsync(run, copy.Key, copy.Holders, copy.Target, ct).ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref copied);
+                    }
+                }).ConfigureAwait(false);
         }
 
         return copied;
@@ -192,18 +200,30 @@ public sealed class PoolRebalancer
     {
         foreach (var holder in holders)
         {
+            Stream content;
             try
             {
-                var content = await holder.Store.GetAsync(key, range: null, cancellationToken).ConfigureAwait(false);
-                await using (content.ConfigureAwait(false))
+                content = await holder.Store.GetAsync(key, range: null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ObjectStoreException or IOException)
+            {
+                run.Errors.Enqueue(StoreFanOut.Describe(holder.Store.Description, ex));
+                continue;
+            }
+
+            await using (content.ConfigureAwait(false))
+            {
+                try
                 {
                     await target.Store.PutAsync(key, content, cancellationToken).ConfigureAwait(false);
                     return true;
                 }
-            }
-            catch (ObjectStoreException ex)
-            {
-                run.Errors.Enqueue(ex.Message);
+                catch (Exception ex) when (ex is ObjectStoreException or IOException)
+                {
+                    // The target is the likely culprit; the next run retries it.
+                    run.Errors.Enqueue(StoreFanOut.Describe(target.Store.Description, ex));
+                    return false;
+                }
             }
         }
 
