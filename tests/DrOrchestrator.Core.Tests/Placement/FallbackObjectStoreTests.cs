@@ -136,6 +136,39 @@ public sealed class FallbackObjectStoreTests
     }
 
     [Fact]
+    public async Task A_pool_source_is_read_member_by_member_so_a_corrupt_copy_is_replaced_by_the_next()
+    {
+        var members = Enumerable.Range(1, 3).Select(i => new PoolMember($"m{i}", new PlacementTestStore($"pool-m{i}"))).ToList();
+        var pool = new PoolObjectStore("p", members, replicationFactor: 2);
+        var (key, content) = PlacementTestStore.NewPack(5000);
+        await pool.PutAsync(key, new MemoryStream(content), None);
+        var first = (PlacementTestStore)pool.Membership.PlacementOf(key)[0].Store;
+        var second = (PlacementTestStore)pool.Membership.PlacementOf(key)[1].Store;
+        first.Corrupt(key);
+        var view = new FallbackObjectStore([pool, _replica], new SyncProgress(_events));
+
+        await using (var read = await view.GetAsync(key, null, None))
+        {
+            Assert.Equal(content, await PoolObjectStoreTests.ReadAllAsync(read));
+        }
+
+        var report = Assert.Single(_events);
+        Assert.Equal((first.Description, ReadFallbackReason.ChecksumMismatch), (report.Store, report.Reason));
+        Assert.Equal(0, _replica.GetCount);
+
+        // Ranges are not verified, but the corrupt copy is now known and read last.
+        second.ResetCounters();
+        await using (var range = await view.GetAsync(key, new ByteRange(2000, 1000), None))
+        {
+            Assert.Equal(content[2000..3000], await PoolObjectStoreTests.ReadAllAsync(range));
+        }
+
+        Assert.Equal(1, second.GetCount);
+        view.ReportCorrupt(second.Description, key);
+        Assert.Equal($"{second.Description}: {key}: reported corrupt by the reader", _events.Last().ToString());
+    }
+
+    [Fact]
     public async Task Metadata_stat_and_list_fall_back_and_writes_are_refused()
     {
         _replica.Seed("snapshots/01", [7, 7]);

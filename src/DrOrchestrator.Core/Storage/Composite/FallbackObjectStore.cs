@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,19 +19,18 @@ namespace DrOrchestrator.Core.Storage.Composite;
 /// key) or excludes sources per call with the <see cref="GetAsync(string, ByteRange?, IReadOnlySet{string}?, CancellationToken)"/>
 /// overload. Every passed-over copy is reported as a <see cref="ReadFallbackEvent"/>
 /// ("&lt;store&gt;: &lt;key&gt;: &lt;reason&gt;") to the progress sink and the log.</para>
-/// <para>Listing comes from the healthiest source that lists completely, so each source must be a
-/// complete repository (use a pool as one source, not its members). Puts and deletes throw
-/// <see cref="InvalidOperationException"/>: this is a read path.</para>
+/// <para>A <see cref="PoolObjectStore"/> source is read member by member (placement first), so a
+/// corrupt copy on one pool member is replaced by the copy on the next; events then name the
+/// member's store. Listing and stat come from the healthiest source that answers, so each source
+/// must be a complete repository (pass a pool as one source, not its members). Puts and deletes
+/// throw <see cref="InvalidOperationException"/>: this is a read path.</para>
 /// </remarks>
 public sealed class FallbackObjectStore : IObjectStore
 {
-    private const int MaxRememberedCorruptCopies = 100_000;
-
-    private readonly SourceHealth[] _sources;
+    private readonly FallbackSources _sources;
     private readonly IProgress<ReadFallbackEvent>? _progress;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<(string Store, string Key), byte> _corrupt = new();
 
     /// <param name="sources">Complete copies of the repository in preference order (primary first); descriptions must be unique.</param>
     /// <param name="progress">Receives every passed-over copy.</param>
@@ -45,96 +43,91 @@ public sealed class FallbackObjectStore : IObjectStore
         TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        _sources = [.. sources.Select((s, i) => new SourceHealth(s ?? throw new ArgumentException("a fallback source is null", nameof(sources)), i))];
-        if (_sources.Length == 0)
-        {
-            throw new ArgumentException("a fallback view needs at least one source", nameof(sources));
-        }
-
-        var duplicate = _sources.GroupBy(s => s.Store.Description, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-        {
-            throw new ArgumentException($"fallback source '{duplicate.Key}' is listed twice", nameof(sources));
-        }
-
+        _time = timeProvider ?? TimeProvider.System;
+        _sources = new FallbackSources(sources, _time);
         _progress = progress;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _time = timeProvider ?? TimeProvider.System;
-        Description = $"fallback[{string.Join(',', _sources.Select(s => s.Store.Description))}]";
+        Description = $"fallback[{string.Join(',', _sources.Configured.Select(s => s.Store.Description))}]";
     }
 
     /// <summary>How long a failure keeps a source behind healthier ones. Default 5 minutes.</summary>
-    public TimeSpan FailurePenalty { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan FailurePenalty
+    {
+        get => _sources.FailurePenalty;
+        init => _sources.FailurePenalty = value;
+    }
 
     public string Description { get; }
 
-    public ObjectStoreCapabilities Capabilities => _sources[0].Store.Capabilities;
+    public ObjectStoreCapabilities Capabilities => _sources.Configured[0].Store.Capabilities;
 
-    /// <summary>The sources as currently rated, healthiest first.</summary>
-    public IReadOnlyList<FallbackSourceStatus> Sources => [.. Rank().Select(r => r.Status)];
+    /// <summary>The configured sources as currently rated, healthiest first.</summary>
+    public IReadOnlyList<FallbackSourceStatus> Sources => [.. _sources.Rank().Select(r => r.Status)];
 
     public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken) =>
         GetAsync(key, range, excludedStores: null, cancellationToken);
 
     /// <summary>
     /// Like <see cref="GetAsync(string, ByteRange?, CancellationToken)"/> but never reads from the
-    /// sources whose descriptions are in <paramref name="excludedStores"/> — for a caller that found
-    /// the bytes one source returned bad and wants the same range from another copy.
+    /// stores whose descriptions are in <paramref name="excludedStores"/> (a source's, or a pool
+    /// member's) — for a caller that found the bytes one copy returned bad and wants the same range
+    /// from another copy.
     /// </summary>
     public async Task<Stream> GetAsync(string key, ByteRange? range, IReadOnlySet<string>? excludedStores, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         var verify = range is null && RepositoryKeys.TryGetPackHash(key, out var expected) ? expected : null;
         var events = new List<(ReadFallbackEvent Event, Exception? Error)>();
-        foreach (var source in ReadOrder(key, excludedStores))
+        var failedSources = new HashSet<SourceHealth>();
+        foreach (var candidate in _sources.ReadOrder(key, excludedStores))
         {
             var started = _time.GetTimestamp();
             try
             {
-                if (verify is null)
+                var stream = await OpenAsync(candidate, key, range, verify, events, cancellationToken).ConfigureAwait(false);
+                if (stream is not null)
                 {
-                    var stream = await source.Store.GetAsync(key, range, cancellationToken).ConfigureAwait(false);
-                    source.Succeeded(_time.GetElapsedTime(started));
+                    candidate.Source.Succeeded(_time.GetElapsedTime(started));
+                    failedSources.Remove(candidate.Source);
+                    PenalizeSources(failedSources);
                     return stream;
                 }
-
-                var download = await TempSpool.DownloadAsync(source.Store, key, verify, cancellationToken).ConfigureAwait(false);
-                if (download.Content is not null)
-                {
-                    source.Succeeded(_time.GetElapsedTime(started));
-                    return download.Content;
-                }
-
-                MarkCorrupt(source, key);
-                events.Add((Report(source, key, ReadFallbackReason.ChecksumMismatch, download.Mismatch!), null));
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                events.Add((Failed(source, key, ex), ex));
+                events.Add((Failed(candidate.Copy, key, ex), ex));
+            }
+
+            // A plain source was already charged for its failure; a pool only when no member serves.
+            if (candidate.Source != candidate.Copy && events[^1].Event.Reason != ReadFallbackReason.NotFound)
+            {
+                failedSources.Add(candidate.Source);
             }
         }
 
+        PenalizeSources(failedSources);
         throw NoGoodCopy(key, events);
     }
 
     /// <summary>
-    /// Records that bytes of <paramref name="key"/> read from the source described by
-    /// <paramref name="storeDescription"/> were corrupt: that source is tried last for this key
-    /// from now on, counts a failure, and the report is published like any other bad copy.
+    /// Records that bytes of <paramref name="key"/> read from the store described by
+    /// <paramref name="storeDescription"/> (a source or a member of a pool source) were corrupt:
+    /// that copy is tried last for this key from now on, counts a failure, and the report is
+    /// published like any other bad copy.
     /// </summary>
     public void ReportCorrupt(string storeDescription, string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var source = _sources.FirstOrDefault(s => s.Store.Description == storeDescription)
+        var copy = _sources.Find(storeDescription)
             ?? throw new ArgumentException($"'{storeDescription}' is not a source of {Description}", nameof(storeDescription));
-        MarkCorrupt(source, key);
-        Report(source, key, ReadFallbackReason.ReportedCorrupt, "reported corrupt by the reader");
+        _sources.MarkCorrupt(copy, key);
+        Report(copy, key, ReadFallbackReason.ReportedCorrupt, "reported corrupt by the reader");
     }
 
     public async Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken)
     {
         var events = new List<(ReadFallbackEvent Event, Exception? Error)>();
-        foreach (var source in ReadOrder(key, excluded: null))
+        foreach (var (source, _) in _sources.Rank())
         {
             try
             {
@@ -157,7 +150,7 @@ public sealed class FallbackObjectStore : IObjectStore
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var errors = new List<Exception>();
-        foreach (var source in ReadOrder(prefix, excluded: null))
+        foreach (var (source, _) in _sources.Rank())
         {
             var listing = source.Store.ListAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
             await using (listing.ConfigureAwait(false))
@@ -201,34 +194,38 @@ public sealed class FallbackObjectStore : IObjectStore
     public Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         throw new InvalidOperationException($"{Description} is a read-only view: delete from the targets themselves, not '{key}' here");
 
-    private IEnumerable<(SourceHealth Source, FallbackSourceStatus Status)> Rank()
+    /// <summary>
+    /// Opens one copy: straight from the store, or for a whole pack through a verified temp file.
+    /// Returns null (after reporting) when the pack's bytes do not match its key.
+    /// </summary>
+    private async Task<Stream?> OpenAsync(
+        ReadCandidate candidate, string key, ByteRange? range, byte[]? verify,
+        List<(ReadFallbackEvent Event, Exception? Error)> events, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        return _sources
-            .Select(s => (Source: s, Status: s.Status(now, FailurePenalty)))
-            .OrderBy(r => r.Status.RecentFailures)
-            .ThenBy(r => r.Status.AverageLatency ?? TimeSpan.Zero)
-            .ThenBy(r => r.Source.Index)
-            .ToArray();
-    }
-
-    private List<SourceHealth> ReadOrder(string key, IReadOnlySet<string>? excluded)
-    {
-        var candidates = Rank().Select(r => r.Source).Where(s => excluded is null || !excluded.Contains(s.Store.Description));
-
-        // Copies known to be corrupt stay available, last, in case every other copy is worse.
-        return [.. candidates.OrderBy(s => _corrupt.ContainsKey((s.Store.Description, key)))];
-    }
-
-    private void MarkCorrupt(SourceHealth source, string key)
-    {
-        if (_corrupt.Count >= MaxRememberedCorruptCopies)
+        if (verify is null)
         {
-            _corrupt.Clear();
+            return await candidate.Copy.Store.GetAsync(key, range, cancellationToken).ConfigureAwait(false);
         }
 
-        _corrupt.TryAdd((source.Store.Description, key), 0);
-        source.Failed(_time.GetUtcNow());
+        var download = await TempSpool.DownloadAsync(candidate.Copy.Store, key, verify, cancellationToken).ConfigureAwait(false);
+        if (download.Content is not null)
+        {
+            return download.Content;
+        }
+
+        _sources.MarkCorrupt(candidate.Copy, key);
+        events.Add((Report(candidate.Copy, key, ReadFallbackReason.ChecksumMismatch, download.Mismatch!), null));
+        return null;
+    }
+
+    /// <summary>A source none of whose copies could be read (other than "not found") drops behind the others.</summary>
+    private void PenalizeSources(HashSet<SourceHealth> failed)
+    {
+        var now = _time.GetUtcNow();
+        foreach (var source in failed)
+        {
+            source.Failed(now);
+        }
     }
 
     private ReadFallbackEvent Failed(SourceHealth source, string key, Exception error)
