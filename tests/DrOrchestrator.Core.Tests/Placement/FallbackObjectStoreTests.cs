@@ -102,6 +102,40 @@ public sealed class FallbackObjectStoreTests
     }
 
     [Fact]
+    public async Task The_faster_source_is_preferred_and_a_failure_is_forgiven_after_the_penalty_window()
+    {
+        var clock = new ManualClock();
+        _primary.Seed("config", [1]);
+        _replica.Seed("config", [2]);
+        _primary.BeforeGet = () => clock.Advance(TimeSpan.FromMilliseconds(300));
+        _replica.BeforeGet = () => clock.Advance(TimeSpan.FromMilliseconds(20));
+        var view = new FallbackObjectStore([_primary, _replica], timeProvider: clock);
+
+        _primary.IsDown = true;
+        await (await view.GetAsync("config", null, None)).DisposeAsync();
+        Assert.Equal(["mem:replica", "mem:primary"], view.Sources.Select(s => s.Store));
+        Assert.Equal(1, view.Sources[1].RecentFailures);
+
+        // Forgiven after the window: the primary is tried again (it has no latency yet)...
+        clock.Advance(TimeSpan.FromMinutes(6));
+        _primary.IsDown = false;
+        Assert.Equal(["mem:primary", "mem:replica"], view.Sources.Select(s => s.Store));
+        await using (var read = await view.GetAsync("config", null, None))
+        {
+            Assert.Equal([1], await PoolObjectStoreTests.ReadAllAsync(read));
+        }
+
+        // ...and measured slower, so the replica leads from now on.
+        Assert.Equal(["mem:replica", "mem:primary"], view.Sources.Select(s => s.Store));
+        await using (var read = await view.GetAsync("config", null, None))
+        {
+            Assert.Equal([2], await PoolObjectStoreTests.ReadAllAsync(read));
+        }
+
+        Assert.Equal(TimeSpan.FromMilliseconds(20), view.Sources[0].AverageLatency);
+    }
+
+    [Fact]
     public async Task A_bad_range_reported_by_the_reader_is_read_from_the_next_copy()
     {
         var (key, content) = SeedEverywhere(1000);
@@ -188,6 +222,19 @@ public sealed class FallbackObjectStoreTests
         var put = await Assert.ThrowsAsync<InvalidOperationException>(() => view.PutAsync("config", new MemoryStream([1]), None));
         Assert.Equal("fallback[mem:primary,mem:replica,mem:offsite] is a read-only view: write to the targets themselves, not to 'config' here", put.Message);
         await Assert.ThrowsAsync<InvalidOperationException>(() => view.DeleteAsync("config", None));
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks = DateTimeOffset.UnixEpoch.Ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
     }
 
     /// <summary>Progress&lt;T&gt; posts to the thread pool; tests need the report before the call returns.</summary>

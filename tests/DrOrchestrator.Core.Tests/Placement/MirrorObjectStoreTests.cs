@@ -51,6 +51,20 @@ public sealed class MirrorObjectStoreTests
     }
 
     [Fact]
+    public async Task Concurrent_puts_degrade_a_failing_member_once_and_all_succeed()
+    {
+        var mirror = new MirrorObjectStore([_a, _b], minimumSuccessful: 1);
+        _b.IsDown = true;
+        var packs = Enumerable.Range(0, 64).Select(_ => PlacementTestStore.NewPack(2048)).ToList();
+
+        await Parallel.ForEachAsync(packs, async (p, ct) => await mirror.PutAsync(p.Key, new MemoryStream(p.Content), ct));
+
+        Assert.All(packs, p => Assert.Equal(p.Content, _a.Bytes(p.Key)));
+        Assert.Equal(["mem:b"], mirror.DegradedMembers.Keys);
+        Assert.StartsWith("mem:b: data/", mirror.DegradedMembers["mem:b"].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Every_kind_of_source_stream_reaches_every_member_whole()
     {
         var members = Enumerable.Range(0, 3).Select(i => new PlacementTestStore($"m{i}")).ToArray();

@@ -31,6 +31,9 @@ internal sealed class PlacementTestStore : IObjectStore
     /// <summary>While true every call throws a transient <see cref="ObjectStoreException"/> ("simulated outage").</summary>
     public bool IsDown { get; set; }
 
+    /// <summary>Runs at the start of every get (e.g. to advance a fake clock and simulate latency).</summary>
+    public Action? BeforeGet { get; set; }
+
     public int PutCount => Volatile.Read(ref _puts);
 
     public int GetCount => Volatile.Read(ref _gets);
@@ -75,6 +78,7 @@ internal sealed class PlacementTestStore : IObjectStore
 
     public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
+        BeforeGet?.Invoke();
         ThrowIfDown(key);
         Interlocked.Increment(ref _gets);
         if (!Contains(key))
