@@ -152,35 +152,26 @@ public sealed class FallbackObjectStore : IObjectStore
         var errors = new List<Exception>();
         foreach (var (source, _) in _sources.Rank())
         {
-            var listing = source.Store.ListAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            await using (listing.ConfigureAwait(false))
+            var complete = true;
+            void Failed(ObjectStoreException ex)
             {
-                var complete = false;
-                while (!complete)
-                {
-                    ObjectInfo? item = null;
-                    try
-                    {
-                        complete = !await listing.MoveNextAsync().ConfigureAwait(false);
-                        item = complete ? null : listing.Current;
-                    }
-                    catch (ObjectStoreException ex)
-                    {
-                        source.Failed(_time.GetUtcNow());
-                        errors.Add(ex);
-                        break;
-                    }
+                complete = false;
+                source.Failed(_time.GetUtcNow());
+                errors.Add(ex);
+            }
 
-                    if (item is not null && seen.Add(item.Key))
-                    {
-                        yield return item;
-                    }
-                }
-
-                if (complete)
+            // A source that fails part-way is finished by the next one; seen keys are not repeated.
+            await foreach (var item in StoreFanOut.ListUntilFailureAsync(source.Store, prefix, Failed, cancellationToken).ConfigureAwait(false))
+            {
+                if (seen.Add(item.Key))
                 {
-                    yield break;
+                    yield return item;
                 }
+            }
+
+            if (complete)
+            {
+                yield break;
             }
         }
 

@@ -120,32 +120,17 @@ public sealed class PoolObjectStore : IObjectStore
         var failures = new List<Exception>();
         foreach (var member in Membership.Members)
         {
-            var listing = member.Store.ListAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            await using (listing.ConfigureAwait(false))
+            void Failed(ObjectStoreException ex)
             {
-                while (true)
+                failures.Add(ex);
+                Log.PoolListFailed(_logger, Description, prefix, member.Name, ex.Message);
+            }
+
+            await foreach (var item in StoreFanOut.ListUntilFailureAsync(member.Store, prefix, Failed, cancellationToken).ConfigureAwait(false))
+            {
+                if (seen.Add(item.Key))
                 {
-                    ObjectInfo item;
-                    try
-                    {
-                        if (!await listing.MoveNextAsync().ConfigureAwait(false))
-                        {
-                            break;
-                        }
-
-                        item = listing.Current;
-                    }
-                    catch (ObjectStoreException ex)
-                    {
-                        failures.Add(ex);
-                        Log.PoolListFailed(_logger, Description, prefix, member.Name, ex.Message);
-                        break;
-                    }
-
-                    if (seen.Add(item.Key))
-                    {
-                        yield return item;
-                    }
+                    yield return item;
                 }
             }
         }

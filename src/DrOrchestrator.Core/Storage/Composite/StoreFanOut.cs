@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DrOrchestrator.Core.Storage.Composite;
 
 /// <summary>Runs one operation on several stores in parallel and collects who failed and why.</summary>
@@ -31,6 +33,36 @@ internal static class StoreFanOut
         await Task.WhenAll(tasks).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return failures.Where(f => f is not null).Select(f => f!.Value).ToArray();
+    }
+
+    /// <summary>
+    /// The store's listing, ending early (instead of throwing) when the store fails; the failure
+    /// goes to <paramref name="failed"/>. Lets a composite continue with its other stores.
+    /// </summary>
+    public static async IAsyncEnumerable<ObjectInfo> ListUntilFailureAsync(
+        IObjectStore store, string prefix, Action<ObjectStoreException> failed, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var listing = store.ListAsync(prefix, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (listing.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await listing.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (ObjectStoreException ex)
+                {
+                    failed(ex);
+                    yield break;
+                }
+
+                yield return listing.Current;
+            }
+        }
     }
 
     /// <summary>One line naming the store and the error, without repeating the store when the message already starts with it.</summary>
