@@ -64,9 +64,7 @@ public sealed class PendingModelChangesTests
     [InlineData(CatalogProvider.Postgres, "Host=127.0.0.1;Database=unused;Username=unused", CatalogDbContextConfigurator.PostgresMigrationsAssembly)]
     public void Model_has_no_changes_missing_from_the_migrations(CatalogProvider provider, string connectionString, string assembly)
     {
-        var builder = new DbContextOptionsBuilder<CatalogDbContext>();
-        CatalogDbContextConfigurator.Configure(builder, new CatalogOptions { Provider = provider, ConnectionString = connectionString });
-        using var db = new CatalogDbContext(builder.Options);
+        using var db = CatalogDbContextConfigurator.CreateDbContext(new CatalogOptions { Provider = provider, ConnectionString = connectionString });
 
         Assert.NotEmpty(db.Database.GetMigrations());
         Assert.Equal(assembly, db.GetService<IMigrationsAssembly>().Assembly.GetName().Name);
