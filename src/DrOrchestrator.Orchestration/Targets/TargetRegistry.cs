@@ -41,8 +41,11 @@ public sealed class TargetRegistry
     public IObjectStore Open(string name)
     {
         var target = Get(name);
-        var store = TargetStoreFactory.Create(target, _configuration);
-        return new RetryingObjectStore(store, new RetryOptions(), _loggerFactory.CreateLogger<RetryingObjectStore>());
+        var store = TargetStoreFactory.Create(target, this, _configuration);
+        // Per-target retry budget (Targets:<name>:Retry): a slow WAN link wants more patience
+        // than a local disk, and tests of outages want less.
+        var retry = target.Section.GetSection("Retry").Get<RetryOptions>() ?? new RetryOptions();
+        return new RetryingObjectStore(store, retry, _loggerFactory.CreateLogger<RetryingObjectStore>());
     }
 
     private static Dictionary<string, TargetDefinition> LoadDefinitions(IConfiguration configuration)
