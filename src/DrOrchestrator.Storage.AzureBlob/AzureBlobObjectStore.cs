@@ -41,7 +41,17 @@ public sealed class AzureBlobObjectStore : IObjectStore
             throw new ArgumentException("Invalid Azure target: " + string.Join(" ", errors), nameof(options));
         }
 
-        return new AzureBlobObjectStore(AzureClientFactory.Create(options), options);
+        try
+        {
+            return new AzureBlobObjectStore(AzureClientFactory.Create(options), options);
+        }
+        catch (FormatException)
+        {
+            // The SDK's message may quote the value, which is a secret: name the variable instead.
+            throw new ArgumentException(
+                $"Invalid Azure target: ConnectionStringEnvironmentVariable: environment variable '{options.ConnectionStringEnvironmentVariable}' does not hold a valid connection string.",
+                nameof(options));
+        }
     }
 
     /// <summary>Creates the container unless it exists (quick starts and tests; production containers are made by the admin).</summary>

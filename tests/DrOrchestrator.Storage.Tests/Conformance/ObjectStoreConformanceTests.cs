@@ -221,13 +221,14 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
         Assert.Equal(["same"], (await Store.ListAllAsync("")).Select(i => i.Key));
     }
 
+    /// <summary>Cancelled after 12 MiB: past the first 8 MiB part/block, so multipart/staged uploads are in flight.</summary>
     [Fact]
     public async Task A_cancelled_put_leaves_the_previous_object()
     {
         var old = await Store.PutPatternAsync("cancel/me", 1000, seed: 1);
         using var cts = new CancellationTokenSource();
 
-        await using var content = new CancellingStream(20L * Content.MiB, seed: 2, cancelAfter: 3L * Content.MiB, cts);
+        await using var content = new CancellingStream(20L * Content.MiB, seed: 2, cancelAfter: 12L * Content.MiB, cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync("cancel/me", content, cts.Token));
 
         Assert.Equal(old, await Store.GetSha256Async("cancel/me"));
@@ -239,7 +240,7 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource();
 
-        await using var content = new CancellingStream(20L * Content.MiB, seed: 2, cancelAfter: 3L * Content.MiB, cts);
+        await using var content = new CancellingStream(20L * Content.MiB, seed: 2, cancelAfter: 12L * Content.MiB, cts);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync("cancel/new", content, cts.Token));
 
         Assert.Null(await Store.StatAsync("cancel/new", CancellationToken.None));
