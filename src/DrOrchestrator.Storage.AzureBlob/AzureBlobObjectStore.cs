@@ -85,7 +85,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
             var source = content;
             if (head is not null)
             {
-                var length = await FillAsync(content, head, blockSize, cancellationToken).ConfigureAwait(false);
+                var length = await content.ReadAtLeastAsync(head.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 source = length < blockSize
                     ? new MemoryStream(head, 0, length, writable: false)
                     : new ReplayedHeadStream(head.AsMemory(0, length), content);
@@ -109,24 +109,18 @@ public sealed class AzureBlobObjectStore : IObjectStore
     public async Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
         var blob = Blob(key);
-        if (range is { } r && (r.Offset < 0 || r.Length < 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(range), $"Invalid range {r.Offset}+{r.Length} for '{key}'.");
-        }
+        ObjectRanges.Validate(key, range);
 
         if (range is { Length: 0 })
         {
-            // HTTP cannot express an empty range; the blob must still exist.
-            return await StatAsync(key, cancellationToken).ConfigureAwait(false) is null
-                ? throw new ObjectNotFoundException(Description, key)
-                : new MemoryStream([], writable: false);
+            return await ObjectRanges.EmptyIfExistsAsync(this, key, cancellationToken).ConfigureAwait(false);
         }
 
         // No transfer validation on download: range MD5 is limited to 4 MiB, and the repository
         // verifies every chunk by its own hash and authenticated encryption anyway.
         var download = new BlobDownloadOptions
         {
-            Range = range is { } wanted ? new HttpRange(wanted.Offset, Math.Min(wanted.Length, long.MaxValue - wanted.Offset)) : default,
+            Range = range is { } wanted ? new HttpRange(wanted.Offset, ObjectRanges.LastByte(wanted) - wanted.Offset + 1) : default,
             TransferValidation = new DownloadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None, AutoValidateChecksum = false },
         };
         try
@@ -137,7 +131,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
         catch (Exception ex) when (AzureErrors.IsRangeNotSatisfiable(ex))
         {
             // 416: the blob exists but the range starts at or past its end → clamp to empty.
-            return new MemoryStream([], writable: false);
+            return ObjectRanges.Empty();
         }
         catch (Exception ex) when (AzureErrors.IsSdkFailure(ex, cancellationToken))
         {
@@ -225,23 +219,6 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
 
         return upload;
-    }
-
-    private static async Task<int> FillAsync(Stream content, byte[] buffer, int size, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < size)
-        {
-            var read = await content.ReadAsync(buffer.AsMemory(filled, size - filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        return filled;
     }
 
     private StorageChecksumAlgorithm UploadChecksum() => _options.UploadChecksum switch

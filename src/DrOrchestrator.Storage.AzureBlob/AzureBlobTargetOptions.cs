@@ -49,7 +49,7 @@ public sealed partial class AzureBlobTargetOptions
             errors.Add($"Container: must be 3-63 lowercase letters, digits or single '-' (got '{Container}').");
         }
 
-        if (Prefix.Trim('/').Length > 0 && !IsValidPrefix(Prefix.Trim('/')))
+        if (Prefix.Trim('/').Length > 0 && !ObjectKey.IsValid(Prefix.Trim('/')))
         {
             errors.Add($"Prefix: must be '/'-separated segments of [A-Za-z0-9._-] (got '{Prefix}').");
         }
@@ -118,19 +118,6 @@ public sealed partial class AzureBlobTargetOptions
                 || uri.Query.Length > 0 || uri.UserInfo.Length > 0))
         {
             errors.Add("ServiceUri: must be an absolute https URL without query string or credentials, e.g. https://account.blob.core.windows.net.");
-        }
-    }
-
-    private static bool IsValidPrefix(string prefix)
-    {
-        try
-        {
-            ObjectKey.Validate(prefix);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

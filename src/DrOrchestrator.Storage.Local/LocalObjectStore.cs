@@ -70,10 +70,7 @@ public sealed class LocalObjectStore : IObjectStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         var path = PathFor(key);
-        if (range is { } r && (r.Offset < 0 || r.Length < 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(range), $"Invalid range {r.Offset}+{r.Length} for '{key}'.");
-        }
+        ObjectRanges.Validate(key, range);
 
         FileStream file;
         try
@@ -168,7 +165,7 @@ public sealed class LocalObjectStore : IObjectStore
             var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
             if (file.Name.StartsWith(TempFilePrefix, StringComparison.Ordinal)
                 || !key.StartsWith(prefix, StringComparison.Ordinal)
-                || !IsValidKey(key))
+                || !ObjectKey.IsValid(key))
             {
                 continue;
             }
@@ -213,19 +210,6 @@ public sealed class LocalObjectStore : IObjectStore
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new ObjectStoreException(Description, null, $"listing '{prefix}' failed: {ex.Message}", isTransient: true, ex);
-        }
-    }
-
-    private static bool IsValidKey(string key)
-    {
-        try
-        {
-            ObjectKey.Validate(key);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

@@ -82,24 +82,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
         var fullKey = FullKey(key);
-        if (range is { } r && (r.Offset < 0 || r.Length < 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(range), $"Invalid range {r.Offset}+{r.Length} for '{key}'.");
-        }
+        ObjectRanges.Validate(key, range);
 
         if (range is { Length: 0 })
         {
-            // HTTP cannot express an empty range; the object must still exist.
-            return await StatAsync(key, cancellationToken).ConfigureAwait(false) is null
-                ? throw new ObjectNotFoundException(Description, key)
-                : new MemoryStream([], writable: false);
+            return await ObjectRanges.EmptyIfExistsAsync(this, key, cancellationToken).ConfigureAwait(false);
         }
 
         var request = new GetObjectRequest { BucketName = _options.Bucket, Key = fullKey };
         if (range is { } wanted)
         {
-            var last = wanted.Offset + Math.Min(wanted.Length, long.MaxValue - wanted.Offset) - 1;
-            request.ByteRange = new SdkByteRange(wanted.Offset, last);
+            request.ByteRange = new SdkByteRange(wanted.Offset, ObjectRanges.LastByte(wanted));
         }
 
         try
@@ -110,7 +103,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         catch (Exception ex) when (S3Errors.IsRangeNotSatisfiable(ex))
         {
             // 416: the object exists but the range starts at or past its end → clamp to empty.
-            return new MemoryStream([], writable: false);
+            return ObjectRanges.Empty();
         }
         catch (Exception ex) when (S3Errors.IsSdkFailure(ex, cancellationToken))
         {

@@ -84,7 +84,7 @@ public sealed partial class S3TargetOptions
             errors.Add($"Bucket: must be 3-63 lowercase letters, digits, '.' or '-' (got '{Bucket}').");
         }
 
-        if (Prefix.Trim('/').Length > 0 && !IsValidPrefix(Prefix.Trim('/')))
+        if (Prefix.Trim('/').Length > 0 && !ObjectKey.IsValid(Prefix.Trim('/')))
         {
             errors.Add($"Prefix: must be '/'-separated segments of [A-Za-z0-9._-] (got '{Prefix}').");
         }
@@ -132,19 +132,6 @@ public sealed partial class S3TargetOptions
             {
                 errors.Add($"{field}: environment variable '{name}' is not set.");
             }
-        }
-    }
-
-    private static bool IsValidPrefix(string prefix)
-    {
-        try
-        {
-            ObjectKey.Validate(prefix);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
         }
     }
 

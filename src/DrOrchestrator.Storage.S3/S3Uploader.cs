@@ -65,26 +65,12 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
         await client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Reads until <paramref name="buffer"/> holds a whole part or the stream ends; returns the byte count.</summary>
+    private ValueTask<int> FillAsync(Stream content, byte[] buffer, CancellationToken cancellationToken) =>
+        content.ReadAtLeastAsync(buffer.AsMemory(0, _partSize), _partSize, throwOnEndOfStream: false, cancellationToken);
+
     private static string Md5(byte[] buffer, int length) =>
 #pragma warning disable CA5351 // Content-MD5 is S3's integrity check of the body, not a security use of MD5.
         Convert.ToBase64String(MD5.HashData(buffer.AsSpan(0, length)));
 #pragma warning restore CA5351
-
-    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns the byte count.</summary>
-    private async Task<int> FillAsync(Stream content, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (filled < _partSize)
-        {
-            var read = await content.ReadAsync(buffer.AsMemory(filled, _partSize - filled), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        return filled;
-    }
 }
