@@ -1,7 +1,9 @@
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
 using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Storage.AzureBlob;
 using DrOrchestrator.Storage.Local;
+using DrOrchestrator.Storage.S3;
 using Microsoft.Extensions.Configuration;
 
 namespace DrOrchestrator.Orchestration.Targets;
@@ -12,13 +14,15 @@ namespace DrOrchestrator.Orchestration.Targets;
 /// </summary>
 internal static class TargetStoreFactory
 {
-    public static readonly IReadOnlyList<string> KnownTypes = ["local", "pool"];
+    public static readonly IReadOnlyList<string> KnownTypes = ["local", "s3", "azure", "pool"];
 
     public static void Validate(TargetDefinition target, IConfiguration configuration)
     {
         var problems = target.Type switch
         {
             "local" => BindLocal(target, configuration).Validate(),
+            "s3" => Bind<S3TargetOptions>(target).Validate(),
+            "azure" => Bind<AzureBlobTargetOptions>(target).Validate(),
             "pool" => ValidatePool(target, configuration),
             _ => [],
         };
@@ -31,6 +35,8 @@ internal static class TargetStoreFactory
     public static IObjectStore Create(TargetDefinition target, TargetRegistry registry, IConfiguration configuration) => target.Type switch
     {
         "local" => LocalObjectStore.Create(BindLocal(target, configuration)),
+        "s3" => S3ObjectStore.Create(Bind<S3TargetOptions>(target)),
+        "azure" => AzureBlobObjectStore.Create(Bind<AzureBlobTargetOptions>(target)),
         "pool" => CreatePool(target, registry),
         _ => throw new ConfigurationException($"Targets:{target.Name}:Type: unknown target type '{target.Type}'"),
     };
@@ -45,6 +51,9 @@ internal static class TargetStoreFactory
 
     private static PoolObjectStore CreatePool(TargetDefinition target, TargetRegistry registry) =>
         new(target.Name, PoolMembership(target, registry));
+
+    private static T Bind<T>(TargetDefinition target)
+        where T : new() => target.Section.Get<T>() ?? new T();
 
     private static LocalTargetOptions BindLocal(TargetDefinition target, IConfiguration configuration)
     {
