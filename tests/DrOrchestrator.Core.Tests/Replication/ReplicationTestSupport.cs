@@ -29,6 +29,15 @@ internal static class ReplicationTestSupport
         return (store, repo);
     }
 
+    /// <summary>A source repository holding one backup of <paramref name="count"/> fresh files under <c>src</c>.</summary>
+    public static async Task<(NamedObjectStore Store, BackupRepository Repo, Snapshot Snapshot)> BackedUpSourceAsync(TempDir dir, int seed, int count)
+    {
+        WriteFiles(dir.Sub("src"), seed, count);
+        var (store, repo) = await NewSourceAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        return (store, repo, snapshot);
+    }
+
     public static Task<ReplicationReport> ReplicateAsync(
         IObjectStore source, IObjectStore destination, IProgress<ReplicationProgress>? progress = null, CancellationToken ct = default) =>
         new RepositoryReplicator().ReplicateAsync(source, destination, new ReplicationOptions(), progress, ct);

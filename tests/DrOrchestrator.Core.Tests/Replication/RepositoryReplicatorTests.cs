@@ -12,9 +12,7 @@ public sealed class RepositoryReplicatorTests
     public async Task Replica_of_an_empty_store_restores_every_file_byte_for_byte()
     {
         using var dir = new TempDir();
-        WriteFiles(dir.Sub("src"), seed: 1, count: 6);
-        var (source, repo) = await NewSourceAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        var (source, _, snapshot) = await BackedUpSourceAsync(dir, seed: 1, count: 6);
         var packs = source.KeysUnder("data/");
         Assert.True(packs.Count >= 3, $"the test needs several packs, got {packs.Count}");
         var replica = new NamedObjectStore(ReplicaName);
@@ -43,9 +41,7 @@ public sealed class RepositoryReplicatorTests
     public async Task Second_run_copies_nothing()
     {
         using var dir = new TempDir();
-        WriteFiles(dir.Sub("src"), seed: 2, count: 4);
-        var (source, repo) = await NewSourceAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        var (source, _, snapshot) = await BackedUpSourceAsync(dir, seed: 2, count: 4);
         var replica = new NamedObjectStore(ReplicaName);
         await ReplicateAsync(source, replica);
         var putsBefore = replica.Inner.PutCount;
@@ -64,9 +60,7 @@ public sealed class RepositoryReplicatorTests
     public async Task After_a_new_backup_only_the_new_packs_indexes_and_snapshot_are_copied()
     {
         using var dir = new TempDir();
-        WriteFiles(dir.Sub("src"), seed: 3, count: 4);
-        var (source, repo) = await NewSourceAsync();
-        var first = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        var (source, repo, first) = await BackedUpSourceAsync(dir, seed: 3, count: 4);
         var replica = new NamedObjectStore(ReplicaName);
         await ReplicateAsync(source, replica);
         var packsBefore = source.KeysUnder("data/");
@@ -95,9 +89,7 @@ public sealed class RepositoryReplicatorTests
     public async Task Corrupt_pack_at_the_source_is_reported_not_copied_and_holds_back_the_snapshot_until_repaired()
     {
         using var dir = new TempDir();
-        WriteFiles(dir.Sub("src"), seed: 5, count: 4);
-        var (source, repo) = await NewSourceAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        var (source, _, snapshot) = await BackedUpSourceAsync(dir, seed: 5, count: 4);
         var packs = source.KeysUnder("data/");
         var victim = packs[1];
         source.Inner[victim][100] ^= 0x01;
@@ -132,9 +124,7 @@ public sealed class RepositoryReplicatorTests
     public async Task A_pack_the_replica_fails_to_store_is_reported_and_no_index_or_snapshot_is_written()
     {
         using var dir = new TempDir();
-        WriteFiles(dir.Sub("src"), seed: 8, count: 4);
-        var (source, repo) = await NewSourceAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        var (source, _, snapshot) = await BackedUpSourceAsync(dir, seed: 8, count: 4);
         var packs = source.KeysUnder("data/");
         var replicaStore = new NamedObjectStore(ReplicaName);
         var replica = new FaultInjectingObjectStore(replicaStore);
@@ -161,9 +151,7 @@ public sealed class RepositoryReplicatorTests
     public async Task A_pack_of_the_wrong_size_on_the_replica_is_copied_again()
     {
         using var dir = new TempDir();
-        WriteFiles(dir.Sub("src"), seed: 6, count: 4);
-        var (source, repo) = await NewSourceAsync();
-        await TestSupport.BackupAsync(repo, dir.Sub("src"));
+        var (source, _, _) = await BackedUpSourceAsync(dir, seed: 6, count: 4);
         var replica = new NamedObjectStore(ReplicaName);
         await ReplicateAsync(source, replica);
         var pack = replica.KeysUnder("data/")[0];
