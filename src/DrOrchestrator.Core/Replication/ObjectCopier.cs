@@ -28,6 +28,9 @@ internal sealed class ObjectCopier(IObjectStore source, IObjectStore destination
         }
     }
 
+    /// <summary>Counts bytes written to the destination outside this copier (the config).</summary>
+    public void AddBytesCopied(long bytes) => Interlocked.Add(ref _bytesCopied, bytes);
+
     /// <summary>Copies every object, <paramref name="maxConcurrency"/> at a time; returns the keys that arrived.</summary>
     public async Task<IReadOnlyList<string>> CopyAllAsync(IReadOnlyList<ObjectInfo> objects, Action<ObjectInfo, long>? onDone, CancellationToken ct)
     {

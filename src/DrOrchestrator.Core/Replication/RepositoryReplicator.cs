@@ -130,6 +130,7 @@ public sealed class RepositoryReplicator
         {
             using var content = new MemoryStream(configToCreate, writable: false);
             await destination.PutAsync(ObjectKeys.Config, content, ct).ConfigureAwait(false);
+            copier.AddBytesCopied(configToCreate.Length);
         }
         catch (ObjectStoreException e)
         {
