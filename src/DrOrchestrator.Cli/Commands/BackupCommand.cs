@@ -55,7 +55,7 @@ public static class BackupCommand
                 PrintSummary(context.Output, outcome);
             }
 
-            return outcome.Status == RunStatus.Degraded ? IncompleteSnapshot : ExitCodes.Success;
+            return outcome.Errors.Any() ? IncompleteSnapshot : ExitCodes.Success;
         });
         return command;
     }

@@ -89,6 +89,7 @@ public sealed class ReplicaCopyService
         catch (Exception ex) when (ex is ObjectStoreException or ReplicationException)
         {
             await _catalog.CompleteRunAsync(runId, RunStatus.Failed, RunFigures.None, [], ex.Message, CancellationToken.None).ConfigureAwait(false);
+            await RecordPresenceAsync(policy.Name, destination, [], CancellationToken.None).ConfigureAwait(false);
             Log.TargetUnreadable(_logger, destination, policy.Name, ex.Message);
             return new TargetCopyOutcome(destination, null, ex.Message);
         }
