@@ -57,7 +57,7 @@ public sealed class PolicyBackupService
         {
             primaries = await PrimarySet.PrepareAsync(
                 primaryNames, policy.MinPrimaries, _repositories.Targets, _replicator, _logger, cancellationToken).ConfigureAwait(false);
-            await using (var repository = await RepositoryAccess.OpenOrInitAsync(
+            await using (var repository = await _repositories.OpenOrInitAsync(
                 primaries.Store, _repositories.KeyFor(primaryNames[0]), cancellationToken).ConfigureAwait(false))
             {
                 var existing = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
