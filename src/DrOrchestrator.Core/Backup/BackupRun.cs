@@ -72,13 +72,12 @@ internal sealed class BackupRun
     {
         Repo = repo;
         _progress = progress;
-        var max = repo.Config.Chunker.MaxSize;
-        Pool = ArrayPool<byte>.Create(maxArrayLength: Math.Max(4 * max, 1 << 20), maxArraysPerBucket: 32);
+        Pool = BufferPool.Shared;
         Workers = Math.Max(1, Environment.ProcessorCount);
         Readers = Math.Max(2, Environment.ProcessorCount);
         Files = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(256) { SingleWriter = true });
-        Chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(Workers * 2));
-        Sealed = Channel.CreateBounded<SealedBlob>(new BoundedChannelOptions(4) { SingleReader = true });
+        Chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(Workers + 2));
+        Sealed = Channel.CreateBounded<SealedBlob>(new BoundedChannelOptions(2) { SingleReader = true });
     }
 
     public BackupRepository Repo { get; }

@@ -40,7 +40,7 @@ public sealed class Restorer
             CreateDirectory(dir.Path, request.Overwrite);
         }
 
-        var pool = ArrayPool<byte>.Create(maxArrayLength: Math.Max(4 * repo.Config.Chunker.MaxSize, 1 << 20), maxArraysPerBucket: 32);
+        var pool = BufferPool.Shared;
         var tracker = new RestoreTracker(plan, progress);
         foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0))
         {
