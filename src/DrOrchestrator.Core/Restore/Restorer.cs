@@ -40,7 +40,7 @@ public sealed class Restorer
             CreateDirectory(dir.Path, request.Overwrite);
         }
 
-        var pool = BufferPool.Shared;
+        var pool = BufferPool.Engine;
         var tracker = new RestoreTracker(plan, progress);
         foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0))
         {
