@@ -84,6 +84,16 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         }
     }
 
+    /// <summary>Closes the file if a failed or cancelled restore left it open (it stays partial on disk).</summary>
+    public void Abort()
+    {
+        lock (_lock)
+        {
+            _handle?.Dispose();
+            _hash?.Dispose();
+        }
+    }
+
     private void HashWrittenRun(ArrayPool<byte> pool)
     {
         while (_nextToHash < _written!.Length && _written[_nextToHash])

@@ -54,7 +54,15 @@ public sealed class Restorer
             CancellationToken = ct,
             MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount + 1, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
         };
-        await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
+        try
+        {
+            await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
+        }
+        catch
+        {
+            plan.Files.ForEach(f => f.Abort());
+            throw;
+        }
 
         foreach (var link in plan.Symlinks)
         {
