@@ -52,7 +52,8 @@ public sealed class Restorer
         var options = new ParallelOptions
         {
             CancellationToken = ct,
-            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount + 1, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
+            // More packs in flight than cores: restoring many small files waits on file creation, not CPU.
+            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount * 2, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
         };
         try
         {
