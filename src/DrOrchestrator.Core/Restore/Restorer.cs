@@ -55,6 +55,7 @@ public sealed class Restorer
             // More packs in flight than cores: restoring many small files waits on file creation, not CPU.
             MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount * 2, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
         };
+        ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
         try
         {
             await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
