@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# DrOrchestrator developer entry point.
+#   ./build.sh quickstart   build and run the embedded demo (SQLite catalog, local target; no service needed)
+#   ./build.sh test         install everything the tests need (Debian packages, npm emulators), build, run ALL tests
+#   ./build.sh deps         only the installation step of `test`
+# The test run prints a final "N passed, N failed" line and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_deps() {
+  # Real servers for the integration tests, never mocks: PostgreSQL (catalog on Npgsql),
+  # Node.js for the pinned Azurite and s3rver emulators (tests/package.json + lock file).
+  local need=()
+  command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v node >/dev/null || need+=(nodejs)
+  command -v npm >/dev/null || need+=(npm)
+  if [ ${#need[@]} -gt 0 ]; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  fi
+  if [ -f tests/package-lock.json ]; then
+    npm ci --prefix tests --no-audit --no-fund --loglevel=error
+  fi
+  dotnet tool restore >/dev/null 2>&1 || true
+}
+
+run_tests() {
+  install_deps
+  dotnet build DrOrchestrator.sln -c Release -nologo -clp:ErrorsOnly
+  local results=TestResults
+  rm -rf "$results"
+  local status=0
+  # One test project at a time: the server fixtures (PostgreSQL, Azurite, s3rver) are heavy on a
+  # 2-core machine, and sequential runs keep timings and logs readable.
+  for project in tests/*/*.csproj; do
+    local name; name=$(basename "$project" .csproj)
+    echo "== $name"
+    dotnet test "$project" -c Release --no-build -nologo \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+      --results-directory "$results" || status=1
+    [ -f "$results/$name.trx" ] || { echo "error: $name produced no test results" >&2; status=1; }
+  done
+  local passed=0 failed=0
+  for trx in "$results"/*.trx; do
+    [ -f "$trx" ] || continue
+    local counters; counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    local p f e
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+  done
+  [ "$passed" -gt 0 ] || status=1
+  echo "$passed passed, $failed failed"
+  return $status
+}
+
+case "${1:-}" in
+  quickstart)
+    dotnet build src/DrOrchestrator.Cli -c Release -nologo -clp:ErrorsOnly
+    dotnet src/DrOrchestrator.Cli/bin/Release/net10.0/drorch.dll quickstart "${@:2}"
+    ;;
+  test) run_tests ;;
+  deps) install_deps ;;
+  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

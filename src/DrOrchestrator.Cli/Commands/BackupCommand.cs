@@ -1,0 +1,70 @@
+using System.CommandLine;
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Cli.Console;
+using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Orchestration.Backup;
+
+namespace DrOrchestrator.Cli.Commands;
+
+/// <summary>`drorch backup &lt;policy&gt;`: one run now, recorded in the catalog.</summary>
+public static class BackupCommand
+{
+    /// <summary>The snapshot was committed but some files could not be read (restic uses the same code).</summary>
+    public const int IncompleteSnapshot = 3;
+
+    public static Command Build(CliOutput? output)
+    {
+        var policy = new Argument<string>("policy") { Description = "Policy name (as applied)" };
+        var json = new Option<bool>("--json") { Description = "Machine-readable summary" };
+        var command = new Command("backup", "Back up a policy's sources to its primary target now") { policy, json };
+        CommandTree.SetAction(command, output, async (context, ct) =>
+        {
+            await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
+            var service = context.Get<PolicyBackupService>();
+            var name = context.ParseResult.GetRequiredValue(policy);
+            var outcome = await context.Output.WithProgressAsync($"backup {name}", progress =>
+                service.BackupAsync(name, new ProgressAdapter<BackupProgress>(progress, p => new ProgressReport(p.FilesDone, p.BytesDone, p.TotalBytes)), ct)).ConfigureAwait(false);
+
+            foreach (var warning in outcome.Warnings)
+            {
+                context.Output.Warning(warning.ToString());
+            }
+
+            foreach (var error in outcome.Errors)
+            {
+                context.Output.Error(error.ToString());
+            }
+
+            if (context.ParseResult.GetValue(json))
+            {
+                context.Output.Line(CliJson.Serialize(CliJson.Backup(outcome)));
+            }
+            else
+            {
+                PrintSummary(context.Output, outcome);
+            }
+
+            return outcome.Status == RunStatus.Degraded ? IncompleteSnapshot : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static void PrintSummary(CliOutput output, PolicyBackupOutcome outcome)
+    {
+        foreach (var result in outcome.Results)
+        {
+            var s = result.Snapshot.Summary;
+            output.Line($"snapshot {result.Snapshot.ShortId} saved on {outcome.Target} (policy {outcome.Policy.Name})");
+            output.Line($"  files: {s.FilesNew:N0} new, {s.FilesChanged:N0} changed, {s.FilesUnmodified:N0} unmodified; {s.Directories:N0} dirs");
+            output.Line($"  data:  {Format.Bytes(s.TotalBytes)} in snapshot, {Format.Bytes(s.BytesRead)} read, {Format.Bytes(s.BytesNew)} new, {Format.Bytes(s.BytesStored)} stored");
+        }
+
+        output.Line($"  time:  {Format.Duration(outcome.Elapsed)} ({Format.Rate(outcome.BytesRead, outcome.Elapsed)} read)");
+    }
+}
+
+/// <summary>Maps the engine's progress type to the CLI's display type.</summary>
+internal sealed class ProgressAdapter<T>(IProgress<ProgressReport> inner, Func<T, ProgressReport> map) : IProgress<T>
+{
+    public void Report(T value) => inner.Report(map(value));
+}

@@ -1,0 +1,63 @@
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Cli.Console;
+using DrOrchestrator.Orchestration;
+using DrOrchestrator.Orchestration.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Cli.Commands;
+
+/// <summary>
+/// What every command action gets: its parse result, the output, and — built on first use —
+/// the configuration and the service provider (so `drorch --help` never touches a database).
+/// </summary>
+public sealed class CommandContext : IAsyncDisposable
+{
+    private readonly string? _configPath;
+    private IConfigurationRoot? _configuration;
+    private ServiceProvider? _services;
+
+    public CommandContext(System.CommandLine.ParseResult parseResult, CliOutput output, string? configPath)
+    {
+        ParseResult = parseResult;
+        Output = output;
+        _configPath = configPath;
+    }
+
+    public System.CommandLine.ParseResult ParseResult { get; }
+
+    public CliOutput Output { get; }
+
+    public IConfiguration Configuration => _configuration ??= ConfigurationLoader.Load(_configPath);
+
+    public IServiceProvider Services => _services ??= BuildServices();
+
+    public T Get<T>()
+        where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Brings the catalog schema up to date; every command that uses the catalog calls this first.</summary>
+    public Task MigrateCatalogAsync(CancellationToken cancellationToken) =>
+        Get<CatalogMigrator>().MigrateAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_services is not null)
+        {
+            await _services.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private ServiceProvider BuildServices()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging =>
+        {
+            logging.AddConfiguration(Configuration.GetSection("Logging"));
+            // Logs go to stderr so stdout stays clean for --json and for scripts.
+            logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+        services.AddDrOrchestratorOrchestration(Configuration);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = false });
+    }
+}

@@ -1,0 +1,27 @@
+using DrOrchestrator.Core.Check;
+using DrOrchestrator.Orchestration.Targets;
+
+namespace DrOrchestrator.Orchestration.Check;
+
+/// <summary>Runs the repository checker on one configured target and streams its findings.</summary>
+public sealed class TargetCheckService
+{
+    private readonly RepositoryAccess _repositories;
+    private readonly Checker _checker;
+
+    public TargetCheckService(RepositoryAccess repositories, Checker checker)
+    {
+        _repositories = repositories;
+        _checker = checker;
+    }
+
+    public async IAsyncEnumerable<CheckFinding> CheckAsync(
+        string target, bool readData, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var repository = await _repositories.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        await foreach (var finding in _checker.CheckAsync(repository, new CheckOptions(readData), cancellationToken).ConfigureAwait(false))
+        {
+            yield return finding;
+        }
+    }
+}

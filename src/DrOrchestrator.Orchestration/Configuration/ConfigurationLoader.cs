@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Configuration;
+
+namespace DrOrchestrator.Orchestration.Configuration;
+
+/// <summary>
+/// Loads the DrOrchestrator configuration: <c>appsettings.json</c> (explicit path, else
+/// <c>DRORCH_CONFIG</c>, else <c>./appsettings.json</c> when present), then <c>DRORCH__…</c>
+/// environment variables on top (so <c>DRORCH__Targets__local__Path=/srv/x</c> overrides a target).
+/// </summary>
+/// <remarks>
+/// Relative paths in the file mean "relative to the file", not to the working directory: an
+/// admin running <c>drorch</c> from another folder at 3 a.m. must hit the same catalog and
+/// repository. The file's folder is exposed as <see cref="BaseDirectoryKey"/>.
+/// </remarks>
+public static class ConfigurationLoader
+{
+    public const string EnvironmentVariable = "DRORCH_CONFIG";
+    public const string BaseDirectoryKey = "DrOrchestrator:BaseDirectory";
+    public const string ConfigFileKey = "DrOrchestrator:ConfigFile";
+
+    public static IConfigurationRoot Load(string? explicitPath)
+    {
+        var path = explicitPath ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (path is not null && !File.Exists(path))
+        {
+            throw new ConfigurationException($"{path}: configuration file not found");
+        }
+
+        path ??= File.Exists("appsettings.json") ? "appsettings.json" : null;
+        var fullPath = path is null ? null : Path.GetFullPath(path);
+        var baseDirectory = fullPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(fullPath)!;
+
+        var builder = new ConfigurationBuilder();
+        builder.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [BaseDirectoryKey] = baseDirectory,
+            [ConfigFileKey] = fullPath ?? "(defaults)",
+        });
+        if (fullPath is not null)
+        {
+            try
+            {
+                builder.AddJsonFile(fullPath, optional: false, reloadOnChange: false);
+                builder.Build();
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new ConfigurationException($"{fullPath}: not valid JSON: {ex.InnerException?.Message ?? ex.Message}", ex);
+            }
+        }
+
+        builder.AddEnvironmentVariables("DRORCH__");
+        return builder.Build();
+    }
+
+    /// <summary>Resolves a path from the configuration against the configuration file's folder.</summary>
+    public static string ResolvePath(IConfiguration configuration, string path)
+    {
+        var baseDirectory = configuration[BaseDirectoryKey] ?? Directory.GetCurrentDirectory();
+        return Path.GetFullPath(Path.Combine(baseDirectory, path));
+    }
+
+    /// <summary>The configuration file name for error messages.</summary>
+    public static string FileName(IConfiguration configuration) =>
+        Path.GetFileName(configuration[ConfigFileKey] ?? "appsettings.json");
+}

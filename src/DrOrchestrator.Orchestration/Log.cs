@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Orchestration;
+
+/// <summary>Source-generated log messages of the orchestration layer (stable event ids 1000–1099).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1000, LogLevel.Information, "Snapshot {SnapshotId} of policy {Policy} committed on {Target}: {Files} files, {BytesStored} bytes stored")]
+    public static partial void SnapshotCommitted(ILogger logger, string policy, string snapshotId, string target, long files, long bytesStored);
+
+    [LoggerMessage(1001, LogLevel.Error, "Backup of policy {Policy} failed: {Reason}")]
+    public static partial void BackupFailed(ILogger logger, string policy, string reason);
+
+    [LoggerMessage(1002, LogLevel.Information, "Restored snapshot {SnapshotId} of policy {Policy} from {Target} to {Destination}: {Files} files verified")]
+    public static partial void Restored(ILogger logger, string policy, string snapshotId, string target, string destination, long files);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Target {Target} could not be read for policy {Policy}: {Reason}")]
+    public static partial void TargetUnreadable(ILogger logger, string target, string policy, string reason);
+}

@@ -1,0 +1,60 @@
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Core.Policies;
+using DrOrchestrator.Orchestration.Targets;
+
+namespace DrOrchestrator.Orchestration.Policies;
+
+/// <summary>
+/// Validates policy files against the configured targets and applies them to the catalog —
+/// all or nothing: a file with any problem changes nothing.
+/// </summary>
+public sealed class PolicyApplyService
+{
+    private readonly CatalogStore _catalog;
+    private readonly TargetRegistry _targets;
+
+    public PolicyApplyService(CatalogStore catalog, TargetRegistry targets)
+    {
+        _catalog = catalog;
+        _targets = targets;
+    }
+
+    public PolicyParseResult Validate(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new PolicyParseResult([], [new PolicyProblem(path, 0, "", "file not found")]);
+        }
+
+        return PolicyFileParser.Parse(path, new HashSet<string>(_targets.Names, StringComparer.Ordinal));
+    }
+
+    /// <summary>Applies every policy of the file, or throws <see cref="PolicyValidationException"/> and applies none.</summary>
+    public async Task<IReadOnlyList<Policy>> ApplyAsync(string path, CancellationToken cancellationToken)
+    {
+        var result = Validate(path);
+        if (!result.IsValid)
+        {
+            throw new PolicyValidationException(result.Problems);
+        }
+
+        foreach (var policy in result.Policies)
+        {
+            await _catalog.UpsertPolicyAsync(policy, PolicySerializer.Serialize(policy), cancellationToken).ConfigureAwait(false);
+        }
+
+        return result.Policies;
+    }
+}
+
+/// <summary>A policy file has problems; each is a <c>file:line: field: message</c> line.</summary>
+public sealed class PolicyValidationException : Exception
+{
+    public PolicyValidationException(IReadOnlyList<PolicyProblem> problems)
+        : base(problems.Count == 1 ? problems[0].ToString() : $"{problems[0]} (and {problems.Count - 1} more problems)")
+    {
+        Problems = problems;
+    }
+
+    public IReadOnlyList<PolicyProblem> Problems { get; }
+}

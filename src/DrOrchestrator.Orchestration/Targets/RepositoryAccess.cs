@@ -1,0 +1,63 @@
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Security;
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Orchestration.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace DrOrchestrator.Orchestration.Targets;
+
+/// <summary>
+/// Opens the repository on a configured target with the right key. The key is resolved from
+/// the target's own <c>RepositoryKey</c> reference, else the top-level one — at the moment of
+/// use, so a rotated key file is picked up and the key never sits in configuration objects.
+/// </summary>
+public sealed class RepositoryAccess
+{
+    private readonly TargetRegistry _targets;
+    private readonly IConfiguration _configuration;
+
+    public RepositoryAccess(TargetRegistry targets, IConfiguration configuration)
+    {
+        _targets = targets;
+        _configuration = configuration;
+    }
+
+    public TargetRegistry Targets => _targets;
+
+    public SecretReference KeyReferenceFor(string targetName)
+    {
+        var own = _targets.Get(targetName).RepositoryKey;
+        var options = own is { IsEmpty: false } ? own : _configuration.GetSection("RepositoryKey").Get<SecretReferenceOptions>();
+        if (options is null || options.IsEmpty)
+        {
+            throw new ConfigurationException(
+                $"{ConfigurationLoader.FileName(_configuration)}: RepositoryKey: no key reference for target '{targetName}' (set RepositoryKey:EnvironmentVariable or RepositoryKey:File)");
+        }
+
+        var file = string.IsNullOrWhiteSpace(options.File) ? null : ConfigurationLoader.ResolvePath(_configuration, options.File);
+        return new SecretReference(string.IsNullOrWhiteSpace(options.EnvironmentVariable) ? null : options.EnvironmentVariable, file);
+    }
+
+    public RepositoryKey KeyFor(string targetName) => RepositoryKey.FromSecret(KeyReferenceFor(targetName));
+
+    /// <summary>Opens an existing repository; a clear error when there is none or the key is wrong.</summary>
+    public async Task<BackupRepository> OpenAsync(string targetName, CancellationToken cancellationToken)
+    {
+        var store = _targets.Open(targetName);
+        return await BackupRepository.OpenAsync(store, KeyFor(targetName), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens the repository, initialising it on first use (the first backup to a new target).</summary>
+    public Task<BackupRepository> OpenOrInitAsync(string targetName, CancellationToken cancellationToken) =>
+        OpenOrInitAsync(_targets.Open(targetName), KeyFor(targetName), cancellationToken);
+
+    public static async Task<BackupRepository> OpenOrInitAsync(IObjectStore store, RepositoryKey key, CancellationToken cancellationToken)
+    {
+        if (await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false))
+        {
+            return await BackupRepository.OpenAsync(store, key, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await BackupRepository.InitAsync(store, key, options: null, cancellationToken).ConfigureAwait(false);
+    }
+}

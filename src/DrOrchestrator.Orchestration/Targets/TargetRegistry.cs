@@ -1,0 +1,72 @@
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Decorators;
+using DrOrchestrator.Orchestration.Configuration;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DrOrchestrator.Orchestration.Targets;
+
+/// <summary>
+/// The targets named in configuration (<c>Targets:&lt;name&gt;</c>), validated up front and
+/// opened on demand as <see cref="IObjectStore"/>s wrapped in the retry decorator.
+/// </summary>
+/// <remarks>
+/// Each backend is chosen by a plain <c>Type</c> switch over typed options — no reflection, no
+/// URL-plus-dictionary construction (a lesson from Duplicati). Credentials are never part of the
+/// section: backends read them from the environment variables the section names.
+/// </remarks>
+public sealed class TargetRegistry
+{
+    private readonly IConfiguration _configuration;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly Dictionary<string, TargetDefinition> _targets;
+
+    public TargetRegistry(IConfiguration configuration, ILoggerFactory? loggerFactory = null)
+    {
+        _configuration = configuration;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _targets = LoadDefinitions(configuration);
+    }
+
+    public IReadOnlyCollection<string> Names => _targets.Keys;
+
+    public TargetDefinition Get(string name) =>
+        _targets.TryGetValue(name, out var target)
+            ? target
+            : throw new ConfigurationException(
+                $"{ConfigurationLoader.FileName(_configuration)}: Targets:{name}: no such target (configured: {string.Join(", ", _targets.Keys.Order(StringComparer.Ordinal))})");
+
+    /// <summary>Opens the target's object store (with retries on transient failures).</summary>
+    public IObjectStore Open(string name)
+    {
+        var target = Get(name);
+        var store = TargetStoreFactory.Create(target, _configuration);
+        return new RetryingObjectStore(store, new RetryOptions(), _loggerFactory.CreateLogger<RetryingObjectStore>());
+    }
+
+    private static Dictionary<string, TargetDefinition> LoadDefinitions(IConfiguration configuration)
+    {
+        var file = ConfigurationLoader.FileName(configuration);
+        var result = new Dictionary<string, TargetDefinition>(StringComparer.Ordinal);
+        foreach (var section in configuration.GetSection("Targets").GetChildren())
+        {
+            var options = section.Get<TargetOptions>() ?? new TargetOptions();
+            var type = options.Type.Trim().ToLowerInvariant();
+            if (!TargetStoreFactory.KnownTypes.Contains(type))
+            {
+                throw new ConfigurationException(
+                    $"{file}: Targets:{section.Key}:Type: unknown target type '{options.Type}' (expected {string.Join(", ", TargetStoreFactory.KnownTypes)})");
+            }
+
+            var definition = new TargetDefinition(section.Key, type, section, options.RepositoryKey);
+            TargetStoreFactory.Validate(definition, configuration);
+            result.Add(section.Key, definition);
+        }
+
+        return result;
+    }
+}
+
+/// <summary>One configured target: its name, type and raw section (bound by the factory).</summary>
+public sealed record TargetDefinition(string Name, string Type, IConfigurationSection Section, SecretReferenceOptions? RepositoryKey);

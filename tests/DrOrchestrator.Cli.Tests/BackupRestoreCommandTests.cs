@@ -1,0 +1,168 @@
+using System.Text.Json;
+
+namespace DrOrchestrator.Cli.Tests;
+
+/// <summary>End-to-end through the real command tree, SQLite catalog and local target.</summary>
+public sealed class BackupRestoreCommandTests : IDisposable
+{
+    private readonly CliSandbox _sandbox = new();
+    private readonly string _source;
+
+    public BackupRestoreCommandTests()
+    {
+        _source = Path.Combine(_sandbox.Root, "source");
+        Directory.CreateDirectory(Path.Combine(_source, "sub dir", "ünï"));
+        File.WriteAllText(Path.Combine(_source, "a.txt"), "alpha\n");
+        File.WriteAllBytes(Path.Combine(_source, "sub dir", "ünï", "blob.bin"), RandomBytes(3 * 1024 * 1024 + 17, seed: 1));
+        File.WriteAllBytes(Path.Combine(_source, "empty"), []);
+        File.CreateSymbolicLink(Path.Combine(_source, "link"), "a.txt");
+    }
+
+    [Fact]
+    public async Task Backup_then_restore_gives_identical_files_and_catalog_rows()
+    {
+        var apply = await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source));
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        Assert.Contains("applied policy home (local:primary)", apply.Stdout, StringComparison.Ordinal);
+
+        var backup = await _sandbox.RunAsync("backup", "home", "--json");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        using var backupJson = JsonDocument.Parse(backup.Stdout);
+        var snapshotId = backupJson.RootElement.GetProperty("snapshots")[0].GetProperty("id").GetString()!;
+        Assert.Equal("succeeded", backupJson.RootElement.GetProperty("status").GetString());
+        Assert.Equal(3, backupJson.RootElement.GetProperty("snapshots")[0].GetProperty("files").GetInt64());
+
+        var snapshots = await _sandbox.RunAsync("snapshots", "home", "--json");
+        Assert.True(snapshots.ExitCode == 0, snapshots.ToString());
+        using var list = JsonDocument.Parse(snapshots.Stdout);
+        var row = Assert.Single(list.RootElement.EnumerateArray());
+        Assert.Equal(snapshotId, row.GetProperty("id").GetString());
+        var presence = Assert.Single(row.GetProperty("targets").EnumerateArray());
+        Assert.Equal("local", presence.GetProperty("name").GetString());
+        Assert.Equal("present", presence.GetProperty("status").GetString());
+
+        var destination = Path.Combine(_sandbox.Root, "restored");
+        var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Contains($"restored snapshot {snapshotId[..8]}", restore.Stdout, StringComparison.Ordinal);
+        AssertSameTree(_source, RestoredRoot(destination));
+    }
+
+    [Fact]
+    public async Task Restore_works_when_the_catalog_is_gone()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        File.Delete(_sandbox.CatalogPath);
+
+        var destination = Path.Combine(_sandbox.Root, "after-incident");
+        var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
+
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        AssertSameTree(_source, RestoredRoot(destination));
+    }
+
+    [Fact]
+    public async Task Restore_refuses_a_non_empty_destination_and_writes_nothing()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        var destination = Directory.CreateDirectory(Path.Combine(_sandbox.Root, "busy")).FullName;
+        File.WriteAllText(Path.Combine(destination, "keep.txt"), "mine");
+
+        var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
+
+        Assert.Equal(2, restore.ExitCode);
+        Assert.Single(restore.Stderr.Trim().Split('\n'));
+        Assert.Contains("not empty", restore.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["keep.txt"], Directory.EnumerateFileSystemEntries(destination).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_wrong_key_fails_with_one_line_and_writes_nothing()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        var before = ListRepository();
+        Environment.SetEnvironmentVariable(_sandbox.KeyVariable, "not the key");
+
+        var backup = await _sandbox.RunAsync("backup", "home");
+
+        Assert.Equal(1, backup.ExitCode);
+        Assert.Equal("drorch: error: wrong repository key", backup.Stderr.Trim().Split(" for ")[0]);
+        Assert.DoesNotContain("not the key", backup.Stderr + backup.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, ListRepository());
+    }
+
+    [Fact]
+    public async Task Check_read_data_finds_a_flipped_byte_and_names_the_file()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("check", "local", "--read-data")).ExitCode);
+        var pack = Directory.EnumerateFiles(Path.Combine(_sandbox.RepositoryPath, "data"), "*", SearchOption.AllDirectories)
+            .MaxBy(f => new FileInfo(f).Length)!;
+        FlipByte(pack, offset: 1000);
+
+        var check = await _sandbox.RunAsync("check", "local", "--read-data");
+
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("blob.bin", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("damaged", check.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Backup_of_an_unknown_policy_exits_2_naming_it()
+    {
+        var backup = await _sandbox.RunAsync("backup", "nope");
+
+        Assert.Equal(2, backup.ExitCode);
+        Assert.Equal("drorch: error: policy 'nope' is not in the catalog (apply it first: drorch policy apply FILE)", backup.Stderr.Trim());
+    }
+
+    public void Dispose() => _sandbox.Dispose();
+
+    internal static string RestoredRoot(string destination) => destination;
+
+    internal static void AssertSameTree(string expected, string actual)
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 };
+        var expectedEntries = Directory.EnumerateFileSystemEntries(expected, "*", options).Select(p => Path.GetRelativePath(expected, p)).Order(StringComparer.Ordinal).ToList();
+        var actualEntries = Directory.EnumerateFileSystemEntries(actual, "*", options).Select(p => Path.GetRelativePath(actual, p)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expectedEntries, actualEntries);
+        foreach (var relative in expectedEntries)
+        {
+            var source = new FileInfo(Path.Combine(expected, relative));
+            var copy = new FileInfo(Path.Combine(actual, relative));
+            if (source.LinkTarget is not null)
+            {
+                Assert.Equal(source.LinkTarget, copy.LinkTarget);
+            }
+            else if (source.Attributes.HasFlag(FileAttributes.Directory) == false)
+            {
+                Assert.Equal(CliSandbox.Sha256(source.FullName), CliSandbox.Sha256(copy.FullName));
+                Assert.Equal(source.LastWriteTimeUtc, copy.LastWriteTimeUtc);
+            }
+        }
+    }
+
+    private List<string> ListRepository() =>
+        [.. Directory.EnumerateFiles(_sandbox.RepositoryPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+
+    private static void FlipByte(string path, long offset)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = offset;
+        var value = stream.ReadByte();
+        stream.Position = offset;
+        stream.WriteByte((byte)(value ^ 0x5A));
+    }
+
+    internal static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}
