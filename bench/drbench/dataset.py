@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import random
@@ -25,7 +26,7 @@ import shutil
 import time
 from dataclasses import dataclass
 
-GEN_VERSION = 1
+GEN_VERSION = 2
 BLOCK = 1 << 20
 LEVELS = ("INFO", "DEBUG", "WARN", "ERROR")
 VERBS = ("GET", "PUT", "POST", "DELETE")
@@ -56,16 +57,23 @@ class Dataset:
 def _mixed_sizes(n: int, total: int, lo: int, hi: int, rng: random.Random) -> list:
     """Log-spread sizes lo..hi summing to ~total.
 
-    size_i = lo * (hi/lo) ** (x_i ** p) with x_i evenly spread over [0, 1]; p is found by
-    bisection so the sum hits the target.  Deterministic, includes both extremes, and
-    jittered a little so no two sizes are round numbers.
+    log(size) runs over [log lo, log hi] with a density falling off exponentially (rate k),
+    i.e. every octave holds fewer files than the one below, like real trees; k is found by
+    bisection so the sum hits the target (k≈3.7 for 2,000 files / 2 GiB: median ~24 KiB,
+    ~470 files of 4–8 KiB, 16 files of 32–64 MiB).  Quantiles, not samples, so the spread
+    is exact; then jittered ±3 % so no two sizes are round numbers.
     """
-    ratio = hi / lo
+    span = math.log(hi / lo)
 
-    def sizes(p: float) -> list:
-        return [lo * ratio ** ((i / max(1, n - 1)) ** p) for i in range(n)]
+    def sizes(k: float) -> list:
+        out = []
+        for i in range(n):
+            u = (i + 0.5) / n
+            t = u if k < 1e-9 else -math.log(1 - u * (1 - math.exp(-k))) / k
+            out.append(lo * math.exp(span * t))
+        return out
 
-    a, b = 0.05, 50.0
+    a, b = 0.0, 30.0
     for _ in range(60):
         mid = (a + b) / 2
         if sum(sizes(mid)) > total:

@@ -101,7 +101,8 @@ class Drorch:
             json.dump({"Catalog": {"Provider": "Sqlite",
                                    "ConnectionString": f"Data Source={os.path.join(rdir, 'catalog.db')}"},
                        "RepositoryKey": {"EnvironmentVariable": "DRORCH_REPOSITORY_KEY"},
-                       "Targets": {"bench": tgt}}, f, indent=2)
+                       "Targets": {"bench": tgt},
+                       "Logging": {"LogLevel": {"Default": "Warning"}}}, f, indent=2)
         return [[self.exe, "--config", self.config, "policy", "apply", self._write_policy(rdir, src)]]
 
     def _write_policy(self, rdir: str, src: str) -> str:
