@@ -104,7 +104,7 @@ def main(argv: list) -> int:
     meta = {
         "finished_utc": f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
         "rounds": a.rounds, "scale": a.scale, "plan": a.plan,
-        "order": " / ".join("→".join(t.name for t in (tool_objs if r % 2 == 0 else tool_objs[::-1]))
+        "order": "single tool" if len(tool_objs) == 1 else " / ".join("→".join(t.name for t in (tool_objs if r % 2 == 0 else tool_objs[::-1]))
                             for r in range(min(2, a.rounds))) + (" / …" if a.rounds > 2 else ""),
         "drorch": (f"{by_name['drorch'].exe} ({git_head()})" if "drorch" in by_name else "not run"),
         "restic": by_name["restic"].version() if "restic" in by_name else "not run",

@@ -51,6 +51,9 @@ class Session:
 
     def _timed(self, step: str, argv: list) -> Measurement:
         server = self.target.s3
+        # flush dirty pages left by the previous step (e.g. a deleted restore tree) so their
+        # write-back does not land inside this tool's timing
+        os.sync()
         before = server.cpu_s() if server else 0.0
         m = run_timed(step, argv, self.tool.env, self.logs)
         if server:
