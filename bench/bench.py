@@ -46,6 +46,8 @@ def parse_args(argv: list) -> argparse.Namespace:
                    help="comma-separated tools to run (default drorch,restic)")
     p.add_argument("--cloud", choices=("s3",), help="also benchmark backup+restore of the "
                    "mixed set to a local s3rver (needs `npm ci --prefix tests`)")
+    p.add_argument("--s3rver", help="s3rver.js to start for --cloud s3 "
+                                    "(default tests/node_modules/s3rver/bin/s3rver.js)")
     p.add_argument("--keep", action="store_true", help="keep repositories after each run")
     p.add_argument("--results", default=os.path.join(HERE, "results"),
                    help="where latest.md/latest.json go (default bench/results)")
@@ -92,12 +94,13 @@ def main(argv: list) -> int:
     a.work = os.path.abspath(a.work)
     os.makedirs(a.work, exist_ok=True)
     tool_objs = make_tools(a)
-    js = cloud.s3rver_js(REPO_ROOT) if "cloud" in a.plan else None
+    js = cloud.s3rver_js(REPO_ROOT, a.s3rver) if "cloud" in a.plan else None
+    tls = cloud.tls_files(a.work) if js else None
     needed = {"mixed" if s == "cloud" else s for s in a.plan}
     datasets = {n: dataset.prepare(a.work, n, a.scale, a.skip_generate, log) for n in ("mixed", "small")
                 if n in needed}
     records = runner.run_all(tool_objs, datasets, a.plan, a.rounds, a.work, a.keep,
-                             lambda d: cloud.S3rver(js, d), log)
+                             lambda d: cloud.S3rver(js, d, tls), log)
     steps_of = {"mixed": runner.MIXED_STEPS, "small": runner.SMALL_STEPS, "cloud": runner.CLOUD_STEPS}
     rows = report.summarise(records, a.plan, steps_of)
     by_name = {t.name: t for t in tool_objs}

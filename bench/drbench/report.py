@@ -26,11 +26,9 @@ _EXTRA = {
     "restore": [("throughput MiB/s ↑", lambda m: m["extra"]["src_bytes"] / MIB / m["wall_s"], "higher")],
     "check-read-data": [("repo read MiB/s ↑", lambda m: m["repo_bytes"] / MIB / m["wall_s"], "higher")],
 }
-_CLOUD = [
-    ("objects per GiB of new data ↓",
-     lambda m: m["repo_objects"] / (m["extra"]["src_bytes"] / GIB), "lower"),
-    ("s3rver CPU s ↓", lambda m: m["extra"].get("server_cpu_s", 0.0), "lower"),
-]
+_OBJECTS_PER_GIB = ("objects per GiB of new data ↓",
+                    lambda m: m["repo_objects"] / (m["extra"]["src_bytes"] / GIB), "lower")
+_SERVER_CPU = ("s3rver CPU s ↓", lambda m: m["extra"].get("server_cpu_s", 0.0), "lower")
 TITLES = {"mixed": "mixed (local repository)", "small": "small files (local repository)",
           "cloud": "mixed to s3rver (S3 emulator)"}
 
@@ -41,8 +39,8 @@ def figures(seq: str, step: str) -> list:
         out.append(("files/s ↑", lambda m: m["extra"]["src_files"] / m["wall_s"], "higher"))
     if step.startswith("backup"):
         out += _REPO
-        if seq == "cloud" and step == "backup-initial":
-            out += _CLOUD
+    if seq == "cloud":
+        out += ([_OBJECTS_PER_GIB] if step == "backup-initial" else []) + [_SERVER_CPU]
     return out
 
 

@@ -41,6 +41,7 @@ class Restic:
         self.exe = exe
         self.env = {}
         self.repo = ""
+        self.flags: list = []
 
     def version(self) -> str:
         return subprocess.run([self.exe, "version"], capture_output=True, text=True).stdout.strip()
@@ -50,20 +51,25 @@ class Restic:
                    RESTIC_CACHE_DIR=os.path.join(rdir, "restic-cache"))
         if target.s3 is not None:
             self.repo = f"s3:{target.s3.url}/{target.s3.bucket}/restic"
+            self.flags = ["--cacert", target.s3.cert]
             env.update(AWS_ACCESS_KEY_ID=target.s3.key, AWS_SECRET_ACCESS_KEY=target.s3.secret)
         else:
             self.repo = target.local_dir
+            self.flags = []
         self.env = env
-        return [[self.exe, "-r", self.repo, "init"]]
+        return [self._cmd("init")]
+
+    def _cmd(self, *args: str) -> list:
+        return [self.exe, "-r", self.repo, *self.flags, *args]
 
     def backup(self, src: str) -> list:
-        return [self.exe, "-r", self.repo, "backup", src]
+        return self._cmd("backup", src)
 
     def restore(self, dst: str) -> list:
-        return [self.exe, "-r", self.repo, "restore", "latest", "--target", dst]
+        return self._cmd("restore", "latest", "--target", dst)
 
     def check(self) -> list:
-        return [self.exe, "-r", self.repo, "check", "--read-data"]
+        return self._cmd("check", "--read-data")
 
 
 class Drorch:
@@ -92,7 +98,7 @@ class Drorch:
                    "AccessKeyIdEnvironmentVariable": "S3_KEY",
                    "SecretAccessKeyEnvironmentVariable": "S3_SECRET",
                    "DisableChunkEncoding": True}
-            env.update(S3_KEY=target.s3.key, S3_SECRET=target.s3.secret)
+            env.update(S3_KEY=target.s3.key, S3_SECRET=target.s3.secret, SSL_CERT_FILE=target.s3.cert)
         else:
             tgt = {"Type": "local", "Path": target.local_dir}
         self.env = env
