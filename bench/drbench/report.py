@@ -98,6 +98,26 @@ def _favours(row: dict) -> str:
     return "drorch" if drorch_better else "restic"
 
 
+HEADLINES = [("small", "backup-nochange", "wall s ↓", "small files, no-change re-backup (the issue's target)"),
+             ("mixed", "backup-initial", "throughput MiB/s ↑", "mixed, initial backup"),
+             ("mixed", "backup-1pct", "wall s ↓", "mixed, backup after 1 % change"),
+             ("mixed", "restore", "throughput MiB/s ↑", "mixed, restore"),
+             ("mixed", "check-read-data", "wall s ↓", "mixed, check --read-data"),
+             ("mixed", "backup-initial", "repo size MiB ↓", "mixed, repository size"),
+             ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB")]
+
+
+def _headlines(rows: list) -> list:
+    out = []
+    for seq, step, figure, title in HEADLINES:
+        for row in rows:
+            if (row["sequence"], row["step"], row["figure"]) == (seq, step, figure) and row["ratio"]:
+                out.append(f"- {title}: {figure} drorch {_fmt(row['drorch']['median'])} vs restic "
+                           f"{_fmt(row['restic']['median'])} → ratio {row['ratio']:.2f} "
+                           f"({'about equal' if _favours(row) == '≈' else 'favours ' + _favours(row)})")
+    return out
+
+
 def markdown(rows: list, meta: dict, datasets: dict) -> str:
     lines = [f"# drorch vs restic — {meta['finished_utc']}", "",
              f"- rounds: {meta['rounds']} per tool, tool order alternating per round "
@@ -108,6 +128,9 @@ def markdown(rows: list, meta: dict, datasets: dict) -> str:
     for name, info in datasets.items():
         lines.append(f"- dataset `{name}`: {info['files']:,} files, {info['bytes'] / GIB:.2f} GiB "
                      f"at {info['root']}")
+    heads = _headlines(rows)
+    if heads:
+        lines += ["", "## Headlines", ""] + heads
     seqs = list(dict.fromkeys(r["sequence"] for r in rows))
     for seq in seqs:
         lines += ["", f"## {TITLES.get(seq, seq)}", "",
