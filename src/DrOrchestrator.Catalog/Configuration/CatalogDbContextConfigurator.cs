@@ -1,0 +1,56 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace DrOrchestrator.Catalog.Configuration;
+
+/// <summary>
+/// The one place that turns <see cref="CatalogOptions"/> into EF options: provider, final
+/// connection string (password from the environment), migrations assembly. Used by DI, the
+/// design-time factories and the tests, so all three build the same model.
+/// </summary>
+public static class CatalogDbContextConfigurator
+{
+    /// <summary>Migrations assembly for SQLite; the host must reference it so it is deployed.</summary>
+    public const string SqliteMigrationsAssembly = "DrOrchestrator.Migrations.Sqlite";
+
+    /// <summary>Migrations assembly for PostgreSQL; the host must reference it so it is deployed.</summary>
+    public const string PostgresMigrationsAssembly = "DrOrchestrator.Migrations.Postgres";
+
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, CatalogOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Provider switch
+        {
+            CatalogProvider.Sqlite => builder
+                .UseSqlite(SqliteConnectionString(options), b => b.MigrationsAssembly(SqliteMigrationsAssembly))
+                .AddInterceptors(new SqliteBusyTimeoutInterceptor(options.BusyTimeoutSeconds)),
+            CatalogProvider.Postgres => builder
+                .UseNpgsql(PostgresConnectionString(options), b => b.MigrationsAssembly(PostgresMigrationsAssembly)),
+            _ => throw new InvalidOperationException($"Catalog:Provider '{options.Provider}' is not supported (use Sqlite or Postgres)"),
+        };
+    }
+
+    /// <summary>SQLite connection string; Default Timeout doubles as the time Microsoft.Data.Sqlite retries a busy database.</summary>
+    public static string SqliteConnectionString(CatalogOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var text = string.IsNullOrWhiteSpace(options.ConnectionString) ? CatalogOptions.DefaultSqliteConnectionString : options.ConnectionString;
+        var builder = new SqliteConnectionStringBuilder(text) { DefaultTimeout = Math.Max(options.BusyTimeoutSeconds, 1) };
+        return builder.ToString();
+    }
+
+    /// <summary>PostgreSQL connection string with the password added from the environment, never from configuration.</summary>
+    public static string PostgresConnectionString(CatalogOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        if (!string.IsNullOrWhiteSpace(options.PasswordEnvironmentVariable))
+        {
+            builder.Password = Environment.GetEnvironmentVariable(options.PasswordEnvironmentVariable);
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,92 @@
+using DrOrchestrator.Core.Policies;
+
+namespace DrOrchestrator.Catalog;
+
+// The records CatalogStore takes and returns, so callers (CLI, server) never see EF entities.
+
+/// <summary>What <see cref="CatalogStore.UpsertPolicyAsync(Policy, string, CancellationToken)"/> did.</summary>
+public enum PolicyChange
+{
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// <summary>A policy as stored: canonical YAML, its SHA-256, and when it last changed.</summary>
+public sealed record CatalogPolicy(
+    string Name,
+    string? Description,
+    string Yaml,
+    string YamlSha256,
+    TimeSpan Rpo,
+    TimeSpan Rto,
+    int MinPrimaries,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset AppliedAt)
+{
+    /// <summary>Parses <see cref="Yaml"/> back into the model.</summary>
+    /// <exception cref="CatalogException">The stored text no longer validates.</exception>
+    public Policy ToPolicy()
+    {
+        var result = PolicyFileParser.Parse(new StringReader(Yaml), $"catalog:{Name}");
+        return result.IsValid && result.Policies.Count == 1
+            ? result.Policies[0]
+            : throw new CatalogException($"policy '{Name}' in the catalog does not parse: {string.Join("; ", result.Problems)}");
+    }
+}
+
+/// <summary>A target by name and kind; credentials are never stored.</summary>
+public sealed record CatalogTarget(string Name, string Type, string? Description);
+
+/// <summary>A snapshot's identity and figures as recorded after a backup.</summary>
+public sealed record SnapshotFigures(
+    string SnapshotId,
+    SnapshotKind Kind,
+    DateTimeOffset Time,
+    DateTimeOffset RecoveryPoint,
+    string Hostname,
+    string TreeId,
+    string? ParentSnapshotId,
+    long FileCount,
+    long DirCount,
+    long TotalBytes,
+    long BytesNew,
+    long BytesStored);
+
+/// <summary>A snapshot's state on one target.</summary>
+public sealed record SnapshotPresenceInfo(string TargetName, PresenceStatus Status, DateTimeOffset? CompleteAt, DateTimeOffset? LastVerifiedAt);
+
+/// <summary>A snapshot with where it is.</summary>
+public sealed record CatalogSnapshot(string PolicyName, SnapshotFigures Figures, IReadOnlyList<SnapshotPresenceInfo> Presence);
+
+/// <summary>The figures a run reports when it completes.</summary>
+public sealed record RunFigures(long BytesRead, long BytesNew, long BytesStored, long Files, int WarningsCount, string? SnapshotId = null)
+{
+    public static RunFigures None { get; } = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>One per-item error of a run.</summary>
+public sealed record RunErrorInfo(string? Path, string Message);
+
+/// <summary>A run as recorded.</summary>
+public sealed record CatalogRun(
+    long Id,
+    string? PolicyName,
+    string? TargetName,
+    RunKind Kind,
+    RunStatus Status,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? FinishedAt,
+    RunFigures Figures,
+    string? ErrorMessage,
+    IReadOnlyList<RunErrorInfo> Errors);
+
+/// <summary>A drill's outcome with the run it belongs to.</summary>
+public sealed record DrillRecord(
+    long RunId,
+    string? PolicyName,
+    string SnapshotId,
+    long FilesVerified,
+    long Mismatches,
+    TimeSpan RtoAchieved,
+    DateTimeOffset StartedAt);

@@ -1,0 +1,162 @@
+using DrOrchestrator.Catalog.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace DrOrchestrator.Catalog;
+
+public sealed partial class CatalogStore
+{
+    /// <summary>Records the start of a run (status running) and returns its id.</summary>
+    public Task<long> StartRunAsync(string? policyName, RunKind kind, CancellationToken cancellationToken) =>
+        StartRunAsync(policyName, kind, targetName: null, cancellationToken);
+
+    /// <summary>Records the start of a run on one target (copy, check) and returns its id.</summary>
+    public async Task<long> StartRunAsync(string? policyName, RunKind kind, string? targetName, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var run = new RunEntity { Kind = kind, Status = RunStatus.Running, StartedAt = Now };
+            if (policyName is not null)
+            {
+                run.PolicyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id;
+            }
+
+            if (targetName is not null)
+            {
+                run.TargetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
+            }
+
+            db.Runs.Add(run);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return run.Id;
+        }
+    }
+
+    /// <summary>Records how a running run ended, its figures and per-item errors.</summary>
+    /// <exception cref="CatalogException">The run does not exist or has already finished.</exception>
+    public async Task CompleteRunAsync(long runId, RunStatus status, RunFigures figures, IReadOnlyList<RunErrorInfo> errors, string? errorMessage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (status == RunStatus.Running)
+        {
+            throw new ArgumentException("a run cannot complete with status running", nameof(status));
+        }
+
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false)
+                ?? throw new CatalogException($"run {runId} is not in the catalog");
+            if (run.Status != RunStatus.Running)
+            {
+                throw new CatalogException($"run {runId} already finished ({run.Status.ToString().ToLowerInvariant()})");
+            }
+
+            run.Status = status;
+            run.FinishedAt = Now;
+            run.BytesRead = figures.BytesRead;
+            run.BytesNew = figures.BytesNew;
+            run.BytesStored = figures.BytesStored;
+            run.Files = figures.Files;
+            run.WarningsCount = figures.WarningsCount;
+            run.SnapshotId = figures.SnapshotId;
+            run.ErrorMessage = Truncate(errorMessage);
+            run.Errors.AddRange(errors.Select(e => new RunErrorEntity { Path = e.Path, Message = Truncate(e.Message)! }));
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            Log.RunCompleted(logger, runId, run.Kind, status);
+        }
+    }
+
+    /// <summary>One run with its errors, or null.</summary>
+    public async Task<CatalogRun?> GetRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var row = await RunQuery(db).SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
+            return row is null ? null : ToRecord(row);
+        }
+    }
+
+    /// <summary>The newest <paramref name="limit"/> runs (of one policy, or all), newest first.</summary>
+    public async Task<IReadOnlyList<CatalogRun>> ListRunsAsync(string? policyName, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var query = RunQuery(db);
+            if (policyName is not null)
+            {
+                query = query.Where(r => r.Policy!.Name == policyName);
+            }
+
+            var rows = await query.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id).Take(limit)
+                .AsSplitQuery().ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(ToRecord)];
+        }
+    }
+
+    /// <summary>Records the outcome of the drill run <paramref name="runId"/>.</summary>
+    public async Task RecordDrillAsync(long runId, string snapshotId, long filesVerified, long mismatches, TimeSpan rtoAchieved, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false)
+                ?? throw new CatalogException($"run {runId} is not in the catalog");
+            if (run.Kind != RunKind.Drill)
+            {
+                throw new CatalogException($"run {runId} is a {run.Kind.ToString().ToLowerInvariant()} run, not a drill");
+            }
+
+            db.DrillResults.Add(new DrillResultEntity
+            {
+                RunId = runId,
+                SnapshotId = snapshotId,
+                FilesVerified = filesVerified,
+                Mismatches = mismatches,
+                RtoAchievedSeconds = rtoAchieved.TotalSeconds,
+            });
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drill results (of one policy, or all), newest first.</summary>
+    public async Task<IReadOnlyList<DrillRecord>> ListDrillsAsync(string? policyName, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var query = db.DrillResults.AsNoTracking();
+            if (policyName is not null)
+            {
+                query = query.Where(d => d.Run!.Policy!.Name == policyName);
+            }
+
+            var rows = await query.OrderByDescending(d => d.Run!.StartedAt).ThenByDescending(d => d.Id)
+                .Select(d => new { d.RunId, Policy = d.Run!.Policy!.Name, d.SnapshotId, d.FilesVerified, d.Mismatches, d.RtoAchievedSeconds, d.Run.StartedAt })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(d => new DrillRecord(d.RunId, d.Policy, d.SnapshotId, d.FilesVerified, d.Mismatches, TimeSpan.FromSeconds(d.RtoAchievedSeconds), d.StartedAt))];
+        }
+    }
+
+    private static IQueryable<RunEntity> RunQuery(CatalogDbContext db) =>
+        db.Runs.AsNoTracking().Include(r => r.Policy).Include(r => r.Target).Include(r => r.Errors);
+
+    // Columns are bounded (4000) so an enormous exception text cannot fail the write that records it.
+    private static string? Truncate(string? text) => text is { Length: > 4000 } ? text[..4000] : text;
+
+    private static CatalogRun ToRecord(RunEntity r) => new(
+        r.Id,
+        r.Policy?.Name,
+        r.Target?.Name,
+        r.Kind,
+        r.Status,
+        r.StartedAt,
+        r.FinishedAt,
+        new RunFigures(r.BytesRead, r.BytesNew, r.BytesStored, r.Files, r.WarningsCount, r.SnapshotId),
+        r.ErrorMessage,
+        [.. r.Errors.OrderBy(e => e.Id).Select(e => new RunErrorInfo(e.Path, e.Message))]);
+}

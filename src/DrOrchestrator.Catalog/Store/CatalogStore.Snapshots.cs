@@ -1,0 +1,133 @@
+using DrOrchestrator.Catalog.Entities;
+using DrOrchestrator.Core.Policies;
+using Microsoft.EntityFrameworkCore;
+
+namespace DrOrchestrator.Catalog;
+
+public sealed partial class CatalogStore
+{
+    /// <summary>
+    /// Records that <paramref name="snapshot"/> of <paramref name="policyName"/> became complete on
+    /// <paramref name="targetName"/> at <paramref name="completeAt"/>. Idempotent: recording the
+    /// same snapshot for a second target (a replica copy) only adds its presence.
+    /// </summary>
+    public async Task RecordSnapshotAsync(string policyName, SnapshotFigures snapshot, string targetName, DateTimeOffset completeAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var policy = await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false);
+            var target = await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false);
+            var row = await db.Snapshots.Include(s => s.Presence)
+                .SingleOrDefaultAsync(s => s.SnapshotId == snapshot.SnapshotId, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                row = ToEntity(snapshot, policy.Id);
+                db.Snapshots.Add(row);
+            }
+            else if (row.PolicyId != policy.Id)
+            {
+                throw new CatalogException($"snapshot '{snapshot.SnapshotId}' is already recorded for another policy than '{policyName}'");
+            }
+
+            var presence = row.Presence.SingleOrDefault(p => p.TargetId == target.Id);
+            if (presence is null)
+            {
+                presence = new SnapshotPresenceEntity { TargetId = target.Id };
+                row.Presence.Add(presence);
+            }
+
+            presence.Status = PresenceStatus.Present;
+            presence.CompleteAt = Normalize(completeAt);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Sets a snapshot's status on a target (e.g. copying → present, present → missing after a
+    /// check). A null <paramref name="completeAt"/> or <paramref name="lastVerifiedAt"/> keeps the
+    /// stored value.
+    /// </summary>
+    public async Task SetPresenceAsync(string snapshotId, string targetName, PresenceStatus status, DateTimeOffset? completeAt, DateTimeOffset? lastVerifiedAt, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var snapshot = await RequireSnapshotAsync(db, snapshotId, cancellationToken).ConfigureAwait(false);
+            var target = await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false);
+            var presence = await db.SnapshotPresence
+                .SingleOrDefaultAsync(p => p.SnapshotRowId == snapshot.Id && p.TargetId == target.Id, cancellationToken).ConfigureAwait(false);
+            if (presence is null)
+            {
+                presence = new SnapshotPresenceEntity { SnapshotRowId = snapshot.Id, TargetId = target.Id };
+                db.SnapshotPresence.Add(presence);
+            }
+
+            presence.Status = status;
+            presence.CompleteAt = Normalize(completeAt) ?? presence.CompleteAt;
+            presence.LastVerifiedAt = Normalize(lastVerifiedAt) ?? presence.LastVerifiedAt;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Snapshots (of one policy, or all), newest recovery point first, with presence per target.</summary>
+    public async Task<IReadOnlyList<CatalogSnapshot>> ListSnapshotsAsync(string? policyName, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var query = db.Snapshots.AsNoTracking().Include(s => s.Policy).Include(s => s.Presence).ThenInclude(p => p.Target).AsQueryable();
+            if (policyName is not null)
+            {
+                query = query.Where(s => s.Policy!.Name == policyName);
+            }
+
+            var rows = await query.OrderByDescending(s => s.RecoveryPoint).ThenByDescending(s => s.Id)
+                .AsSplitQuery().ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(ToRecord)];
+        }
+    }
+
+    /// <summary>
+    /// Recovery points of <paramref name="policyName"/> present on <paramref name="targetName"/> with
+    /// their completion times — the input of <see cref="RpoCalculator"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<CompletedRecoveryPoint>> GetRecoveryPointsAsync(string policyName, string targetName, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var rows = await db.SnapshotPresence.AsNoTracking()
+                .Where(p => p.Target!.Name == targetName && p.Snapshot!.Policy!.Name == policyName
+                    && p.Status == PresenceStatus.Present && p.CompleteAt != null)
+                .Select(p => new { p.Snapshot!.RecoveryPoint, p.CompleteAt })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => new CompletedRecoveryPoint(r.RecoveryPoint, r.CompleteAt!.Value)).OrderBy(p => p.RecoveryPoint)];
+        }
+    }
+
+    private static SnapshotEntity ToEntity(SnapshotFigures s, long policyId) => new()
+    {
+        SnapshotId = s.SnapshotId,
+        PolicyId = policyId,
+        Kind = s.Kind,
+        Time = Normalize(s.Time),
+        RecoveryPoint = Normalize(s.RecoveryPoint),
+        Hostname = s.Hostname,
+        TreeId = s.TreeId,
+        ParentSnapshotId = s.ParentSnapshotId,
+        FileCount = s.FileCount,
+        DirCount = s.DirCount,
+        TotalBytes = s.TotalBytes,
+        BytesNew = s.BytesNew,
+        BytesStored = s.BytesStored,
+    };
+
+    private static CatalogSnapshot ToRecord(SnapshotEntity s) => new(
+        s.Policy!.Name,
+        new SnapshotFigures(s.SnapshotId, s.Kind, s.Time, s.RecoveryPoint, s.Hostname, s.TreeId, s.ParentSnapshotId,
+            s.FileCount, s.DirCount, s.TotalBytes, s.BytesNew, s.BytesStored),
+        [.. s.Presence.OrderBy(p => p.Target!.Name, StringComparer.Ordinal)
+            .Select(p => new SnapshotPresenceInfo(p.Target!.Name, p.Status, p.CompleteAt, p.LastVerifiedAt))]);
+}

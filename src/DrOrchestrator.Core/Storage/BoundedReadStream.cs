@@ -1,0 +1,97 @@
+namespace DrOrchestrator.Core.Storage;
+
+/// <summary>
+/// A read-only, forward-only view of at most <c>length</c> bytes of another stream, starting at its
+/// current position. Used to serve ranged reads without copying: the inner stream is positioned at
+/// the range start and this wrapper stops at the range end.
+/// </summary>
+public sealed class BoundedReadStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly bool _leaveOpen;
+    private long _remaining;
+
+    public BoundedReadStream(Stream inner, long length, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        _inner = inner;
+        _remaining = length;
+        _leaveOpen = leaveOpen;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (_remaining <= 0 || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var read = _inner.Read(buffer[..Limit(buffer.Length)]);
+        _remaining -= read;
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_remaining <= 0 || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var read = await _inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken).ConfigureAwait(false);
+        _remaining -= read;
+        return read;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!_leaveOpen)
+        {
+            await _inner.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_leaveOpen)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private int Limit(int requested) => (int)Math.Min(requested, _remaining);
+}

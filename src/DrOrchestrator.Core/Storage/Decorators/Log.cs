@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Core.Storage.Decorators;
+
+/// <summary>Log messages of the storage decorators (event ids 2100–2199). Keys and store descriptions never hold secrets.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning,
+        Message = "{Operation} of '{Key}' on {Store} failed (attempt {Attempt}); retrying in {DelayMs} ms")]
+    public static partial void Retrying(ILogger logger, Exception exception, string operation, string? key, string store, int attempt, long delayMs);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Error,
+        Message = "{Operation} of '{Key}' on {Store} failed after {Attempt} attempt(s) in {ElapsedMs} ms; giving up")]
+    public static partial void GivingUp(ILogger logger, Exception exception, string operation, string? key, string store, int attempt, long elapsedMs);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Error,
+        Message = "Put of '{Key}' on {Store} failed after part of its non-seekable stream was consumed; it cannot be retried here")]
+    public static partial void CannotRewind(ILogger logger, Exception exception, string key, string store);
+}

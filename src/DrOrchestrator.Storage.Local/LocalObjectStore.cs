@@ -1,0 +1,274 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using DrOrchestrator.Core.Storage;
+
+namespace DrOrchestrator.Storage.Local;
+
+/// <summary>An <see cref="IObjectStore"/> on a local directory; see README.md for its guarantees.</summary>
+public sealed class LocalObjectStore : IObjectStore
+{
+    /// <summary>File-name prefix of in-progress puts; such files are never listed.</summary>
+    public const string TempFilePrefix = ".tmp-";
+
+    private const int CopyBufferSize = 256 * 1024;
+
+    private readonly string _root;
+
+    private LocalObjectStore(string root)
+    {
+        _root = root;
+        Description = "local:" + root;
+    }
+
+    public string Description { get; }
+
+    /// <summary>Two in flight: a local disk gains little from more and seeks suffer.</summary>
+    public ObjectStoreCapabilities Capabilities { get; } = new(MaxObjectSize: null, RecommendedConcurrency: 2, IsLocal: true);
+
+    /// <summary>Creates the store for validated options; throws <see cref="ArgumentException"/> naming the bad field.</summary>
+    public static LocalObjectStore Create(LocalTargetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid local target: " + string.Join(" ", errors), nameof(options));
+        }
+
+        return new LocalObjectStore(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Path)));
+    }
+
+    public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var path = PathFor(key);
+        var directory = Path.GetDirectoryName(path)!;
+        var temp = Path.Combine(directory, TempFilePrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        var renamed = false;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            await WriteDurablyAsync(temp, content, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Move(temp, path, overwrite: true);
+            renamed = true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Translate(ex, key, missingMeansNotFound: false);
+        }
+        finally
+        {
+            if (!renamed)
+            {
+                TryDelete(temp);
+            }
+        }
+    }
+
+    public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathFor(key);
+        if (range is { } r && (r.Offset < 0 || r.Length < 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(range), $"Invalid range {r.Offset}+{r.Length} for '{key}'.");
+        }
+
+        FileStream file;
+        try
+        {
+            // FileShare.Delete: a concurrent put may rename over the file while we read it.
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0,
+                FileOptions.SequentialScan);
+        }
+        catch (UnauthorizedAccessException) when (Directory.Exists(path))
+        {
+            throw new ObjectNotFoundException(Description, key);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Translate(ex, key, missingMeansNotFound: true);
+        }
+
+        if (range is not { } wanted)
+        {
+            return Task.FromResult<Stream>(file);
+        }
+
+        var length = file.Length;
+        var start = Math.Min(wanted.Offset, length);
+        file.Position = start;
+        return Task.FromResult<Stream>(new BoundedReadStream(file, Math.Min(wanted.Length, length - start)));
+    }
+
+    public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var info = new FileInfo(PathFor(key));
+        try
+        {
+            return Task.FromResult(info.Exists ? new ObjectInfo(key, info.Length, info.LastWriteTimeUtc) : null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Translate(ex, key, missingMeansNotFound: false);
+        }
+    }
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = PathFor(key);
+        try
+        {
+            if (!Directory.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Parent directory missing: the object does not exist, which is what delete wants.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw Translate(ex, key, missingMeansNotFound: false);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ObjectKey.ValidatePrefix(prefix);
+        var slash = prefix.LastIndexOf('/');
+        var start = slash < 0 ? _root : Path.Combine(_root, prefix[..slash].Replace('/', Path.DirectorySeparatorChar));
+        if (!Directory.Exists(start))
+        {
+            yield break;
+        }
+
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            IgnoreInaccessible = false,
+            AttributesToSkip = FileAttributes.None,
+        };
+        using var files = new DirectoryInfo(start).EnumerateFiles("*", options).GetEnumerator();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!MoveNext(files, prefix))
+            {
+                yield break;
+            }
+
+            var file = files.Current;
+            var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
+            if (file.Name.StartsWith(TempFilePrefix, StringComparison.Ordinal)
+                || !key.StartsWith(prefix, StringComparison.Ordinal)
+                || !IsValidKey(key))
+            {
+                continue;
+            }
+
+            yield return new ObjectInfo(key, file.Length, file.LastWriteTimeUtc);
+        }
+    }
+
+    private static async Task WriteDurablyAsync(string temp, Stream content, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            // Reserving the size up front fails fast with "disk full" instead of after most of the copy.
+            PreallocationSize = content.CanSeek ? Math.Max(0, content.Length - content.Position) : 0,
+        };
+        var file = new FileStream(temp, options);
+        await using (file.ConfigureAwait(false))
+        {
+            await content.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
+
+            // fsync before the rename: otherwise a crash could leave the new name pointing at
+            // unwritten blocks. There is no async fsync in .NET; this blocks a pool thread briefly.
+            file.Flush(flushToDisk: true);
+        }
+    }
+
+    private bool MoveNext(IEnumerator<FileInfo> files, string prefix)
+    {
+        try
+        {
+            return files.MoveNext();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The directory vanished during enumeration: nothing more to list under it.
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ObjectStoreException(Description, null, $"listing '{prefix}' failed: {ex.Message}", isTransient: true, ex);
+        }
+    }
+
+    private static bool IsValidKey(string key)
+    {
+        try
+        {
+            ObjectKey.Validate(key);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private string PathFor(string key)
+    {
+        ObjectKey.Validate(key);
+        return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private ObjectStoreException Translate(Exception ex, string key, bool missingMeansNotFound)
+    {
+        if (missingMeansNotFound && ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new ObjectNotFoundException(Description, key, ex);
+        }
+
+        var permanent = ex is UnauthorizedAccessException or PathTooLongException
+            || (ex is IOException io && IsPermanentIoError(io));
+        return new ObjectStoreException(Description, key, ex.Message, isTransient: !permanent, ex);
+    }
+
+    /// <summary>Errors a retry cannot fix: disk full, quota exceeded, read-only file system, name is a directory.</summary>
+    private static bool IsPermanentIoError(IOException io)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            // ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL, ERROR_WRITE_PROTECT
+            return (io.HResult & 0xFFFF) is 39 or 112 or 19;
+        }
+
+        // On Unix .NET puts errno in HResult: ENOSPC, EDQUOT (Linux), EROFS, EISDIR.
+        return io.HResult is 28 or 122 or 30 or 21;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: a leftover temp file is ignored by ListAsync and harmless.
+        }
+    }
+}

@@ -1,0 +1,37 @@
+namespace DrOrchestrator.Architecture.Tests;
+
+/// <summary>
+/// Which of our assemblies may not depend on what (DESIGN.md: Cli/Server → Catalog/Storage/Sources → Core).
+/// A forbidden entry matches an assembly/package name equal to it or starting with it followed by '.'.
+/// </summary>
+public static class LayeringRules
+{
+    public static readonly string[] ThirdPartyForbiddenInCore =
+    [
+        "AWSSDK", "Azure", "Microsoft.EntityFrameworkCore", "Npgsql", "Hangfire", "Quartz", "Spectre.Console",
+        "System.CommandLine",
+    ];
+
+    public static readonly string[] OuterLayers = ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Server"];
+
+    /// <summary>(assembly name or prefix, forbidden references) pairs.</summary>
+    public static readonly (string Assembly, string[] Forbidden)[] Rules =
+    [
+        ("DrOrchestrator.Core", [.. ThirdPartyForbiddenInCore, "DrOrchestrator"]),
+        ("DrOrchestrator.Storage", ["DrOrchestrator.Catalog", "DrOrchestrator.Migrations", "DrOrchestrator.Sources", .. OuterLayers,
+            "Microsoft.EntityFrameworkCore", "Npgsql", "Hangfire", "Quartz", "Spectre.Console", "System.CommandLine"]),
+        ("DrOrchestrator.Catalog", ["DrOrchestrator.Storage", "DrOrchestrator.Sources", .. OuterLayers,
+            "AWSSDK", "Azure.Storage", "Hangfire", "Quartz", "Spectre.Console", "System.CommandLine"]),
+    ];
+
+    public static bool Matches(string name, string pattern) =>
+        name.Equals(pattern, StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith(pattern + ".", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when <paramref name="reference"/> is forbidden for <paramref name="assembly"/>; Core may reference itself only.</summary>
+    public static bool IsForbidden(string assembly, string reference, string[] forbidden) =>
+        !reference.Equals(assembly, StringComparison.OrdinalIgnoreCase)
+        && !(Matches(assembly, "DrOrchestrator.Storage") && Matches(reference, "DrOrchestrator.Core"))
+        && !(Matches(assembly, "DrOrchestrator.Catalog") && Matches(reference, "DrOrchestrator.Core"))
+        && forbidden.Any(f => Matches(reference, f));
+}
