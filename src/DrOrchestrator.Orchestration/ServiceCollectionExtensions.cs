@@ -1,4 +1,5 @@
 using DrOrchestrator.Catalog;
+using DrOrchestrator.Catalog.Configuration;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Restore;

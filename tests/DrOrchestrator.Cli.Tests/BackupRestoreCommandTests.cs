@@ -45,7 +45,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
         var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Contains($"restored snapshot {snapshotId[..8]}", restore.Stdout, StringComparison.Ordinal);
-        AssertSameTree(_source, RestoredRoot(destination));
+        AssertSameTree(_source, Path.Combine(destination, "source"));
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
         var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
 
         Assert.True(restore.ExitCode == 0, restore.ToString());
-        AssertSameTree(_source, RestoredRoot(destination));
+        AssertSameTree(_source, Path.Combine(destination, "source"));
     }
 
     [Fact]
@@ -122,8 +122,6 @@ public sealed class BackupRestoreCommandTests : IDisposable
     }
 
     public void Dispose() => _sandbox.Dispose();
-
-    internal static string RestoredRoot(string destination) => destination;
 
     internal static void AssertSameTree(string expected, string actual)
     {

@@ -74,7 +74,7 @@ public static class PolicyCommands
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
-            var policies = await context.Get<CatalogStore>().ListPoliciesAsync(ct).ConfigureAwait(false);
+            var policies = (await context.Get<CatalogStore>().ListPoliciesAsync(ct).ConfigureAwait(false)).Select(p => p.ToPolicy()).ToList();
             if (context.ParseResult.GetValue(json))
             {
                 context.Output.Line(CliJson.Serialize(policies.Select(CliJson.Policy)));

@@ -19,7 +19,7 @@ public static class QuickstartCommand
         var command = new Command("quickstart", "Back up sample data twice, restore it and verify every checksum (no server needed)") { target, size };
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
-            var say = context.Output.Line;
+            Action<string> say = text => context.Output.Line(text);
             var targetName = context.ParseResult.GetRequiredValue(target);
             EnsureKeyFile(context, targetName, say);
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);

@@ -1,43 +1,284 @@
-using DrOrchestrator.Core.Storage;
+using System.Buffers;
+using System.Security.Cryptography;
 using DrOrchestrator.Core.Security;
+using DrOrchestrator.Core.Storage;
 
 namespace DrOrchestrator.Core.Repository;
 
 /// <summary>
 /// An opened repository on one object store: its config, master key and blob index.
-/// Engines (Archiver, Restorer, Checker) work on it. See FORMAT.md for the layout.
+/// Engines (Archiver, Restorer, Checker) work on it. See FORMAT.md for the layout and the
+/// crash-safety argument. Opening never writes. Thread-safe for concurrent readers; run one
+/// backup at a time per instance.
 /// </summary>
 public sealed class BackupRepository : IAsyncDisposable
 {
-    private BackupRepository(IObjectStore store, RepositoryConfig config)
+    private readonly List<(string Key, string Error)> _indexErrors;
+
+    private BackupRepository(IObjectStore store, RepositoryConfig config, MasterKey key, RepositoryIndex index, List<(string, string)> indexErrors)
     {
         Store = store;
         Config = config;
+        Key = key;
+        Index = index;
+        _indexErrors = indexErrors;
     }
 
     public IObjectStore Store { get; }
 
     public RepositoryConfig Config { get; }
 
+    internal MasterKey Key { get; }
+
+    internal RepositoryIndex Index { get; }
+
+    /// <summary>Index objects that could not be read at open (the checker reports them).</summary>
+    internal IReadOnlyList<(string Key, string Error)> IndexErrors => _indexErrors;
+
+    /// <summary>Where packs are assembled before upload.</summary>
+    internal static string TempDirectory => Path.GetTempPath();
+
     /// <summary>Creates a new repository. Throws <see cref="RepositoryAlreadyExistsException"/> if one exists.</summary>
-    public static Task<BackupRepository> InitAsync(IObjectStore store, RepositoryKey key, RepositoryInitOptions? options, CancellationToken ct) =>
-        throw new NotImplementedException();
+    public static async Task<BackupRepository> InitAsync(IObjectStore store, RepositoryKey key, RepositoryInitOptions? options, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(key);
+        options ??= new RepositoryInitOptions();
+        options.Validate();
+        if (await ExistsAsync(store, ct).ConfigureAwait(false))
+        {
+            throw new RepositoryAlreadyExistsException(store.Description);
+        }
+
+        var master = MasterKey.Generate();
+        var config = new RepositoryConfig(
+            RepositoryConfig.CurrentVersion,
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            new ChunkerParameters(options.ChunkMinSize, options.ChunkAverageSize, options.ChunkMaxSize,
+                BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8))),
+            options.CompressionLevel,
+            options.PackSize);
+
+        // Key first, config last: ExistsAsync looks at config, so a crash in between leaves a store
+        // that init can simply run on again.
+        var keyFile = KeyFile.Create(key, master, options.KdfIterations).Serialize();
+        await PutBytesAsync(store, ObjectKeys.Key(BlobId.Hash(keyFile).ToString()), keyFile, ct).ConfigureAwait(false);
+        var sealedConfig = ObjectCodec.Seal(master, ObjectCodec.Config, RepositoryJson.Serialize(config), compress: false);
+        await PutBytesAsync(store, ObjectKeys.Config, sealedConfig, ct).ConfigureAwait(false);
+        return new BackupRepository(store, config, master, new RepositoryIndex(), []);
+    }
 
     /// <summary>Opens an existing repository; throws <see cref="RepositoryNotFoundException"/> or <see cref="WrongRepositoryKeyException"/>.</summary>
-    public static Task<BackupRepository> OpenAsync(IObjectStore store, RepositoryKey key, CancellationToken ct) =>
-        throw new NotImplementedException();
+    public static async Task<BackupRepository> OpenAsync(IObjectStore store, RepositoryKey key, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(key);
+        if (!await ExistsAsync(store, ct).ConfigureAwait(false))
+        {
+            throw new RepositoryNotFoundException(store.Description);
+        }
+
+        var master = await UnlockAsync(store, key, ct).ConfigureAwait(false)
+            ?? throw new WrongRepositoryKeyException(store.Description);
+        var config = ReadConfig(store, master, await store.ReadAllBytesAsync(ObjectKeys.Config, null, ct).ConfigureAwait(false));
+        var index = new RepositoryIndex();
+        var errors = await LoadIndexesAsync(store, master, index, ct).ConfigureAwait(false);
+        return new BackupRepository(store, config, master, index, errors);
+    }
 
     /// <summary>True when the store holds a repository config object.</summary>
-    public static Task<bool> ExistsAsync(IObjectStore store, CancellationToken ct) =>
-        throw new NotImplementedException();
+    public static async Task<bool> ExistsAsync(IObjectStore store, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return await store.StatAsync(ObjectKeys.Config, ct).ConfigureAwait(false) is not null;
+    }
 
-    /// <summary>All snapshots, oldest first.</summary>
-    public Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(CancellationToken ct) =>
-        throw new NotImplementedException();
+    /// <summary>All readable snapshots, oldest first (unreadable ones are skipped; the checker reports them).</summary>
+    public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(CancellationToken ct)
+    {
+        var keys = await Store.ListAllAsync(ObjectKeys.SnapshotsPrefix, ct).ConfigureAwait(false);
+        var snapshots = new Snapshot?[keys.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), ParallelOptions(ct), async (i, token) =>
+        {
+            try
+            {
+                snapshots[i] = await LoadSnapshotAsync(keys[i].Key, token).ConfigureAwait(false);
+            }
+            catch (RepositoryCorruptException)
+            {
+                snapshots[i] = null;
+            }
+        }).ConfigureAwait(false);
+        return [.. snapshots.OfType<Snapshot>().OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal)];
+    }
 
     /// <summary>The snapshot whose id is or starts with the argument; <see cref="SnapshotNotFoundException"/> if none or ambiguous.</summary>
-    public Task<Snapshot> FindSnapshotAsync(string idOrUniquePrefix, CancellationToken ct) =>
-        throw new NotImplementedException();
+    public async Task<Snapshot> FindSnapshotAsync(string idOrUniquePrefix, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idOrUniquePrefix);
+        var prefix = idOrUniquePrefix.Trim().ToLowerInvariant();
+        var matches = (await Store.ListAllAsync(ObjectKeys.SnapshotsPrefix, ct).ConfigureAwait(false))
+            .Select(o => o.Key[ObjectKeys.SnapshotsPrefix.Length..])
+            .Where(id => id.StartsWith(prefix, StringComparison.Ordinal))
+            .ToList();
+        return matches.Count switch
+        {
+            0 => throw new SnapshotNotFoundException($"no snapshot with id {idOrUniquePrefix} in {Store.Description}"),
+            1 => await LoadSnapshotAsync(ObjectKeys.Snapshot(matches[0]), ct).ConfigureAwait(false),
+            _ => throw new SnapshotNotFoundException(
+                $"snapshot id prefix {idOrUniquePrefix} is ambiguous in {Store.Description}: matches {string.Join(", ", matches.Take(5).Select(m => m[..8]))}"),
+        };
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    internal Chunker CreateChunker() => new(Config.Chunker);
+
+    internal BlobCodec CreateCodec(ArrayPool<byte> pool) => new(Key, Config.CompressionLevel, pool);
+
+    internal ParallelOptions ParallelOptions(CancellationToken ct) =>
+        new() { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(2, Store.Capabilities.RecommendedConcurrency) };
+
+    internal async Task<Snapshot> LoadSnapshotAsync(string key, CancellationToken ct)
+    {
+        var data = await Store.ReadAllBytesAsync(key, null, ct).ConfigureAwait(false);
+        try
+        {
+            return RepositoryJson.Deserialize<Snapshot>(ObjectCodec.Open(Key, ObjectCodec.Snapshot, data), key);
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new RepositoryCorruptException($"{Store.Description}: {key}: snapshot cannot be read: {e.Message}", e);
+        }
+    }
+
+    internal async Task SaveSnapshotAsync(Snapshot snapshot, CancellationToken ct)
+    {
+        var sealedSnapshot = ObjectCodec.Seal(Key, ObjectCodec.Snapshot, RepositoryJson.Serialize(snapshot), compress: true);
+        await PutBytesAsync(Store, ObjectKeys.Snapshot(snapshot.Id), sealedSnapshot, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes one index object for packs that are already durable, then adds them to the in-memory index.</summary>
+    internal async Task SaveIndexAsync(IReadOnlyCollection<PackRecord> packs, CancellationToken ct)
+    {
+        if (packs.Count == 0)
+        {
+            return;
+        }
+
+        var sealedIndex = ObjectCodec.Seal(Key, ObjectCodec.Index, RepositoryIndex.Encode(packs), compress: true);
+        await PutBytesAsync(Store, ObjectKeys.Index(BlobId.Hash(sealedIndex)), sealedIndex, ct).ConfigureAwait(false);
+        foreach (var p in packs)
+        {
+            Index.Add(p);
+        }
+    }
+
+    /// <summary>Reads one blob's plain bytes (exact length). For trees and single-blob reads only.</summary>
+    internal async Task<byte[]> LoadBlobAsync(BlobId id, CancellationToken ct)
+    {
+        if (!Index.TryGet(id, out var loc))
+        {
+            throw new RepositoryCorruptException($"{Store.Description}: blob {id} is not in any index");
+        }
+
+        var packKey = ObjectKeys.Pack(Index.PackId(loc.Pack));
+        var sealedBlob = await Store.ReadAllBytesAsync(packKey, new ByteRange(loc.Offset, loc.Length), ct).ConfigureAwait(false);
+        using var codec = CreateCodec(ArrayPool<byte>.Shared);
+        byte[] pooled;
+        try
+        {
+            pooled = codec.Open(id, loc, sealedBlob);
+        }
+        catch (Exception e) when (e is CryptographicException or InvalidDataException)
+        {
+            throw new RepositoryCorruptException($"{Store.Description}: {packKey}: blob {id} is corrupt: {e.Message}", e);
+        }
+
+        var plain = pooled.AsSpan(0, (int)loc.PlainLength).ToArray();
+        ArrayPool<byte>.Shared.Return(pooled);
+        if (BlobId.Hash(plain) != id)
+        {
+            throw new RepositoryCorruptException($"{Store.Description}: {packKey}: blob {id} does not match its id");
+        }
+
+        return plain;
+    }
+
+    internal async Task<List<TreeNode>> LoadTreeAsync(BlobId id, CancellationToken ct)
+    {
+        var data = await LoadBlobAsync(id, ct).ConfigureAwait(false);
+        try
+        {
+            return TreeCodec.Decode(data);
+        }
+        catch (FormatException e)
+        {
+            throw new RepositoryCorruptException($"{Store.Description}: tree {id} cannot be parsed: {e.Message}", e);
+        }
+    }
+
+    private static async Task<MasterKey?> UnlockAsync(IObjectStore store, RepositoryKey key, CancellationToken ct)
+    {
+        foreach (var info in await store.ListAllAsync(ObjectKeys.KeysPrefix, ct).ConfigureAwait(false))
+        {
+            var keyFile = KeyFile.TryParse(await store.ReadAllBytesAsync(info.Key, null, ct).ConfigureAwait(false));
+            if (keyFile?.TryOpen(key) is { } master)
+            {
+                return master;
+            }
+        }
+
+        return null;
+    }
+
+    private static RepositoryConfig ReadConfig(IObjectStore store, MasterKey master, byte[] data)
+    {
+        try
+        {
+            var config = RepositoryJson.Deserialize<RepositoryConfig>(ObjectCodec.Open(master, ObjectCodec.Config, data), "config");
+            if (config.Version != RepositoryConfig.CurrentVersion)
+            {
+                throw new RepositoryCorruptException($"{store.Description}: config has format version {config.Version}; this build reads {RepositoryConfig.CurrentVersion}");
+            }
+
+            return config;
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new RepositoryCorruptException($"{store.Description}: config cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static async Task<List<(string, string)>> LoadIndexesAsync(IObjectStore store, MasterKey master, RepositoryIndex index, CancellationToken ct)
+    {
+        var errors = new List<(string, string)>();
+        var keys = await store.ListAllAsync(ObjectKeys.IndexPrefix, ct).ConfigureAwait(false);
+        var options = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(2, store.Capabilities.RecommendedConcurrency) };
+        await Parallel.ForEachAsync(keys, options, async (info, token) =>
+        {
+            try
+            {
+                var data = await store.ReadAllBytesAsync(info.Key, null, token).ConfigureAwait(false);
+                foreach (var pack in RepositoryIndex.Decode(ObjectCodec.Open(master, ObjectCodec.Index, data)))
+                {
+                    index.Add(pack);
+                }
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException or ObjectNotFoundException)
+            {
+                lock (errors)
+                {
+                    errors.Add((info.Key, e.Message));
+                }
+            }
+        }).ConfigureAwait(false);
+        return errors;
+    }
+
+    private static async Task PutBytesAsync(IObjectStore store, string key, byte[] data, CancellationToken ct)
+    {
+        using var ms = new MemoryStream(data, writable: false);
+        await store.PutAsync(key, ms, ct).ConfigureAwait(false);
+    }
 }

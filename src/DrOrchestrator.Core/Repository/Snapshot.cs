@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DrOrchestrator.Core.Repository;
 
 /// <summary>
@@ -23,6 +25,7 @@ public sealed record Snapshot(
     SnapshotSummary Summary)
 {
     /// <summary>First 8 hex chars, as shown to users.</summary>
+    [JsonIgnore]
     public string ShortId => Id[..Math.Min(8, Id.Length)];
 }
 

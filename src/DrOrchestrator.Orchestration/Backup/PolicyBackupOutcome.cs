@@ -24,5 +24,9 @@ public sealed record PolicyBackupOutcome(Policy Policy, string Target, long RunI
 
     public long TotalFiles => Results.Sum(r => r.Snapshot.Summary.TotalFiles);
 
-    public IReadOnlyList<BackupIssue> Issues => [.. Errors, .. Warnings];
+    public RunFigures RunFigures => new(
+        BytesRead, BytesNew, BytesStored, TotalFiles, Warnings.Count(), Results.Count > 0 ? Results[^1].Snapshot.Id : null);
+
+    /// <summary>Per-file errors for the catalog (warnings are counted, errors listed).</summary>
+    public IReadOnlyList<RunErrorInfo> RunErrors => [.. Errors.Select(e => new RunErrorInfo(e.Path, e.Message))];
 }

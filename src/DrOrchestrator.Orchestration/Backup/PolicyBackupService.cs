@@ -35,8 +35,9 @@ public sealed class PolicyBackupService
 
     public async Task<PolicyBackupOutcome> BackupAsync(string policyName, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
-        var policy = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false)
+        var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false)
             ?? throw new PolicyNotFoundException(policyName);
+        var policy = stored.ToPolicy();
         var primary = policy.Primaries.First().Name;
         var runId = await _catalog.StartRunAsync(policy.Name, RunKind.Backup, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
@@ -51,19 +52,19 @@ public sealed class PolicyBackupService
                 var request = new FileBackupRequest(source.Paths, source.Include, source.Exclude, policy.Name, parent, Tags: null);
                 var result = await _archiver.BackupAsync(repository, request, progress, cancellationToken).ConfigureAwait(false);
                 results.Add(result);
-                await _catalog.RecordSnapshotAsync(policy.Name, primary, result.Snapshot, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+                await _catalog.RecordSnapshotAsync(policy.Name, SnapshotRecords.Figures(result.Snapshot), primary, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
                 Log.SnapshotCommitted(_logger, policy.Name, result.Snapshot.Id, primary, result.Snapshot.Summary.TotalFiles, result.Snapshot.Summary.BytesStored);
             }
 
             var outcome = new PolicyBackupOutcome(policy, primary, runId, results, clock.Elapsed);
-            await _catalog.CompleteRunAsync(runId, outcome.Status, outcome.ToRunFigures(), outcome.Issues, null, CancellationToken.None).ConfigureAwait(false);
+            await _catalog.CompleteRunAsync(runId, outcome.Status, outcome.RunFigures, outcome.RunErrors, null, CancellationToken.None).ConfigureAwait(false);
             return outcome;
         }
         catch (Exception ex)
         {
-            var status = ex is OperationCanceledException ? RunStatus.Failed : RunStatus.Failed;
             var partial = new PolicyBackupOutcome(policy, primary, runId, results, clock.Elapsed);
-            await _catalog.CompleteRunAsync(runId, status, partial.ToRunFigures(), partial.Issues, ex is OperationCanceledException ? "cancelled" : ex.Message, CancellationToken.None).ConfigureAwait(false);
+            var reason = ex is OperationCanceledException ? "cancelled" : ex.Message;
+            await _catalog.CompleteRunAsync(runId, RunStatus.Failed, partial.RunFigures, partial.RunErrors, reason, CancellationToken.None).ConfigureAwait(false);
             Log.BackupFailed(_logger, policy.Name, ex.Message);
             throw;
         }

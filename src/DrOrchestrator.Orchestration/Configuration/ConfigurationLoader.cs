@@ -50,7 +50,39 @@ public static class ConfigurationLoader
         }
 
         builder.AddEnvironmentVariables("DRORCH__");
-        return builder.Build();
+        var configuration = builder.Build();
+        var sqlite = AbsoluteSqliteConnectionString(configuration, baseDirectory);
+        if (sqlite is not null)
+        {
+            builder.AddInMemoryCollection(new Dictionary<string, string?> { ["Catalog:ConnectionString"] = sqlite });
+            configuration = builder.Build();
+        }
+
+        return configuration;
+    }
+
+    /// <summary>
+    /// A relative SQLite "Data Source" is made absolute against the configuration file's folder,
+    /// and that folder is created, so the embedded default works from any working directory.
+    /// </summary>
+    private static string? AbsoluteSqliteConnectionString(IConfiguration configuration, string baseDirectory)
+    {
+        var provider = configuration["Catalog:Provider"];
+        var text = configuration["Catalog:ConnectionString"];
+        if (text is null || (provider is not null && !provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null;
+        }
+
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(text);
+        if (string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:" || Path.IsPathFullyQualified(builder.DataSource))
+        {
+            return null;
+        }
+
+        builder.DataSource = Path.GetFullPath(Path.Combine(baseDirectory, builder.DataSource));
+        Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
+        return builder.ToString();
     }
 
     /// <summary>Resolves a path from the configuration against the configuration file's folder.</summary>

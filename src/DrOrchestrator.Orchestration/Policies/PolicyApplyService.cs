@@ -38,6 +38,12 @@ public sealed class PolicyApplyService
             throw new PolicyValidationException(result.Problems);
         }
 
+        // The catalog knows targets by name and type only — never their endpoints' credentials.
+        foreach (var name in result.Policies.SelectMany(p => p.Targets).Select(t => t.Name).Distinct(StringComparer.Ordinal))
+        {
+            await _catalog.UpsertTargetAsync(new CatalogTarget(name, _targets.Get(name).Type, null), cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var policy in result.Policies)
         {
             await _catalog.UpsertPolicyAsync(policy, PolicySerializer.Serialize(policy), cancellationToken).ConfigureAwait(false);

@@ -84,32 +84,31 @@ public sealed class QuickstartRunner
         var destination = Path.Combine(root, $"restore-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
         var restore = await _restore.RestoreAsync(
             new PolicyRestoreRequest(PolicyName, null, null, null, [], destination, Overwrite: false), null, cancellationToken).ConfigureAwait(false);
-        var compared = await CompareTreesAsync(sample, Path.Combine(destination, RestoredRootName(restore, sample)), cancellationToken).ConfigureAwait(false);
+        var compared = await CompareTreesAsync(sample, Path.Combine(destination, RestoredRootName(sample)), cancellationToken).ConfigureAwait(false);
         return new QuickstartReport(policyFile, sample, destination, [first, second], restore, compared, sampleBytes);
     }
 
-    private static string PolicyYaml(string sample, string target) => $"""
-        # Written by `drorch quickstart`. Edit and re-apply with: drorch policy apply {Path.GetFileName(sample)}/../quickstart.yaml
-        name: {PolicyName}
+    private static string PolicyYaml(string sample, string target) => $$"""
+        # Written by `drorch quickstart`; edit it and re-apply with: drorch policy apply <this file>
+        name: {{PolicyName}}
         description: Sample data of the quickstart
         sources:
           - type: files
-            paths: ["{sample}"]
+            paths: ["{{sample}}"]
             exclude: ["**/*.tmp"]
         targets:
-          - name: {target}
+          - name: {{target}}
             role: primary
-        schedule: {{ cron: "0 0 * * * ?", timeZone: UTC }}
+        schedule: { cron: "0 0 * * * ?", timeZone: UTC }
         rpo: 1h
         rto: 15m
-        retention: {{ keepLast: 10, keepDaily: 7 }}
-        drill: {{ cron: "0 30 3 * * ?", timeZone: UTC }}
+        retention: { keepLast: 10, keepDaily: 7 }
+        drill: { cron: "0 30 3 * * ?", timeZone: UTC }
 
         """;
 
-    /// <summary>Where the restorer put the sample root inside the destination (its path below "/").</summary>
-    private static string RestoredRootName(PolicyRestoreOutcome restore, string sample) =>
-        Path.GetRelativePath("/", sample);
+    /// <summary>The restorer puts each backed-up path under its own name inside the destination.</summary>
+    private static string RestoredRootName(string sample) => Path.GetFileName(Path.TrimEndingDirectorySeparator(sample));
 
     /// <summary>
     /// An independent check, beside the restorer's own: every original file's SHA-256 against the
@@ -131,7 +130,9 @@ public sealed class QuickstartRunner
                 throw new InvalidOperationException($"quickstart: {copy}: missing after restore");
             }
 
-            if (!(await HashAsync(file, cancellationToken).ConfigureAwait(false)).SequenceEqual(await HashAsync(copy, cancellationToken).ConfigureAwait(false)))
+            var expected = await HashAsync(file, cancellationToken).ConfigureAwait(false);
+            var actual = await HashAsync(copy, cancellationToken).ConfigureAwait(false);
+            if (!expected.AsSpan().SequenceEqual(actual))
             {
                 throw new InvalidOperationException($"quickstart: {copy}: SHA-256 differs from {file}");
             }

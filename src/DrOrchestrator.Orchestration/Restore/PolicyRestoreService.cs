@@ -92,8 +92,8 @@ public sealed class PolicyRestoreService
         var ordered = new List<string>();
         try
         {
-            var policy = await _catalog.GetPolicyAsync(request.Policy, cancellationToken).ConfigureAwait(false);
-            if (policy is not null)
+            var stored = await _catalog.GetPolicyAsync(request.Policy, cancellationToken).ConfigureAwait(false);
+            if (stored?.ToPolicy() is { } policy)
             {
                 ordered.AddRange(policy.Primaries.Concat(policy.Replicas).Select(t => t.Name));
             }

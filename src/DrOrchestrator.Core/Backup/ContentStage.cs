@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using DrOrchestrator.Core.Repository;
+
+namespace DrOrchestrator.Core.Backup;
+
+/// <summary>
+/// The read → chunk → hash → compress → encrypt stages. Readers (one per core, at least two)
+/// open files, chunk them with large sequential reads and compute the whole-file SHA-256; each
+/// chunk is copied into a pooled buffer and handed to the workers through a bounded channel.
+/// Workers (one per core) hash chunks, drop the ones the repository or this run already has,
+/// and compress + encrypt the rest for the packer. A file that is a single chunk is hashed once:
+/// its chunk id is its file hash.
+/// </summary>
+internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
+{
+    public async Task ReadFilesAsync(CancellationToken ct)
+    {
+        using var reader = new ChunkReader(run.Repo.CreateChunker(), run.Pool);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await foreach (var file in run.Files.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            await ReadFileAsync(file, reader, hash, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task SealChunksAsync(CancellationToken ct)
+    {
+        using var codec = run.Repo.CreateCodec(run.Pool);
+        await foreach (var job in run.Chunks.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            try
+            {
+                var data = job.Buffer.AsSpan(0, job.Length);
+                var id = job.KnownId ?? BlobId.Hash(data);
+                job.File.SetId(job.Index, id);
+                if (run.Repo.Index.Contains(id) || !run.Seen.TryAdd(id, 0))
+                {
+                    continue;
+                }
+
+                var blob = codec.Seal(BlobType.Data, id, data);
+                Interlocked.Add(ref run.BytesNew, job.Length);
+                Interlocked.Increment(ref run.ChunksNew);
+                await run.Sealed.Writer.WriteAsync(blob, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                run.Pool.Return(job.Buffer);
+            }
+        }
+    }
+
+    private async Task ReadFileAsync(PendingFile file, ChunkReader reader, IncrementalHash hash, CancellationToken ct)
+    {
+        Stream stream;
+        try
+        {
+            stream = openFile(file.Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Fail(file, $"cannot open: {e.Message}");
+            return;
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            try
+            {
+                await ChunkFileAsync(file, stream, reader, hash, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                hash.GetHashAndReset();
+                Fail(file, $"read failed: {e.Message}");
+                return;
+            }
+        }
+
+        Interlocked.Add(ref run.BytesRead, reader.BytesRead);
+        CheckUnchangedWhileRead(file, reader.BytesRead);
+        run.FileDone(reader.BytesRead, file.Path);
+    }
+
+    private async Task ChunkFileAsync(PendingFile file, Stream stream, ChunkReader reader, IncrementalHash hash, CancellationToken ct)
+    {
+        reader.Reset(stream);
+        var first = true;
+        while (true)
+        {
+            var chunk = await reader.NextAsync(ct).ConfigureAwait(false);
+            if (chunk.IsEmpty)
+            {
+                if (first)
+                {
+                    file.Node.FileHash = BlobId.Hash([]);
+                }
+
+                break;
+            }
+
+            BlobId? known = null;
+            if (first && reader.AtEnd)
+            {
+                // The whole file is one chunk: its SHA-256 is both the chunk id and the file hash.
+                known = BlobId.Hash(chunk.Span);
+                file.Node.FileHash = known.Value;
+            }
+            else
+            {
+                hash.AppendData(chunk.Span);
+            }
+
+            var buffer = run.Pool.Rent(chunk.Length);
+            chunk.Span.CopyTo(buffer);
+            var index = file.AddSlot();
+            await run.Chunks.Writer.WriteAsync(new ChunkJob(file, index, buffer, chunk.Length, known), ct).ConfigureAwait(false);
+            if (known is not null)
+            {
+                break;
+            }
+
+            first = false;
+        }
+
+        if (!first)
+        {
+            file.Node.FileHash = new BlobId(hash.GetHashAndReset());
+        }
+
+        file.Node.Size = reader.BytesRead;
+    }
+
+    private void CheckUnchangedWhileRead(PendingFile file, long bytesRead)
+    {
+        var after = UnixFileSystem.LStat(file.Path, out _);
+        if (bytesRead != file.Stat.Size || after is not { } st || st.Size != file.Stat.Size || st.MTimeNs != file.Stat.MTimeNs)
+        {
+            run.Warnings.Enqueue(new BackupIssue(file.Path, "changed while being read; stored as read"));
+        }
+    }
+
+    private void Fail(PendingFile file, string message)
+    {
+        file.Failed = true;
+        run.Errors.Enqueue(new BackupIssue(file.Path, message));
+    }
+}

@@ -1,0 +1,176 @@
+using DrOrchestrator.Core.Repository;
+
+namespace DrOrchestrator.Core.Backup;
+
+/// <summary>
+/// Walks the sources with lstat (never following symlinks), applies include/exclude globs and
+/// compares each file with the parent snapshot's node. Unchanged files (same size, mtime ns,
+/// inode, device, and every chunk still indexed) are finished on the spot without being opened;
+/// the rest go to the reader channel. Produces the in-memory tree the tree builder encodes.
+/// </summary>
+internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatcher exclude)
+{
+    private const int ENOENT = 2;
+
+    public async Task<List<ScanEntry>> ScanAsync(IReadOnlyList<string> sources, List<TreeNode>? parentRoot, CancellationToken ct)
+    {
+        var parents = ToDictionary(parentRoot);
+        var roots = new List<ScanEntry>();
+        foreach (var source in sources)
+        {
+            var name = Path.GetFileName(source);
+            var entry = await ScanEntryAsync(source, name, "", parents, ct).ConfigureAwait(false);
+            if (entry is not null)
+            {
+                roots.Add(entry);
+            }
+        }
+
+        roots.Sort((a, b) => TreeCodec.CompareNames(a.Node, b.Node));
+        return roots;
+    }
+
+    private async Task<ScanEntry?> ScanEntryAsync(string path, string name, string relative, Dictionary<string, TreeNode>? parents, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var stat = UnixFileSystem.LStat(path, out var errno);
+        if (stat is not { } st)
+        {
+            AddIssue(errno == ENOENT ? run.Warnings : run.Errors, path, errno == ENOENT ? "vanished before it could be read" : $"cannot stat (errno {errno})");
+            return null;
+        }
+
+        var node = NewNode(name, st);
+        var previous = parents?.GetValueOrDefault(name);
+        switch (st.FileType)
+        {
+            case UnixStat.Directory:
+                node.Type = NodeType.Directory;
+                node.Size = 0;
+                return await ScanDirectoryAsync(path, relative, node, previous, ct).ConfigureAwait(false);
+            case UnixStat.Symlink:
+                if (!IsIncluded(relative))
+                {
+                    return null;
+                }
+
+                node.Type = NodeType.Symlink;
+                node.LinkTarget = new FileInfo(path).LinkTarget ?? "";
+                node.Size = 0;
+                return new ScanEntry(node);
+            case UnixStat.RegularFile:
+                return IsIncluded(relative) ? await ScanFileAsync(path, node, st, previous, ct).ConfigureAwait(false) : null;
+            default:
+                AddIssue(run.Warnings, path, "skipped: sockets, FIFOs and devices are not backed up");
+                return null;
+        }
+    }
+
+    private async Task<ScanEntry?> ScanDirectoryAsync(string path, string relative, TreeNode node, TreeNode? previous, CancellationToken ct)
+    {
+        List<string> names;
+        try
+        {
+            names = [.. Directory.EnumerateFileSystemEntries(path).Select(p => Path.GetFileName(p))];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            AddIssue(run.Errors, path, $"cannot list directory: {e.Message}");
+            return null;
+        }
+
+        names.Sort(string.CompareOrdinal);
+        var parents = previous is { Type: NodeType.Directory } ? ToDictionary(await LoadParentTreeAsync(previous, ct).ConfigureAwait(false)) : null;
+        var children = new List<ScanEntry>(names.Count);
+        foreach (var childName in names)
+        {
+            var childRelative = relative.Length == 0 ? childName : relative + "/" + childName;
+            if (exclude.Matches(childRelative))
+            {
+                continue;
+            }
+
+            var child = await ScanEntryAsync(Path.Join(path, childName), childName, childRelative, parents, ct).ConfigureAwait(false);
+            if (child is not null)
+            {
+                children.Add(child);
+            }
+        }
+
+        // With include globs, a directory is kept only for what it contains (or when it matches itself).
+        if (children.Count == 0 && !include.IsEmpty && relative.Length > 0 && !include.MatchesSelfOrAncestor(relative))
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref run.Directories);
+        return new ScanEntry(node) { Children = children };
+    }
+
+    private async Task<ScanEntry> ScanFileAsync(string path, TreeNode node, UnixStat st, TreeNode? previous, CancellationToken ct)
+    {
+        node.Type = NodeType.File;
+        Interlocked.Increment(ref run.TotalFiles);
+        Interlocked.Add(ref run.TotalBytes, st.Size);
+        if (previous is not null && node.SameFileIdentity(previous) && previous.Content.All(run.Repo.Index.Contains))
+        {
+            node.Content = previous.Content;
+            node.FileHash = previous.FileHash;
+            Interlocked.Increment(ref run.FilesUnmodified);
+            run.FileDone(st.Size, path);
+            return new ScanEntry(node);
+        }
+
+        Interlocked.Increment(ref previous is null ? ref run.FilesNew : ref run.FilesChanged);
+        var pending = new PendingFile(path, node, st);
+        await run.Files.Writer.WriteAsync(pending, ct).ConfigureAwait(false);
+        return new ScanEntry(node) { File = pending };
+    }
+
+    private bool IsIncluded(string relative) =>
+        include.IsEmpty || relative.Length == 0 || include.MatchesSelfOrAncestor(relative);
+
+    private async Task<List<TreeNode>?> LoadParentTreeAsync(TreeNode previous, CancellationToken ct)
+    {
+        try
+        {
+            return await run.Repo.LoadTreeAsync(previous.Subtree, ct).ConfigureAwait(false);
+        }
+        catch (RepositoryCorruptException)
+        {
+            // A damaged parent only costs change detection: everything below is read again.
+            return null;
+        }
+    }
+
+    private static TreeNode NewNode(string name, UnixStat st) => new()
+    {
+        Name = name,
+        Mode = st.Permissions,
+        Uid = st.Uid,
+        Gid = st.Gid,
+        MTimeNs = st.MTimeNs,
+        Size = st.Size,
+        Inode = st.Inode,
+        Device = st.Device,
+    };
+
+    private static Dictionary<string, TreeNode>? ToDictionary(List<TreeNode>? nodes)
+    {
+        if (nodes is null)
+        {
+            return null;
+        }
+
+        var d = new Dictionary<string, TreeNode>(nodes.Count, StringComparer.Ordinal);
+        foreach (var n in nodes)
+        {
+            d.TryAdd(n.Name, n);
+        }
+
+        return d;
+    }
+
+    private static void AddIssue(System.Collections.Concurrent.ConcurrentQueue<BackupIssue> list, string path, string message) =>
+        list.Enqueue(new BackupIssue(path, message));
+}

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Core.Backup;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Backup to {Store} of {Sources} source(s) starting")]
+    public static partial void BackupStarting(ILogger logger, string store, int sources);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information,
+        Message = "Snapshot {SnapshotId} saved: {Files} files, {BytesNew} new bytes, {BytesStored} stored, {Seconds:F1} s")]
+    public static partial void BackupFinished(ILogger logger, string snapshotId, long files, long bytesNew, long bytesStored, double seconds);
+}

@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace DrOrchestrator.Core.Backup;
+
+/// <summary>What <c>lstat</c> says about a path (never follows a final symlink).</summary>
+internal readonly record struct UnixStat(uint Mode, uint Uid, uint Gid, long Size, long MTimeNs, ulong Inode, ulong Device)
+{
+    public const uint TypeMask = 0xF000;
+    public const uint RegularFile = 0x8000;
+    public const uint Directory = 0x4000;
+    public const uint Symlink = 0xA000;
+
+    public uint FileType => Mode & TypeMask;
+
+    /// <summary>Permission bits incl. setuid/setgid/sticky.</summary>
+    public uint Permissions => Mode & 0xFFF;
+}
+
+/// <summary>
+/// The few POSIX calls the BCL lacks: lstat with inode/device/ns-mtime (via <c>statx</c>, whose
+/// struct layout is fixed by the kernel on every architecture, unlike <c>struct stat</c>) and
+/// <c>utimensat</c> without following symlinks. Linux only (glibc ≥ 2.28).
+/// </summary>
+internal static partial class UnixFileSystem
+{
+    private const int AtFdCwd = -100;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7ff;
+    private const int StatxBufferSize = 256;
+
+    /// <summary>lstat; null with <paramref name="errno"/> set when the call fails (e.g. ENOENT = 2).</summary>
+    public static UnixStat? LStat(string path, out int errno)
+    {
+        Span<byte> buf = stackalloc byte[StatxBufferSize];
+        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buf)) != 0)
+        {
+            errno = Marshal.GetLastPInvokeError();
+            return null;
+        }
+
+        errno = 0;
+        // struct statx offsets: uid 20, gid 24, mode u16 28, ino 32, size 40, mtime {i64 sec, u32 nsec} 112,
+        // dev_major 136, dev_minor 140.
+        var mtime = (BinaryPrimitives.ReadInt64LittleEndian(buf[112..]) * 1_000_000_000L) + BinaryPrimitives.ReadUInt32LittleEndian(buf[120..]);
+        var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buf[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(buf[140..]);
+        return new UnixStat(
+            BinaryPrimitives.ReadUInt16LittleEndian(buf[28..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(buf[20..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(buf[24..]),
+            BinaryPrimitives.ReadInt64LittleEndian(buf[40..]),
+            mtime,
+            BinaryPrimitives.ReadUInt64LittleEndian(buf[32..]),
+            device);
+    }
+
+    /// <summary>Sets mtime (and atime to the same) with ns precision, not following a final symlink. Best effort: returns false on failure.</summary>
+    public static bool SetModificationTime(string path, long mtimeNs)
+    {
+        Span<long> times = stackalloc long[4];
+        var sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var nsec);
+        if (nsec < 0)
+        {
+            sec--;
+            nsec += 1_000_000_000L;
+        }
+
+        times[0] = sec;
+        times[1] = nsec;
+        times[2] = sec;
+        times[3] = nsec;
+        return UtimensAt(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) == 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);
+
+    [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UtimensAt(int dirfd, string path, ref long times, int flags);
+}

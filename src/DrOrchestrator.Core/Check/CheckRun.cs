@@ -1,0 +1,182 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Storage;
+
+namespace DrOrchestrator.Core.Check;
+
+/// <summary>
+/// One check: indexes vs. packs in the store, snapshots → trees → blobs, then (optionally) every
+/// pack's bytes. Blobs found damaged or unreachable are collected and, at the end, mapped back to
+/// the files that use them by walking the snapshots again.
+/// </summary>
+internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding> findings)
+{
+    private readonly HashSet<BlobId> _badBlobs = [];
+    private readonly Dictionary<BlobId, string> _badBlobReasons = [];
+    private readonly List<(string Key, Snapshot Snapshot)> _snapshots = [];
+
+    public async Task RunAsync(bool readData, CancellationToken ct)
+    {
+        foreach (var (key, error) in repo.IndexErrors)
+        {
+            Emit(CheckSeverity.Error, key, $"index cannot be read: {error}");
+        }
+
+        var storePacks = await ListPacksAsync(ct).ConfigureAwait(false);
+        var blobsByPack = repo.Index.Blobs().GroupBy(b => b.Value.Pack).ToDictionary(g => g.Key, g => g.ToList());
+        var indexed = repo.Index.Packs();
+        var indexedIds = new HashSet<BlobId>(indexed.Select(p => p.Id));
+        var verifiable = new List<(int Number, BlobId Id, long Size)>();
+        for (var number = 0; number < indexed.Count; number++)
+        {
+            var (id, size) = indexed[number];
+            var key = ObjectKeys.Pack(id);
+            if (!storePacks.TryGetValue(id, out var actual))
+            {
+                MarkPackBad(blobsByPack, number, key, "pack is missing from the store (listed in an index)");
+            }
+            else if (actual != size)
+            {
+                MarkPackBad(blobsByPack, number, key, $"pack is {actual} bytes, the index says {size}");
+            }
+            else
+            {
+                verifiable.Add((number, id, size));
+            }
+        }
+
+        foreach (var id in storePacks.Keys.Where(id => !indexedIds.Contains(id)))
+        {
+            Emit(CheckSeverity.Info, ObjectKeys.Pack(id), "unreferenced pack (left by an interrupted backup)");
+        }
+
+        await CheckSnapshotsAsync(ct).ConfigureAwait(false);
+        if (readData)
+        {
+            var verifier = new PackVerifier(repo, findings);
+            await Parallel.ForEachAsync(verifiable, repo.ParallelOptions(ct), async (p, token) =>
+            {
+                var bad = await verifier.VerifyAsync(p.Id, blobsByPack.GetValueOrDefault(p.Number) ?? [], token).ConfigureAwait(false);
+                lock (_badBlobs)
+                {
+                    foreach (var (blob, reason) in bad)
+                    {
+                        _badBlobs.Add(blob);
+                        _badBlobReasons[blob] = reason;
+                    }
+                }
+            }).ConfigureAwait(false);
+        }
+
+        await ReportBadBlobsAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<Dictionary<BlobId, long>> ListPacksAsync(CancellationToken ct)
+    {
+        var packs = new Dictionary<BlobId, long>();
+        await foreach (var info in repo.Store.ListAsync(ObjectKeys.DataPrefix, ct).ConfigureAwait(false))
+        {
+            if (ObjectKeys.TryParsePack(info.Key, out var id) && info.Key == ObjectKeys.Pack(id))
+            {
+                packs[id] = info.Size;
+            }
+            else
+            {
+                Emit(CheckSeverity.Warning, info.Key, "object in data/ is not a pack (unexpected name)");
+            }
+        }
+
+        return packs;
+    }
+
+    private void MarkPackBad(Dictionary<int, List<KeyValuePair<BlobId, BlobLocation>>> blobsByPack, int number, string key, string reason)
+    {
+        Emit(CheckSeverity.Error, key, reason);
+        foreach (var blob in blobsByPack.GetValueOrDefault(number) ?? [])
+        {
+            _badBlobs.Add(blob.Key);
+            _badBlobReasons[blob.Key] = $"in damaged pack {key}";
+        }
+    }
+
+    private async Task CheckSnapshotsAsync(CancellationToken ct)
+    {
+        var visited = new HashSet<BlobId>();
+        foreach (var info in await repo.Store.ListAllAsync(ObjectKeys.SnapshotsPrefix, ct).ConfigureAwait(false))
+        {
+            Snapshot snapshot;
+            try
+            {
+                snapshot = await repo.LoadSnapshotAsync(info.Key, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RepositoryException or ObjectStoreException)
+            {
+                Emit(CheckSeverity.Error, info.Key, $"snapshot cannot be read: {e.Message}");
+                continue;
+            }
+
+            _snapshots.Add((info.Key, snapshot));
+            if (!BlobId.TryParse(snapshot.TreeId, out var root))
+            {
+                Emit(CheckSeverity.Error, info.Key, $"snapshot has an invalid tree id \"{snapshot.TreeId}\"");
+                continue;
+            }
+
+            await CheckTreeAsync(info.Key, snapshot.ShortId, root, "", visited, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CheckTreeAsync(string snapshotKey, string shortId, BlobId treeId, string path, HashSet<BlobId> visited, CancellationToken ct)
+    {
+        if (!visited.Add(treeId))
+        {
+            return;
+        }
+
+        List<TreeNode> nodes;
+        try
+        {
+            nodes = await repo.LoadTreeAsync(treeId, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RepositoryException or ObjectStoreException)
+        {
+            Emit(CheckSeverity.Error, snapshotKey, $"tree of \"{(path.Length == 0 ? "/" : path)}\" cannot be loaded: {e.Message}");
+            return;
+        }
+
+        foreach (var node in nodes)
+        {
+            var child = path.Length == 0 ? node.Name : path + "/" + node.Name;
+            if (node.Type == NodeType.Directory)
+            {
+                await CheckTreeAsync(snapshotKey, shortId, node.Subtree, child, visited, ct).ConfigureAwait(false);
+            }
+            else if (node.Type == NodeType.File)
+            {
+                foreach (var chunk in node.Content.Where(c => !repo.Index.Contains(c)).Distinct())
+                {
+                    Emit(CheckSeverity.Error, snapshotKey, $"chunk {chunk.ToShortString()} is not in any index", [$"{shortId}:{child}"]);
+                }
+            }
+        }
+    }
+
+    private async Task ReportBadBlobsAsync(CancellationToken ct)
+    {
+        if (_badBlobs.Count == 0)
+        {
+            return;
+        }
+
+        var affected = await new AffectedFiles(repo, _badBlobs).FindAsync(_snapshots.Select(s => s.Snapshot), ct).ConfigureAwait(false);
+        foreach (var blob in _badBlobs.OrderBy(b => b))
+        {
+            var pack = repo.Index.TryGet(blob, out var loc) ? ObjectKeys.Pack(repo.Index.PackId(loc.Pack)) : null;
+            Emit(CheckSeverity.Error, pack, $"blob {blob.ToShortString()} is damaged: {_badBlobReasons[blob]}", affected.GetValueOrDefault(blob) ?? []);
+        }
+    }
+
+    private void Emit(CheckSeverity severity, string? key, string message, IReadOnlyList<string>? files = null) =>
+        findings.TryWrite(new CheckFinding(severity, key, message, files ?? []));
+}

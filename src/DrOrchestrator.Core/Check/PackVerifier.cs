@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Storage;
+
+namespace DrOrchestrator.Core.Check;
+
+/// <summary>
+/// Downloads one pack into a delete-on-close temp file while hashing it (the pack id must equal
+/// the SHA-256 of its bytes), checks its header opens, then decrypts and re-hashes every blob the
+/// index places in it.
+/// </summary>
+internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFinding> findings)
+{
+    public async Task<List<(BlobId Blob, string Reason)>> VerifyAsync(BlobId packId, List<KeyValuePair<BlobId, BlobLocation>> blobs, CancellationToken ct)
+    {
+        var key = ObjectKeys.Pack(packId);
+        var temp = Path.Combine(BackupRepository.TempDirectory, $"drorch-check-{Guid.NewGuid():N}.tmp");
+        await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+            if (actual != packId)
+            {
+                Emit(CheckSeverity.Error, key, $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…): the pack is damaged");
+            }
+        }
+        catch (ObjectStoreException e)
+        {
+            Emit(CheckSeverity.Error, key, $"pack cannot be read: {e.Message}");
+            return [.. blobs.Select(b => (b.Key, "pack cannot be read"))];
+        }
+
+        CheckHeader(key, file);
+        return VerifyBlobs(file, blobs);
+    }
+
+    private async Task<BlobId> DownloadAsync(string key, FileStream file, CancellationToken ct)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            var stream = await repo.Store.GetAsync(key, null, ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                int n;
+                while ((n = await stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, n);
+                    await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        await file.FlushAsync(ct).ConfigureAwait(false);
+        return new BlobId(hash.GetHashAndReset());
+    }
+
+    private void CheckHeader(string key, FileStream file)
+    {
+        try
+        {
+            Span<byte> lengthField = stackalloc byte[PackHeader.LengthFieldSize];
+            RandomAccess.Read(file.SafeFileHandle, lengthField, file.Length - PackHeader.LengthFieldSize);
+            var length = BinaryPrimitives.ReadInt32LittleEndian(lengthField);
+            if (length <= 0 || length > file.Length - PackHeader.LengthFieldSize)
+            {
+                throw new FormatException($"header length {length} is impossible");
+            }
+
+            var header = new byte[length];
+            RandomAccess.Read(file.SafeFileHandle, header, file.Length - PackHeader.LengthFieldSize - length);
+            using var aead = repo.Key.CreateAead();
+            PackHeader.Open(header, aead);
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
+        {
+            Emit(CheckSeverity.Error, key, $"pack header is damaged: {e.Message}");
+        }
+    }
+
+    private List<(BlobId, string)> VerifyBlobs(FileStream file, List<KeyValuePair<BlobId, BlobLocation>> blobs)
+    {
+        var bad = new List<(BlobId, string)>();
+        var pool = ArrayPool<byte>.Shared;
+        using var codec = repo.CreateCodec(pool);
+        foreach (var (id, loc) in blobs)
+        {
+            if (loc.Offset + (long)loc.Length > file.Length)
+            {
+                bad.Add((id, "blob lies beyond the end of its pack"));
+                continue;
+            }
+
+            var sealedBlob = pool.Rent((int)loc.Length);
+            try
+            {
+                RandomAccess.Read(file.SafeFileHandle, sealedBlob.AsSpan(0, (int)loc.Length), loc.Offset);
+                var plain = codec.Open(id, loc, sealedBlob.AsSpan(0, (int)loc.Length));
+                var matches = BlobId.Hash(plain.AsSpan(0, (int)loc.PlainLength)) == id;
+                pool.Return(plain);
+                if (!matches)
+                {
+                    bad.Add((id, "content does not match its id"));
+                }
+            }
+            catch (Exception e) when (e is CryptographicException or InvalidDataException)
+            {
+                bad.Add((id, $"cannot be decrypted or decompressed ({e.Message})"));
+            }
+            finally
+            {
+                pool.Return(sealedBlob);
+            }
+        }
+
+        return bad;
+    }
+
+    private void Emit(CheckSeverity severity, string key, string message) =>
+        findings.TryWrite(new CheckFinding(severity, key, message, []));
+}

@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using DrOrchestrator.Core.Security;
+using ZstdSharp;
+
+namespace DrOrchestrator.Core.Repository;
+
+/// <summary>A sealed blob in a pooled buffer; whoever consumes it returns <see cref="Buffer"/> to the pool.</summary>
+internal sealed record SealedBlob(BlobType Type, BlobId Id, byte[] Buffer, int Length, uint PlainLength, bool Compressed);
+
+/// <summary>
+/// Compress-then-encrypt (and back) for blobs. One per worker thread: owns a zstd context and an
+/// AES-GCM instance, neither of which is thread-safe. A blob is stored uncompressed when zstd does
+/// not make it smaller (the per-blob flag lives in the pack header and index).
+/// </summary>
+internal sealed class BlobCodec : IDisposable
+{
+    private readonly ArrayPool<byte> _pool;
+    private readonly Aead _aead;
+    private readonly Compressor _compressor;
+    private readonly Decompressor _decompressor = new();
+
+    public BlobCodec(MasterKey key, int compressionLevel, ArrayPool<byte> pool)
+    {
+        _pool = pool;
+        _aead = key.CreateAead();
+        _compressor = new Compressor(compressionLevel);
+    }
+
+    public SealedBlob Seal(BlobType type, BlobId id, ReadOnlySpan<byte> plain)
+    {
+        Span<byte> ad = stackalloc byte[PackEntry.AssociatedDataSize];
+        PackEntry.AssociatedData(type, id, ad);
+        var scratch = _pool.Rent(Compressor.GetCompressBound(plain.Length));
+        try
+        {
+            var compressedLength = plain.Length > 32 ? _compressor.Wrap(plain, scratch) : int.MaxValue;
+            var compressed = compressedLength < plain.Length;
+            var payload = compressed ? scratch.AsSpan(0, compressedLength) : plain;
+            var output = _pool.Rent(payload.Length + Aead.Overhead);
+            var n = _aead.Seal(payload, ad, output);
+            return new SealedBlob(type, id, output, n, (uint)plain.Length, compressed);
+        }
+        finally
+        {
+            _pool.Return(scratch);
+        }
+    }
+
+    /// <summary>
+    /// Decrypts and decompresses a sealed blob into a pooled buffer of at least <c>location.PlainLength</c>
+    /// bytes (caller returns it). Throws <see cref="CryptographicException"/> or <see cref="InvalidDataException"/> when corrupt.
+    /// </summary>
+    public byte[] Open(BlobId id, in BlobLocation location, ReadOnlySpan<byte> sealedBlob)
+    {
+        Span<byte> ad = stackalloc byte[PackEntry.AssociatedDataSize];
+        PackEntry.AssociatedData(location.Type, id, ad);
+        var plainLength = (int)location.PlainLength;
+        var output = _pool.Rent(Math.Max(1, plainLength));
+        try
+        {
+            if (!location.Compressed)
+            {
+                var n = _aead.Open(sealedBlob, ad, output);
+                if (n != plainLength)
+                {
+                    throw new InvalidDataException($"blob {id.ToShortString()} is {n} bytes, index says {plainLength}");
+                }
+
+                return output;
+            }
+
+            var compressed = _pool.Rent(Math.Max(1, sealedBlob.Length));
+            try
+            {
+                var c = _aead.Open(sealedBlob, ad, compressed);
+                int n;
+                try
+                {
+                    n = _decompressor.Unwrap(compressed.AsSpan(0, c), output.AsSpan(0, plainLength));
+                }
+                catch (ZstdException e)
+                {
+                    throw new InvalidDataException($"blob {id.ToShortString()} does not decompress: {e.Message}", e);
+                }
+
+                if (n != plainLength)
+                {
+                    throw new InvalidDataException($"blob {id.ToShortString()} decompresses to {n} bytes, index says {plainLength}");
+                }
+
+                return output;
+            }
+            finally
+            {
+                _pool.Return(compressed);
+            }
+        }
+        catch
+        {
+            _pool.Return(output);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _aead.Dispose();
+        _compressor.Dispose();
+        _decompressor.Dispose();
+    }
+}

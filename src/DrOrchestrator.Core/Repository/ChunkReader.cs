@@ -1,0 +1,84 @@
+using System.Buffers;
+
+namespace DrOrchestrator.Core.Repository;
+
+/// <summary>
+/// Splits a stream into chunks with large sequential reads into one reusable buffer
+/// (2 × max chunk size, from a pool). Yields each chunk as a span valid until the next call.
+/// </summary>
+internal sealed class ChunkReader : IDisposable
+{
+    private readonly Chunker _chunker;
+    private readonly ArrayPool<byte> _pool;
+    private readonly byte[] _buffer;
+    private Stream? _stream;
+    private int _start;
+    private int _end;
+    private bool _eof;
+
+    public ChunkReader(Chunker chunker, ArrayPool<byte> pool)
+    {
+        _chunker = chunker;
+        _pool = pool;
+        _buffer = pool.Rent(chunker.MaxSize * 2);
+    }
+
+    /// <summary>Bytes read from the current stream so far.</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>True when the stream is exhausted and every buffered byte has been returned.</summary>
+    public bool AtEnd => _eof && _start == _end;
+
+    public void Reset(Stream stream)
+    {
+        _stream = stream;
+        _start = 0;
+        _end = 0;
+        _eof = false;
+        BytesRead = 0;
+    }
+
+    /// <summary>The next chunk, or an empty memory at the end of the stream.</summary>
+    public async ValueTask<ReadOnlyMemory<byte>> NextAsync(CancellationToken ct)
+    {
+        if (_end - _start < _chunker.MaxSize && !_eof)
+        {
+            await FillAsync(ct).ConfigureAwait(false);
+        }
+
+        if (_end == _start)
+        {
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        var length = _chunker.NextBoundary(_buffer.AsSpan(_start, _end - _start));
+        var chunk = new ReadOnlyMemory<byte>(_buffer, _start, length);
+        _start += length;
+        return chunk;
+    }
+
+    private async ValueTask FillAsync(CancellationToken ct)
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        while (_end < _buffer.Length)
+        {
+            var read = await _stream!.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+            if (read == 0)
+            {
+                _eof = true;
+                return;
+            }
+
+            _end += read;
+            BytesRead += read;
+        }
+    }
+
+    public void Dispose() => _pool.Return(_buffer);
+}

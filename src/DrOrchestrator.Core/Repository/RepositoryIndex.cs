@@ -1,0 +1,154 @@
+using System.Buffers.Binary;
+
+namespace DrOrchestrator.Core.Repository;
+
+/// <summary>Where a blob lives: pack number (into <see cref="RepositoryIndex"/>'s pack table) and byte range.</summary>
+internal readonly record struct BlobLocation(int Pack, uint Offset, uint Length, uint PlainLength, BlobType Type, bool Compressed);
+
+/// <summary>One pack as recorded by an index file.</summary>
+internal sealed record PackRecord(BlobId Id, long Size, IReadOnlyList<PackEntry> Entries);
+
+/// <summary>
+/// The in-memory blob index: every blob id → pack and range, loaded from all <c>index/</c> objects.
+/// Compact: a 32-byte struct key and a 20-byte value per blob (~64 bytes with dictionary overhead),
+/// pack ids kept once in a table. Thread-safe (a lock; one lookup per ~1 MiB chunk is cheap).
+/// </summary>
+internal sealed class RepositoryIndex
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<BlobId, BlobLocation> _blobs = [];
+    private readonly List<BlobId> _packIds = [];
+    private readonly List<long> _packSizes = [];
+    private readonly Dictionary<BlobId, int> _packNumbers = [];
+
+    public int BlobCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _blobs.Count;
+            }
+        }
+    }
+
+    public bool Contains(BlobId id)
+    {
+        lock (_lock)
+        {
+            return _blobs.ContainsKey(id);
+        }
+    }
+
+    public bool TryGet(BlobId id, out BlobLocation location)
+    {
+        lock (_lock)
+        {
+            return _blobs.TryGetValue(id, out location);
+        }
+    }
+
+    public BlobId PackId(int pack)
+    {
+        lock (_lock)
+        {
+            return _packIds[pack];
+        }
+    }
+
+    /// <summary>Snapshot of every pack (id, size) known to the index.</summary>
+    public IReadOnlyList<(BlobId Id, long Size)> Packs()
+    {
+        lock (_lock)
+        {
+            return [.. _packIds.Select((id, i) => (id, _packSizes[i]))];
+        }
+    }
+
+    /// <summary>Snapshot of every blob with its location.</summary>
+    public IReadOnlyList<KeyValuePair<BlobId, BlobLocation>> Blobs()
+    {
+        lock (_lock)
+        {
+            return [.. _blobs];
+        }
+    }
+
+    public void Add(PackRecord pack)
+    {
+        lock (_lock)
+        {
+            if (!_packNumbers.TryGetValue(pack.Id, out var number))
+            {
+                number = _packIds.Count;
+                _packIds.Add(pack.Id);
+                _packSizes.Add(pack.Size);
+                _packNumbers.Add(pack.Id, number);
+            }
+
+            foreach (var e in pack.Entries)
+            {
+                // First writer wins: a duplicate copy (two runs racing) is equally valid.
+                _blobs.TryAdd(e.Id, new BlobLocation(number, e.Offset, e.Length, e.PlainLength, e.Type, e.Compressed));
+            }
+        }
+    }
+
+    /// <summary>Index file payload: version u8 (=1) | packs u32 | per pack: id[32] | size u64 | count u32 | entries.</summary>
+    public static byte[] Encode(IReadOnlyCollection<PackRecord> packs)
+    {
+        var size = 5 + packs.Sum(p => 44L + (p.Entries.Count * (long)PackEntry.EncodedSize));
+        var buffer = new byte[size];
+        buffer[0] = 1;
+        BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(1), packs.Count);
+        var pos = 5;
+        foreach (var pack in packs)
+        {
+            pack.Id.WriteTo(buffer.AsSpan(pos));
+            BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(pos + 32), pack.Size);
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(pos + 40), pack.Entries.Count);
+            pos += 44;
+            foreach (var e in pack.Entries)
+            {
+                e.Write(buffer.AsSpan(pos));
+                pos += PackEntry.EncodedSize;
+            }
+        }
+
+        return buffer;
+    }
+
+    public static List<PackRecord> Decode(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 5 || data[0] != 1)
+        {
+            throw new FormatException("index has an unknown version");
+        }
+
+        var count = BinaryPrimitives.ReadInt32LittleEndian(data[1..]);
+        var packs = new List<PackRecord>(Math.Max(0, count));
+        var pos = 5;
+        for (var i = 0; i < count; i++)
+        {
+            var id = new BlobId(data.Slice(pos, 32));
+            var size = BinaryPrimitives.ReadInt64LittleEndian(data[(pos + 32)..]);
+            var n = BinaryPrimitives.ReadInt32LittleEndian(data[(pos + 40)..]);
+            pos += 44;
+            var entries = new PackEntry[n];
+            for (var j = 0; j < n; j++)
+            {
+                entries[j] = PackEntry.Read(data.Slice(pos, PackEntry.EncodedSize));
+                pos += PackEntry.EncodedSize;
+            }
+
+            packs.Add(new PackRecord(id, size, entries));
+        }
+
+        if (pos != data.Length)
+        {
+            throw new FormatException($"index has {data.Length - pos} trailing bytes");
+        }
+
+        return packs;
+    }
+}

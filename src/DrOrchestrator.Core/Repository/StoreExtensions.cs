@@ -1,0 +1,54 @@
+using DrOrchestrator.Core.Storage;
+
+namespace DrOrchestrator.Core.Repository;
+
+internal static class StoreExtensions
+{
+    /// <summary>Reads a small object (or a range) fully. Only for metadata and single blobs, never whole packs.</summary>
+    public static async Task<byte[]> ReadAllBytesAsync(this IObjectStore store, string key, ByteRange? range, CancellationToken ct)
+    {
+        var stream = await store.GetAsync(key, range, ct).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (range is { } r)
+            {
+                var buffer = new byte[r.Length];
+                var read = await ReadFullyAsync(stream, buffer, ct).ConfigureAwait(false);
+                return read == buffer.Length ? buffer : buffer[..read];
+            }
+
+            using var ms = new MemoryStream();
+            await stream.CopyToAsync(ms, ct).ConfigureAwait(false);
+            return ms.ToArray();
+        }
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the stream ends; returns bytes read.</summary>
+    public static async ValueTask<int> ReadFullyAsync(Stream stream, Memory<byte> buffer, CancellationToken ct)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer[total..], ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+
+    public static async Task<List<ObjectInfo>> ListAllAsync(this IObjectStore store, string prefix, CancellationToken ct)
+    {
+        var list = new List<ObjectInfo>();
+        await foreach (var o in store.ListAsync(prefix, ct).ConfigureAwait(false))
+        {
+            list.Add(o);
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,87 @@
+using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Core.Repository;
+
+namespace DrOrchestrator.Core.Restore;
+
+/// <summary>A directory or symlink to create, with its on-disk path built only from validated names.</summary>
+internal sealed record PlannedItem(string Path, string SnapshotPath, TreeNode Node);
+
+/// <summary>
+/// Everything a restore will create, built by walking the snapshot's trees before anything is
+/// written. Every name is validated here (non-empty, not "." or "..", no '/', no NUL, unique in
+/// its directory), so a crafted tree cannot make the restore write outside the destination.
+/// </summary>
+internal sealed class RestorePlan
+{
+    public List<PlannedItem> Directories { get; } = [];
+
+    public List<FileTarget> Files { get; } = [];
+
+    public List<PlannedItem> Symlinks { get; } = [];
+
+    public long TotalBytes { get; private set; }
+
+    public static async Task<RestorePlan> BuildAsync(BackupRepository repo, Snapshot snapshot, string destination, GlobMatcher include, CancellationToken ct)
+    {
+        var plan = new RestorePlan();
+        await plan.AddTreeAsync(repo, BlobId.Parse(snapshot.TreeId), destination, "", include, ct).ConfigureAwait(false);
+        return plan;
+    }
+
+    private async Task<bool> AddTreeAsync(BackupRepository repo, BlobId treeId, string directory, string prefix, GlobMatcher include, CancellationToken ct)
+    {
+        var nodes = await repo.LoadTreeAsync(treeId, ct).ConfigureAwait(false);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var any = false;
+        foreach (var node in nodes)
+        {
+            ValidateName(node.Name, prefix, names);
+            var snapshotPath = prefix.Length == 0 ? node.Name : prefix + "/" + node.Name;
+            var path = directory + "/" + node.Name;
+            var selected = include.IsEmpty || include.MatchesSelfOrAncestor(snapshotPath);
+            switch (node.Type)
+            {
+                case NodeType.Directory:
+                    var position = Directories.Count;
+                    Directories.Add(new PlannedItem(path, snapshotPath, node));
+                    if (await AddTreeAsync(repo, node.Subtree, path, snapshotPath, include, ct).ConfigureAwait(false) || selected)
+                    {
+                        any = true;
+                    }
+                    else
+                    {
+                        Directories.RemoveRange(position, Directories.Count - position);
+                    }
+
+                    break;
+                case NodeType.File when selected:
+                    Files.Add(new FileTarget(path, snapshotPath, node));
+                    TotalBytes += node.Size;
+                    any = true;
+                    break;
+                case NodeType.Symlink when selected:
+                    Symlinks.Add(new PlannedItem(path, snapshotPath, node));
+                    any = true;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return any;
+    }
+
+    private static void ValidateName(string name, string prefix, HashSet<string> seen)
+    {
+        var where = prefix.Length == 0 ? "the snapshot root" : $"\"{prefix}\"";
+        if (name.Length == 0 || name == "." || name == ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new RestoreRefusedException($"refusing to restore: unsafe name \"{name.Replace("\0", "\\0", StringComparison.Ordinal)}\" in {where}");
+        }
+
+        if (!seen.Add(name))
+        {
+            throw new RestoreRefusedException($"refusing to restore: duplicate name \"{name}\" in {where}");
+        }
+    }
+}

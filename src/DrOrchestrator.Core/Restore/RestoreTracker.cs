@@ -1,0 +1,26 @@
+using System.Diagnostics;
+
+namespace DrOrchestrator.Core.Restore;
+
+/// <summary>Counts finished files and reports progress at most every 250 ms. Thread-safe.</summary>
+internal sealed class RestoreTracker(RestorePlan plan, IProgress<RestoreProgress>? progress)
+{
+    private readonly Stopwatch _sinceReport = Stopwatch.StartNew();
+    private long _files;
+    private long _bytes;
+
+    public void FileDone(FileTarget file)
+    {
+        var files = Interlocked.Increment(ref _files);
+        var bytes = Interlocked.Add(ref _bytes, file.Node.Size);
+        if (progress is not null && (_sinceReport.ElapsedMilliseconds >= 250 || files == plan.Files.Count))
+        {
+            _sinceReport.Restart();
+            progress.Report(new RestoreProgress(files, bytes, plan.Files.Count, plan.TotalBytes));
+        }
+    }
+
+    /// <summary>Every file finished was verified (a mismatch throws), so verified = files.</summary>
+    public RestoreResult Result(long directories, long symlinks) =>
+        new(Interlocked.Read(ref _files), directories, symlinks, Interlocked.Read(ref _bytes), Interlocked.Read(ref _files));
+}

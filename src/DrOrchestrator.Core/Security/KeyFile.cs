@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DrOrchestrator.Core.Security;
+
+/// <summary>
+/// A plaintext <c>keys/&lt;id&gt;</c> object: how to turn a passphrase into a key-encryption key
+/// (PBKDF2-HMAC-SHA256, salt, iterations) and the master key sealed with it (AES-256-GCM,
+/// associated data "drorch1:key"). Several key files may open the same repository.
+/// </summary>
+internal sealed record KeyFile(
+    [property: JsonPropertyName("version")] int Version,
+    [property: JsonPropertyName("kdf")] string Kdf,
+    [property: JsonPropertyName("iterations")] int Iterations,
+    [property: JsonPropertyName("salt")] string Salt,
+    [property: JsonPropertyName("data")] string Data,
+    [property: JsonPropertyName("created")] DateTimeOffset Created,
+    [property: JsonPropertyName("hostname")] string Hostname)
+{
+    public const string KdfName = "pbkdf2-sha256";
+    private static readonly byte[] AssociatedData = "drorch1:key"u8.ToArray();
+
+    public static KeyFile Create(RepositoryKey key, MasterKey master, int iterations)
+    {
+        var salt = RandomNumberGenerator.GetBytes(32);
+        var kek = Derive(key, salt, iterations);
+        using var aead = new Aead(kek);
+        var sealedKey = aead.Seal(master.Bytes, AssociatedData);
+        CryptographicOperations.ZeroMemory(kek);
+        return new KeyFile(1, KdfName, iterations, Convert.ToBase64String(salt), Convert.ToBase64String(sealedKey),
+            DateTimeOffset.UtcNow, Environment.MachineName);
+    }
+
+    /// <summary>The master key, or null when <paramref name="key"/> does not open this key file.</summary>
+    public MasterKey? TryOpen(RepositoryKey key)
+    {
+        if (Version != 1 || Kdf != KdfName || Iterations < 1000)
+        {
+            return null;
+        }
+
+        var kek = Derive(key, Convert.FromBase64String(Salt), Iterations);
+        try
+        {
+            using var aead = new Aead(kek);
+            return new MasterKey(aead.Open(Convert.FromBase64String(Data), AssociatedData));
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(kek);
+        }
+    }
+
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this);
+
+    public static KeyFile? TryParse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<KeyFile>(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public override string ToString() => $"KeyFile({Kdf}, {Iterations} iterations)";
+
+    private static byte[] Derive(RepositoryKey key, byte[] salt, int iterations) =>
+        Rfc2898DeriveBytes.Pbkdf2(key.SecretBytes, salt, iterations, HashAlgorithmName.SHA256, 32);
+}

@@ -1,0 +1,270 @@
+using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Core.Restore;
+
+namespace DrOrchestrator.Core.Tests.Backup;
+
+public sealed class BackupRestoreTests
+{
+    [Fact]
+    public async Task Edge_case_tree_round_trips_content_modes_mtimes_and_links()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        EdgeCaseTree.Create(source);
+        var expected = TestSupport.Describe(source);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+
+        var result = await TestSupport.BackupAsync(repo, source);
+        var restored = await TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out"));
+
+        Assert.Empty(result.Errors);
+        Assert.Empty(result.Warnings);
+        Assert.Equal(expected, TestSupport.Describe(dir.Sub("out/src")));
+        Assert.Equal(14, restored.Files);
+        Assert.Equal(restored.Files, restored.FilesVerified);
+        Assert.Equal(4, restored.Symlinks);
+        Assert.Equal(6, restored.Directories);
+        var s = result.Snapshot;
+        Assert.Equal([Path.GetFullPath(source)], s.Paths);
+        Assert.Equal("test-policy", s.PolicyName);
+        Assert.Equal(14, s.Summary.TotalFiles);
+        Assert.Equal(14, s.Summary.FilesNew);
+        Assert.True(s.Summary.BytesStored < s.Summary.TotalBytes, "zeros and the duplicate file must dedup/compress");
+        Assert.True(s.RecoveryPoint >= s.Time);
+    }
+
+    [Fact]
+    public async Task Unchanged_rebackup_reads_nothing_and_stores_nothing()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        EdgeCaseTree.Create(source);
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var first = await TestSupport.BackupAsync(repo, source);
+        var putsBefore = store.PutCount;
+
+        var second = await TestSupport.BackupAsync(repo, source, first.Snapshot);
+
+        Assert.Equal(0, second.Snapshot.Summary.BytesRead);
+        Assert.Equal(0, second.Snapshot.Summary.BytesStored);
+        Assert.Equal(14, second.Snapshot.Summary.FilesUnmodified);
+        Assert.Equal(first.Snapshot.TreeId, second.Snapshot.TreeId);
+        Assert.Equal(putsBefore + 1, store.PutCount); // the snapshot object only
+    }
+
+    [Fact]
+    public async Task One_percent_change_stores_less_than_five_percent_again()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        Directory.CreateDirectory(source);
+        for (var i = 0; i < 100; i++)
+        {
+            File.WriteAllBytes(Path.Combine(source, $"f{i:D3}.bin"), TestSupport.RandomBytes(160 * 1024, 100 + i));
+        }
+
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var first = await TestSupport.BackupAsync(repo, source);
+        File.WriteAllBytes(Path.Combine(source, "f042.bin"), TestSupport.RandomBytes(160 * 1024, 9999));
+
+        var second = await TestSupport.BackupAsync(repo, source, first.Snapshot);
+
+        Assert.Equal(1, second.Snapshot.Summary.FilesChanged);
+        Assert.Equal(99, second.Snapshot.Summary.FilesUnmodified);
+        Assert.Equal(160 * 1024, second.Snapshot.Summary.BytesRead);
+        Assert.True(second.Snapshot.Summary.BytesStored < first.Snapshot.Summary.BytesStored * 0.05,
+            $"stored {second.Snapshot.Summary.BytesStored} of {first.Snapshot.Summary.BytesStored}");
+        await TestSupport.RestoreAsync(repo, second.Snapshot, dir.Sub("out"));
+        Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
+    }
+
+    [Fact]
+    public async Task A_modified_file_without_parent_dedups_against_the_repository()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        Directory.CreateDirectory(source);
+        var data = TestSupport.RandomBytes(2 * 1024 * 1024, 5);
+        File.WriteAllBytes(Path.Combine(source, "a.bin"), data);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var first = await TestSupport.BackupAsync(repo, source);
+        data[1_000_000] ^= 0xff;
+        File.WriteAllBytes(Path.Combine(source, "a.bin"), data);
+
+        var second = await TestSupport.BackupAsync(repo, source);
+
+        Assert.Equal(data.Length, second.Snapshot.Summary.BytesRead);
+        Assert.True(second.Snapshot.Summary.BytesNew <= 512 * 1024, $"{second.Snapshot.Summary.BytesNew} new bytes for a one-byte change");
+        Assert.True(second.Snapshot.Summary.ChunksNew <= 2);
+        Assert.NotEqual(first.Snapshot.TreeId, second.Snapshot.TreeId);
+    }
+
+    [Fact]
+    public async Task Include_and_exclude_globs_select_what_is_backed_up()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        EdgeCaseTree.Create(source);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+
+        var result = await new Archiver().BackupAsync(repo, TestSupport.Request(source, include: ["*.txt", "sub/deeper/**"], exclude: ["private"]), null, CancellationToken.None);
+        await TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out"));
+
+        var restored = TestSupport.Describe(dir.Sub("out/src")).Keys.ToList();
+        Assert.Equal(
+            ["normal.txt", "sub", "sub/deeper", "sub/deeper/deepest", "sub/deeper/deepest/leaf.bin", "sub/inner.txt", "with space.txt", "ünïcödé-文件.txt"],
+            restored);
+    }
+
+    [Fact]
+    public async Task Restore_include_glob_restores_selected_files_and_their_parents()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        EdgeCaseTree.Create(source);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var result = await TestSupport.BackupAsync(repo, source);
+
+        var restored = await TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out"), ["src/sub/**/*.bin", "normal.txt"]);
+
+        Assert.Equal(["src", "src/normal.txt", "src/sub", "src/sub/deeper", "src/sub/deeper/deepest", "src/sub/deeper/deepest/leaf.bin", "src/sub/dup-of-big.bin"],
+            TestSupport.Describe(dir.Sub("out")).Keys);
+        Assert.Equal(3, restored.Files);
+        Assert.Equal(TestSupport.Sha256(Path.Combine(source, "sub/dup-of-big.bin")), TestSupport.Sha256(dir.Sub("out/src/sub/dup-of-big.bin")));
+    }
+
+    [Fact]
+    public async Task Restore_refuses_a_non_empty_destination_unless_overwrite()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        EdgeCaseTree.Create(source);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var result = await TestSupport.BackupAsync(repo, source);
+        Directory.CreateDirectory(dir.Sub("out/src"));
+        File.WriteAllText(dir.Sub("out/src/normal.txt"), "stale");
+        File.CreateSymbolicLink(dir.Sub("out/src/sub"), dir.Sub("elsewhere"));
+
+        var e = await Assert.ThrowsAsync<RestoreRefusedException>(() => TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out")));
+        Assert.Equal($"restore destination {dir.Sub("out")} is not empty (choose an empty directory or allow overwrite)", e.Message);
+
+        await new Restorer().RestoreAsync(repo, new RestoreRequest(result.Snapshot, dir.Sub("out"), [], Overwrite: true), null, CancellationToken.None);
+        Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
+        Assert.False(Directory.Exists(dir.Sub("elsewhere")));
+    }
+
+    [Fact]
+    public async Task Unreadable_file_is_an_error_and_the_rest_is_backed_up()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        EdgeCaseTree.Create(source);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var archiver = new Archiver();
+        var open = archiver.OpenFile;
+        archiver.OpenFile = p => p.EndsWith("normal.txt", StringComparison.Ordinal) ? throw new UnauthorizedAccessException("Access denied") : open(p);
+
+        var result = await archiver.BackupAsync(repo, TestSupport.Request(source), null, CancellationToken.None);
+        await TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out"));
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(Path.Combine(source, "normal.txt"), error.Path);
+        Assert.Equal("cannot open: Access denied", error.Message);
+        Assert.Equal(1, result.Snapshot.Summary.Errors);
+        var expected = TestSupport.Describe(source);
+        expected.Remove("normal.txt");
+        var actual = TestSupport.Describe(dir.Sub("out/src"));
+        Assert.Equal(expected.Keys.Where(k => !k.StartsWith("private", StringComparison.Ordinal) && k != "."), actual.Keys.Where(k => !k.StartsWith("private", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task File_deleted_between_scan_and_read_is_an_error()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        EdgeCaseTree.Create(source);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var archiver = new Archiver();
+        var open = archiver.OpenFile;
+        archiver.OpenFile = p =>
+        {
+            if (p.EndsWith("run.sh", StringComparison.Ordinal))
+            {
+                File.Delete(p);
+            }
+
+            return open(p);
+        };
+
+        var result = await archiver.BackupAsync(repo, TestSupport.Request(source), null, CancellationToken.None);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(Path.Combine(source, "run.sh"), error.Path);
+        Assert.StartsWith("cannot open: ", error.Message, StringComparison.Ordinal);
+        Assert.Equal(13, result.Snapshot.Summary.TotalFiles - 1);
+    }
+
+    [Fact]
+    public async Task File_changed_while_read_is_stored_as_read_with_a_warning()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "log.txt"), "line 1\n");
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var archiver = new Archiver();
+        var open = archiver.OpenFile;
+        archiver.OpenFile = p =>
+        {
+            File.AppendAllText(p, "line 2\n");
+            return open(p);
+        };
+
+        var result = await archiver.BackupAsync(repo, TestSupport.Request(source), null, CancellationToken.None);
+        await TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out"));
+
+        var warning = Assert.Single(result.Warnings);
+        Assert.Equal("changed while being read; stored as read", warning.Message);
+        Assert.Equal("line 1\nline 2\n", File.ReadAllText(dir.Sub("out/src/log.txt")));
+    }
+
+    [Fact]
+    public async Task Fifo_is_skipped_with_a_warning()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "a.txt"), "a");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(source, "pipe")))
+        {
+            await mkfifo.WaitForExitAsync();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var result = await TestSupport.BackupAsync(repo, source);
+
+        var warning = Assert.Single(result.Warnings);
+        Assert.Equal(Path.Combine(source, "pipe"), warning.Path);
+        Assert.Equal("skipped: sockets, FIFOs and devices are not backed up", warning.Message);
+        Assert.Equal(1, result.Snapshot.Summary.TotalFiles);
+    }
+
+    [Fact]
+    public async Task Several_sources_and_a_single_file_source_round_trip()
+    {
+        using var dir = new TempDir();
+        EdgeCaseTree.Create(dir.Sub("one"));
+        File.WriteAllBytes(dir.Sub("single.bin"), TestSupport.RandomBytes(400_000, 77));
+        var (_, repo) = await TestSupport.NewRepoAsync();
+
+        var result = await new Archiver().BackupAsync(repo, new FileBackupRequest([dir.Sub("one"), dir.Sub("single.bin")], [], [], null, null, null), null, CancellationToken.None);
+        await TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out"));
+
+        Assert.Equal(TestSupport.Describe(dir.Sub("one")), TestSupport.Describe(dir.Sub("out/one")));
+        Assert.Equal(TestSupport.Sha256(dir.Sub("single.bin")), TestSupport.Sha256(dir.Sub("out/single.bin")));
+        var dup = await Assert.ThrowsAsync<ArgumentException>(() => new Archiver().BackupAsync(
+            repo, new FileBackupRequest([dir.Sub("one"), dir.Sub("out/one")], [], [], null, null, null), null, CancellationToken.None));
+        Assert.StartsWith("source paths share the name \"one\"", dup.Message, StringComparison.Ordinal);
+    }
+}

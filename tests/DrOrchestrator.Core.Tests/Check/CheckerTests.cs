@@ -1,0 +1,103 @@
+using DrOrchestrator.Core.Check;
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Restore;
+
+namespace DrOrchestrator.Core.Tests.Check;
+
+public sealed class CheckerTests
+{
+    private static async Task<List<CheckFinding>> CheckAsync(BackupRepository repo, bool readData)
+    {
+        var findings = new List<CheckFinding>();
+        await foreach (var f in new Checker().CheckAsync(repo, new CheckOptions(readData), CancellationToken.None))
+        {
+            findings.Add(f);
+        }
+
+        return findings;
+    }
+
+    [Fact]
+    public async Task A_healthy_repository_has_no_findings()
+    {
+        using var dir = new TempDir();
+        Backup.EdgeCaseTree.Create(dir.Sub("src"));
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        await TestSupport.BackupAsync(repo, dir.Sub("src"));
+
+        Assert.Empty(await CheckAsync(repo, readData: true));
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_is_found_by_read_data_naming_the_pack_and_file_and_restore_fails_naming_the_file()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        var victim = TestSupport.RandomBytes(12_000, 21);
+        File.WriteAllBytes(dir.Sub("src/victim.bin"), victim);
+        File.WriteAllText(dir.Sub("src/other.txt"), "fine");
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        Assert.True(repo.Index.TryGet(BlobId.Hash(victim), out var loc));
+        var packKey = ObjectKeys.Pack(repo.Index.PackId(loc.Pack));
+        store[packKey][(int)loc.Offset + 50] ^= 0x01;
+        repo = await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None);
+
+        Assert.DoesNotContain(await CheckAsync(repo, readData: false), f => f.Severity == CheckSeverity.Error);
+        var errors = (await CheckAsync(repo, readData: true)).Where(f => f.Severity == CheckSeverity.Error).ToList();
+
+        Assert.Contains(errors, f => f.ObjectKey == packKey && f.Message.StartsWith("pack content does not match its id", StringComparison.Ordinal));
+        var blobError = Assert.Single(errors, f => f.AffectedFiles.Count > 0);
+        Assert.Equal(packKey, blobError.ObjectKey);
+        Assert.Equal([$"{snapshot.ShortId}:src/victim.bin"], blobError.AffectedFiles);
+        Assert.StartsWith($"blob {BlobId.Hash(victim).ToShortString()} is damaged: cannot be decrypted", blobError.Message, StringComparison.Ordinal);
+
+        var e = await Assert.ThrowsAsync<RepositoryCorruptException>(() => TestSupport.RestoreAsync(repo, snapshot, dir.Sub("out")));
+        Assert.Contains(packKey, e.Message, StringComparison.Ordinal);
+        Assert.Contains(dir.Sub("out/src/victim.bin"), e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_pack_is_an_error_naming_affected_files_and_stray_pack_is_info()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        var data = TestSupport.RandomBytes(12_000, 22);
+        File.WriteAllBytes(dir.Sub("src/a.bin"), data);
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var first = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        File.WriteAllText(dir.Sub("src/b.txt"), "b"); // the second snapshot's trees land in another pack
+        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"), first)).Snapshot;
+        Assert.True(repo.Index.TryGet(BlobId.Hash(data), out var loc));
+        var packKey = ObjectKeys.Pack(repo.Index.PackId(loc.Pack));
+        var stray = ObjectKeys.Pack(BlobId.Hash("stray"u8));
+        store[stray] = [1, 2, 3];
+        await store.DeleteAsync(packKey, CancellationToken.None);
+
+        var findings = await CheckAsync(repo, readData: false);
+
+        Assert.Contains(findings, f => f is { Severity: CheckSeverity.Info, Message: "unreferenced pack (left by an interrupted backup)" } && f.ObjectKey == stray);
+        Assert.Contains(findings, f => f.Severity == CheckSeverity.Error && f.ObjectKey == packKey && f.Message == "pack is missing from the store (listed in an index)");
+        Assert.Contains(findings, f => f.Severity == CheckSeverity.Error && f.AffectedFiles.SequenceEqual([$"{snapshot.ShortId}:src/a.bin"]));
+        Assert.Contains(findings, f => f.Severity == CheckSeverity.Error && f.ObjectKey == "snapshots/" + first.Id && f.Message.StartsWith("tree of \"/\" cannot be loaded", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Unreadable_index_and_snapshot_are_errors_not_exceptions()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        File.WriteAllText(dir.Sub("src/a.txt"), "a");
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        store["snapshots/" + snapshot.Id][40] ^= 1;
+        store["index/" + new string('0', 64)] = [9, 9, 9];
+        repo = await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None);
+
+        var errors = (await CheckAsync(repo, readData: true)).Where(f => f.Severity == CheckSeverity.Error).Select(f => f.ObjectKey).ToList();
+
+        Assert.Contains("snapshots/" + snapshot.Id, errors);
+        Assert.Contains("index/" + new string('0', 64), errors);
+        Assert.Empty(await repo.ListSnapshotsAsync(CancellationToken.None));
+    }
+}
