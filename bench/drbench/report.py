@@ -104,6 +104,7 @@ HEADLINES = [("small", "backup-nochange", "wall s ↓", "small files, no-change 
              ("mixed", "restore", "throughput MiB/s ↑", "mixed, restore"),
              ("mixed", "check-read-data", "wall s ↓", "mixed, check --read-data"),
              ("mixed", "backup-initial", "repo size MiB ↓", "mixed, repository size"),
+             ("mixed", "snapshots", "wall s ↓", "fixed cost of one command (`snapshots`)"),
              ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB")]
 
 

@@ -19,7 +19,8 @@ from . import dataset as dsmod
 from .measure import Measurement, ToolFailed, run_timed, tree_usage, warm
 from .tools import Target
 
-MIXED_STEPS = ("backup-initial", "backup-nochange", "backup-1pct", "restore", "check-read-data")
+MIXED_STEPS = ("backup-initial", "snapshots", "backup-nochange", "backup-1pct", "restore",
+               "check-read-data")
 SMALL_STEPS = ("backup-initial", "backup-nochange")
 CLOUD_STEPS = ("backup-initial", "restore")
 
@@ -76,6 +77,11 @@ class Session:
         shutil.rmtree(dst, ignore_errors=True)
         return m
 
+    def snapshots(self) -> Measurement:
+        """A trivial command: the fixed cost of one invocation (process start-up, opening the
+        catalog or repository), which every other figure includes once."""
+        return self._record(self._timed("snapshots", self.tool.snapshots()), 0.0)
+
     def check(self) -> Measurement:
         warm_s = warm(self.target.warm_paths())
         return self._record(self._timed("check-read-data", self.tool.check()), warm_s)
@@ -84,6 +90,7 @@ class Session:
 def run_mixed(s: Session) -> None:
     s.setup()
     s.backup("backup-initial")
+    s.snapshots()
     s.backup("backup-nochange")
     changed = dsmod.modify_one_percent(s.ds, s.log)
     try:

@@ -71,6 +71,9 @@ class Restic:
     def check(self) -> list:
         return self._cmd("check", "--read-data")
 
+    def snapshots(self) -> list:
+        return self._cmd("snapshots")
+
 
 class Drorch:
     name = "drorch"
@@ -129,6 +132,9 @@ class Drorch:
 
     def check(self) -> list:
         return [self.exe, "--config", self.config, "check", "bench", "--read-data"]
+
+    def snapshots(self) -> list:
+        return [self.exe, "--config", self.config, "snapshots", self.policy]
 
 
 def build_drorch(repo_root: str, out_dir: str, log) -> str:
