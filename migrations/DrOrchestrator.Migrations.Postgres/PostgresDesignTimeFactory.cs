@@ -1,6 +1,5 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Catalog.Configuration;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
 namespace DrOrchestrator.Migrations.Postgres;
@@ -12,11 +11,6 @@ namespace DrOrchestrator.Migrations.Postgres;
 /// </summary>
 public sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<CatalogDbContext>
 {
-    public CatalogDbContext CreateDbContext(string[] args)
-    {
-        var options = new CatalogOptions { Provider = CatalogProvider.Postgres, ConnectionString = "Host=localhost;Database=drorch_design;Username=drorch" };
-        var builder = new DbContextOptionsBuilder<CatalogDbContext>();
-        CatalogDbContextConfigurator.Configure(builder, options);
-        return new CatalogDbContext(builder.Options);
-    }
+    public CatalogDbContext CreateDbContext(string[] args) =>
+        CatalogDbContextConfigurator.CreateDbContext(new CatalogOptions { Provider = CatalogProvider.Postgres, ConnectionString = "Host=localhost;Database=drorch_design;Username=drorch" });
 }

@@ -1,6 +1,5 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Catalog.Configuration;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 
 namespace DrOrchestrator.Migrations.Sqlite;
@@ -12,11 +11,6 @@ namespace DrOrchestrator.Migrations.Sqlite;
 /// </summary>
 public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<CatalogDbContext>
 {
-    public CatalogDbContext CreateDbContext(string[] args)
-    {
-        var options = new CatalogOptions { Provider = CatalogProvider.Sqlite, ConnectionString = "Data Source=design-time.db" };
-        var builder = new DbContextOptionsBuilder<CatalogDbContext>();
-        CatalogDbContextConfigurator.Configure(builder, options);
-        return new CatalogDbContext(builder.Options);
-    }
+    public CatalogDbContext CreateDbContext(string[] args) =>
+        CatalogDbContextConfigurator.CreateDbContext(new CatalogOptions { Provider = CatalogProvider.Sqlite, ConnectionString = "Data Source=design-time.db" });
 }

@@ -16,4 +16,10 @@ internal static partial class Log
 
     [LoggerMessage(1003, LogLevel.Warning, "Target {Target} could not be read for policy {Policy}: {Reason}")]
     public static partial void TargetUnreadable(ILogger logger, string target, string policy, string reason);
+
+    [LoggerMessage(1004, LogLevel.Information, "Copy of policy {Policy} to {Target}: {Packs} packs, {Bytes} bytes, {Errors} errors")]
+    public static partial void CopyFinished(ILogger logger, string policy, string target, int packs, long bytes, int errors);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Read fallback during restore of policy {Policy}: {Event}")]
+    public static partial void ReadFallback(ILogger logger, string policy, string @event);
 }

@@ -70,16 +70,13 @@ public sealed class LocalObjectStore : IObjectStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         var path = PathFor(key);
-        if (range is { } r && (r.Offset < 0 || r.Length < 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(range), $"Invalid range {r.Offset}+{r.Length} for '{key}'.");
-        }
+        ObjectRanges.Validate(key, range);
 
         FileStream file;
         try
         {
             // FileShare.Delete: a concurrent put may rename over the file while we read it.
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0,
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 81920,
                 FileOptions.SequentialScan);
         }
         catch (UnauthorizedAccessException) when (Directory.Exists(path))
@@ -168,7 +165,7 @@ public sealed class LocalObjectStore : IObjectStore
             var key = Path.GetRelativePath(_root, file.FullName).Replace(Path.DirectorySeparatorChar, '/');
             if (file.Name.StartsWith(TempFilePrefix, StringComparison.Ordinal)
                 || !key.StartsWith(prefix, StringComparison.Ordinal)
-                || !IsValidKey(key))
+                || !ObjectKey.IsValid(key))
             {
                 continue;
             }
@@ -216,19 +213,6 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private static bool IsValidKey(string key)
-    {
-        try
-        {
-            ObjectKey.Validate(key);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
-
     private string PathFor(string key)
     {
         ObjectKey.Validate(key);
@@ -247,17 +231,20 @@ public sealed class LocalObjectStore : IObjectStore
         return new ObjectStoreException(Description, key, ex.Message, isTransient: !permanent, ex);
     }
 
-    /// <summary>Errors a retry cannot fix: disk full, quota exceeded, read-only file system, name is a directory.</summary>
+    /// <summary>
+    /// Errors a retry cannot fix: disk full, quota exceeded, read-only file system, and a key that
+    /// collides with an object/directory of the same name ("a" vs "a/b").
+    /// </summary>
     private static bool IsPermanentIoError(IOException io)
     {
         if (OperatingSystem.IsWindows())
         {
-            // ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL, ERROR_WRITE_PROTECT
-            return (io.HResult & 0xFFFF) is 39 or 112 or 19;
+            // ERROR_WRITE_PROTECT, ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL, ERROR_ALREADY_EXISTS, ERROR_DIRECTORY
+            return (io.HResult & 0xFFFF) is 19 or 39 or 112 or 183 or 267;
         }
 
-        // On Unix .NET puts errno in HResult: ENOSPC, EDQUOT (Linux), EROFS, EISDIR.
-        return io.HResult is 28 or 122 or 30 or 21;
+        // On Unix .NET puts errno in HResult: EEXIST, ENOTDIR, EISDIR, ENOSPC, EROFS, EDQUOT (Linux).
+        return io.HResult is 17 or 20 or 21 or 28 or 30 or 122;
     }
 
     private static void TryDelete(string path)

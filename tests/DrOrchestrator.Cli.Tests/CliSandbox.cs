@@ -11,10 +11,12 @@ namespace DrOrchestrator.Cli.Tests;
 /// </summary>
 public sealed class CliSandbox : IDisposable
 {
-    public CliSandbox(Action<Dictionary<string, object>>? configure = null)
+    public CliSandbox(Action<Dictionary<string, object>>? configure = null, string? root = null, string? keyVariable = null)
     {
-        Root = Directory.CreateTempSubdirectory("drorch-cli-").FullName;
-        KeyVariable = "DRORCH_TEST_KEY_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        Root = root ?? Directory.CreateTempSubdirectory("drorch-cli-").FullName;
+        Directory.CreateDirectory(Root);
+        _ownsRoot = root is null;
+        KeyVariable = keyVariable ?? "DRORCH_TEST_KEY_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
         Environment.SetEnvironmentVariable(KeyVariable, "correct horse battery staple " + KeyVariable);
         var settings = new Dictionary<string, object>
         {
@@ -27,6 +29,8 @@ public sealed class CliSandbox : IDisposable
         ConfigPath = Path.Combine(Root, "appsettings.json");
         File.WriteAllText(ConfigPath, JsonSerializer.Serialize(settings));
     }
+
+    private readonly bool _ownsRoot;
 
     public string Root { get; }
 
@@ -70,6 +74,11 @@ public sealed class CliSandbox : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsRoot)
+        {
+            return;
+        }
+
         Environment.SetEnvironmentVariable(KeyVariable, null);
         try
         {

@@ -32,6 +32,14 @@ public static class CatalogDbContextConfigurator
         };
     }
 
+    /// <summary>A context over <paramref name="options"/> without DI: design-time factories and tooling.</summary>
+    public static CatalogDbContext CreateDbContext(CatalogOptions options)
+    {
+        var builder = new DbContextOptionsBuilder<CatalogDbContext>();
+        Configure(builder, options);
+        return new CatalogDbContext(builder.Options);
+    }
+
     /// <summary>SQLite connection string; Default Timeout doubles as the time Microsoft.Data.Sqlite retries a busy database.</summary>
     public static string SqliteConnectionString(CatalogOptions options)
     {

@@ -46,8 +46,7 @@ public sealed partial class CatalogStore
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false)
-                ?? throw new CatalogException($"run {runId} is not in the catalog");
+            var run = await RequireRunAsync(db, runId, cancellationToken).ConfigureAwait(false);
             if (run.Status != RunStatus.Running)
             {
                 throw new CatalogException($"run {runId} already finished ({run.Status.ToString().ToLowerInvariant()})");
@@ -104,8 +103,7 @@ public sealed partial class CatalogStore
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false)
-                ?? throw new CatalogException($"run {runId} is not in the catalog");
+            var run = await RequireRunAsync(db, runId, cancellationToken).ConfigureAwait(false);
             if (run.Kind != RunKind.Drill)
             {
                 throw new CatalogException($"run {runId} is a {run.Kind.ToString().ToLowerInvariant()} run, not a drill");
@@ -141,6 +139,10 @@ public sealed partial class CatalogStore
             return [.. rows.Select(d => new DrillRecord(d.RunId, d.Policy, d.SnapshotId, d.FilesVerified, d.Mismatches, TimeSpan.FromSeconds(d.RtoAchievedSeconds), d.StartedAt))];
         }
     }
+
+    private static async Task<RunEntity> RequireRunAsync(CatalogDbContext db, long runId, CancellationToken cancellationToken) =>
+        await db.Runs.SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false)
+        ?? throw new CatalogException($"run {runId} is not in the catalog");
 
     private static IQueryable<RunEntity> RunQuery(CatalogDbContext db) =>
         db.Runs.AsNoTracking().Include(r => r.Policy).Include(r => r.Target).Include(r => r.Errors);

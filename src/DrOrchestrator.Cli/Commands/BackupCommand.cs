@@ -16,14 +16,15 @@ public static class BackupCommand
     {
         var policy = new Argument<string>("policy") { Description = "Policy name (as applied)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable summary" };
-        var command = new Command("backup", "Back up a policy's sources to its primary target now") { policy, json };
+        var noCopy = new Option<bool>("--no-copy") { Description = "Do not copy to replica targets after the backup (run `drorch copy` later)" };
+        var command = new Command("backup", "Back up a policy's sources to its primary targets now, then copy to its replicas") { policy, json, noCopy };
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
             var service = context.Get<PolicyBackupService>();
             var name = context.ParseResult.GetRequiredValue(policy);
             var outcome = await context.Output.WithProgressAsync($"backup {name}", progress =>
-                service.BackupAsync(name, new ProgressAdapter<BackupProgress>(progress, p => new ProgressReport(p.FilesDone, p.BytesDone, p.TotalBytes)), ct)).ConfigureAwait(false);
+                service.BackupAsync(name, new BackupRunOptions(CopyAfterBackup: !context.ParseResult.GetValue(noCopy)), new ProgressAdapter<BackupProgress>(progress, p => new ProgressReport(p.FilesDone, p.BytesDone, p.TotalBytes)), ct)).ConfigureAwait(false);
 
             foreach (var warning in outcome.Warnings)
             {
@@ -35,6 +36,16 @@ public static class BackupCommand
                 context.Output.Error(error.ToString());
             }
 
+            foreach (var missing in outcome.MissingPrimaries)
+            {
+                context.Output.Warning($"primary target {missing}; the snapshot is not there yet (degraded run, catch-up copy attempted)");
+            }
+
+            foreach (var copy in outcome.Copies.Where(c => !c.Succeeded))
+            {
+                context.Output.Warning($"copy to {copy.Target} failed: {copy.Error}; its lag grows until `drorch copy {name}` succeeds");
+            }
+
             if (context.ParseResult.GetValue(json))
             {
                 context.Output.Line(CliJson.Serialize(CliJson.Backup(outcome)));
@@ -44,7 +55,7 @@ public static class BackupCommand
                 PrintSummary(context.Output, outcome);
             }
 
-            return outcome.Status == RunStatus.Degraded ? IncompleteSnapshot : ExitCodes.Success;
+            return outcome.Errors.Any() ? IncompleteSnapshot : ExitCodes.Success;
         });
         return command;
     }
@@ -60,6 +71,10 @@ public static class BackupCommand
         }
 
         output.Line($"  time:  {Format.Duration(outcome.Elapsed)} ({Format.Rate(outcome.BytesRead, outcome.Elapsed)} read)");
+        foreach (var copy in outcome.Copies.Where(c => c.Succeeded && c.Report is not null))
+        {
+            output.Line($"  copy:  {copy.Target}: {copy.Report!.PacksCopied} packs, {Format.Bytes(copy.Report.BytesCopied)}, {copy.Report.SnapshotsCopied.Count} snapshots");
+        }
     }
 }
 

@@ -34,7 +34,7 @@ public static class CliErrors
                 or SecretNotFoundException or RepositoryNotFoundException:
                 output.Error(exception.Message);
                 return ExitCodes.InvalidInput;
-            case RepositoryException or ObjectStoreException:
+            case RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException:
                 output.Error(exception.Message);
                 return ExitCodes.Failure;
             default:

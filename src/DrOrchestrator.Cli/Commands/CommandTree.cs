@@ -20,7 +20,9 @@ public static class CommandTree
         root.Subcommands.Add(BackupCommand.Build(output));
         root.Subcommands.Add(SnapshotsCommand.Build(output));
         root.Subcommands.Add(RestoreCommand.Build(output));
+        root.Subcommands.Add(CopyCommand.Build(output));
         root.Subcommands.Add(CheckCommand.Build(output));
+        root.Subcommands.Add(PoolCommands.Build(output));
         root.Subcommands.Add(QuickstartCommand.Build(output));
         return root;
     }

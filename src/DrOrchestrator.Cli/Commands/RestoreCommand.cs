@@ -48,6 +48,11 @@ public static class RestoreCommand
             var outcome = await context.Output.WithProgressAsync($"restore {request.Policy}", progress =>
                 context.Get<PolicyRestoreService>().RestoreAsync(
                     request, new ProgressAdapter<RestoreProgress>(progress, p => new ProgressReport(p.FilesDone, p.BytesDone, p.TotalBytes)), ct)).ConfigureAwait(false);
+            foreach (var bad in outcome.BadCopies)
+            {
+                context.Output.Warning($"bad copy skipped: {bad}");
+            }
+
             if (parse.GetValue(json))
             {
                 context.Output.Line(CliJson.Serialize(CliJson.Restore(outcome, request.Destination)));

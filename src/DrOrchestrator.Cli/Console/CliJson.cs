@@ -31,7 +31,9 @@ public static class CliJson
         o.Policy.Name, o.Target, o.RunId, o.Status.ToString().ToLowerInvariant(), o.Elapsed.TotalSeconds,
         [.. o.Results.Select(r => Snapshot(r.Snapshot))],
         [.. o.Warnings.Select(w => new IssueJson(w.Path, w.Message))],
-        [.. o.Errors.Select(e => new IssueJson(e.Path, e.Message))]);
+        [.. o.Errors.Select(e => new IssueJson(e.Path, e.Message))],
+        o.MissingPrimaries,
+        [.. o.Copies.Select(c => new CopyJson(c.Target, c.Succeeded, c.Report?.PacksCopied ?? 0, c.Report?.BytesCopied ?? 0, c.Report?.SnapshotsCopied ?? [], c.Error))]);
 
     public static SnapshotJson Snapshot(Snapshot s) => new(
         s.Id, s.PolicyName, s.Time.ToUniversalTime(), s.RecoveryPoint.ToUniversalTime(), s.Hostname, s.Paths, s.ParentId,
@@ -40,7 +42,7 @@ public static class CliJson
 
     public static RestoreJson Restore(PolicyRestoreOutcome o, string destination) => new(
         o.Snapshot.PolicyName, o.Snapshot.Id, o.Snapshot.RecoveryPoint.ToUniversalTime(), o.Target, destination,
-        o.Result.Files, o.Result.Directories, o.Result.Symlinks, o.Result.Bytes, o.Result.FilesVerified, o.Elapsed.TotalSeconds);
+        o.Result.Files, o.Result.Directories, o.Result.Symlinks, o.Result.Bytes, o.Result.FilesVerified, o.Elapsed.TotalSeconds, o.BadCopies);
 
     public static FindingJson Finding(CheckFinding f) =>
         new(f.Severity.ToString().ToLowerInvariant(), f.ObjectKey, f.Message, f.AffectedFiles);
@@ -59,10 +61,13 @@ public sealed record SnapshotJson(
 
 public sealed record BackupJson(
     string Policy, string Target, long RunId, string Status, double ElapsedSeconds,
-    IReadOnlyList<SnapshotJson> Snapshots, IReadOnlyList<IssueJson> Warnings, IReadOnlyList<IssueJson> Errors);
+    IReadOnlyList<SnapshotJson> Snapshots, IReadOnlyList<IssueJson> Warnings, IReadOnlyList<IssueJson> Errors,
+    IReadOnlyList<string> MissingPrimaries, IReadOnlyList<CopyJson> Copies);
+
+public sealed record CopyJson(string Target, bool Succeeded, int PacksCopied, long BytesCopied, IReadOnlyList<string> SnapshotsCopied, string? Error);
 
 public sealed record RestoreJson(
     string? Policy, string SnapshotId, DateTimeOffset RecoveryPoint, string Target, string Destination,
-    long Files, long Directories, long Symlinks, long Bytes, long FilesVerified, double ElapsedSeconds);
+    long Files, long Directories, long Symlinks, long Bytes, long FilesVerified, double ElapsedSeconds, IReadOnlyList<string> BadCopies);
 
 public sealed record FindingJson(string Severity, string? Object, string Message, IReadOnlyList<string> AffectedFiles);

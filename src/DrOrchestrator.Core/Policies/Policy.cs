@@ -4,7 +4,9 @@ namespace DrOrchestrator.Core.Policies;
 /// One backup policy as declared by an admin: what to back up, where to, when, and the
 /// recovery objectives it must meet. Instances come only from <see cref="PolicyFileParser"/>
 /// (validated) or are built by code that validates the same way; the model itself does not
-/// re-check invariants.
+/// re-check invariants. Record equality compares the lists by reference: to compare two
+/// policies by content, compare their <see cref="PolicySerializer"/> text (as the catalog does
+/// with its hash).
 /// </summary>
 /// <param name="Name">Unique policy name, <c>[a-z0-9][a-z0-9-]{0,62}</c>.</param>
 /// <param name="Description">Free text for humans; may be null.</param>

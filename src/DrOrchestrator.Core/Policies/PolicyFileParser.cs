@@ -115,6 +115,10 @@ public static class PolicyFileParser
     {
         var message = ex.Message;
         int split = message.IndexOf("): ", StringComparison.Ordinal);
-        return split >= 0 && message.StartsWith('(') ? message[(split + 3)..] : message;
+        message = split >= 0 && message.StartsWith('(') ? message[(split + 3)..] : message;
+        const string duplicate = "Duplicate key ";
+        return message.StartsWith(duplicate, StringComparison.Ordinal)
+            ? $"duplicate key '{message[duplicate.Length..]}' (each key may appear once per mapping)"
+            : message;
     }
 }

@@ -165,9 +165,32 @@ internal sealed class YamlMappingReader
         {
             if (!_read.Contains(name))
             {
-                _problems.Add(entry.Key, FieldPath(name), "unknown key");
+                var suggestion = _read.Where(known => EditDistance(known, name) <= 2).Order(StringComparer.Ordinal).FirstOrDefault();
+                _problems.Add(entry.Key, FieldPath(name), suggestion is null ? "unknown key" : $"unknown key (did you mean '{suggestion}'?)");
             }
         }
+    }
+
+    // Levenshtein distance, case-insensitive: enough to catch "rol", "timezone", "keeplast".
+    private static int EditDistance(string a, string b)
+    {
+        a = a.ToUpperInvariant();
+        b = b.ToUpperInvariant();
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
     }
 
     public static string Describe(YamlNode node) => node switch

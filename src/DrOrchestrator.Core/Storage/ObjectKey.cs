@@ -41,6 +41,9 @@ public static class ObjectKey
         }
     }
 
+    /// <summary>True when <paramref name="key"/> is a valid key (see <see cref="Validate"/>).</summary>
+    public static bool IsValid(string key) => key is not null && FindProblem(key, allowPartialLastSegment: false) is null;
+
     private static string? FindProblem(string key, bool allowPartialLastSegment)
     {
         if (key.Length == 0)

@@ -1,6 +1,7 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Policies;
+using DrOrchestrator.Orchestration.Replication;
 
 namespace DrOrchestrator.Orchestration.Backup;
 
@@ -11,8 +12,18 @@ public sealed record PolicyBackupOutcome(Policy Policy, string Target, long RunI
 
     public IEnumerable<BackupIssue> Errors => Results.SelectMany(r => r.Errors);
 
-    /// <summary>Degraded when some files could not be read: the snapshot exists but is incomplete.</summary>
-    public RunStatus Status => Errors.Any() ? RunStatus.Degraded : RunStatus.Succeeded;
+    /// <summary>Primaries that do not hold this run's snapshots, each as "name: reason".</summary>
+    public IReadOnlyList<string> MissingPrimaries { get; init; } = [];
+
+    /// <summary>The copies to replicas (and lagging primaries) run after the backup.</summary>
+    public IReadOnlyList<TargetCopyOutcome> Copies { get; init; } = [];
+
+    /// <summary>
+    /// Degraded when some files could not be read (the snapshot is incomplete) or a primary missed
+    /// the run while minPrimaries was still met. A failed replica copy does not degrade the backup:
+    /// it shows as that target's growing lag.
+    /// </summary>
+    public RunStatus Status => Errors.Any() || MissingPrimaries.Count > 0 ? RunStatus.Degraded : RunStatus.Succeeded;
 
     public long BytesRead => Results.Sum(r => r.Snapshot.Summary.BytesRead);
 

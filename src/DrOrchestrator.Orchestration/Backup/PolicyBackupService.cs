@@ -2,20 +2,22 @@ using System.Diagnostics;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Policies;
-using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Replication;
+using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Orchestration.Backup;
 
 /// <summary>
-/// Runs one backup of a policy: every file source is read once into the primary repository,
-/// a snapshot per source is committed, and the run, its figures and each snapshot's presence
-/// on the target are recorded in the catalog.
+/// Runs one backup of a policy: the sources are read once and written to every reachable primary
+/// in parallel; a snapshot per source is committed; the run, its figures and each snapshot's
+/// presence per target are recorded in the catalog; then replicas (and any primary that missed
+/// the run) are filled by a copy that never fails the backup.
 /// </summary>
 /// <remarks>
 /// Order matters for "no catalog row points at missing data": the catalog learns of a snapshot
-/// only after the engine has committed it (packs → indexes → snapshot object) on the target.
+/// only after the engine has committed it (packs → indexes → snapshot object) on the primaries.
 /// A failed or cancelled run is recorded as such, with no snapshot row.
 /// </remarks>
 public sealed class PolicyBackupService
@@ -23,50 +25,106 @@ public sealed class PolicyBackupService
     private readonly CatalogStore _catalog;
     private readonly RepositoryAccess _repositories;
     private readonly Archiver _archiver;
+    private readonly RepositoryReplicator _replicator;
+    private readonly ReplicaCopyService _copies;
     private readonly ILogger<PolicyBackupService> _logger;
 
-    public PolicyBackupService(CatalogStore catalog, RepositoryAccess repositories, Archiver archiver, ILogger<PolicyBackupService> logger)
+    public PolicyBackupService(
+        CatalogStore catalog, RepositoryAccess repositories, Archiver archiver, RepositoryReplicator replicator, ReplicaCopyService copies, ILogger<PolicyBackupService> logger)
     {
         _catalog = catalog;
         _repositories = repositories;
         _archiver = archiver;
+        _replicator = replicator;
+        _copies = copies;
         _logger = logger;
     }
 
-    public async Task<PolicyBackupOutcome> BackupAsync(string policyName, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
+    public async Task<PolicyBackupOutcome> BackupAsync(string policyName, IProgress<BackupProgress>? progress, CancellationToken cancellationToken) =>
+        await BackupAsync(policyName, new BackupRunOptions(), progress, cancellationToken).ConfigureAwait(false);
+
+    public async Task<PolicyBackupOutcome> BackupAsync(string policyName, BackupRunOptions options, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false)
             ?? throw new PolicyNotFoundException(policyName);
         var policy = stored.ToPolicy();
-        var primary = policy.Primaries.First().Name;
-        var runId = await _catalog.StartRunAsync(policy.Name, RunKind.Backup, cancellationToken).ConfigureAwait(false);
+        var primaryNames = policy.Primaries.Select(t => t.Name).ToList();
+        var runId = await _catalog.StartRunAsync(policy.Name, RunKind.Backup, primaryNames[0], cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         var results = new List<BackupResult>();
+        PrimarySet? primaries = null;
         try
         {
-            await using var repository = await _repositories.OpenOrInitAsync(primary, cancellationToken).ConfigureAwait(false);
-            var existing = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var source in policy.Sources.OfType<FilesSource>())
+            primaries = await PrimarySet.PrepareAsync(
+                primaryNames, policy.MinPrimaries, _repositories.Targets, _replicator, _logger, cancellationToken).ConfigureAwait(false);
+            await using (var repository = await _repositories.OpenOrInitAsync(
+                primaries.Store, _repositories.KeyFor(primaryNames[0]), cancellationToken).ConfigureAwait(false))
             {
-                var parent = existing.LastOrDefault(s => s.PolicyName == policy.Name && s.Paths.SequenceEqual(source.Paths));
-                var request = new FileBackupRequest(source.Paths, source.Include, source.Exclude, policy.Name, parent, Tags: null);
-                var result = await _archiver.BackupAsync(repository, request, progress, cancellationToken).ConfigureAwait(false);
-                results.Add(result);
-                await _catalog.RecordSnapshotAsync(policy.Name, SnapshotRecords.Figures(result.Snapshot), primary, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
-                Log.SnapshotCommitted(_logger, policy.Name, result.Snapshot.Id, primary, result.Snapshot.Summary.TotalFiles, result.Snapshot.Summary.BytesStored);
+                var existing = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var source in policy.Sources.OfType<FilesSource>())
+                {
+                    var parent = existing.LastOrDefault(s => s.PolicyName == policy.Name && s.Paths.SequenceEqual(source.Paths));
+                    var request = new FileBackupRequest(source.Paths, source.Include, source.Exclude, policy.Name, parent, Tags: null);
+                    results.Add(await _archiver.BackupAsync(repository, request, progress, cancellationToken).ConfigureAwait(false));
+                }
             }
 
-            var outcome = new PolicyBackupOutcome(policy, primary, runId, results, clock.Elapsed);
-            await _catalog.CompleteRunAsync(runId, outcome.Status, outcome.RunFigures, outcome.RunErrors, null, CancellationToken.None).ConfigureAwait(false);
+            await RecordSnapshotsAsync(policy, primaries, results, cancellationToken).ConfigureAwait(false);
+            var copies = options.CopyAfterBackup
+                ? await CopyAsync(policy, primaries, cancellationToken).ConfigureAwait(false)
+                : [];
+            var outcome = new PolicyBackupOutcome(policy, primaries.Complete.First().Name, runId, results, clock.Elapsed)
+            {
+                MissingPrimaries = [.. primaries.Missing.Select(m => $"{m.Name}: {m.Reason}")],
+                Copies = copies,
+            };
+            await _catalog.CompleteRunAsync(runId, outcome.Status, outcome.RunFigures, outcome.RunErrors, outcome.MissingPrimaries.FirstOrDefault(), CancellationToken.None).ConfigureAwait(false);
             return outcome;
         }
         catch (Exception ex)
         {
-            var partial = new PolicyBackupOutcome(policy, primary, runId, results, clock.Elapsed);
+            var partial = new PolicyBackupOutcome(policy, primaryNames[0], runId, results, clock.Elapsed);
             var reason = ex is OperationCanceledException ? "cancelled" : ex.Message;
             await _catalog.CompleteRunAsync(runId, RunStatus.Failed, partial.RunFigures, partial.RunErrors, reason, CancellationToken.None).ConfigureAwait(false);
-            Log.BackupFailed(_logger, policy.Name, ex.Message);
+            Log.BackupFailed(_logger, policy.Name, reason);
             throw;
         }
     }
+
+    private async Task RecordSnapshotsAsync(Policy policy, PrimarySet primaries, List<BackupResult> results, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var complete = primaries.Complete.Select(t => t.Name).ToList();
+        foreach (var result in results)
+        {
+            await _catalog.RecordSnapshotAsync(policy.Name, SnapshotRecords.Figures(result.Snapshot), complete[0], now, cancellationToken).ConfigureAwait(false);
+            foreach (var other in complete.Skip(1))
+            {
+                await _catalog.SetPresenceAsync(result.Snapshot.Id, other, PresenceStatus.Present, now, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var (missing, _) in primaries.Missing)
+            {
+                await _catalog.SetPresenceAsync(result.Snapshot.Id, missing, PresenceStatus.Missing, null, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            Log.SnapshotCommitted(_logger, policy.Name, result.Snapshot.Id, string.Join(",", complete), result.Snapshot.Summary.TotalFiles, result.Snapshot.Summary.BytesStored);
+        }
+    }
+
+    /// <summary>Replicas and primaries that missed this run catch up from a complete primary.</summary>
+    private async Task<IReadOnlyList<TargetCopyOutcome>> CopyAsync(Policy policy, PrimarySet primaries, CancellationToken cancellationToken)
+    {
+        var destinations = policy.Replicas.Select(r => r.Name).Concat(primaries.Missing.Select(m => m.Name)).ToList();
+        if (destinations.Count == 0)
+        {
+            return [];
+        }
+
+        var source = primaries.Complete.First().Store;
+        return await _copies.CopyAsync(policy, source, destinations, cancellationToken).ConfigureAwait(false);
+    }
 }
+
+/// <summary>How a backup run behaves beyond the policy (CLI flags, server job settings).</summary>
+public sealed record BackupRunOptions(bool CopyAfterBackup = true);

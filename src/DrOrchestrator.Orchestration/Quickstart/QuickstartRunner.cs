@@ -117,7 +117,7 @@ public sealed class QuickstartRunner
     private static async Task<int> CompareTreesAsync(string original, string restored, CancellationToken cancellationToken)
     {
         var count = 0;
-        foreach (var file in Directory.EnumerateFiles(original, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        foreach (var file in Directory.EnumerateFiles(original, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
         {
             if (new FileInfo(file).LinkTarget is not null)
             {

@@ -3,6 +3,7 @@ using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Composite;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,31 @@ public sealed record PolicyRestoreRequest(
     string Destination,
     bool Overwrite);
 
-public sealed record PolicyRestoreOutcome(Snapshot Snapshot, string Target, RestoreResult Result, TimeSpan Elapsed);
+public sealed record PolicyRestoreOutcome(Snapshot Snapshot, string Target, RestoreResult Result, TimeSpan Elapsed)
+{
+    /// <summary>Copies that were bad or unreachable and were skipped, as "store: key: reason".</summary>
+    public IReadOnlyList<string> BadCopies { get; init; } = [];
+}
+
+/// <summary>One place to restore from: a single target, or a policy's targets read as one fallback set.</summary>
+internal sealed record RestoreCandidate(string Name, IReadOnlyList<string> Targets);
+
+/// <summary>
+/// Collects the fallback reader's reports of bad copies on the reporting thread (Progress&lt;T&gt;
+/// would post them to the thread pool, and some could arrive after the restore returned).
+/// </summary>
+internal sealed class BadCopyLog(Action<string> log) : IProgress<ReadFallbackEvent>
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _entries = new();
+
+    public IReadOnlyList<string> Entries => [.. _entries];
+
+    public void Report(ReadFallbackEvent value)
+    {
+        _entries.Enqueue(value.ToString());
+        log(value.ToString());
+    }
+}
 
 /// <summary>
 /// Restores a policy's snapshot into a directory — designed for the incident, so it needs
@@ -46,19 +71,25 @@ public sealed class PolicyRestoreService
     {
         var clock = Stopwatch.StartNew();
         var failures = new List<string>();
-        foreach (var target in await CandidateTargetsAsync(request, cancellationToken).ConfigureAwait(false))
+        var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
+
+        foreach (var candidate in await CandidatesAsync(request, cancellationToken).ConfigureAwait(false))
         {
+            using var view = candidate.Targets.Count > 1
+                ? new VerifiedPackReadStore(new FallbackObjectStore(candidate.Targets.Select(_repositories.Targets.Open), badCopies))
+                : null;
+            var store = (IObjectStore?)view ?? _repositories.Targets.Open(candidate.Targets[0]);
             BackupRepository repository;
             Snapshot? snapshot;
             try
             {
-                repository = await _repositories.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+                repository = await BackupRepository.OpenAsync(store, _repositories.KeyFor(candidate.Targets[0]), cancellationToken).ConfigureAwait(false);
                 snapshot = await SelectSnapshotAsync(repository, request, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ObjectStoreException or RepositoryNotFoundException or SnapshotNotFoundException)
             {
-                Log.TargetUnreadable(_logger, target, request.Policy, ex.Message);
-                failures.Add($"{target}: {ex.Message}");
+                Log.TargetUnreadable(_logger, candidate.Name, request.Policy, ex.Message);
+                failures.Add($"{candidate.Name}: {ex.Message}");
                 continue;
             }
 
@@ -66,14 +97,14 @@ public sealed class PolicyRestoreService
             {
                 if (snapshot is null)
                 {
-                    failures.Add($"{target}: no matching snapshot");
+                    failures.Add($"{candidate.Name}: no matching snapshot");
                     continue;
                 }
 
                 var result = await _restorer.RestoreAsync(
                     repository, new RestoreRequest(snapshot, request.Destination, request.Include, request.Overwrite), progress, cancellationToken).ConfigureAwait(false);
-                Log.Restored(_logger, request.Policy, snapshot.Id, target, request.Destination, result.FilesVerified);
-                return new PolicyRestoreOutcome(snapshot, target, result, clock.Elapsed);
+                Log.Restored(_logger, request.Policy, snapshot.Id, candidate.Name, request.Destination, result.FilesVerified);
+                return new PolicyRestoreOutcome(snapshot, candidate.Name, result, clock.Elapsed) { BadCopies = badCopies.Entries };
             }
         }
 
@@ -81,21 +112,27 @@ public sealed class PolicyRestoreService
             $"no snapshot of policy '{request.Policy}'{Describe(request)} could be read from any target ({string.Join("; ", failures)})");
     }
 
-    private async Task<IReadOnlyList<string>> CandidateTargetsAsync(PolicyRestoreRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Where to look, in order. With the catalog: the policy's own targets as one fallback set
+    /// (primaries, then replicas; each pack from the healthiest copy), then any other configured
+    /// target. Without it (the incident may have taken it): every configured target on its own.
+    /// </summary>
+    private async Task<IReadOnlyList<RestoreCandidate>> CandidatesAsync(PolicyRestoreRequest request, CancellationToken cancellationToken)
     {
         if (request.FromTarget is not null)
         {
             _repositories.Targets.Get(request.FromTarget);
-            return [request.FromTarget];
+            return [new RestoreCandidate(request.FromTarget, [request.FromTarget])];
         }
 
-        var ordered = new List<string>();
+        var candidates = new List<RestoreCandidate>();
+        var own = new List<string>();
         try
         {
             var stored = await _catalog.GetPolicyAsync(request.Policy, cancellationToken).ConfigureAwait(false);
             if (stored?.ToPolicy() is { } policy)
             {
-                ordered.AddRange(policy.Primaries.Concat(policy.Replicas).Select(t => t.Name));
+                own.AddRange(policy.Primaries.Concat(policy.Replicas).Select(t => t.Name).Where(n => _repositories.Targets.Names.Contains(n)));
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -104,8 +141,13 @@ public sealed class PolicyRestoreService
             Log.TargetUnreadable(_logger, "catalog", request.Policy, ex.Message);
         }
 
-        ordered.AddRange(_repositories.Targets.Names.Order(StringComparer.Ordinal).Where(n => !ordered.Contains(n)));
-        return ordered;
+        if (own.Count > 0)
+        {
+            candidates.Add(new RestoreCandidate(string.Join("+", own), own));
+        }
+
+        candidates.AddRange(_repositories.Targets.Names.Order(StringComparer.Ordinal).Where(n => !own.Contains(n)).Select(n => new RestoreCandidate(n, [n])));
+        return candidates;
     }
 
     private static async Task<Snapshot?> SelectSnapshotAsync(BackupRepository repository, PolicyRestoreRequest request, CancellationToken cancellationToken)

@@ -51,13 +51,33 @@ public sealed class RepositoryAccess
     public Task<BackupRepository> OpenOrInitAsync(string targetName, CancellationToken cancellationToken) =>
         OpenOrInitAsync(_targets.Open(targetName), KeyFor(targetName), cancellationToken);
 
-    public static async Task<BackupRepository> OpenOrInitAsync(IObjectStore store, RepositoryKey key, CancellationToken cancellationToken)
+    public async Task<BackupRepository> OpenOrInitAsync(IObjectStore store, RepositoryKey key, CancellationToken cancellationToken)
     {
         if (await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false))
         {
             return await BackupRepository.OpenAsync(store, key, cancellationToken).ConfigureAwait(false);
         }
 
-        return await BackupRepository.InitAsync(store, key, options: null, cancellationToken).ConfigureAwait(false);
+        return await BackupRepository.InitAsync(store, key, InitOptions(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Parameters for repositories created from now on (<c>Repository:</c> section: ChunkMinSize,
+    /// ChunkAverageSize, ChunkMaxSize, CompressionLevel, PackSize). An existing repository keeps
+    /// the parameters stored in its own config.
+    /// </summary>
+    public RepositoryInitOptions InitOptions()
+    {
+        var options = _configuration.GetSection("Repository").Get<RepositoryInitOptions>() ?? new RepositoryInitOptions();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ConfigurationException($"{ConfigurationLoader.FileName(_configuration)}: Repository: {ex.Message}", ex);
+        }
+
+        return options;
     }
 }

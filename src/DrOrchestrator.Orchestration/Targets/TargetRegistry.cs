@@ -1,4 +1,5 @@
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Composite;
 using DrOrchestrator.Core.Storage.Decorators;
 using DrOrchestrator.Orchestration.Configuration;
 using Microsoft.Extensions.Configuration;
@@ -41,8 +42,23 @@ public sealed class TargetRegistry
     public IObjectStore Open(string name)
     {
         var target = Get(name);
-        var store = TargetStoreFactory.Create(target, _configuration);
-        return new RetryingObjectStore(store, new RetryOptions(), _loggerFactory.CreateLogger<RetryingObjectStore>());
+        var store = TargetStoreFactory.Create(target, this, _configuration);
+        // Per-target retry budget (Targets:<name>:Retry): a slow WAN link wants more patience
+        // than a local disk, and tests of outages want less.
+        var retry = target.Section.GetSection("Retry").Get<RetryOptions>() ?? new RetryOptions();
+        return new RetryingObjectStore(store, retry, _loggerFactory.CreateLogger<RetryingObjectStore>());
+    }
+
+    /// <summary>
+    /// Opens a pool target as the pool itself (its members carry the retries), for membership
+    /// operations such as rebalancing.
+    /// </summary>
+    public PoolObjectStore OpenPool(string name)
+    {
+        var target = Get(name);
+        return target.Type == "pool"
+            ? new PoolObjectStore(name, TargetStoreFactory.PoolMembership(target, this))
+            : throw new ConfigurationException($"{ConfigurationLoader.FileName(_configuration)}: Targets:{name}: is a {target.Type} target, not a pool");
     }
 
     private static Dictionary<string, TargetDefinition> LoadDefinitions(IConfiguration configuration)

@@ -8,6 +8,8 @@ public sealed class PolicyValidationTests
     [InlineData("    role: replica", "    role: replica\n    weight: 2", "p.yaml:13: targets[1].weight: unknown key")]
     [InlineData("schedule: { cron: \"0 0 2 * * ?\", timeZone: Europe/Berlin }", "schedule: { cron: \"0 0 2 * * ?\", zone: UTC }",
         "p.yaml:14: schedule.zone: unknown key")]
+    [InlineData("timeZone: Europe/Berlin", "timezone: Europe/Berlin", "p.yaml:14: schedule.timezone: unknown key (did you mean 'timeZone'?)")]
+    [InlineData("rto: 1h", "rto: 1h\nminPrimarys: 1", "p.yaml:17: minPrimarys: unknown key (did you mean 'minPrimaries'?)")]
     [InlineData("rpo: 24h\n", "", "p.yaml:1: rpo: is required")]
     [InlineData("name: home", "name: Home_Dir",
         "p.yaml:1: name: 'Home_Dir' is not a valid name (lower-case letters, digits and '-', starting with a letter or digit, at most 63 characters)")]
@@ -65,7 +67,7 @@ public sealed class PolicyValidationTests
     public void Misspelt_key_is_both_unknown_and_leaves_the_real_one_missing()
     {
         Assert.Equal(
-            ["p.yaml:11: targets[1].role: is required", "p.yaml:12: targets[1].rol: unknown key"],
+            ["p.yaml:11: targets[1].role: is required", "p.yaml:12: targets[1].rol: unknown key (did you mean 'role'?)"],
             PolicyYaml.Problems(PolicyYaml.With("    role: replica", "    rol: replica")));
     }
 
@@ -130,5 +132,13 @@ public sealed class PolicyValidationTests
                 "p.yaml:1: rto: is required",
             ],
             PolicyYaml.Problems("description: nothing else\n"));
+    }
+
+    [Fact]
+    public void Duplicate_keys_are_reported_not_silently_overwritten()
+    {
+        var yaml = PolicyYaml.With("rto: 1h", "rto: 1h\nrpo: 12h");
+
+        Assert.Equal(["p.yaml:17: YAML syntax error: duplicate key 'rpo' (each key may appear once per mapping)"], PolicyYaml.Problems(yaml));
     }
 }

@@ -1,3 +1,5 @@
+using DrOrchestrator.Core.Storage;
+
 namespace DrOrchestrator.Storage.Tests.Conformance;
 
 /// <summary>
@@ -5,26 +7,10 @@ namespace DrOrchestrator.Storage.Tests.Conformance;
 /// were read and then behaves like a cancelled source (reads throw), as a chunker reading a file
 /// would when the run is cancelled mid-upload.
 /// </summary>
-public sealed class CancellingStream(long length, ulong seed, long cancelAfter, CancellationTokenSource source) : Stream
+public sealed class CancellingStream(long length, ulong seed, long cancelAfter, CancellationTokenSource source) : ForwardReadStream
 {
     private readonly PatternStream _inner = new(length, seed, seekable: false);
     private long _read;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -39,19 +25,6 @@ public sealed class CancellingStream(long length, ulong seed, long cancelAfter, 
         return read;
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Read(buffer.Span));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

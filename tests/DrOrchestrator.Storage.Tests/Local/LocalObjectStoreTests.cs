@@ -58,6 +58,18 @@ public sealed class LocalObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Putting_a_key_below_an_existing_object_is_a_permanent_error()
+    {
+        await _store.PutPatternAsync("a", 10, seed: 1);
+
+        var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => _store.PutPatternAsync("a/b", 10, seed: 1));
+
+        Assert.False(ex.IsTransient, ex.ToString());
+        Assert.StartsWith(_store.Description + ": a/b: ", ex.Message, StringComparison.Ordinal);
+        Assert.Null(await _store.StatAsync("a/b", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_reader_keeps_the_version_it_opened_while_the_key_is_replaced()
     {
         var first = await _store.PutPatternAsync("v", 100_000, seed: 1);

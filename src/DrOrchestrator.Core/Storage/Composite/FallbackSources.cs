@@ -46,6 +46,9 @@ internal sealed class FallbackSources
         return [.. _sources
             .Select(s => (Source: s, Status: s.Status(now, FailurePenalty)))
             .OrderBy(r => r.Status.RecentFailures)
+            // A source that has answered well is preferred to one never tried: an untried copy is
+            // a gamble, and in configured order the admin lists primaries before replicas.
+            .ThenBy(r => r.Status.AverageLatency is null ? 1 : 0)
             .ThenBy(r => r.Status.AverageLatency ?? TimeSpan.Zero)
             .ThenBy(r => r.Source.Index)];
     }

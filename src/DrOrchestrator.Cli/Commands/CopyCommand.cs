@@ -1,0 +1,43 @@
+using System.CommandLine;
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Cli.Console;
+using DrOrchestrator.Orchestration.Backup;
+using DrOrchestrator.Orchestration.Replication;
+
+namespace DrOrchestrator.Cli.Commands;
+
+/// <summary>
+/// `drorch copy &lt;policy&gt;`: bring every target of a policy up to date from a reachable primary
+/// (the catch-up after an outage; `backup` runs the same copy after each backup).
+/// </summary>
+public static class CopyCommand
+{
+    public static Command Build(CliOutput? output)
+    {
+        var policy = new Argument<string>("policy") { Description = "Policy name" };
+        var command = new Command("copy", "Copy missing snapshots of a policy to its replicas and lagging primaries") { policy };
+        CommandTree.SetAction(command, output, async (context, ct) =>
+        {
+            await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
+            var name = context.ParseResult.GetRequiredValue(policy);
+            var stored = await context.Get<CatalogStore>().GetPolicyAsync(name, ct).ConfigureAwait(false) ?? throw new PolicyNotFoundException(name);
+            var outcomes = await context.Get<ReplicaCopyService>().CatchUpAsync(stored.ToPolicy(), ct).ConfigureAwait(false);
+            foreach (var outcome in outcomes)
+            {
+                context.Output.Line(outcome.Succeeded
+                    ? $"{outcome.Target}: {outcome.Report!.PacksCopied} packs, {Format.Bytes(outcome.Report.BytesCopied)}, {outcome.Report.SnapshotsCopied.Count} snapshots copied"
+                    : $"{outcome.Target}: FAILED: {outcome.Error}");
+            }
+
+            var failed = outcomes.Where(o => !o.Succeeded).ToList();
+            if (failed.Count > 0)
+            {
+                context.Output.Error($"copy of {name} incomplete: {string.Join("; ", failed.Select(f => $"{f.Target}: {f.Error}"))}");
+                return ExitCodes.Failure;
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

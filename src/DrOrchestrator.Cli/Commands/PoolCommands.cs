@@ -1,0 +1,32 @@
+using System.CommandLine;
+using DrOrchestrator.Cli.Console;
+using DrOrchestrator.Core.Storage.Composite;
+using DrOrchestrator.Orchestration.Targets;
+
+namespace DrOrchestrator.Cli.Commands;
+
+/// <summary>`drorch pool rebalance &lt;target&gt;`: after a membership change, move only the packs whose placement changed.</summary>
+public static class PoolCommands
+{
+    public static Command Build(CliOutput? output)
+    {
+        var pool = new Command("pool", "Manage pool targets (consistent-hash spread over several stores)");
+        var target = new Argument<string>("target") { Description = "Pool target name" };
+        var rebalance = new Command("rebalance", "Copy packs to their new placement members, then drop copies no longer placed there") { target };
+        CommandTree.SetAction(rebalance, output, async (context, ct) =>
+        {
+            var name = context.ParseResult.GetRequiredValue(target);
+            var store = context.Get<TargetRegistry>().OpenPool(name);
+            var report = await new PoolRebalancer().RebalanceAsync(store, null, ct).ConfigureAwait(false);
+            context.Output.Line($"pool {name}: {report.PacksExamined:N0} packs examined, {report.PacksMoved:N0} moved ({report.CopiesMade:N0} copies made, {report.CopiesDeleted:N0} removed, {Format.Bytes(report.BytesCopied)}), {report.MetadataCopied:N0} metadata objects copied");
+            foreach (var error in report.Errors)
+            {
+                context.Output.Error(error);
+            }
+
+            return report.Succeeded ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        pool.Subcommands.Add(rebalance);
+        return pool;
+    }
+}

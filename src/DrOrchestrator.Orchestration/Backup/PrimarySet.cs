@@ -1,0 +1,119 @@
+using DrOrchestrator.Core.Replication;
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Composite;
+using DrOrchestrator.Orchestration.Targets;
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Orchestration.Backup;
+
+/// <summary>A primary target as the backup sees it: its store, and why it is out if it is.</summary>
+public sealed record PrimaryTarget(string Name, IObjectStore Store, string? Unavailable);
+
+/// <summary>
+/// The primaries of one backup run, written in parallel through a <see cref="MirrorObjectStore"/>
+/// so the source is read once. Before the run every reachable primary is brought up to the same
+/// repository (a new or lagging primary gets the missing objects copied from one that has them),
+/// so deduplication against the shared index never skips a pack a primary lacks.
+/// </summary>
+public sealed class PrimarySet
+{
+    private PrimarySet(IReadOnlyList<PrimaryTarget> targets, IObjectStore store, MirrorObjectStore? mirror)
+    {
+        Targets = targets;
+        Store = store;
+        Mirror = mirror;
+    }
+
+    public IReadOnlyList<PrimaryTarget> Targets { get; }
+
+    /// <summary>The store the engine writes to: the single primary, or the mirror over several.</summary>
+    public IObjectStore Store { get; }
+
+    public MirrorObjectStore? Mirror { get; }
+
+    /// <summary>Primaries that hold the complete snapshot after the run.</summary>
+    public IEnumerable<PrimaryTarget> Complete =>
+        Targets.Where(t => t.Unavailable is null && (Mirror is null || !Mirror.DegradedMembers.ContainsKey(t.Store.Description)));
+
+    /// <summary>Primaries that were out from the start or dropped out during the run, with the reason.</summary>
+    public IEnumerable<(string Name, string Reason)> Missing =>
+        Targets.Where(t => t.Unavailable is not null).Select(t => (t.Name, t.Unavailable!))
+            .Concat(Targets.Where(t => t.Unavailable is null && Mirror is not null && Mirror.DegradedMembers.ContainsKey(t.Store.Description))
+                .Select(t => (t.Name, Mirror!.DegradedMembers[t.Store.Description].Message)));
+
+    public static async Task<PrimarySet> PrepareAsync(
+        IReadOnlyList<string> names, int minPrimaries, TargetRegistry targets, RepositoryReplicator replicator, ILogger logger, CancellationToken cancellationToken)
+    {
+        var probed = new List<(string Name, IObjectStore Store, bool HasRepository, string? Error)>();
+        foreach (var name in names)
+        {
+            var store = targets.Open(name);
+            try
+            {
+                probed.Add((name, store, await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false), null));
+            }
+            catch (ObjectStoreException ex)
+            {
+                probed.Add((name, store, false, ex.Message));
+            }
+        }
+
+        var seed = probed.FirstOrDefault(p => p.Error is null && p.HasRepository);
+        var result = new List<PrimaryTarget>();
+        foreach (var (name, store, _, error) in probed)
+        {
+            var reason = error;
+            if (reason is null && seed.Store is not null && !ReferenceEquals(seed.Store, store))
+            {
+                reason = await CatchUpAsync(replicator, seed.Store, store, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (reason is not null)
+            {
+                Log.TargetUnreadable(logger, name, "(backup)", reason);
+            }
+
+            result.Add(new PrimaryTarget(name, store, reason));
+        }
+
+        var usable = result.Where(t => t.Unavailable is null).ToList();
+        if (usable.Count < minPrimaries || usable.Count == 0)
+        {
+            throw new PrimaryTargetsUnavailableException(
+                $"{usable.Count} of {names.Count} primary targets usable, policy needs {minPrimaries}: "
+                + string.Join("; ", result.Where(t => t.Unavailable is not null).Select(t => $"{t.Name}: {t.Unavailable}")));
+        }
+
+        if (usable.Count == 1)
+        {
+            return new PrimarySet(result, usable[0].Store, null);
+        }
+
+        var mirror = new MirrorObjectStore(usable.Select(t => t.Store), minPrimaries);
+        return new PrimarySet(result, mirror, mirror);
+    }
+
+    /// <summary>Copies what a primary lacks from the seed; returns the reason it stays out, or null.</summary>
+    private static async Task<string?> CatchUpAsync(RepositoryReplicator replicator, IObjectStore seed, IObjectStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var report = await replicator.ReplicateAsync(seed, store, new ReplicationOptions(), null, cancellationToken).ConfigureAwait(false);
+            return report.Errors.Count == 0 ? null : $"catch-up copy incomplete: {report.Errors[0]}";
+        }
+        catch (Exception ex) when (ex is ObjectStoreException or ReplicationException)
+        {
+            return ex.Message;
+        }
+    }
+}
+
+/// <summary>Fewer primaries are reachable than the policy's minPrimaries; names each one that is out.</summary>
+public sealed class PrimaryTargetsUnavailableException : Exception
+{
+    public PrimaryTargetsUnavailableException(string message)
+        : base(message)
+    {
+    }
+}

@@ -1,0 +1,56 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+
+namespace DrOrchestrator.Storage.S3;
+
+/// <summary>Builds the SDK client from validated options; secrets are read from the named environment variables only here.</summary>
+internal static class S3ClientFactory
+{
+    public static AmazonS3Client Create(S3TargetOptions options)
+    {
+        var config = new AmazonS3Config
+        {
+            ForcePathStyle = options.ForcePathStyle,
+            // Short SDK retries absorb blips; long outages are the RetryingObjectStore decorator's job,
+            // and retrying at both layers would multiply the attempts.
+            MaxErrorRetry = 2,
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        if (options.ServiceUrl is null)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
+        }
+        else
+        {
+            config.ServiceURL = options.ServiceUrl;
+            // Compatibles still check SigV4 signatures, which include the region.
+            config.AuthenticationRegion = options.Region;
+        }
+
+        if (options.ChecksumsWhenRequiredOnly)
+        {
+            // SDK v4 adds CRC32 checksum headers/trailers by default; many compatibles reject or
+            // mishandle them. Content-MD5 still protects uploads (S3Uploader).
+            config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+            config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+        }
+
+        var credentials = Credentials(options);
+        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+
+    /// <summary>Explicit credentials from environment variables, or null for the standard AWS chain.</summary>
+    private static AWSCredentials? Credentials(S3TargetOptions options)
+    {
+        if (options.AccessKeyIdEnvironmentVariable is null || options.SecretAccessKeyEnvironmentVariable is null)
+        {
+            return null;
+        }
+
+        var accessKey = Environment.GetEnvironmentVariable(options.AccessKeyIdEnvironmentVariable) ?? "";
+        var secretKey = Environment.GetEnvironmentVariable(options.SecretAccessKeyEnvironmentVariable) ?? "";
+        var token = options.SessionTokenEnvironmentVariable is null ? null : Environment.GetEnvironmentVariable(options.SessionTokenEnvironmentVariable);
+        return token is null ? new BasicAWSCredentials(accessKey, secretKey) : new SessionAWSCredentials(accessKey, secretKey, token);
+    }
+}

@@ -1,0 +1,318 @@
+using System.Security.Cryptography;
+using System.Text;
+using DrOrchestrator.Catalog.Tests.Support;
+using DrOrchestrator.Core.Policies;
+using Microsoft.EntityFrameworkCore;
+
+namespace DrOrchestrator.Catalog.Tests;
+
+/// <summary>
+/// Every <see cref="CatalogStore"/> method, asserted through the API and through the rows behind
+/// it. Runs once per provider (see the subclasses); each test gets a fresh, migrated database.
+/// </summary>
+public abstract class CatalogStoreTests : IAsyncLifetime
+{
+    private CatalogHarness? _harness;
+
+    private CatalogHarness Harness => _harness ?? throw new InvalidOperationException("not initialised");
+
+    private CatalogStore Store => Harness.Store;
+
+    private static CancellationToken Ct => CancellationToken.None;
+
+    /// <summary>Configuration keys (Catalog:*) pointing at a fresh, empty database.</summary>
+    protected abstract Task<Dictionary<string, string?>> CreateDatabaseAsync();
+
+    public async Task InitializeAsync() => _harness = await CatalogHarness.CreateAsync(await CreateDatabaseAsync());
+
+    public virtual async Task DisposeAsync()
+    {
+        if (_harness is not null)
+        {
+            await _harness.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Upsert_policy_creates_then_is_unchanged_then_updates()
+    {
+        var policy = TestPolicies.Home();
+        var yaml = PolicySerializer.Serialize(policy);
+
+        Assert.Equal(PolicyChange.Created, await Store.UpsertPolicyAsync(policy, yaml, Ct));
+        Harness.Clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(PolicyChange.Unchanged, await Store.UpsertPolicyAsync(policy, Ct));
+        await using (var db = Harness.Db())
+        {
+            var row = await db.Policies.SingleAsync();
+            Assert.Equal(("home", "Alice's home dir", yaml), (row.Name, row.Description, row.Yaml));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml))), row.YamlSha256);
+            Assert.Equal((86_400L, 3_600L, 1), (row.RpoSeconds, row.RtoSeconds, row.MinPrimaries));
+            Assert.Equal(CatalogHarness.Start, row.CreatedAt);
+            Assert.Equal(CatalogHarness.Start, row.AppliedAt);
+        }
+
+        var changed = TestPolicies.Home(rpo: "12h");
+        Assert.Equal(PolicyChange.Updated, await Store.UpsertPolicyAsync(changed, Ct));
+
+        var stored = await Store.GetPolicyAsync("home", Ct);
+        Assert.NotNull(stored);
+        Assert.Equal(PolicySerializer.Serialize(changed), stored.Yaml);
+        Assert.Equal(TimeSpan.FromHours(12), stored.Rpo);
+        Assert.Equal(CatalogHarness.Start, stored.CreatedAt);
+        Assert.Equal(CatalogHarness.Start.AddMinutes(5), stored.AppliedAt);
+        Assert.Equal(PolicySerializer.Serialize(changed), PolicySerializer.Serialize(stored.ToPolicy()));
+    }
+
+    [Fact]
+    public async Task List_and_get_policies()
+    {
+        await Store.UpsertPolicyAsync(TestPolicies.Named("zeta"), Ct);
+        await Store.UpsertPolicyAsync(TestPolicies.Named("alpha"), Ct);
+
+        Assert.Equal(["alpha", "zeta"], (await Store.ListPoliciesAsync(Ct)).Select(p => p.Name));
+        Assert.Null(await Store.GetPolicyAsync("missing", Ct));
+        Assert.Equal("alpha", (await Store.GetPolicyAsync("alpha", Ct))!.ToPolicy().Name);
+    }
+
+    [Fact]
+    public async Task Upsert_target_creates_and_updates_by_name()
+    {
+        await Store.UpsertTargetAsync(new CatalogTarget("offsite", "s3", "Wasabi bucket"), Ct);
+        await Store.UpsertTargetAsync(new CatalogTarget("local", "local", null), Ct);
+        Harness.Clock.Advance(TimeSpan.FromHours(1));
+        await Store.UpsertTargetAsync(new CatalogTarget("offsite", "azureblob", "moved"), Ct);
+
+        Assert.Equal(
+            [new CatalogTarget("local", "local", null), new CatalogTarget("offsite", "azureblob", "moved")],
+            await Store.ListTargetsAsync(Ct));
+        await using var db = Harness.Db();
+        var row = await db.Targets.SingleAsync(t => t.Name == "offsite");
+        Assert.Equal(CatalogHarness.Start.AddHours(1), row.UpdatedAt);
+        Assert.Equal(2, await db.Targets.CountAsync());
+    }
+
+    [Fact]
+    public async Task Start_and_complete_a_run_records_figures_and_errors()
+    {
+        await Store.UpsertPolicyAsync(TestPolicies.Home(), Ct);
+        long id = await Store.StartRunAsync("home", RunKind.Backup, Ct);
+        var running = await Store.GetRunAsync(id, Ct);
+        Assert.Equal((RunStatus.Running, CatalogHarness.Start, (DateTimeOffset?)null), (running!.Status, running.StartedAt, running.FinishedAt));
+
+        Harness.Clock.Advance(TimeSpan.FromSeconds(42));
+        var figures = new RunFigures(1_000, 400, 300, 12, 2, "ab12");
+        RunErrorInfo[] errors = [new("/home/alice/locked", "permission denied"), new(null, "replica offsite unreachable")];
+        await Store.CompleteRunAsync(id, RunStatus.Degraded, figures, errors, "1 of 2 targets failed", Ct);
+
+        var run = await Store.GetRunAsync(id, Ct);
+        Assert.NotNull(run);
+        Assert.Equal(("home", (string?)null, RunKind.Backup, RunStatus.Degraded), (run.PolicyName, run.TargetName, run.Kind, run.Status));
+        Assert.Equal(CatalogHarness.Start.AddSeconds(42), run.FinishedAt);
+        Assert.Equal(figures, run.Figures);
+        Assert.Equal("1 of 2 targets failed", run.ErrorMessage);
+        Assert.Equal(errors, run.Errors);
+        await using var db = Harness.Db();
+        var row = await db.Runs.SingleAsync();
+        Assert.Equal((1_000L, 400L, 300L, 12L, 2), (row.BytesRead, row.BytesNew, row.BytesStored, row.Files, row.WarningsCount));
+        Assert.Equal(2, await db.RunErrors.CountAsync(e => e.RunId == id));
+    }
+
+    [Fact]
+    public async Task Run_errors_are_one_line_catalog_exceptions()
+    {
+        await Store.UpsertPolicyAsync(TestPolicies.Home(), Ct);
+        long id = await Store.StartRunAsync("home", RunKind.Backup, Ct);
+        await Store.CompleteRunAsync(id, RunStatus.Succeeded, RunFigures.None, [], null, Ct);
+
+        var twice = await Assert.ThrowsAsync<CatalogException>(() => Store.CompleteRunAsync(id, RunStatus.Failed, RunFigures.None, [], "x", Ct));
+        Assert.Equal($"run {id} already finished (succeeded)", twice.Message);
+        var unknownPolicy = await Assert.ThrowsAsync<CatalogException>(() => Store.StartRunAsync("nope", RunKind.Backup, Ct));
+        Assert.Equal("policy 'nope' is not in the catalog (run 'drorch policy apply' first)", unknownPolicy.Message);
+        var unknownRun = await Assert.ThrowsAsync<CatalogException>(() => Store.CompleteRunAsync(999_999, RunStatus.Failed, RunFigures.None, [], null, Ct));
+        Assert.Equal("run 999999 is not in the catalog", unknownRun.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.CompleteRunAsync(id, RunStatus.Running, RunFigures.None, [], null, Ct));
+    }
+
+    [Fact]
+    public async Task Check_run_on_a_target_without_policy()
+    {
+        await Store.UpsertTargetAsync(new CatalogTarget("offsite", "s3", null), Ct);
+
+        long id = await Store.StartRunAsync(null, RunKind.Check, "offsite", Ct);
+
+        var run = await Store.GetRunAsync(id, Ct);
+        Assert.Equal(((string?)null, "offsite", RunKind.Check), (run!.PolicyName, run.TargetName, run.Kind));
+        await using var db = Harness.Db();
+        Assert.Equal("check", await db.Database.SqlQueryRaw<string>("SELECT \"Kind\" AS \"Value\" FROM \"Runs\"").SingleAsync());
+    }
+
+    [Fact]
+    public async Task List_runs_newest_first_with_policy_filter_and_limit()
+    {
+        await Store.UpsertPolicyAsync(TestPolicies.Named("a"), Ct);
+        await Store.UpsertPolicyAsync(TestPolicies.Named("b"), Ct);
+        var ids = new List<long>();
+        foreach (var policy in new[] { "a", "b", "a", "a" })
+        {
+            ids.Add(await Store.StartRunAsync(policy, RunKind.Backup, Ct));
+            Harness.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Equal([ids[3], ids[2]], (await Store.ListRunsAsync("a", 2, Ct)).Select(r => r.Id));
+        Assert.Equal([ids[3], ids[2], ids[1], ids[0]], (await Store.ListRunsAsync(null, 10, Ct)).Select(r => r.Id));
+    }
+
+    [Fact]
+    public async Task Record_snapshot_on_primary_then_replica_tracks_presence_per_target()
+    {
+        await SeedAsync();
+        var snapshot = Snapshot("aa01", hoursAfterStart: 0);
+
+        await Store.RecordSnapshotAsync("home", snapshot, "local", CatalogHarness.Start.AddMinutes(10), Ct);
+        await Store.RecordSnapshotAsync("home", snapshot, "offsite", CatalogHarness.Start.AddHours(2), Ct);
+        await Store.RecordSnapshotAsync("home", snapshot, "offsite", CatalogHarness.Start.AddHours(2), Ct); // idempotent
+
+        var listed = Assert.Single(await Store.ListSnapshotsAsync("home", Ct));
+        Assert.Equal("home", listed.PolicyName);
+        Assert.Equal(snapshot, listed.Figures);
+        Assert.Equal(
+            [
+                new SnapshotPresenceInfo("local", PresenceStatus.Present, CatalogHarness.Start.AddMinutes(10), null),
+                new SnapshotPresenceInfo("offsite", PresenceStatus.Present, CatalogHarness.Start.AddHours(2), null),
+            ],
+            listed.Presence);
+        await using var db = Harness.Db();
+        Assert.Equal(1, await db.Snapshots.CountAsync());
+        Assert.Equal(2, await db.SnapshotPresence.CountAsync());
+        Assert.Equal("files", await db.Database.SqlQueryRaw<string>("SELECT \"Kind\" AS \"Value\" FROM \"Snapshots\"").SingleAsync());
+    }
+
+    [Fact]
+    public async Task List_snapshots_newest_recovery_point_first_and_by_policy()
+    {
+        await SeedAsync();
+        await Store.UpsertPolicyAsync(TestPolicies.Named("other"), Ct);
+        await Store.RecordSnapshotAsync("home", Snapshot("aa01", 0), "local", CatalogHarness.Start.AddHours(1), Ct);
+        await Store.RecordSnapshotAsync("home", Snapshot("aa02", 24), "local", CatalogHarness.Start.AddHours(25), Ct);
+        await Store.RecordSnapshotAsync("other", Snapshot("bb01", 12), "local", CatalogHarness.Start.AddHours(13), Ct);
+
+        Assert.Equal(["aa02", "aa01"], (await Store.ListSnapshotsAsync("home", Ct)).Select(s => s.Figures.SnapshotId));
+        Assert.Equal(["aa02", "bb01", "aa01"], (await Store.ListSnapshotsAsync(null, Ct)).Select(s => s.Figures.SnapshotId));
+        var wrongPolicy = await Assert.ThrowsAsync<CatalogException>(() =>
+            Store.RecordSnapshotAsync("other", Snapshot("aa01", 0), "offsite", CatalogHarness.Start, Ct));
+        Assert.Equal("snapshot 'aa01' is already recorded for another policy than 'other'", wrongPolicy.Message);
+        var unknownTarget = await Assert.ThrowsAsync<CatalogException>(() =>
+            Store.RecordSnapshotAsync("home", Snapshot("aa03", 0), "nas", CatalogHarness.Start, Ct));
+        Assert.Equal("target 'nas' is not in the catalog (is it configured under Targets:nas?)", unknownTarget.Message);
+    }
+
+    [Fact]
+    public async Task Set_presence_moves_a_copy_through_its_states()
+    {
+        await SeedAsync();
+        await Store.RecordSnapshotAsync("home", Snapshot("aa01", 0), "local", CatalogHarness.Start.AddMinutes(5), Ct);
+
+        await Store.SetPresenceAsync("aa01", "offsite", PresenceStatus.Copying, null, null, Ct);
+        Assert.Equal(new SnapshotPresenceInfo("offsite", PresenceStatus.Copying, null, null), await PresenceAsync("offsite"));
+
+        await Store.SetPresenceAsync("aa01", "offsite", PresenceStatus.Present, CatalogHarness.Start.AddHours(3), null, Ct);
+        await Store.SetPresenceAsync("aa01", "offsite", PresenceStatus.Present, null, CatalogHarness.Start.AddDays(1), Ct);
+        Assert.Equal(
+            new SnapshotPresenceInfo("offsite", PresenceStatus.Present, CatalogHarness.Start.AddHours(3), CatalogHarness.Start.AddDays(1)),
+            await PresenceAsync("offsite"));
+
+        await Store.SetPresenceAsync("aa01", "local", PresenceStatus.Missing, null, null, Ct);
+        Assert.Equal(PresenceStatus.Missing, (await PresenceAsync("local")).Status);
+        await using var db = Harness.Db();
+        Assert.Equal(
+            ["missing", "present"],
+            await db.Database.SqlQueryRaw<string>("SELECT \"Status\" AS \"Value\" FROM \"SnapshotPresence\" ORDER BY \"TargetId\"").ToListAsync());
+        var unknown = await Assert.ThrowsAsync<CatalogException>(() => Store.SetPresenceAsync("ffff", "local", PresenceStatus.Present, null, null, Ct));
+        Assert.Equal("snapshot 'ffff' is not in the catalog", unknown.Message);
+    }
+
+    [Fact]
+    public async Task Recovery_points_per_target_feed_the_rpo_calculator()
+    {
+        await SeedAsync();
+        await Store.RecordSnapshotAsync("home", Snapshot("aa01", 0), "local", CatalogHarness.Start.AddHours(1), Ct);
+        await Store.RecordSnapshotAsync("home", Snapshot("aa02", 24), "local", CatalogHarness.Start.AddHours(25), Ct);
+        await Store.RecordSnapshotAsync("home", Snapshot("aa01", 0), "offsite", CatalogHarness.Start.AddHours(6), Ct);
+        await Store.SetPresenceAsync("aa02", "offsite", PresenceStatus.Copying, null, null, Ct);
+
+        var local = await Store.GetRecoveryPointsAsync("home", "local", Ct);
+        var offsite = await Store.GetRecoveryPointsAsync("home", "offsite", Ct);
+
+        Assert.Equal(
+            [new CompletedRecoveryPoint(CatalogHarness.Start, CatalogHarness.Start.AddHours(1)), new CompletedRecoveryPoint(CatalogHarness.Start.AddHours(24), CatalogHarness.Start.AddHours(25))],
+            local);
+        Assert.Equal([new CompletedRecoveryPoint(CatalogHarness.Start, CatalogHarness.Start.AddHours(6))], offsite);
+        var now = CatalogHarness.Start.AddHours(30);
+        Assert.Equal(TimeSpan.FromHours(6), RpoCalculator.CurrentExposure(local, now));
+        Assert.Equal(TimeSpan.FromHours(30), RpoCalculator.CurrentExposure(offsite, now));
+    }
+
+    [Fact]
+    public async Task Record_drill_and_list_drills()
+    {
+        await SeedAsync();
+        await Store.RecordSnapshotAsync("home", Snapshot("aa01", 0), "local", CatalogHarness.Start, Ct);
+        long drill = await Store.StartRunAsync("home", RunKind.Drill, Ct);
+
+        await Store.RecordDrillAsync(drill, "aa01", 1_234, 1, TimeSpan.FromSeconds(95.5), Ct);
+
+        var record = Assert.Single(await Store.ListDrillsAsync("home", Ct));
+        Assert.Equal(new DrillRecord(drill, "home", "aa01", 1_234, 1, TimeSpan.FromSeconds(95.5), CatalogHarness.Start), record);
+        Assert.Empty(await Store.ListDrillsAsync("other", Ct));
+        await using (var db = Harness.Db())
+        {
+            var row = await db.DrillResults.SingleAsync();
+            Assert.Equal((drill, 1_234L, 1L, 95.5), (row.RunId, row.FilesVerified, row.Mismatches, row.RtoAchievedSeconds));
+        }
+
+        long backup = await Store.StartRunAsync("home", RunKind.Backup, Ct);
+        var notDrill = await Assert.ThrowsAsync<CatalogException>(() => Store.RecordDrillAsync(backup, "aa01", 1, 0, TimeSpan.FromSeconds(1), Ct));
+        Assert.Equal($"run {backup} is a backup run, not a drill", notDrill.Message);
+    }
+
+    [Fact]
+    public async Task Times_come_back_as_utc_instants_at_microsecond_precision()
+    {
+        await SeedAsync();
+        var berlin = new DateTimeOffset(2026, 7, 1, 4, 0, 0, TimeSpan.FromHours(2)).AddTicks(1_234_567);
+        var snapshot = Snapshot("aa01", 0) with { Time = berlin, RecoveryPoint = berlin };
+
+        await Store.RecordSnapshotAsync("home", snapshot, "local", berlin, Ct);
+
+        var stored = Assert.Single(await Store.ListSnapshotsAsync("home", Ct));
+        var expected = new DateTimeOffset(2026, 7, 1, 2, 0, 0, TimeSpan.Zero).AddTicks(1_234_560);
+        Assert.Equal(expected, stored.Figures.RecoveryPoint);
+        Assert.Equal(TimeSpan.Zero, stored.Figures.RecoveryPoint.Offset);
+        Assert.Equal(expected, stored.Presence[0].CompleteAt);
+    }
+
+    private async Task SeedAsync()
+    {
+        await Store.UpsertPolicyAsync(TestPolicies.Home(), Ct);
+        await Store.UpsertTargetAsync(new CatalogTarget("local", "local", null), Ct);
+        await Store.UpsertTargetAsync(new CatalogTarget("offsite", "s3", null), Ct);
+    }
+
+    private async Task<SnapshotPresenceInfo> PresenceAsync(string target) =>
+        (await Store.ListSnapshotsAsync("home", Ct)).Single().Presence.Single(p => p.TargetName == target);
+
+    private static SnapshotFigures Snapshot(string id, double hoursAfterStart) => new(
+        id,
+        SnapshotKind.Files,
+        CatalogHarness.Start.AddHours(hoursAfterStart).AddMinutes(-1),
+        CatalogHarness.Start.AddHours(hoursAfterStart),
+        "host1",
+        "tree" + id,
+        null,
+        10,
+        3,
+        5_000,
+        2_000,
+        1_500);
+}

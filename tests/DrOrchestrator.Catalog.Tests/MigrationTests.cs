@@ -1,0 +1,96 @@
+using DrOrchestrator.Catalog.Configuration;
+using DrOrchestrator.Catalog.Tests.Postgres;
+using DrOrchestrator.Catalog.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+namespace DrOrchestrator.Catalog.Tests;
+
+public sealed class SqliteMigrationTests : IDisposable
+{
+    private readonly TempSqliteFile _file = new();
+
+    [Fact]
+    public async Task Migrations_apply_on_a_fresh_file_in_wal_mode_and_rerun_as_no_op()
+    {
+        await using var harness = await CatalogHarness.CreateAsync(_file.Settings());
+        await harness.Migrator.MigrateAsync(CancellationToken.None); // second run: nothing pending
+
+        Assert.True(File.Exists(_file.FilePath));
+        await using var connection = new SqliteConnection($"Data Source={_file.FilePath}");
+        await connection.OpenAsync();
+        Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode;"));
+        Assert.Equal(
+            "DrillResults,Policies,RunErrors,Runs,SnapshotPresence,Snapshots,Targets,__EFMigrationsHistory",
+            await ScalarAsync(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__EFMigrationsLock' ORDER BY name)"));
+        await using var db = harness.Db();
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task Connections_wait_for_locks_with_the_configured_busy_timeout()
+    {
+        var settings = _file.Settings();
+        settings["Catalog:BusyTimeoutSeconds"] = "7";
+        await using var harness = await CatalogHarness.CreateAsync(settings);
+        await using var db = harness.Db();
+        await db.Database.OpenConnectionAsync();
+
+        Assert.Equal("7000", await ScalarAsync((SqliteConnection)db.Database.GetDbConnection(), "PRAGMA busy_timeout;"));
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    private static async Task<string?> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>
+/// Fails when someone changes the model without adding a migration for BOTH providers
+/// (fix: <c>dotnet ef migrations add Name --project migrations/DrOrchestrator.Migrations.X</c>).
+/// No server is needed: the model is compared with each assembly's model snapshot.
+/// </summary>
+public sealed class PendingModelChangesTests
+{
+    [Theory]
+    [InlineData(CatalogProvider.Sqlite, "Data Source=unused.db", CatalogDbContextConfigurator.SqliteMigrationsAssembly)]
+    [InlineData(CatalogProvider.Postgres, "Host=127.0.0.1;Database=unused;Username=unused", CatalogDbContextConfigurator.PostgresMigrationsAssembly)]
+    public void Model_has_no_changes_missing_from_the_migrations(CatalogProvider provider, string connectionString, string assembly)
+    {
+        using var db = CatalogDbContextConfigurator.CreateDbContext(new CatalogOptions { Provider = provider, ConnectionString = connectionString });
+
+        Assert.NotEmpty(db.Database.GetMigrations());
+        Assert.Equal(assembly, db.GetService<IMigrationsAssembly>().Assembly.GetName().Name);
+        Assert.False(db.Database.HasPendingModelChanges(), $"the {provider} model changed without a migration in {assembly}");
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresMigrationTests(PostgresServerFixture server)
+{
+    [Fact]
+    public async Task Migrations_apply_on_a_fresh_database_with_timestamptz_columns()
+    {
+        var database = await server.CreateDatabaseAsync();
+        await using var harness = await CatalogHarness.CreateAsync(new Dictionary<string, string?>
+        {
+            ["Catalog:Provider"] = "Postgres",
+            ["Catalog:ConnectionString"] = server.ConnectionString(database),
+            ["Catalog:PasswordEnvironmentVariable"] = PostgresServerFixture.PasswordVariable,
+        });
+        await harness.Migrator.MigrateAsync(CancellationToken.None);
+
+        await using var db = harness.Db();
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        var type = await db.Database.SqlQueryRaw<string>(
+            "SELECT data_type AS \"Value\" FROM information_schema.columns WHERE table_name = 'Snapshots' AND column_name = 'RecoveryPoint'").SingleAsync();
+        Assert.Equal("timestamp with time zone", type);
+    }
+}

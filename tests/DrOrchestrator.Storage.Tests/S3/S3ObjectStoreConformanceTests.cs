@@ -1,0 +1,18 @@
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Storage.Tests.Conformance;
+using DrOrchestrator.Storage.Tests.Emulators;
+
+namespace DrOrchestrator.Storage.Tests.S3;
+
+[Collection(S3rverCollection.Name)]
+public sealed class S3ObjectStoreConformanceTests(S3rverFixture server) : ObjectStoreConformanceTests
+{
+    /// <summary>Above the 8 MiB part size, so concurrent same-key writes are multipart uploads.</summary>
+    protected override long SameKeyWriteSize => 9L * Content.MiB + 3;
+
+    /// <summary>Each test gets its own prefix in a shared bucket (creating buckets per test is slow).</summary>
+    protected override async Task<IObjectStore> CreateStoreAsync() =>
+        await server.CreateStoreAsync("conformance", $"t-{Guid.NewGuid():N}/repo");
+
+    protected override StoreOutage CreateOutage(IObjectStore store) => new ServerOutage(store, server.StopAsync, server.StartAsync);
+}
