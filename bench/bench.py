@@ -21,7 +21,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from drbench import cloud, dataset, report, runner, tools  # noqa: E402
+from drbench import cloud, dataset, measure, report, runner, tools  # noqa: E402
 
 REPO_ROOT = os.path.dirname(HERE)
 
@@ -111,6 +111,7 @@ def main(argv: list) -> int:
                             for r in range(min(2, a.rounds))) + (" / …" if a.rounds > 2 else ""),
         "drorch": (f"{by_name['drorch'].exe} ({git_head()})" if "drorch" in by_name else "not run"),
         "restic": by_name["restic"].version() if "restic" in by_name else "not run",
+        "peak_rss": measure.RSS_SOURCE,
         "machine": f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "total_s": time.perf_counter() - t0,
         "errors": [f"round {r['round']} {r['sequence']} {r['tool']}: {r['error']}" for r in records if r["error"]],

@@ -124,7 +124,8 @@ def markdown(rows: list, meta: dict, datasets: dict) -> str:
              f"- rounds: {meta['rounds']} per tool, tool order alternating per round "
              f"({meta['order']}); figures are medians (min–max over rounds)",
              f"- drorch: {meta['drorch']}", f"- restic: {meta['restic']}",
-             f"- machine: {meta['machine']}", f"- total benchmark wall time: {meta['total_s'] / 60:.1f} min",
+             f"- machine: {meta['machine']}", f"- peak RSS from: {meta['peak_rss']}",
+             f"- total benchmark wall time: {meta['total_s'] / 60:.1f} min",
              "- ratio = median(drorch) / median(restic); ↓ lower is better, ↑ higher is better", ""]
     for name, info in datasets.items():
         lines.append(f"- dataset `{name}`: {info['files']:,} files, {info['bytes'] / GIB:.2f} GiB "
