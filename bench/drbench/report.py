@@ -1,0 +1,147 @@
+"""Turning per-round measurements into the side-by-side table.
+
+Every figure is the median over rounds (min–max in brackets, so drift is visible) and the
+ratio is median(drorch) / median(restic) from the same run.  Each figure's label says
+which direction is better: ↓ lower is better (times, memory, bytes, objects), ↑ higher is
+better (throughputs).  The "favours" column reads the ratio for you (≈ within ±5 %).
+"""
+from __future__ import annotations
+
+import statistics
+
+MIB, GIB = 2**20, 2**30
+
+_COMMON = [
+    ("wall s ↓", lambda m: m["wall_s"], "lower"),
+    ("CPU user+sys s ↓", lambda m: m["cpu_s"], "lower"),
+    ("peak RSS MiB ↓", lambda m: m["maxrss_kib"] / 1024, "lower"),
+]
+_REPO = [
+    ("repo size MiB ↓", lambda m: m["repo_bytes"] / MIB, "lower"),
+    ("repo objects ↓", lambda m: m["repo_objects"], "lower"),
+]
+_EXTRA = {
+    "backup-initial": [("throughput MiB/s ↑", lambda m: m["extra"]["src_bytes"] / MIB / m["wall_s"], "higher")],
+    "backup-nochange": [("files/s ↑", lambda m: m["extra"]["src_files"] / m["wall_s"], "higher")],
+    "restore": [("throughput MiB/s ↑", lambda m: m["extra"]["src_bytes"] / MIB / m["wall_s"], "higher")],
+    "check-read-data": [("repo read MiB/s ↑", lambda m: m["repo_bytes"] / MIB / m["wall_s"], "higher")],
+}
+_OBJECTS_PER_GIB = ("objects per GiB of new data ↓",
+                    lambda m: m["repo_objects"] / (m["extra"]["src_bytes"] / GIB), "lower")
+_SERVER_CPU = ("s3rver CPU s ↓", lambda m: m["extra"].get("server_cpu_s", 0.0), "lower")
+TITLES = {"mixed": "mixed (local repository)", "small": "small files (local repository)",
+          "cloud": "mixed to s3rver (S3 emulator)"}
+
+
+def figures(seq: str, step: str) -> list:
+    out = list(_COMMON) + _EXTRA.get(step, [])
+    if seq == "small" and step == "backup-initial":
+        out.append(("files/s ↑", lambda m: m["extra"]["src_files"] / m["wall_s"], "higher"))
+    if step.startswith("backup"):
+        out += _REPO
+    if seq == "cloud":
+        out += ([_OBJECTS_PER_GIB] if step == "backup-initial" else []) + [_SERVER_CPU]
+    return out
+
+
+def summarise(records: list, plan: list, steps_of: dict) -> list:
+    rows = []
+    for seq in plan:
+        for step in steps_of[seq]:
+            for label, fn, better in figures(seq, step):
+                row = {"sequence": seq, "step": step, "figure": label, "better": better}
+                for tool in ("drorch", "restic"):
+                    vals = [fn(m) for r in records if r["sequence"] == seq and r["tool"] == tool
+                            for m in r["steps"] if m["step"] == step]
+                    failed = any(r["error"] for r in records if r["sequence"] == seq and r["tool"] == tool)
+                    row[tool] = {"median": statistics.median(vals) if vals else None,
+                                 "min": min(vals) if vals else None, "max": max(vals) if vals else None,
+                                 "n": len(vals), "failed": failed and len(vals) < _rounds(records, seq, tool)}
+                d, r = row["drorch"]["median"], row["restic"]["median"]
+                row["ratio"] = d / r if d is not None and r else None
+                rows.append(row)
+    return rows
+
+
+def _rounds(records: list, seq: str, tool: str) -> int:
+    return sum(1 for r in records if r["sequence"] == seq and r["tool"] == tool)
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "—"
+    if abs(v) >= 1000 or float(v).is_integer():
+        return f"{v:,.0f}"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def _cell(c: dict) -> str:
+    if c["median"] is None:
+        return "FAILED" if c["failed"] else "—"
+    s = _fmt(c["median"])
+    if c["n"] > 1:
+        s += f" ({_fmt(c['min'])}–{_fmt(c['max'])})"
+    return s + (" (some rounds FAILED)" if c["failed"] else "")
+
+
+def _favours(row: dict) -> str:
+    q = row["ratio"]
+    if q is None:
+        return ""
+    if 0.95 <= q <= 1.05:
+        return "≈"
+    drorch_better = q < 1 if row["better"] == "lower" else q > 1
+    return "drorch" if drorch_better else "restic"
+
+
+HEADLINES = [("small", "backup-nochange", "wall s ↓", "small files, no-change re-backup (the issue's target)"),
+             ("mixed", "backup-initial", "throughput MiB/s ↑", "mixed, initial backup"),
+             ("mixed", "backup-1pct", "wall s ↓", "mixed, backup after 1 % change"),
+             ("mixed", "restore", "throughput MiB/s ↑", "mixed, restore"),
+             ("mixed", "check-read-data", "wall s ↓", "mixed, check --read-data"),
+             ("mixed", "backup-initial", "repo size MiB ↓", "mixed, repository size"),
+             ("mixed", "snapshots", "wall s ↓", "fixed cost of one command (`snapshots`)"),
+             ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB")]
+
+
+def _headlines(rows: list) -> list:
+    out = []
+    for seq, step, figure, title in HEADLINES:
+        for row in rows:
+            if (row["sequence"], row["step"], row["figure"]) == (seq, step, figure) and row["ratio"]:
+                out.append(f"- {title}: {figure} drorch {_fmt(row['drorch']['median'])} vs restic "
+                           f"{_fmt(row['restic']['median'])} → ratio {row['ratio']:.2f} "
+                           f"({'about equal' if _favours(row) == '≈' else 'favours ' + _favours(row)})")
+    return out
+
+
+def markdown(rows: list, meta: dict, datasets: dict) -> str:
+    lines = [f"# drorch vs restic — {meta['finished_utc']}", "",
+             f"- rounds: {meta['rounds']} per tool, tool order alternating per round "
+             f"({meta['order']}); figures are medians (min–max over rounds)",
+             f"- drorch: {meta['drorch']}", f"- restic: {meta['restic']}",
+             f"- machine: {meta['machine']}", f"- peak RSS from: {meta['peak_rss']}",
+             f"- total benchmark wall time: {meta['total_s'] / 60:.1f} min",
+             "- ratio = median(drorch) / median(restic); ↓ lower is better, ↑ higher is better", ""]
+    for name, info in datasets.items():
+        lines.append(f"- dataset `{name}`: {info['files']:,} files, {info['bytes'] / GIB:.2f} GiB "
+                     f"at {info['root']}")
+    heads = _headlines(rows)
+    if heads:
+        lines += ["", "## Headlines", ""] + heads
+    seqs = list(dict.fromkeys(r["sequence"] for r in rows))
+    for seq in seqs:
+        lines += ["", f"## {TITLES.get(seq, seq)}", "",
+                  "| step | figure | drorch | restic | drorch/restic | favours |",
+                  "|---|---|---:|---:|---:|---|"]
+        for row in (r for r in rows if r["sequence"] == seq):
+            ratio = "—" if row["ratio"] is None else f"{row['ratio']:.2f}"
+            lines.append(f"| {row['step']} | {row['figure']} | {_cell(row['drorch'])} | "
+                         f"{_cell(row['restic'])} | {ratio} | {_favours(row)} |")
+    if meta.get("errors"):
+        lines += ["", "## Failures", ""] + [f"- {e}" for e in meta["errors"]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,185 @@
+"""The round loop and the step sequence each tool goes through.
+
+Methodology (why): the machine is shared and timings drift by up to ±40 % within an hour, so
+the two tools are measured in adjacent slots on the same data, many times, and compared
+by the ratio of their medians.  Within a round the datasets run one after another and, for
+each dataset, both tools run back to back; the order of the tools flips every round
+(drorch→restic, restic→drorch, …) so a slow drift does not always hit the same tool second.
+Every timed backup is preceded by reading the whole input (the machine evicts page cache
+that has been idle for ~60 s), every restore/check by reading the whole repository, so
+both tools start from a warm cache and measure their own work, not the disk's.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+from . import dataset as dsmod
+from .measure import Measurement, ToolFailed, run_timed, tree_usage, warm
+from .tools import Target
+
+MIXED_STEPS = ("backup-initial", "snapshots", "backup-nochange", "backup-1pct", "restore",
+               "check-read-data")
+SMALL_STEPS = ("backup-initial", "backup-nochange")
+CLOUD_STEPS = ("backup-initial", "restore")
+
+
+class Session:
+    """State for one tool on one dataset in one round: its private dir, target and logs."""
+
+    def __init__(self, tool, ds, rdir: str, target: Target, log):
+        self.tool, self.ds, self.rdir, self.target, self.log = tool, ds, rdir, target, log
+        self.logs = os.path.join(rdir, "logs")
+        self.steps: list = []
+
+    def setup(self) -> None:
+        for i, argv in enumerate(self.tool.setup(self.rdir, self.ds.name, self.ds.root, self.target)):
+            run_timed(f"setup{i}", argv, self.tool.env, self.logs)
+
+    def _record(self, m: Measurement, warm_s: float) -> Measurement:
+        m.repo_bytes, m.repo_objects = self.target.usage()
+        m.extra.update(warm_s=round(warm_s, 3), src_bytes=self.ds.total_bytes,
+                       src_files=len(self.ds.files))
+        catalog = os.path.join(self.rdir, "catalog.db")
+        if os.path.exists(catalog):
+            m.extra["catalog_bytes"] = os.path.getsize(catalog)
+        self.steps.append(m)
+        self.log(f"    {self.tool.name:7s} {m.step:16s} wall {m.wall_s:8.2f} s  cpu {m.cpu_s:8.2f} s  "
+                 f"rss {m.maxrss_kib / 1024:7.1f} MiB  repo {m.repo_bytes / 2**20:9.1f} MiB "
+                 f"in {m.repo_objects} objects")
+        return m
+
+    def _timed(self, step: str, argv: list) -> Measurement:
+        server = self.target.s3
+        # flush dirty pages left by the previous step (e.g. a deleted restore tree) so their
+        # write-back does not land inside this tool's timing
+        os.sync()
+        before = server.cpu_s() if server else 0.0
+        m = run_timed(step, argv, self.tool.env, self.logs)
+        if server:
+            m.extra["server_cpu_s"] = round(server.cpu_s() - before, 3)
+        return m
+
+    def backup(self, step: str) -> Measurement:
+        warm_s = warm([self.ds.root])
+        return self._record(self._timed(step, self.tool.backup(self.ds.root)), warm_s)
+
+    def restore(self, expected: dict) -> Measurement:
+        dst = os.path.join(self.rdir, "restore")
+        shutil.rmtree(dst, ignore_errors=True)
+        os.makedirs(dst)
+        warm_s = warm(self.target.warm_paths())
+        m = self._record(self._timed("restore", self.tool.restore(dst)), warm_s)
+        t0 = time.perf_counter()
+        m.extra["verified_files"] = verify_restore(dst, self.ds, expected)
+        m.extra["verify_s"] = round(time.perf_counter() - t0, 3)
+        shutil.rmtree(dst, ignore_errors=True)
+        return m
+
+    def snapshots(self) -> Measurement:
+        """A trivial command: the fixed cost of one invocation (process start-up, opening the
+        catalog or repository), which every other figure includes once."""
+        return self._record(self._timed("snapshots", self.tool.snapshots()), 0.0)
+
+    def check(self) -> Measurement:
+        warm_s = warm(self.target.warm_paths())
+        return self._record(self._timed("check-read-data", self.tool.check()), warm_s)
+
+
+def run_mixed(s: Session) -> None:
+    s.setup()
+    s.backup("backup-initial")
+    s.snapshots()
+    s.backup("backup-nochange")
+    changed = dsmod.modify_one_percent(s.ds, s.log)
+    try:
+        s.backup("backup-1pct")
+        s.restore(dict(s.ds.digests, **changed))
+        s.check()
+    finally:
+        dsmod.undo_modifications(s.ds, s.log)
+
+
+def run_small(s: Session) -> None:
+    s.setup()
+    s.backup("backup-initial")
+    s.backup("backup-nochange")
+
+
+def run_cloud(s: Session) -> None:
+    s.setup()
+    s.backup("backup-initial")
+    s.restore(s.ds.digests)
+
+
+def verify_restore(dst: str, ds, expected: dict) -> int:
+    """Every file came back with the expected SHA-256 and nothing extra appeared.
+    Tools differ in where they put the tree (restic: DST/<absolute source path>), so the
+    restored root is found by looking for the first dataset file."""
+    first = ds.files[0].rel
+    root = None
+    for dirpath, _, _ in os.walk(dst):
+        if os.path.isfile(os.path.join(dirpath, first)):
+            root = dirpath
+            break
+    if root is None:
+        raise ToolFailed(f"restore verification: {first} not found anywhere under {dst}")
+    _, count = tree_usage(root)
+    if count != len(ds.files):
+        raise ToolFailed(f"restore verification: {count} files under {root}, expected {len(ds.files)}")
+    for spec in ds.files:
+        got = dsmod.sha256_file(os.path.join(root, spec.rel))
+        if got != expected[spec.rel]:
+            raise ToolFailed(f"restore verification: {spec.rel} has sha256 {got}, "
+                             f"expected {expected[spec.rel]}")
+    return len(ds.files)
+
+
+SEQUENCES = {"mixed": (run_mixed, MIXED_STEPS), "small": (run_small, SMALL_STEPS),
+             "cloud": (run_cloud, CLOUD_STEPS)}
+
+
+def run_all(tools: list, datasets: dict, plan: list, rounds: int, work: str, keep: bool,
+            cloud_factory, log) -> list:
+    """plan: list of sequence names ("mixed", "small", "cloud").  Returns one record per
+    (round, sequence, tool)."""
+    records = []
+    for r in range(rounds):
+        order = tools if r % 2 == 0 else list(reversed(tools))
+        for seq in plan:
+            ds = datasets["mixed" if seq == "cloud" else seq]
+            for tool in order:
+                log(f"round {r + 1}/{rounds} {seq}: {tool.name}")
+                records.append(_run_one(tool, ds, seq, r, work, keep, cloud_factory, log))
+    return records
+
+
+def _run_one(tool, ds, seq: str, r: int, work: str, keep: bool, cloud_factory, log) -> dict:
+    rdir = os.path.join(work, "runs", f"{seq}-r{r + 1}-{tool.name}")
+    shutil.rmtree(rdir, ignore_errors=True)
+    os.makedirs(rdir)
+    server = cloud_factory(os.path.join(rdir, "s3rver")) if seq == "cloud" else None
+    target = Target(s3=server) if server else Target(local_dir=os.path.join(rdir, "repo"))
+    s = Session(tool, ds, rdir, target, log)
+    rec = {"round": r + 1, "sequence": seq, "tool": tool.name, "started": time.time(), "error": None}
+    try:
+        SEQUENCES[seq][0](s)
+    except ToolFailed as e:
+        rec["error"] = str(e)
+        log(f"    {tool.name} FAILED: {e}  (logs: {s.logs})")
+    finally:
+        if server:
+            server.stop()
+        if not keep:
+            _cleanup(rdir)
+    rec["steps"] = [m.to_json() for m in s.steps]
+    return rec
+
+
+def _cleanup(rdir: str) -> None:
+    # keep the logs (small, useful after a failure), drop repositories and caches
+    for name in os.listdir(rdir):
+        if name != "logs":
+            p = os.path.join(rdir, name)
+            shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.remove(p)
