@@ -52,6 +52,34 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Put_of_a_pack_sized_seekable_file_returns_the_same_bytes()
+    {
+        // How the engine uploads a pack: a seekable temp file of ~16 MiB (single-request path on S3).
+        const long size = 16L * Content.MiB + 3;
+        var path = Path.GetTempFileName();
+        try
+        {
+            await using (var pattern = new PatternStream(size, seed: 16, seekable: false))
+            await using (var write = File.Create(path))
+            {
+                await pattern.CopyToAsync(write);
+            }
+
+            await using (var file = File.OpenRead(path))
+            {
+                await Store.PutAsync("data/pack", file, CancellationToken.None);
+            }
+
+            Assert.Equal(Content.ExpectedSha256(size, 16), await Store.GetSha256Async("data/pack"));
+            Assert.Equal(size, (await Store.StatAsync("data/pack", CancellationToken.None))!.Size);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task Put_then_get_of_64_MiB_streamed_returns_the_same_bytes()
     {
         const long size = 64L * Content.MiB;
