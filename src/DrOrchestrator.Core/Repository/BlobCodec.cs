@@ -41,7 +41,12 @@ internal sealed class BlobCodec : IDisposable
         var bound = Compressor.GetCompressBound(plainLength);
         if (_scratch is null || _scratch.Length < bound)
         {
-            _scratch = new byte[bound];
+            if (_scratch is not null)
+            {
+                _pool.Return(_scratch);
+            }
+
+            _scratch = _pool.Rent(bound);
         }
 
         var compressedLength = plainLength > 32 ? _compressor.Wrap(plain, _scratch) : int.MaxValue;
@@ -133,6 +138,12 @@ internal sealed class BlobCodec : IDisposable
 
     public void Dispose()
     {
+        if (_scratch is not null)
+        {
+            _pool.Return(_scratch);
+            _scratch = null;
+        }
+
         _aead.Dispose();
         _compressor.Dispose();
         _decompressor.Dispose();
