@@ -41,7 +41,7 @@ public sealed class Archiver
         var treeId = await RunPipelineAsync(run, packs, request, sources, parentRoot, ct).ConfigureAwait(false);
 
         // Packs are durable (PutAsync returned); now the index that points into them; the snapshot last.
-        await repo.SaveIndexAsync(packs.Uploaded, ct).ConfigureAwait(false);
+        await packs.FlushIndexAsync(ct).ConfigureAwait(false);
         var snapshot = new Snapshot(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             started,
