@@ -13,7 +13,7 @@ namespace DrOrchestrator.Core.Repository;
 /// </summary>
 internal sealed class BufferPool : ArrayPool<byte>
 {
-    public static readonly BufferPool Engine = new(maxRetainedBytes: 48L * 1024 * 1024);
+    public static readonly BufferPool Engine = new(maxRetainedBytes: 32L * 1024 * 1024);
 
     private const int SmallLimit = 64 * 1024;
     private const int Granularity = 64 * 1024;

@@ -79,10 +79,18 @@ public sealed class InterruptedBackupTests
         var size = 6 * 1024 * 1024;
         File.WriteAllBytes(dir.Sub("src/big.bin"), TestSupport.RandomBytes(size, 31));
         var (store, repo) = await TestSupport.NewRepoAsync(TestSupport.SmallOptions with { PackSize = 4096 }); // one pack per chunk
-        store.FailPutsAfter = store.PutCount + PackStageTestAccess.PacksPerIndex + 8;
+        var packsAfterIndex = 0;
+        store.BeforePut = key =>
+        {
+            // Let the first periodic index through, then fail the run a few packs later.
+            if (store.Keys.Any(k => k.StartsWith("index/", StringComparison.Ordinal)) && Interlocked.Increment(ref packsAfterIndex) > 4)
+            {
+                throw new ObjectStoreException(store.Description, key, "injected failure", isTransient: true);
+            }
+        };
 
         await Assert.ThrowsAsync<ObjectStoreException>(() => TestSupport.BackupAsync(repo, dir.Sub("src")));
-        store.FailPutsAfter = null;
+        store.BeforePut = null;
         Assert.Single(store.Keys, k => k.StartsWith("index/", StringComparison.Ordinal));
         Assert.DoesNotContain(store.Keys, k => k.StartsWith("snapshots/", StringComparison.Ordinal));
 
@@ -92,9 +100,4 @@ public sealed class InterruptedBackupTests
         await TestSupport.RestoreAsync(repo, second.Snapshot, dir.Sub("out"));
         Assert.Equal(TestSupport.Sha256(dir.Sub("src/big.bin")), TestSupport.Sha256(dir.Sub("out/src/big.bin")));
     }
-}
-
-internal static class PackStageTestAccess
-{
-    public const int PacksPerIndex = DrOrchestrator.Core.Backup.PackStage.PacksPerIndex;
 }
