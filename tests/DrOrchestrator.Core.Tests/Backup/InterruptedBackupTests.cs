@@ -82,8 +82,8 @@ public sealed class InterruptedBackupTests
         var packsAfterIndex = 0;
         store.BeforePut = key =>
         {
-            // Let the first periodic index through, then fail the run a few packs later.
-            if (store.Keys.Any(k => k.StartsWith("index/", StringComparison.Ordinal)) && Interlocked.Increment(ref packsAfterIndex) > 4)
+            // Let the first periodic index through, then fail every later put.
+            if (store.Keys.Any(k => k.StartsWith("index/", StringComparison.Ordinal)) && Interlocked.Increment(ref packsAfterIndex) > 0)
             {
                 throw new ObjectStoreException(store.Description, key, "injected failure", isTransient: true);
             }
