@@ -52,8 +52,11 @@ public sealed class Restorer
         var options = new ParallelOptions
         {
             CancellationToken = ct,
-            // More packs in flight than cores: restoring many small files waits on file creation, not CPU.
-            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount * 2, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
+            // Local packs: one per core keeps both busy (more only adds memory). Remote packs: enough
+            // ranged reads in flight to hide latency.
+            MaxDegreeOfParallelism = repo.Store.Capabilities.IsLocal
+                ? Math.Max(2, Environment.ProcessorCount)
+                : Math.Max(Environment.ProcessorCount, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
         };
         ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
         try
