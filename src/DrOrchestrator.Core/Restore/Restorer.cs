@@ -29,7 +29,8 @@ public sealed class Restorer
         ArgumentNullException.ThrowIfNull(repo);
         ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        var destination = Path.GetFullPath(request.Destination).TrimEnd('/');
+        var full = Path.GetFullPath(request.Destination);
+        var destination = full.Length > 1 ? full.TrimEnd('/') : full;
         CheckDestination(destination, request.Overwrite);
         var plan = await RestorePlan.BuildAsync(repo, request.Snapshot, destination, new GlobMatcher(request.Include), ct).ConfigureAwait(false);
         var packs = GroupByPack(repo, plan);
