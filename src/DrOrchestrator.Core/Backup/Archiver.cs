@@ -33,18 +33,15 @@ public sealed class Archiver
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         Log.BackupStarting(_logger, repo.Store.Description, sources.Count);
-        var parentRoot = request.Parent is { } parent
-            ? await repo.LoadTreeAsync(BlobId.Parse(parent.TreeId), ct).ConfigureAwait(false)
-            : null;
-
         var run = new BackupRun(repo, progress);
+        var parentRoot = await LoadParentAsync(repo, request.Parent, run, ct).ConfigureAwait(false);
         ThreadPoolGuard.EnsureMinimumWorkers(run.Readers + 1);
         var recoveryPoint = DateTimeOffset.UtcNow;
         var packs = new PackStage(run);
         var treeId = await RunPipelineAsync(run, packs, request, sources, parentRoot, ct).ConfigureAwait(false);
 
         // Packs are durable (PutAsync returned); now the index that points into them; the snapshot last.
-        await repo.SaveIndexAsync(packs.Uploaded, ct).ConfigureAwait(false);
+        await packs.FlushIndexAsync(ct).ConfigureAwait(false);
         var snapshot = new Snapshot(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             started,
@@ -116,6 +113,26 @@ public sealed class Archiver
 
         await WhenAllOrFirstFailureAsync(tasks, ct).ConfigureAwait(false);
         return rootId;
+    }
+
+    /// <summary>The parent's root tree; a damaged parent only costs change detection (everything is read), with a warning.</summary>
+    private async Task<List<TreeNode>?> LoadParentAsync(BackupRepository repo, Snapshot? parent, BackupRun run, CancellationToken ct)
+    {
+        if (parent is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await repo.LoadTreeAsync(BlobId.Parse(parent.TreeId), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RepositoryCorruptException or FormatException)
+        {
+            Log.ParentUnusable(_logger, parent.ShortId, e.Message);
+            run.Warnings.Enqueue(new BackupIssue(parent.Id, $"parent snapshot cannot be read, every file is read again: {e.Message}"));
+            return null;
+        }
     }
 
     /// <summary>Waits for every stage; rethrows the first real failure rather than the cancellations it caused.</summary>

@@ -10,6 +10,8 @@ namespace DrOrchestrator.Core.Backup;
 /// </summary>
 internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatcher exclude)
 {
+    private readonly TreePrefetcher _parentTrees = new(run.Repo);
+
     private const int ENOENT = 2;
 
     public async Task<List<ScanEntry>> ScanAsync(IReadOnlyList<string> sources, List<TreeNode>? parentRoot, CancellationToken ct)
@@ -81,6 +83,13 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
 
         names.Sort(string.CompareOrdinal);
         var parents = previous is { Type: NodeType.Directory } ? ToDictionary(await LoadParentTreeAsync(previous, ct).ConfigureAwait(false)) : null;
+        if (parents is not null)
+        {
+            // Parent subtrees of directories that still exist load while this directory is scanned.
+            _parentTrees.Prefetch(names.Select(n => parents.GetValueOrDefault(n)).OfType<TreeNode>()
+                .Where(n => n.Type == NodeType.Directory).Select(n => n.Subtree), ct);
+        }
+
         var children = new List<ScanEntry>(names.Count);
         foreach (var childName in names)
         {
@@ -134,7 +143,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
     {
         try
         {
-            return await run.Repo.LoadTreeAsync(previous.Subtree, ct).ConfigureAwait(false);
+            return await _parentTrees.TakeAsync(previous.Subtree, ct).ConfigureAwait(false);
         }
         catch (RepositoryCorruptException)
         {

@@ -6,24 +6,46 @@ namespace DrOrchestrator.Core.Backup;
 /// <summary>
 /// The pack → upload stages. One packer appends sealed blobs to a temp-file pack and closes it
 /// at the target size; uploaders (the store's recommended concurrency) put finished packs and
-/// delete the temp files. <see cref="Uploaded"/> lists the packs that are durable, which is what
-/// the index written afterwards may reference.
+/// delete the temp files. Every <see cref="PacksPerIndex"/> durable packs an index is written for
+/// them, so a long backup that is interrupted still leaves its data indexed and reusable;
+/// <see cref="FlushIndexAsync"/> writes the index for the rest at the end.
 /// </summary>
 internal sealed class PackStage(BackupRun run)
 {
     private readonly Channel<(PackWriter Writer, PackRecord Record)> _finished =
         Channel.CreateBounded<(PackWriter, PackRecord)>(new BoundedChannelOptions(2) { SingleWriter = true });
 
-    private readonly List<PackRecord> _uploaded = [];
+    public const int PacksPerIndex = 64;
 
-    public IReadOnlyList<PackRecord> Uploaded
+    private readonly List<PackRecord> _unindexed = [];
+    private readonly SemaphoreSlim _indexLock = new(1, 1);
+
+    /// <summary>Writes one index for every durable pack not yet indexed (packs first, then their index).</summary>
+    public Task FlushIndexAsync(CancellationToken ct) => FlushIndexAsync(1, ct);
+
+    private async Task FlushIndexAsync(int minimumPacks, CancellationToken ct)
     {
-        get
+        await _indexLock.WaitAsync(ct).ConfigureAwait(false);
+        try
         {
-            lock (_uploaded)
+            List<PackRecord> batch;
+            lock (_unindexed)
             {
-                return [.. _uploaded];
+                // Another uploader may have flushed while this one waited.
+                if (_unindexed.Count < minimumPacks)
+                {
+                    return;
+                }
+
+                batch = [.. _unindexed];
+                _unindexed.Clear();
             }
+
+            await run.Repo.SaveIndexAsync(batch, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _indexLock.Release();
         }
     }
 
@@ -81,9 +103,16 @@ internal sealed class PackStage(BackupRun run)
                     await run.Repo.Store.PutAsync(ObjectKeys.Pack(record.Id), writer.Content, ct).ConfigureAwait(false);
                 }
 
-                lock (_uploaded)
+                bool full;
+                lock (_unindexed)
                 {
-                    _uploaded.Add(record);
+                    _unindexed.Add(record);
+                    full = _unindexed.Count >= PacksPerIndex;
+                }
+
+                if (full)
+                {
+                    await FlushIndexAsync(PacksPerIndex, ct).ConfigureAwait(false);
                 }
             }
         }

@@ -34,7 +34,12 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
             return [.. blobs.Select(b => (b.Key, "pack cannot be read"))];
         }
 
-        CheckHeader(key, file);
+        var header = ReadHeader(key, file);
+        if (header is not null)
+        {
+            CompareWithIndex(key, header, blobs);
+        }
+
         return VerifyBlobs(file, blobs);
     }
 
@@ -64,7 +69,25 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
         return new BlobId(hash.GetHashAndReset());
     }
 
-    private void CheckHeader(string key, FileStream file)
+    /// <summary>Every blob the index places in this pack must be listed by the pack's own header at the same place.</summary>
+    private void CompareWithIndex(string key, List<PackEntry> header, List<KeyValuePair<BlobId, BlobLocation>> blobs)
+    {
+        var byId = new Dictionary<BlobId, PackEntry>(header.Count);
+        foreach (var e in header)
+        {
+            byId.TryAdd(e.Id, e);
+        }
+
+        foreach (var (id, loc) in blobs)
+        {
+            if (!byId.TryGetValue(id, out var e) || e.Offset != loc.Offset || e.Length != loc.Length || e.Type != loc.Type)
+            {
+                Emit(CheckSeverity.Error, key, $"index entry for blob {id.ToShortString()} disagrees with the pack header");
+            }
+        }
+    }
+
+    private List<PackEntry>? ReadHeader(string key, FileStream file)
     {
         try
         {
@@ -79,11 +102,12 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
             var header = new byte[length];
             RandomAccess.Read(file.SafeFileHandle, header, file.Length - PackHeader.LengthFieldSize - length);
             using var aead = repo.Key.CreateAead();
-            PackHeader.Open(header, aead);
+            return PackHeader.Open(header, aead);
         }
         catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
         {
             Emit(CheckSeverity.Error, key, $"pack header is damaged: {e.Message}");
+            return null;
         }
     }
 

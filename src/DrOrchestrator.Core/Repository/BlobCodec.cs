@@ -17,7 +17,8 @@ internal sealed class BlobCodec : IDisposable
 {
     private readonly ArrayPool<byte> _pool;
     private readonly Aead _aead;
-    private readonly Compressor _compressor;
+    private readonly int _compressionLevel;
+    private Compressor? _compressor;
     private readonly Decompressor _decompressor = new();
     private byte[]? _scratch;
 
@@ -25,8 +26,11 @@ internal sealed class BlobCodec : IDisposable
     {
         _pool = pool;
         _aead = key.CreateAead();
-        _compressor = new Compressor(compressionLevel);
+        _compressionLevel = compressionLevel;
     }
+
+    /// <summary>Created on first use: readers (restore, check) never compress and skip the zstd context.</summary>
+    private Compressor Zstd => _compressor ??= new Compressor(_compressionLevel);
 
     /// <summary>
     /// Compresses and seals a chunk inside its own buffer: the plain chunk sits at
@@ -41,10 +45,15 @@ internal sealed class BlobCodec : IDisposable
         var bound = Compressor.GetCompressBound(plainLength);
         if (_scratch is null || _scratch.Length < bound)
         {
-            _scratch = new byte[bound];
+            if (_scratch is not null)
+            {
+                _pool.Return(_scratch);
+            }
+
+            _scratch = _pool.Rent(bound);
         }
 
-        var compressedLength = plainLength > 32 ? _compressor.Wrap(plain, _scratch) : int.MaxValue;
+        var compressedLength = plainLength > 32 ? Zstd.Wrap(plain, _scratch) : int.MaxValue;
         var compressed = compressedLength < plainLength;
         if (compressed)
         {
@@ -62,7 +71,7 @@ internal sealed class BlobCodec : IDisposable
         var scratch = _pool.Rent(Compressor.GetCompressBound(plain.Length));
         try
         {
-            var compressedLength = plain.Length > 32 ? _compressor.Wrap(plain, scratch) : int.MaxValue;
+            var compressedLength = plain.Length > 32 ? Zstd.Wrap(plain, scratch) : int.MaxValue;
             var compressed = compressedLength < plain.Length;
             var payload = compressed ? scratch.AsSpan(0, compressedLength) : plain;
             var output = _pool.Rent(payload.Length + Aead.Overhead);
@@ -133,8 +142,14 @@ internal sealed class BlobCodec : IDisposable
 
     public void Dispose()
     {
+        if (_scratch is not null)
+        {
+            _pool.Return(_scratch);
+            _scratch = null;
+        }
+
         _aead.Dispose();
-        _compressor.Dispose();
+        _compressor?.Dispose();
         _decompressor.Dispose();
     }
 }

@@ -5,15 +5,16 @@ namespace DrOrchestrator.Core.Repository;
 /// <summary>
 /// The engine's pool for chunk-sized buffers. Power-of-two pools (ArrayPool.Create) keep up to N
 /// arrays in *every* size class a run touches (512 KiB, 1, 2, 4, 8 MiB… for variable-size chunks),
-/// which alone cost ~80 MiB resident. This pool instead keeps one free list with best-fit reuse
-/// (an array is reused for requests from half its size up) and caps what it keeps, so what stays
-/// resident tracks what is really in flight. Requests under 64 KiB go to <see cref="ArrayPool{T}.Shared"/>.
-/// Thread-safe; the free list is short (tens of arrays), so a lock and a scan are cheap next to
-/// the megabytes each buffer carries.
+/// which alone cost ~80 MiB resident. This pool keeps one free list and hands out the smallest
+/// free array that is large enough, so the arrays it keeps converge to what is really in flight
+/// (bounded by the pipelines' channels) and few new large arrays are made — new large arrays are
+/// what fragments the large-object heap. What it keeps is capped. Requests under 64 KiB go to
+/// <see cref="ArrayPool{T}.Shared"/>. Thread-safe; the free list is short (tens of arrays), so a
+/// lock and a scan are cheap next to the megabytes each buffer carries.
 /// </summary>
 internal sealed class BufferPool : ArrayPool<byte>
 {
-    public static readonly BufferPool Engine = new(maxRetainedBytes: 48L * 1024 * 1024);
+    public static readonly BufferPool Engine = new(maxRetainedBytes: 64L * 1024 * 1024);
 
     private const int SmallLimit = 64 * 1024;
     private const int Granularity = 64 * 1024;
@@ -37,7 +38,7 @@ internal sealed class BufferPool : ArrayPool<byte>
             for (var i = 0; i < _free.Count; i++)
             {
                 var length = _free[i].Length;
-                if (length >= minimumLength && length / 2 <= minimumLength && (best < 0 || length < _free[best].Length))
+                if (length >= minimumLength && (best < 0 || length < _free[best].Length))
                 {
                     best = i;
                 }

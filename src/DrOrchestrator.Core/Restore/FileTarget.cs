@@ -8,18 +8,21 @@ namespace DrOrchestrator.Core.Restore;
 
 /// <summary>
 /// One file being restored. Chunks arrive in any order (packs are read in parallel); each is
-/// written at its offset. The SHA-256 is computed in file order: a chunk that arrives in order is
-/// hashed from memory, and chunks that arrived early are hashed by reading them back (from the
-/// page cache) once the gap before them closes — no chunk is held in memory waiting.
+/// written at its offset with pwrite, outside any lock, so several threads can fill one file.
+/// The SHA-256 is computed in file order by one thread at a time (whoever writes the next
+/// expected chunk takes the job): a chunk that arrives in order is hashed from memory, chunks
+/// that arrived early are hashed by reading them back (from the page cache) once the gap before
+/// them closes — no chunk is held in memory waiting, and no thread waits on another's hashing.
 /// </summary>
 internal sealed class FileTarget(string path, string snapshotPath, TreeNode node)
 {
     private const long PreallocateThreshold = 1 << 20;
     private readonly Lock _lock = new();
     private long[]? _offsets;
+    private bool[]? _claimed;
     private bool[]? _written;
-    private int _remaining = -1;
     private int _nextToHash;
+    private bool _hashing;
     private IncrementalHash? _hash;
     private SafeFileHandle? _handle;
 
@@ -38,41 +41,75 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
             _offsets[i + 1] = _offsets[i] + chunkLengths[i];
         }
 
+        _claimed = new bool[chunkLengths.Count];
         _written = new bool[chunkLengths.Count];
-        _remaining = chunkLengths.Count;
     }
 
     public long PlannedSize => _offsets![^1];
 
-    /// <summary>Writes chunk <paramref name="index"/>; returns true when this completed and verified the file.</summary>
+    /// <summary>Writes chunk <paramref name="index"/>; returns true when this call completed and verified the file.</summary>
     public bool Write(int index, ReadOnlySpan<byte> data, bool overwrite, ArrayPool<byte> pool)
     {
+        SafeFileHandle handle;
         lock (_lock)
         {
-            if (_written![index])
+            if (_claimed![index])
             {
                 return false;
             }
 
-            _handle ??= Create(overwrite);
+            _claimed[index] = true;
+            handle = _handle ??= Create(overwrite);
             _hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            RandomAccess.Write(_handle, data, _offsets![index]);
-            _written[index] = true;
-            if (index == _nextToHash)
-            {
-                _hash.AppendData(data);
-                _nextToHash++;
-                HashWrittenRun(pool);
-            }
-
-            if (--_remaining > 0)
-            {
-                return false;
-            }
-
-            Complete();
-            return true;
         }
+
+        RandomAccess.Write(handle, data, _offsets![index]);
+        lock (_lock)
+        {
+            _written![index] = true;
+            if (_hashing || index != _nextToHash)
+            {
+                return false; // the hashing thread (or a later writer of the gap) picks it up
+            }
+
+            _hashing = true;
+        }
+
+        _hash!.AppendData(data);
+        return HashOnwards(index + 1, pool);
+    }
+
+    /// <summary>
+    /// Runs while this thread owns hashing: hashes every further chunk already written (reading it
+    /// back), then gives up ownership. The check for "written" and the release of ownership happen
+    /// under the same lock as writers' checks, so no chunk is ever left unhashed.
+    /// </summary>
+    private bool HashOnwards(int next, ArrayPool<byte> pool)
+    {
+        while (true)
+        {
+            lock (_lock)
+            {
+                _nextToHash = next;
+                if (next == _written!.Length)
+                {
+                    _hashing = false;
+                    break;
+                }
+
+                if (!_written[next])
+                {
+                    _hashing = false;
+                    return false;
+                }
+            }
+
+            HashFromDisk(next, pool);
+            next++;
+        }
+
+        Complete();
+        return true;
     }
 
     /// <summary>Creates an empty file (no chunks) and verifies it.</summary>
@@ -96,23 +133,18 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         }
     }
 
-    private void HashWrittenRun(ArrayPool<byte> pool)
+    private void HashFromDisk(int index, ArrayPool<byte> pool)
     {
-        while (_nextToHash < _written!.Length && _written[_nextToHash])
+        var length = (int)(_offsets![index + 1] - _offsets[index]);
+        var buffer = pool.Rent(Math.Max(1, length));
+        try
         {
-            var length = (int)(_offsets![_nextToHash + 1] - _offsets[_nextToHash]);
-            var buffer = pool.Rent(Math.Max(1, length));
-            try
-            {
-                var read = RandomAccess.Read(_handle!, buffer.AsSpan(0, length), _offsets[_nextToHash]);
-                _hash!.AppendData(buffer, 0, read);
-            }
-            finally
-            {
-                pool.Return(buffer);
-            }
-
-            _nextToHash++;
+            var read = RandomAccess.Read(_handle!, buffer.AsSpan(0, length), _offsets[index]);
+            _hash!.AppendData(buffer, 0, read);
+        }
+        finally
+        {
+            pool.Return(buffer);
         }
     }
 

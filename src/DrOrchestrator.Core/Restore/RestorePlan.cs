@@ -24,13 +24,15 @@ internal sealed class RestorePlan
     public static async Task<RestorePlan> BuildAsync(BackupRepository repo, Snapshot snapshot, string destination, GlobMatcher include, CancellationToken ct)
     {
         var plan = new RestorePlan();
-        await plan.AddTreeAsync(repo, BlobId.Parse(snapshot.TreeId), destination, "", include, ct).ConfigureAwait(false);
+        var trees = new TreePrefetcher(repo);
+        await plan.AddTreeAsync(trees, BlobId.Parse(snapshot.TreeId), destination, "", include, ct).ConfigureAwait(false);
         return plan;
     }
 
-    private async Task<bool> AddTreeAsync(BackupRepository repo, BlobId treeId, string directory, string prefix, GlobMatcher include, CancellationToken ct)
+    private async Task<bool> AddTreeAsync(TreePrefetcher trees, BlobId treeId, string directory, string prefix, GlobMatcher include, CancellationToken ct)
     {
-        var nodes = await repo.LoadTreeAsync(treeId, ct).ConfigureAwait(false);
+        var nodes = await trees.TakeAsync(treeId, ct).ConfigureAwait(false);
+        trees.Prefetch(nodes.Where(n => n.Type == NodeType.Directory).Select(n => n.Subtree), ct);
         var names = new HashSet<string>(StringComparer.Ordinal);
         var any = false;
         foreach (var node in nodes)
@@ -44,7 +46,7 @@ internal sealed class RestorePlan
                 case NodeType.Directory:
                     var position = Directories.Count;
                     Directories.Add(new PlannedItem(path, snapshotPath, node));
-                    if (await AddTreeAsync(repo, node.Subtree, path, snapshotPath, include, ct).ConfigureAwait(false) || selected)
+                    if (await AddTreeAsync(trees, node.Subtree, path, snapshotPath, include, ct).ConfigureAwait(false) || selected)
                     {
                         any = true;
                     }

@@ -29,7 +29,8 @@ public sealed class Restorer
         ArgumentNullException.ThrowIfNull(repo);
         ArgumentNullException.ThrowIfNull(request);
         var clock = Stopwatch.StartNew();
-        var destination = Path.GetFullPath(request.Destination).TrimEnd('/');
+        var full = Path.GetFullPath(request.Destination);
+        var destination = full.Length > 1 ? full.TrimEnd('/') : full;
         CheckDestination(destination, request.Overwrite);
         var plan = await RestorePlan.BuildAsync(repo, request.Snapshot, destination, new GlobMatcher(request.Include), ct).ConfigureAwait(false);
         var packs = GroupByPack(repo, plan);
@@ -52,8 +53,11 @@ public sealed class Restorer
         var options = new ParallelOptions
         {
             CancellationToken = ct,
-            // More packs in flight than cores: restoring many small files waits on file creation, not CPU.
-            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount * 2, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
+            // Local packs: one per core keeps both busy (more only adds memory). Remote packs: enough
+            // ranged reads in flight to hide latency.
+            MaxDegreeOfParallelism = repo.Store.Capabilities.IsLocal
+                ? Math.Max(2, Environment.ProcessorCount)
+                : Math.Max(Environment.ProcessorCount, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
         };
         ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
         try

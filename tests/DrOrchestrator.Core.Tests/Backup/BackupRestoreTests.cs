@@ -53,6 +53,22 @@ public sealed class BackupRestoreTests
     }
 
     [Fact]
+    public async Task Unreadable_parent_means_reading_everything_with_a_warning()
+    {
+        var (dir, source, repo) = await EdgeCaseRepoAsync();
+        using var cleanup = dir;
+        var first = await TestSupport.BackupAsync(repo, source);
+        var broken = first.Snapshot with { TreeId = new string('a', 64) };
+
+        var second = await TestSupport.BackupAsync(repo, source, broken);
+
+        var warning = Assert.Single(second.Warnings);
+        Assert.StartsWith("parent snapshot cannot be read, every file is read again:", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(first.Snapshot.Summary.BytesRead, second.Snapshot.Summary.BytesRead);
+        Assert.Equal(first.Snapshot.TreeId, second.Snapshot.TreeId);
+    }
+
+    [Fact]
     public async Task One_percent_change_stores_less_than_five_percent_again()
     {
         using var dir = new TempDir();

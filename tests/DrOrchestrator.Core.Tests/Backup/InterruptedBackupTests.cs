@@ -70,4 +70,34 @@ public sealed class InterruptedBackupTests
         await TestSupport.RestoreAsync(repo, final.Snapshot, dir.Sub("out"));
         Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
     }
+
+    [Fact]
+    public async Task A_long_backup_indexes_as_it_goes_so_an_interrupted_run_is_not_uploaded_again()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        var size = 6 * 1024 * 1024;
+        File.WriteAllBytes(dir.Sub("src/big.bin"), TestSupport.RandomBytes(size, 31));
+        var (store, repo) = await TestSupport.NewRepoAsync(TestSupport.SmallOptions with { PackSize = 4096 }); // one pack per chunk
+        var packsAfterIndex = 0;
+        store.BeforePut = key =>
+        {
+            // Let the first periodic index through, then fail every later put.
+            if (store.Keys.Any(k => k.StartsWith("index/", StringComparison.Ordinal)) && Interlocked.Increment(ref packsAfterIndex) > 0)
+            {
+                throw new ObjectStoreException(store.Description, key, "injected failure", isTransient: true);
+            }
+        };
+
+        await Assert.ThrowsAsync<ObjectStoreException>(() => TestSupport.BackupAsync(repo, dir.Sub("src")));
+        store.BeforePut = null;
+        Assert.Single(store.Keys, k => k.StartsWith("index/", StringComparison.Ordinal));
+        Assert.DoesNotContain(store.Keys, k => k.StartsWith("snapshots/", StringComparison.Ordinal));
+
+        var second = await TestSupport.BackupAsync(repo, dir.Sub("src"));
+
+        Assert.True(second.Snapshot.Summary.BytesNew < size / 2, $"{second.Snapshot.Summary.BytesNew} of {size} bytes uploaded again");
+        await TestSupport.RestoreAsync(repo, second.Snapshot, dir.Sub("out"));
+        Assert.Equal(TestSupport.Sha256(dir.Sub("src/big.bin")), TestSupport.Sha256(dir.Sub("out/src/big.bin")));
+    }
 }
