@@ -70,7 +70,7 @@ def _rounds(records: list, seq: str, tool: str) -> int:
 def _fmt(v: float | None) -> str:
     if v is None:
         return "—"
-    if abs(v) >= 1000 or float(v).is_integer():
+    if abs(v) >= 1000 or isinstance(v, int):
         return f"{v:,.0f}"
     if abs(v) >= 100:
         return f"{v:.0f}"
