@@ -12,7 +12,7 @@ public static class LayeringRules
         "System.CommandLine",
     ];
 
-    public static readonly string[] OuterLayers = ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Server"];
+    public static readonly string[] OuterLayers = ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Server", "DrOrchestrator.Orchestration"];
 
     /// <summary>(assembly name or prefix, forbidden references) pairs.</summary>
     public static readonly (string Assembly, string[] Forbidden)[] Rules =
@@ -22,6 +22,9 @@ public static class LayeringRules
             "Microsoft.EntityFrameworkCore", "Npgsql", "Hangfire", "Quartz", "Spectre.Console", "System.CommandLine"]),
         ("DrOrchestrator.Catalog", ["DrOrchestrator.Storage", "DrOrchestrator.Sources", .. OuterLayers,
             "AWSSDK", "Azure.Storage", "Hangfire", "Quartz", "Spectre.Console", "System.CommandLine"]),
+
+        // The use-case layer is shared by both hosts, so it must not depend on either of them.
+        ("DrOrchestrator.Orchestration", ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Server", "Spectre.Console", "System.CommandLine"]),
     ];
 
     public static bool Matches(string name, string pattern) =>

@@ -67,6 +67,9 @@ public sealed class LayeringTests
     [InlineData("DrOrchestrator.Storage.Local", "drorch", true)]
     [InlineData("DrOrchestrator.Catalog", "DrOrchestrator.Storage.Local", true)]
     [InlineData("DrOrchestrator.Catalog", "Microsoft.EntityFrameworkCore", false)]
+    [InlineData("DrOrchestrator.Orchestration", "Spectre.Console", true)]
+    [InlineData("DrOrchestrator.Orchestration", "DrOrchestrator.Catalog", false)]
+    [InlineData("DrOrchestrator.Storage.S3", "DrOrchestrator.Orchestration", true)]
     public void The_rules_match_what_they_should(string assembly, string reference, bool forbidden)
     {
         var rule = LayeringRules.Rules.Single(r => LayeringRules.Matches(assembly, r.Assembly));

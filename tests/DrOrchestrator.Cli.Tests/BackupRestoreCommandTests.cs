@@ -113,6 +113,57 @@ public sealed class BackupRestoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Secrets_never_reach_the_catalog_the_repository_or_the_output()
+    {
+        var apply = await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source));
+        var backup = await _sandbox.RunAsync("backup", "home", "--json");
+        var list = await _sandbox.RunAsync("snapshots", "--json");
+        Assert.Equal(0, backup.ExitCode);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        var secret = Environment.GetEnvironmentVariable(_sandbox.KeyVariable)!;
+        foreach (var text in new[] { apply.Stdout, apply.Stderr, backup.Stdout, backup.Stderr, list.Stdout, list.Stderr })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+
+        var needle = System.Text.Encoding.UTF8.GetBytes(secret);
+        foreach (var file in Directory.EnumerateFiles(_sandbox.Root, "catalog.db*").Concat(Directory.EnumerateFiles(_sandbox.RepositoryPath, "*", SearchOption.AllDirectories)))
+        {
+            Assert.True(File.ReadAllBytes(file).AsSpan().IndexOf(needle) < 0, $"{file} contains the repository key");
+        }
+    }
+
+    [Fact]
+    public async Task Restore_selects_by_snapshot_id_and_by_time()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        var first = JsonDocument.Parse((await _sandbox.RunAsync("backup", "home", "--json")).Stdout).RootElement.GetProperty("snapshots")[0];
+        var firstId = first.GetProperty("id").GetString()!;
+        var firstPoint = first.GetProperty("recoveryPoint").GetDateTimeOffset();
+        File.WriteAllText(Path.Combine(_source, "a.txt"), "changed after the first backup\n");
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+
+        var byId = Path.Combine(_sandbox.Root, "by-id");
+        var run = await _sandbox.RunAsync("restore", "home", "--snapshot", firstId[..10], "--to", byId);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("alpha\n", File.ReadAllText(Path.Combine(byId, "source", "a.txt")));
+
+        var byTime = Path.Combine(_sandbox.Root, "by-time");
+        run = await _sandbox.RunAsync("restore", "home", "--at", firstPoint.AddMilliseconds(1).ToString("O"), "--to", byTime);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("alpha\n", File.ReadAllText(Path.Combine(byTime, "source", "a.txt")));
+
+        var latest = Path.Combine(_sandbox.Root, "latest");
+        Assert.Equal(0, (await _sandbox.RunAsync("restore", "home", "--to", latest)).ExitCode);
+        Assert.Equal("changed after the first backup\n", File.ReadAllText(Path.Combine(latest, "source", "a.txt")));
+
+        var tooEarly = await _sandbox.RunAsync("restore", "home", "--at", "2001-01-01T00:00:00Z", "--to", Path.Combine(_sandbox.Root, "never"));
+        Assert.Equal(2, tooEarly.ExitCode);
+        Assert.StartsWith("drorch: error: no snapshot of policy 'home' at or before 2001-01-01", tooEarly.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Backup_of_an_unknown_policy_exits_2_naming_it()
     {
         var backup = await _sandbox.RunAsync("backup", "nope");

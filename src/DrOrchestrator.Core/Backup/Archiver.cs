@@ -38,6 +38,7 @@ public sealed class Archiver
             : null;
 
         var run = new BackupRun(repo, progress);
+        ThreadPoolGuard.EnsureMinimumWorkers(run.Readers + 1);
         var recoveryPoint = DateTimeOffset.UtcNow;
         var packs = new PackStage(run);
         var treeId = await RunPipelineAsync(run, packs, request, sources, parentRoot, ct).ConfigureAwait(false);

@@ -57,7 +57,7 @@ internal sealed class ScanEntry(TreeNode node)
     public List<ScanEntry>? Children { get; init; }
 }
 
-/// <summary>A chunk on its way from a reader to a worker, in a pooled buffer the worker returns.</summary>
+/// <summary>A chunk on its way from a reader to a worker: <c>Buffer[12..12+Length]</c>, pooled; whoever consumes it last returns it.</summary>
 internal readonly record struct ChunkJob(PendingFile File, int Index, byte[] Buffer, int Length, BlobId? KnownId);
 
 /// <summary>Shared state of one backup run: channels, pool, counters, issues.</summary>
@@ -72,13 +72,12 @@ internal sealed class BackupRun
     {
         Repo = repo;
         _progress = progress;
-        var max = repo.Config.Chunker.MaxSize;
-        Pool = ArrayPool<byte>.Create(maxArrayLength: Math.Max(4 * max, 1 << 20), maxArraysPerBucket: 32);
+        Pool = BufferPool.Engine;
         Workers = Math.Max(1, Environment.ProcessorCount);
         Readers = Math.Max(2, Environment.ProcessorCount);
         Files = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(256) { SingleWriter = true });
-        Chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(Workers * 2));
-        Sealed = Channel.CreateBounded<SealedBlob>(new BoundedChannelOptions(4) { SingleReader = true });
+        Chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(Workers));
+        Sealed = Channel.CreateBounded<SealedBlob>(new BoundedChannelOptions(1) { SingleReader = true });
     }
 
     public BackupRepository Repo { get; }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Security;
 
 namespace DrOrchestrator.Core.Backup;
 
@@ -28,24 +29,28 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
         using var codec = run.Repo.CreateCodec(run.Pool);
         await foreach (var job in run.Chunks.Reader.ReadAllAsync(ct).ConfigureAwait(false))
         {
+            var owned = true;
             try
             {
-                var data = job.Buffer.AsSpan(0, job.Length);
-                var id = job.KnownId ?? BlobId.Hash(data);
+                var id = job.KnownId ?? BlobId.Hash(job.Buffer.AsSpan(Aead.NonceSize, job.Length));
                 job.File.SetId(job.Index, id);
                 if (run.Repo.Index.Contains(id) || !run.Seen.TryAdd(id, 0))
                 {
                     continue;
                 }
 
-                var blob = codec.Seal(BlobType.Data, id, data);
+                var blob = codec.SealInPlace(BlobType.Data, id, job.Buffer, job.Length);
                 Interlocked.Add(ref run.BytesNew, job.Length);
                 Interlocked.Increment(ref run.ChunksNew);
+                owned = false; // the packer returns it
                 await run.Sealed.Writer.WriteAsync(blob, ct).ConfigureAwait(false);
             }
             finally
             {
-                run.Pool.Return(job.Buffer);
+                if (owned)
+                {
+                    run.Pool.Return(job.Buffer);
+                }
             }
         }
     }
@@ -111,8 +116,9 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
                 hash.AppendData(chunk.Span);
             }
 
-            var buffer = run.Pool.Rent(chunk.Length);
-            chunk.Span.CopyTo(buffer);
+            // Room for nonce and tag around the chunk: the worker seals it in place.
+            var buffer = run.Pool.Rent(chunk.Length + Aead.Overhead);
+            chunk.Span.CopyTo(buffer.AsSpan(Aead.NonceSize));
             var index = file.AddSlot();
             await run.Chunks.Writer.WriteAsync(new ChunkJob(file, index, buffer, chunk.Length, known), ct).ConfigureAwait(false);
             if (known is not null)

@@ -58,6 +58,33 @@ internal static partial class UnixFileSystem
     public static bool SetModificationTime(string path, long mtimeNs)
     {
         Span<long> times = stackalloc long[4];
+        FillTimes(times, mtimeNs);
+        return UtimensAt(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) == 0;
+    }
+
+    /// <summary>Sets mtime (and atime) of an open file: no path lookup, unlike <see cref="SetModificationTime"/>.</summary>
+    public static bool SetModificationTime(SafeHandle file, long mtimeNs)
+    {
+        Span<long> times = stackalloc long[4];
+        FillTimes(times, mtimeNs);
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            return Futimens((int)file.DangerousGetHandle(), ref MemoryMarshal.GetReference(times)) == 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Two struct timespec {sec, nsec} (atime, mtime), both set to <paramref name="mtimeNs"/>.</summary>
+    private static void FillTimes(Span<long> times, long mtimeNs)
+    {
         var sec = Math.DivRem(mtimeNs, 1_000_000_000L, out var nsec);
         if (nsec < 0)
         {
@@ -69,8 +96,10 @@ internal static partial class UnixFileSystem
         times[1] = nsec;
         times[2] = sec;
         times[3] = nsec;
-        return UtimensAt(AtFdCwd, path, ref MemoryMarshal.GetReference(times), AtSymlinkNoFollow) == 0;
     }
+
+    [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
+    private static partial int Futimens(int fd, ref long times);
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);

@@ -18,7 +18,7 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
     {
         var key = ObjectKeys.Pack(packId);
         var temp = Path.Combine(BackupRepository.TempDirectory, $"drorch-check-{Guid.NewGuid():N}.tmp");
-        await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20,
+        await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
             FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {

@@ -19,12 +19,40 @@ internal sealed class BlobCodec : IDisposable
     private readonly Aead _aead;
     private readonly Compressor _compressor;
     private readonly Decompressor _decompressor = new();
+    private byte[]? _scratch;
 
     public BlobCodec(MasterKey key, int compressionLevel, ArrayPool<byte> pool)
     {
         _pool = pool;
         _aead = key.CreateAead();
         _compressor = new Compressor(compressionLevel);
+    }
+
+    /// <summary>
+    /// Compresses and seals a chunk inside its own buffer: the plain chunk sits at
+    /// <c>buffer[12..12+plainLength]</c> and the buffer holds at least plainLength + 28 bytes.
+    /// The returned blob owns <paramref name="buffer"/>.
+    /// </summary>
+    public SealedBlob SealInPlace(BlobType type, BlobId id, byte[] buffer, int plainLength)
+    {
+        Span<byte> ad = stackalloc byte[PackEntry.AssociatedDataSize];
+        PackEntry.AssociatedData(type, id, ad);
+        var plain = buffer.AsSpan(Aead.NonceSize, plainLength);
+        var bound = Compressor.GetCompressBound(plainLength);
+        if (_scratch is null || _scratch.Length < bound)
+        {
+            _scratch = new byte[bound];
+        }
+
+        var compressedLength = plainLength > 32 ? _compressor.Wrap(plain, _scratch) : int.MaxValue;
+        var compressed = compressedLength < plainLength;
+        if (compressed)
+        {
+            _scratch.AsSpan(0, compressedLength).CopyTo(plain);
+        }
+
+        var n = _aead.SealInPlace(buffer, compressed ? compressedLength : plainLength, ad);
+        return new SealedBlob(type, id, buffer, n, (uint)plainLength, compressed);
     }
 
     public SealedBlob Seal(BlobType type, BlobId id, ReadOnlySpan<byte> plain)

@@ -68,7 +68,11 @@ internal sealed class ChunkReader : IDisposable
 
         while (_end < _buffer.Length)
         {
-            var read = await _stream!.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+            // Files are read synchronously: the readers are dedicated to it, and an async read on a
+            // non-async FileStream costs two thread-pool hops per call (noticeable on small files).
+            var read = _stream is FileStream
+                ? _stream.Read(_buffer, _end, _buffer.Length - _end)
+                : await _stream!.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
             if (read == 0)
             {
                 _eof = true;

@@ -17,7 +17,7 @@ internal sealed class PackWriter : IDisposable
     public PackWriter(string tempDirectory)
     {
         var path = Path.Combine(tempDirectory, $"drorch-pack-{Guid.NewGuid():N}.tmp");
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
+        _file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
     }
 
     public long Size => _file.Length;

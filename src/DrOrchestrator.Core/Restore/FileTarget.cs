@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Repository;
 using Microsoft.Win32.SafeHandles;
 
@@ -13,6 +14,7 @@ namespace DrOrchestrator.Core.Restore;
 /// </summary>
 internal sealed class FileTarget(string path, string snapshotPath, TreeNode node)
 {
+    private const long PreallocateThreshold = 1 << 20;
     private readonly Lock _lock = new();
     private long[]? _offsets;
     private bool[]? _written;
@@ -84,6 +86,16 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         }
     }
 
+    /// <summary>Closes the file if a failed or cancelled restore left it open (it stays partial on disk).</summary>
+    public void Abort()
+    {
+        lock (_lock)
+        {
+            _handle?.Dispose();
+            _hash?.Dispose();
+        }
+    }
+
     private void HashWrittenRun(ArrayPool<byte> pool)
     {
         while (_nextToHash < _written!.Length && _written[_nextToHash])
@@ -108,13 +120,21 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     {
         var actual = new BlobId(_hash!.GetHashAndReset());
         _hash.Dispose();
-        _handle!.Dispose();
-        if (actual != Node.FileHash)
+        using (_handle)
         {
-            throw new ChecksumMismatchException(Path, Node.FileHash.ToString(), actual.ToString());
-        }
+            if (actual != Node.FileHash)
+            {
+                throw new ChecksumMismatchException(Path, Node.FileHash.ToString(), actual.ToString());
+            }
 
-        RestoreMetadata.Apply(Path, Node);
+            // Through the open handle: no path lookups, and nothing can swap the file underneath.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(_handle!, (UnixFileMode)(Node.Mode & 0xFFF));
+            }
+
+            UnixFileSystem.SetModificationTime(_handle!, Node.MTimeNs);
+        }
     }
 
     private SafeFileHandle Create(bool overwrite)
@@ -125,6 +145,8 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         }
 
         // CreateNew = O_CREAT|O_EXCL: never follows a symlink planted at this path.
-        return File.OpenHandle(Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, PlannedSize);
+        // Preallocate big files (one extent, no fragmentation); for small ones it is a wasted syscall.
+        var preallocate = PlannedSize >= PreallocateThreshold ? PlannedSize : 0;
+        return File.OpenHandle(Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocate);
     }
 }

@@ -40,7 +40,7 @@ public sealed class Restorer
             CreateDirectory(dir.Path, request.Overwrite);
         }
 
-        var pool = ArrayPool<byte>.Create(maxArrayLength: Math.Max(4 * repo.Config.Chunker.MaxSize, 1 << 20), maxArraysPerBucket: 32);
+        var pool = BufferPool.Engine;
         var tracker = new RestoreTracker(plan, progress);
         foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0))
         {
@@ -52,9 +52,19 @@ public sealed class Restorer
         var options = new ParallelOptions
         {
             CancellationToken = ct,
-            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount + 1, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
+            // More packs in flight than cores: restoring many small files waits on file creation, not CPU.
+            MaxDegreeOfParallelism = Math.Max(Environment.ProcessorCount * 2, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
         };
-        await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
+        ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
+        try
+        {
+            await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
+        }
+        catch
+        {
+            plan.Files.ForEach(f => f.Abort());
+            throw;
+        }
 
         foreach (var link in plan.Symlinks)
         {

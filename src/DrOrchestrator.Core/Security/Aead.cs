@@ -28,6 +28,19 @@ internal sealed class Aead : IDisposable
         return plain.Length + Overhead;
     }
 
+    /// <summary>
+    /// Seals in place: the plaintext sits at <c>buffer[12..12+payloadLength]</c>, the nonce is written
+    /// before it and the tag after it. Saves a buffer per chunk in the backup pipeline.
+    /// </summary>
+    public int SealInPlace(Span<byte> buffer, int payloadLength, ReadOnlySpan<byte> associatedData)
+    {
+        var nonce = buffer[..NonceSize];
+        RandomNumberGenerator.Fill(nonce);
+        var payload = buffer.Slice(NonceSize, payloadLength);
+        _gcm.Encrypt(nonce, payload, payload, buffer.Slice(NonceSize + payloadLength, TagSize), associatedData);
+        return payloadLength + Overhead;
+    }
+
     public byte[] Seal(ReadOnlySpan<byte> plain, ReadOnlySpan<byte> associatedData)
     {
         var result = new byte[plain.Length + Overhead];

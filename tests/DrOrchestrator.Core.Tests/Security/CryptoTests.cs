@@ -52,6 +52,26 @@ public sealed class CryptoTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void BlobCodec_seals_in_place_and_opens_again(bool compressible)
+    {
+        using var codec = new BlobCodec(MasterKey.Generate(), 1, ArrayPool<byte>.Shared);
+        var plain = compressible ? new byte[70_000] : TestSupport.RandomBytes(70_000, 4);
+        var id = BlobId.Hash(plain);
+        var buffer = new byte[plain.Length + Aead.Overhead];
+        plain.CopyTo(buffer.AsSpan(Aead.NonceSize));
+
+        var blob = codec.SealInPlace(BlobType.Data, id, buffer, plain.Length);
+        var location = new BlobLocation(0, 0, (uint)blob.Length, blob.PlainLength, BlobType.Data, blob.Compressed);
+        var opened = codec.Open(id, location, buffer.AsSpan(0, blob.Length));
+
+        Assert.Same(buffer, blob.Buffer);
+        Assert.Equal(compressible, blob.Compressed);
+        Assert.Equal(plain, opened.AsSpan(0, plain.Length).ToArray());
+    }
+
     [Fact]
     public void A_blob_cannot_be_opened_as_another_type_or_id()
     {

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace DrOrchestrator.Cli.Tests;
+
+/// <summary>
+/// The real `drorch` process killed with SIGKILL at random moments of a backup: no partial
+/// snapshot may ever become visible, `check --read-data` must stay clean, and the next backup
+/// must complete and restore byte for byte.
+/// </summary>
+public sealed class KillDuringBackupTests : IDisposable
+{
+    private readonly CliSandbox _sandbox = new(settings =>
+        settings["Repository"] = new Dictionary<string, int> { ["PackSize"] = 2 << 20 });
+
+    [Fact]
+    public async Task Killing_drorch_mid_backup_never_leaves_a_visible_partial_snapshot()
+    {
+        var source = Path.Combine(_sandbox.Root, "source");
+        Directory.CreateDirectory(source);
+        for (var i = 0; i < 40; i++)
+        {
+            File.WriteAllBytes(Path.Combine(source, $"file-{i:D2}.bin"), BackupRestoreCommandTests.RandomBytes(1_500_000, seed: 1000 + i));
+        }
+
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("victim", source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "victim")).ExitCode);
+        var random = new Random(4242);
+        var killed = 0;
+        var expected = 1;
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            // New content every round, so each backup has ~60 MB of new data in flight when killed.
+            for (var i = 0; i < 40; i++)
+            {
+                File.WriteAllBytes(Path.Combine(source, $"file-{i:D2}.bin"), BackupRestoreCommandTests.RandomBytes(1_500_000, seed: (attempt + 2) * 1000 + i));
+            }
+
+            using var process = StartDrorch("backup", "victim");
+            await Task.Delay(random.Next(800, 3000));
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync();
+
+            // Decided by how it ended, not by whether the kill was sent: it may finish just before.
+            if (process.ExitCode == 0)
+            {
+                expected++;
+            }
+            else
+            {
+                killed++;
+            }
+
+            var check = await _sandbox.RunAsync("check", "local", "--read-data");
+            Assert.True(check.ExitCode == 0, $"after kill #{attempt}: {check}");
+            Assert.DoesNotContain("error:", check.Stdout, StringComparison.Ordinal);
+            Assert.Equal(expected, (await SnapshotIdsOnTargetAsync()).Count);
+        }
+
+        Assert.True(killed > 0, "the backup finished before every kill; the test did not interrupt anything");
+        var final = await _sandbox.RunAsync("backup", "victim");
+        Assert.True(final.ExitCode == 0, final.ToString());
+        var destination = Path.Combine(_sandbox.Root, "restored");
+        Assert.Equal(0, (await _sandbox.RunAsync("restore", "victim", "--to", destination)).ExitCode);
+        BackupRestoreCommandTests.AssertSameTree(source, Path.Combine(destination, "source"));
+    }
+
+    public void Dispose() => _sandbox.Dispose();
+
+    private async Task<List<string>> SnapshotIdsOnTargetAsync()
+    {
+        var run = await _sandbox.RunAsync("snapshots", "--from", "local", "--json");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(run.Stdout);
+        return [.. json.RootElement.EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
+    }
+
+    /// <summary>Starts the built drorch (copied beside the tests) as a separate process.</summary>
+    private Process StartDrorch(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "drorch.dll");
+        Assert.True(File.Exists(dll), $"{dll} not found: the Cli project must be built beside the tests");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DRORCH_CONFIG"] = _sandbox.ConfigPath;
+        info.Environment[_sandbox.KeyVariable] = Environment.GetEnvironmentVariable(_sandbox.KeyVariable);
+        var process = Process.Start(info)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+}
