@@ -70,7 +70,7 @@ def _rounds(records: list, seq: str, tool: str) -> int:
 def _fmt(v: float | None) -> str:
     if v is None:
         return "—"
-    if abs(v) >= 1000 or float(v).is_integer():
+    if abs(v) >= 1000 or isinstance(v, int):
         return f"{v:,.0f}"
     if abs(v) >= 100:
         return f"{v:.0f}"
@@ -105,6 +105,8 @@ HEADLINES = [("small", "backup-nochange", "wall s ↓", "small files, no-change 
              ("mixed", "check-read-data", "wall s ↓", "mixed, check --read-data"),
              ("mixed", "backup-initial", "repo size MiB ↓", "mixed, repository size"),
              ("mixed", "snapshots", "wall s ↓", "fixed cost of one command (`snapshots`)"),
+             ("cloud", "backup-initial", "throughput MiB/s ↑", "S3 (s3rver), initial backup"),
+             ("cloud", "restore", "throughput MiB/s ↑", "S3 (s3rver), restore"),
              ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB")]
 
 
