@@ -139,9 +139,12 @@ class Drorch:
 
 def build_drorch(repo_root: str, out_dir: str, log) -> str:
     """`dotnet publish` the CLI in Release into out_dir; returns the drorch executable."""
-    log(f"building drorch: dotnet publish src/DrOrchestrator.Cli -c Release -o {out_dir}")
+    # Published the way drorch ships: framework-dependent, ReadyToRun-compiled for linux-x64,
+    # so a command does not spend its first half-second JIT-compiling (zstd, EF Core, the SDKs).
+    log(f"building drorch: dotnet publish src/DrOrchestrator.Cli -c Release -r linux-x64 -p:PublishReadyToRun=true -o {out_dir}")
     proc = subprocess.run(["dotnet", "publish", os.path.join(repo_root, "src", "DrOrchestrator.Cli"),
-                           "-c", "Release", "-o", out_dir, "--nologo"],
+                           "-c", "Release", "-r", "linux-x64", "--self-contained", "false",
+                           "-p:PublishReadyToRun=true", "-o", out_dir, "--nologo"],
                           cwd=repo_root, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
