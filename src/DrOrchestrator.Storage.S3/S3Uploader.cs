@@ -80,10 +80,26 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
 
     private async Task PutSeekableAsync(string fullKey, Stream content, CancellationToken cancellationToken)
     {
-        // No Content-MD5 here: for an unchunked seekable body the SDK already hashes it for SigV4
-        // (x-amz-content-sha256) or sends its own checksum, and every pack's key is the SHA-256
-        // of its bytes, checked on every verified read and by `check --read-data`. A second full
-        // hash pass would only cost CPU on the hot path of every pack upload.
+        string md5;
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                int read;
+                while ((read = await content.ReadAsync(buffer.AsMemory(0, 1 << 20), cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            md5 = Convert.ToBase64String(hash.GetHashAndReset());
+        }
+
         content.Position = 0;
         var request = new PutObjectRequest
         {
@@ -92,6 +108,7 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
             InputStream = content,
             AutoCloseStream = false,
             ContentType = "application/octet-stream",
+            MD5Digest = md5,
             UseChunkEncoding = !options.DisableChunkEncoding,
         };
         if (options.StorageClass is not null)
