@@ -55,6 +55,14 @@ public sealed partial class S3TargetOptions
     /// <summary>Parts of one object uploaded in parallel (1–16).</summary>
     public int ParallelParts { get; set; } = 4;
 
+    /// <summary>
+    /// A seekable upload (a pack in its temp file) up to this many MiB goes up as one PutObject
+    /// streamed from the file: one request, no part buffers, no server-side part assembly.
+    /// 0 disables it (always multipart above <see cref="PartSizeMiB"/>), for servers that limit
+    /// the size of a single PUT below this.
+    /// </summary>
+    public int SinglePutMaxMiB { get; set; } = 64;
+
     /// <summary>Problems, each naming the field and value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -69,6 +77,11 @@ public sealed partial class S3TargetOptions
         if (ParallelParts is < 1 or > 16)
         {
             errors.Add($"ParallelParts: must be between 1 and 16 (got {ParallelParts}).");
+        }
+
+        if (SinglePutMaxMiB is < 0 or > 5 * 1024)
+        {
+            errors.Add($"SinglePutMaxMiB: must be between 0 and 5120 (got {SinglePutMaxMiB}).");
         }
 
         return errors;

@@ -18,16 +18,12 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
 {
     private readonly int _partSize = options.PartSizeMiB * 1024 * 1024;
 
-    /// <summary>
-    /// A seekable stream up to this size (a pack in its temp file) goes up as one PutObject read
-    /// straight from the stream: one request instead of initiate + parts + complete, no part
-    /// buffers in memory, and far less work for the server (no part assembly).
-    /// </summary>
-    internal const long SinglePutMaxBytes = 64L * 1024 * 1024;
+    /// <summary>See <see cref="S3TargetOptions.SinglePutMaxMiB"/>.</summary>
+    private readonly long _singlePutMax = (long)options.SinglePutMaxMiB * 1024 * 1024;
 
     public async Task UploadAsync(string fullKey, Stream content, CancellationToken cancellationToken)
     {
-        if (content.CanSeek && content.Position == 0 && content.Length <= SinglePutMaxBytes && content.Length >= _partSize)
+        if (content.CanSeek && content.Position == 0 && content.Length <= _singlePutMax && content.Length >= _partSize)
         {
             await PutSeekableAsync(fullKey, content, cancellationToken).ConfigureAwait(false);
             return;

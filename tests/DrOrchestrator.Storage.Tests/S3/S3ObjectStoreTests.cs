@@ -10,6 +10,36 @@ namespace DrOrchestrator.Storage.Tests.S3;
 public sealed class S3ObjectStoreTests(S3rverFixture server)
 {
     [Fact]
+    public async Task A_pack_sized_seekable_file_goes_up_as_one_put_and_round_trips()
+    {
+        var options = server.OptionsFor("specific", $"t-{Guid.NewGuid():N}");
+        options.SinglePutMaxMiB = 64;
+        using var store = S3ObjectStore.Create(options);
+        const long size = 16L * Content.MiB + 5;
+        var path = Path.GetTempFileName();
+        try
+        {
+            await using (var pattern = new PatternStream(size, seed: 77, seekable: false))
+            await using (var write = File.Create(path))
+            {
+                await pattern.CopyToAsync(write);
+            }
+
+            await using (var file = File.OpenRead(path))
+            {
+                await store.PutAsync("data/ab/pack", file, CancellationToken.None);
+            }
+
+            Assert.Equal(Content.ExpectedSha256(size, 77), await store.GetSha256Async("data/ab/pack"));
+            Assert.Equal(size, (await store.StatAsync("data/ab/pack", CancellationToken.None))!.Size);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public async Task DeleteMany_removes_every_given_key_across_batches_and_ignores_missing_ones()
     {
         using var store = await server.CreateStoreAsync("specific", $"t-{Guid.NewGuid():N}");
