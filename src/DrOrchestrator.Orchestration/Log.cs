@@ -22,4 +22,7 @@ internal static partial class Log
 
     [LoggerMessage(1005, LogLevel.Warning, "Read fallback during restore of policy {Policy}: {Event}")]
     public static partial void ReadFallback(ILogger logger, string policy, string @event);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Catalog unavailable while restoring policy {Policy}; trying every configured target: {Reason}")]
+    public static partial void CatalogUnavailable(ILogger logger, string policy, string reason);
 }

@@ -55,25 +55,10 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
     private async Task PutSingleAsync(string fullKey, byte[] buffer, int length, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream(buffer, 0, length, writable: false, publiclyVisible: true);
-        var request = new PutObjectRequest
-        {
-            BucketName = options.Bucket,
-            Key = fullKey,
-            InputStream = body,
-            AutoCloseStream = false,
-            ContentType = "application/octet-stream",
-            MD5Digest = Md5(buffer, length),
-            // aws-chunked framing is stored verbatim by some S3-compatibles (see the option's doc).
-            UseChunkEncoding = !options.DisableChunkEncoding,
-        };
-        if (options.StorageClass is not null)
-        {
-            request.StorageClass = S3StorageClass.FindValue(options.StorageClass);
-        }
-
-        await client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+        await PutObjectAsync(fullKey, body, Md5(buffer, length), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A pack-sized seekable stream: hashed once for Content-MD5, then sent from the start in one request.</summary>
     private async Task PutSeekableAsync(string fullKey, Stream content, CancellationToken cancellationToken)
     {
         string md5;
@@ -97,14 +82,20 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
         }
 
         content.Position = 0;
+        await PutObjectAsync(fullKey, content, md5, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PutObjectAsync(string fullKey, Stream body, string md5, CancellationToken cancellationToken)
+    {
         var request = new PutObjectRequest
         {
             BucketName = options.Bucket,
             Key = fullKey,
-            InputStream = content,
+            InputStream = body,
             AutoCloseStream = false,
             ContentType = "application/octet-stream",
             MD5Digest = md5,
+            // aws-chunked framing is stored verbatim by some S3-compatibles (see the option's doc).
             UseChunkEncoding = !options.DisableChunkEncoding,
         };
         if (options.StorageClass is not null)

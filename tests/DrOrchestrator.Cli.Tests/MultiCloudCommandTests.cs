@@ -183,7 +183,7 @@ public sealed class MultiCloudCommandTests : IDisposable
             sources:
               - type: files
                 paths: ["{_source}"]
-            {targets.Replace("\n", "\n", StringComparison.Ordinal)}
+            {targets}
             schedule: {"{"} cron: "0 0 * * * ?", timeZone: UTC {"}"}
             rpo: 1h
             rto: 30m

@@ -40,8 +40,8 @@ public sealed class PolicyBackupService
         _logger = logger;
     }
 
-    public async Task<PolicyBackupOutcome> BackupAsync(string policyName, IProgress<BackupProgress>? progress, CancellationToken cancellationToken) =>
-        await BackupAsync(policyName, new BackupRunOptions(), progress, cancellationToken).ConfigureAwait(false);
+    public Task<PolicyBackupOutcome> BackupAsync(string policyName, IProgress<BackupProgress>? progress, CancellationToken cancellationToken) =>
+        BackupAsync(policyName, new BackupRunOptions(), progress, cancellationToken);
 
     public async Task<PolicyBackupOutcome> BackupAsync(string policyName, BackupRunOptions options, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {

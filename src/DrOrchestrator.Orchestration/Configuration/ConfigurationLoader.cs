@@ -38,19 +38,20 @@ public static class ConfigurationLoader
         });
         if (fullPath is not null)
         {
-            try
-            {
-                builder.AddJsonFile(fullPath, optional: false, reloadOnChange: false);
-                builder.Build();
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new ConfigurationException($"{fullPath}: not valid JSON: {ex.InnerException?.Message ?? ex.Message}", ex);
-            }
+            builder.AddJsonFile(fullPath, optional: false, reloadOnChange: false);
         }
 
         builder.AddEnvironmentVariables("DRORCH__");
-        var configuration = builder.Build();
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = builder.Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ConfigurationException($"{fullPath}: not valid JSON: {ex.GetBaseException().Message}", ex);
+        }
+
         var sqlite = AbsoluteSqliteConnectionString(configuration, baseDirectory);
         if (sqlite is not null)
         {

@@ -1,6 +1,7 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Replication;
+using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Logging;
@@ -55,7 +56,10 @@ public sealed class ReplicaCopyService
             var store = _targets.Open(primary.Name);
             try
             {
-                await store.StatAsync("config", cancellationToken).ConfigureAwait(false);
+                if (!await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
             }
             catch (ObjectStoreException ex)
             {

@@ -138,7 +138,7 @@ public sealed class PolicyRestoreService
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The catalog may be the very thing the incident destroyed: restore without it.
-            Log.TargetUnreadable(_logger, "catalog", request.Policy, ex.Message);
+            Log.CatalogUnavailable(_logger, request.Policy, ex.Message);
         }
 
         if (own.Count > 0)
