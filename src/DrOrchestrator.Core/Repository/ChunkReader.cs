@@ -5,12 +5,14 @@ namespace DrOrchestrator.Core.Repository;
 /// <summary>
 /// Splits a stream into chunks with large sequential reads into one reusable buffer
 /// (2 × max chunk size, from a pool). Yields each chunk as a span valid until the next call.
+/// The buffer is rented on the first <see cref="Reset"/>: a re-backup that finds every file
+/// unchanged opens none, and should not hold 8 MiB per reader for nothing.
 /// </summary>
 internal sealed class ChunkReader : IDisposable
 {
     private readonly Chunker _chunker;
     private readonly ArrayPool<byte> _pool;
-    private readonly byte[] _buffer;
+    private byte[] _buffer = [];
     private Stream? _stream;
     private int _start;
     private int _end;
@@ -20,7 +22,6 @@ internal sealed class ChunkReader : IDisposable
     {
         _chunker = chunker;
         _pool = pool;
-        _buffer = pool.Rent(chunker.MaxSize * 2);
     }
 
     /// <summary>Bytes read from the current stream so far.</summary>
@@ -31,6 +32,11 @@ internal sealed class ChunkReader : IDisposable
 
     public void Reset(Stream stream)
     {
+        if (_buffer.Length == 0)
+        {
+            _buffer = _pool.Rent(_chunker.MaxSize * 2);
+        }
+
         _stream = stream;
         _start = 0;
         _end = 0;
@@ -84,5 +90,12 @@ internal sealed class ChunkReader : IDisposable
         }
     }
 
-    public void Dispose() => _pool.Return(_buffer);
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            _pool.Return(_buffer);
+            _buffer = [];
+        }
+    }
 }
