@@ -65,7 +65,7 @@ public sealed class Archiver
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = cts.Token;
         var content = new ContentStage(run, OpenFile);
-        var scanner = new FileScanner(run, new GlobMatcher(request.Include), new GlobMatcher(request.Exclude));
+        using var scanner = new FileScanner(run, new GlobMatcher(request.Include), new GlobMatcher(request.Exclude));
         List<ScanEntry>? roots = null;
         var tasks = new List<Task>();
 

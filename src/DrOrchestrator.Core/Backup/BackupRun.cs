@@ -55,6 +55,9 @@ internal sealed class ScanEntry(TreeNode node)
     public PendingFile? File { get; init; }
 
     public List<ScanEntry>? Children { get; init; }
+
+    /// <summary>Nothing left to read or encode below this entry: its node is final.</summary>
+    public bool IsFinished => File is null && Children is null;
 }
 
 /// <summary>A chunk on its way from a reader to a worker: <c>Buffer[12..12+Length]</c>, pooled; whoever consumes it last returns it.</summary>

@@ -6,11 +6,18 @@ namespace DrOrchestrator.Core.Backup;
 /// Walks the sources with lstat (never following symlinks), applies include/exclude globs and
 /// compares each file with the parent snapshot's node. Unchanged files (same size, mtime ns,
 /// inode, device, and every chunk still indexed) are finished on the spot without being opened;
-/// the rest go to the reader channel. Produces the in-memory tree the tree builder encodes.
+/// the rest go to the reader channel. Produces the in-memory tree the tree builder encodes;
+/// a directory with no file left to read is encoded on the spot and kept only as its node.
 /// </summary>
-internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatcher exclude)
+internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatcher exclude) : IDisposable
 {
     private readonly TreePrefetcher _parentTrees = new(run.Repo);
+    private BlobCodec? _codec;
+
+    /// <summary>Seals the tree blobs of directories finished during the scan; created on first use.</summary>
+    private BlobCodec Codec => _codec ??= run.Repo.CreateCodec(run.Pool);
+
+    public void Dispose() => _codec?.Dispose();
 
     private const int ENOENT = 2;
 
@@ -113,6 +120,14 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
         }
 
         Interlocked.Increment(ref run.Directories);
+        if (children.TrueForAll(c => c.IsFinished))
+        {
+            // Nothing below is still being read: encode the listing now, so the scanned tree of an
+            // (almost) unchanged source is not held in memory until the end of the run.
+            node.Subtree = await TreeBuilder.StoreNodesAsync(run, children.ConvertAll(c => c.Node), Codec, ct).ConfigureAwait(false);
+            return new ScanEntry(node);
+        }
+
         return new ScanEntry(node) { Children = children };
     }
 

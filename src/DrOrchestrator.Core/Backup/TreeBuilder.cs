@@ -5,7 +5,9 @@ namespace DrOrchestrator.Core.Backup;
 /// <summary>
 /// Encodes the scanned tree bottom-up once every file's chunks are known. A directory whose
 /// entries did not change encodes to the same bytes as in the parent snapshot, so its id is
-/// already indexed and nothing is stored: unchanged subtrees are reused by id.
+/// already indexed and nothing is stored: unchanged subtrees are reused by id. Directories
+/// whose every file was finished during the scan (unchanged or empty) were already encoded by
+/// the scanner; only those with files still being read are left for this pass.
 /// </summary>
 internal sealed class TreeBuilder(BackupRun run)
 {
@@ -37,6 +39,12 @@ internal sealed class TreeBuilder(BackupRun run)
             nodes.Add(entry.Node);
         }
 
+        return await StoreNodesAsync(run, nodes, codec, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Encodes one directory listing and sends it to the packer unless the repository or this run has it.</summary>
+    public static async Task<BlobId> StoreNodesAsync(BackupRun run, List<TreeNode> nodes, BlobCodec codec, CancellationToken ct)
+    {
         var encoded = TreeCodec.Encode(nodes);
         var id = BlobId.Hash(encoded);
         if (!run.Repo.Index.Contains(id) && run.Seen.TryAdd(id, 0))

@@ -95,6 +95,38 @@ public sealed class BackupRestoreTests
     }
 
     [Fact]
+    public async Task Directories_encoded_during_the_scan_equal_those_encoded_after_reading()
+    {
+        // An incremental run encodes unchanged directories while scanning and the changed one at
+        // the end; a run without parent reads every file and encodes everything at the end. Both
+        // must produce the same bytes, hence the same root tree id.
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        foreach (var sub in new[] { "a/x", "a/y", "b/z", "c" })
+        {
+            Directory.CreateDirectory(Path.Combine(source, sub));
+            for (var i = 0; i < 5; i++)
+            {
+                File.WriteAllBytes(Path.Combine(source, sub, $"f{i}.bin"), TestSupport.RandomBytes(10_000 + i, sub.Length * 10 + i));
+            }
+        }
+
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var first = await TestSupport.BackupAsync(repo, source);
+        File.WriteAllBytes(Path.Combine(source, "a/y/f3.bin"), TestSupport.RandomBytes(12_345, 777));
+
+        var incremental = await TestSupport.BackupAsync(repo, source, first.Snapshot);
+        var full = await TestSupport.BackupAsync(repo, source);
+
+        Assert.Equal(12_345, incremental.Snapshot.Summary.BytesRead);
+        Assert.Equal(19, incremental.Snapshot.Summary.FilesUnmodified);
+        Assert.Equal(full.Snapshot.TreeId, incremental.Snapshot.TreeId);
+        Assert.NotEqual(first.Snapshot.TreeId, incremental.Snapshot.TreeId);
+        await TestSupport.RestoreAsync(repo, incremental.Snapshot, dir.Sub("out"));
+        Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
+    }
+
+    [Fact]
     public async Task A_modified_file_without_parent_dedups_against_the_repository()
     {
         using var dir = new TempDir();
