@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using DrOrchestrator.Core.Compression;
 using DrOrchestrator.Core.Security;
-using ZstdSharp;
 
 namespace DrOrchestrator.Core.Repository;
 
@@ -9,8 +9,9 @@ namespace DrOrchestrator.Core.Repository;
 internal sealed record SealedBlob(BlobType Type, BlobId Id, byte[] Buffer, int Length, uint PlainLength, bool Compressed);
 
 /// <summary>
-/// Compress-then-encrypt (and back) for blobs. One per worker thread: owns a zstd context and an
-/// AES-GCM instance, neither of which is thread-safe. A blob is stored uncompressed when zstd does
+/// Compress-then-encrypt (and back) for blobs. One per worker thread: owns zstd contexts and an
+/// AES-GCM instance, neither of which is thread-safe (contexts are allocated on first use, so
+/// readers never pay for a compression context). A blob is stored uncompressed when zstd does
 /// not make it smaller (the per-blob flag lives in the pack header and index).
 /// </summary>
 internal sealed class BlobCodec : IDisposable
@@ -18,8 +19,7 @@ internal sealed class BlobCodec : IDisposable
     private readonly ArrayPool<byte> _pool;
     private readonly Aead _aead;
     private readonly int _compressionLevel;
-    private Compressor? _compressor;
-    private readonly Decompressor _decompressor = new();
+    private readonly ZstdContext _zstd = ZstdContext.Create();
     private byte[]? _scratch;
 
     public BlobCodec(MasterKey key, int compressionLevel, ArrayPool<byte> pool)
@@ -28,9 +28,6 @@ internal sealed class BlobCodec : IDisposable
         _aead = key.CreateAead();
         _compressionLevel = compressionLevel;
     }
-
-    /// <summary>Created on first use: readers (restore, check) never compress and skip the zstd context.</summary>
-    private Compressor Zstd => _compressor ??= new Compressor(_compressionLevel);
 
     /// <summary>
     /// Compresses and seals a chunk inside its own buffer: the plain chunk sits at
@@ -42,7 +39,7 @@ internal sealed class BlobCodec : IDisposable
         Span<byte> ad = stackalloc byte[PackEntry.AssociatedDataSize];
         PackEntry.AssociatedData(type, id, ad);
         var plain = buffer.AsSpan(Aead.NonceSize, plainLength);
-        var bound = Compressor.GetCompressBound(plainLength);
+        var bound = ZstdContext.CompressBound(plainLength);
         if (_scratch is null || _scratch.Length < bound)
         {
             if (_scratch is not null)
@@ -53,7 +50,7 @@ internal sealed class BlobCodec : IDisposable
             _scratch = _pool.Rent(bound);
         }
 
-        var compressedLength = plainLength > 32 ? Zstd.Wrap(plain, _scratch) : int.MaxValue;
+        var compressedLength = plainLength > 32 ? _zstd.Compress(plain, _scratch, _compressionLevel) : int.MaxValue;
         var compressed = compressedLength < plainLength;
         if (compressed)
         {
@@ -68,10 +65,10 @@ internal sealed class BlobCodec : IDisposable
     {
         Span<byte> ad = stackalloc byte[PackEntry.AssociatedDataSize];
         PackEntry.AssociatedData(type, id, ad);
-        var scratch = _pool.Rent(Compressor.GetCompressBound(plain.Length));
+        var scratch = _pool.Rent(ZstdContext.CompressBound(plain.Length));
         try
         {
-            var compressedLength = plain.Length > 32 ? Zstd.Wrap(plain, scratch) : int.MaxValue;
+            var compressedLength = plain.Length > 32 ? _zstd.Compress(plain, scratch, _compressionLevel) : int.MaxValue;
             var compressed = compressedLength < plain.Length;
             var payload = compressed ? scratch.AsSpan(0, compressedLength) : plain;
             var output = _pool.Rent(payload.Length + Aead.Overhead);
@@ -114,9 +111,9 @@ internal sealed class BlobCodec : IDisposable
                 int n;
                 try
                 {
-                    n = _decompressor.Unwrap(compressed.AsSpan(0, c), output.AsSpan(0, plainLength));
+                    n = _zstd.Decompress(compressed.AsSpan(0, c), output.AsSpan(0, plainLength));
                 }
-                catch (ZstdException e)
+                catch (InvalidDataException e)
                 {
                     throw new InvalidDataException($"blob {id.ToShortString()} does not decompress: {e.Message}", e);
                 }
@@ -149,7 +146,6 @@ internal sealed class BlobCodec : IDisposable
         }
 
         _aead.Dispose();
-        _compressor?.Dispose();
-        _decompressor.Dispose();
+        _zstd.Dispose();
     }
 }

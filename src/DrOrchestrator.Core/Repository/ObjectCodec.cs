@@ -1,6 +1,6 @@
 using System.Text;
+using DrOrchestrator.Core.Compression;
 using DrOrchestrator.Core.Security;
-using ZstdSharp;
 
 namespace DrOrchestrator.Core.Repository;
 
@@ -20,11 +20,11 @@ internal static class ObjectCodec
         byte[] plain;
         if (compress && payload.Length > 64)
         {
-            using var compressor = new Compressor(3);
-            var compressed = compressor.Wrap(payload);
-            plain = new byte[compressed.Length + 1];
-            plain[0] = 1;
-            compressed.CopyTo(plain.AsSpan(1));
+            using var zstd = ZstdContext.Create();
+            var frame = new byte[ZstdContext.CompressBound(payload.Length) + 1];
+            var n = zstd.Compress(payload, frame.AsSpan(1), level: 3);
+            frame[0] = 1;
+            plain = frame[..(n + 1)];
         }
         else
         {
@@ -37,7 +37,7 @@ internal static class ObjectCodec
     }
 
     /// <exception cref="System.Security.Cryptography.CryptographicException">Tampered, foreign or wrong-kind object.</exception>
-    /// <exception cref="FormatException">Unknown flag.</exception>
+    /// <exception cref="FormatException">Unknown flag, or a payload that does not decompress.</exception>
     public static byte[] Open(MasterKey key, string kind, ReadOnlySpan<byte> sealedObject)
     {
         using var aead = key.CreateAead();
@@ -52,8 +52,15 @@ internal static class ObjectCodec
             return plain[1..];
         }
 
-        using var decompressor = new Decompressor();
-        return decompressor.Unwrap(plain.AsSpan(1)).ToArray();
+        using var zstd = ZstdContext.Create();
+        try
+        {
+            return zstd.Decompress(plain.AsSpan(1));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new FormatException($"{kind} object does not decompress: {e.Message}", e);
+        }
     }
 
     private static byte[] AssociatedData(string kind) => Encoding.ASCII.GetBytes("drorch1:" + kind);
