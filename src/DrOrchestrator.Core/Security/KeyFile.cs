@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DrOrchestrator.Core.Repository;
 
 namespace DrOrchestrator.Core.Security;
 
@@ -56,15 +57,15 @@ internal sealed record KeyFile(
         }
     }
 
-    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this);
+    public byte[] Serialize() => RepositoryJson.Serialize(this);
 
     public static KeyFile? TryParse(ReadOnlySpan<byte> json)
     {
         try
         {
-            return JsonSerializer.Deserialize<KeyFile>(json);
+            return RepositoryJson.Deserialize<KeyFile>(json, "key");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or FormatException)
         {
             return null;
         }
