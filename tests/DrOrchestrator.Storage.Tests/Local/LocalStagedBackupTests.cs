@@ -88,6 +88,28 @@ public sealed class LocalStagedBackupTests : IDisposable
         await AssertPacksNamedBySha256Async(await ListAsync("data/"));
     }
 
+    [Fact]
+    public async Task A_failed_commit_fails_the_backup_and_leaves_no_staging_file_and_no_snapshot()
+    {
+        WriteSource(files: 24, seed: 3);
+        var repo = await BackupRepository.InitAsync(_store, Key, SmallPacks, CancellationToken.None);
+        _spy.BeforeCommit = n =>
+        {
+            if (n == 3)
+            {
+                throw new ObjectStoreException(_spy.Description, null, "injected commit failure", isTransient: true);
+            }
+        };
+
+        var ex = await Assert.ThrowsAsync<ObjectStoreException>(() => new Archiver().BackupAsync(repo, Request(), null, CancellationToken.None));
+
+        Assert.EndsWith("injected commit failure", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(_spy.StagesBegun, _spy.StagesDiscarded + _spy.CommittedKeys.Count);
+        Assert.Empty(StagingFiles());
+        Assert.Empty(await ListAsync("snapshots/"));
+        await AssertPacksNamedBySha256Async(await ListAsync("data/"));
+    }
+
     private static RepositoryKey Key => RepositoryKey.FromPassphrase("staged backup test");
 
     private FileBackupRequest Request() => new([SourcePath], [], [], "staged", null, null);

@@ -21,7 +21,7 @@ internal sealed class StagingSpyStore(IStagedObjectStore inner) : IStagedObjectS
 
     public int StagesDiscarded => Volatile.Read(ref _stagesDiscarded);
 
-    /// <summary>Called with the 1-based number of each commit before it runs.</summary>
+    /// <summary>Called with the 1-based number of each commit before it runs; may throw to fail the commit.</summary>
     public Action<int>? BeforeCommit { get; set; }
 
     public string Description => inner.Description;
