@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using DrOrchestrator.Core.Storage;
 
 namespace DrOrchestrator.Storage.Local;
 
 /// <summary>An <see cref="IObjectStore"/> on a local directory; see README.md for its guarantees.</summary>
-public sealed class LocalObjectStore : IObjectStore
+public sealed class LocalObjectStore : IStagedObjectStore
 {
-    /// <summary>File-name prefix of in-progress puts; such files are never listed.</summary>
+    /// <summary>File-name prefix of in-progress puts and staging files; such files are never listed.</summary>
     public const string TempFilePrefix = ".tmp-";
 
     private const int CopyBufferSize = 256 * 1024;
@@ -41,30 +40,26 @@ public sealed class LocalObjectStore : IObjectStore
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var path = PathFor(key);
-        var directory = Path.GetDirectoryName(path)!;
-        var temp = Path.Combine(directory, TempFilePrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
-        var renamed = false;
+        var directory = Path.GetDirectoryName(PathFor(key))!;
+        var preallocation = content.CanSeek ? Math.Max(0, content.Length - content.Position) : 0;
+        using var stage = Stage(directory, key, preallocation);
         try
         {
-            Directory.CreateDirectory(directory);
-            await WriteDurablyAsync(temp, content, cancellationToken).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            File.Move(temp, path, overwrite: true);
-            renamed = true;
+            await content.CopyToAsync(stage.Content, CopyBufferSize, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw Translate(ex, key, missingMeansNotFound: false);
         }
-        finally
-        {
-            if (!renamed)
-            {
-                TryDelete(temp);
-            }
-        }
+
+        await stage.CommitAsync(key, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A staging file in the root directory: same file system as every key, so committing is a
+    /// rename, and the root exists for any repository (its config lives there).
+    /// </summary>
+    public IObjectStage BeginStage() => Stage(_root, key: null, preallocationSize: 0);
 
     public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
@@ -174,25 +169,15 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private static async Task WriteDurablyAsync(string temp, Stream content, CancellationToken cancellationToken)
+    private LocalObjectStage Stage(string directory, string? key, long preallocationSize)
     {
-        var options = new FileStreamOptions
+        try
         {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 0,
-            // Reserving the size up front fails fast with "disk full" instead of after most of the copy.
-            PreallocationSize = content.CanSeek ? Math.Max(0, content.Length - content.Position) : 0,
-        };
-        var file = new FileStream(temp, options);
-        await using (file.ConfigureAwait(false))
+            return new LocalObjectStage(this, directory, preallocationSize);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            await content.CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
-
-            // fsync before the rename: otherwise a crash could leave the new name pointing at
-            // unwritten blocks. There is no async fsync in .NET; this blocks a pool thread briefly.
-            file.Flush(flushToDisk: true);
+            throw Translate(ex, key, missingMeansNotFound: false);
         }
     }
 
@@ -213,15 +198,15 @@ public sealed class LocalObjectStore : IObjectStore
         }
     }
 
-    private string PathFor(string key)
+    internal string PathFor(string key)
     {
         ObjectKey.Validate(key);
         return Path.Combine(_root, key.Replace('/', Path.DirectorySeparatorChar));
     }
 
-    private ObjectStoreException Translate(Exception ex, string key, bool missingMeansNotFound)
+    internal ObjectStoreException Translate(Exception ex, string? key, bool missingMeansNotFound)
     {
-        if (missingMeansNotFound && ex is FileNotFoundException or DirectoryNotFoundException)
+        if (missingMeansNotFound && key is not null && ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return new ObjectNotFoundException(Description, key, ex);
         }
@@ -245,17 +230,5 @@ public sealed class LocalObjectStore : IObjectStore
 
         // On Unix .NET puts errno in HResult: EEXIST, ENOTDIR, EISDIR, ENOSPC, EROFS, EDQUOT (Linux).
         return io.HResult is 17 or 20 or 21 or 28 or 30 or 122;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: a leftover temp file is ignored by ListAsync and harmless.
-        }
     }
 }

@@ -40,7 +40,7 @@ public sealed class Archiver
         var packs = new PackStage(run);
         var treeId = await RunPipelineAsync(run, packs, request, sources, parentRoot, ct).ConfigureAwait(false);
 
-        // Packs are durable (PutAsync returned); now the index that points into them; the snapshot last.
+        // Packs are durable (their put or staged commit returned); now the index that points into them; the snapshot last.
         await packs.FlushIndexAsync(ct).ConfigureAwait(false);
         var snapshot = new Snapshot(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
@@ -111,7 +111,16 @@ public sealed class Archiver
             _ = Stage(() => packs.UploadAsync(token));
         }
 
-        await WhenAllOrFirstFailureAsync(tasks, ct).ConfigureAwait(false);
+        try
+        {
+            await WhenAllOrFirstFailureAsync(tasks, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Every stage has ended (WhenAll waits for all), so nothing can enqueue a pack any more.
+            packs.DiscardUnsent();
+        }
+
         return rootId;
     }
 

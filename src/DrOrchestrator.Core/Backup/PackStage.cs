@@ -1,12 +1,16 @@
 using System.Threading.Channels;
 using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Storage;
 
 namespace DrOrchestrator.Core.Backup;
 
 /// <summary>
-/// The pack → upload stages. One packer appends sealed blobs to a temp-file pack and closes it
-/// at the target size; uploaders (the store's recommended concurrency) put finished packs and
-/// delete the temp files. Every <see cref="PacksPerIndex"/> durable packs an index is written for
+/// The pack → upload stages. One packer appends sealed blobs to a file pack and closes it at the
+/// target size; uploaders (the store's recommended concurrency) make finished packs durable and
+/// delete the files. On a store that stages files (a local directory, see
+/// <see cref="IStagedObjectStore"/>) the pack is built in the store's own staging file and
+/// "uploading" is its fsync + rename, so the bytes are written once; elsewhere the pack is built in
+/// a temp file and put. Every <see cref="PacksPerIndex"/> durable packs an index is written for
 /// them, so a long backup that is interrupted still leaves its data indexed and reusable;
 /// <see cref="FlushIndexAsync"/> writes the index for the rest at the end.
 /// </summary>
@@ -18,6 +22,7 @@ internal sealed class PackStage(BackupRun run)
     public const int PacksPerIndex = 64;
 
     private readonly List<PackRecord> _unindexed = [];
+    private readonly IStagedObjectStore? _staging = ObjectStaging.Find(run.Repo.Store);
     private readonly SemaphoreSlim _indexLock = new(1, 1);
 
     /// <summary>Writes one index for every durable pack not yet indexed (packs first, then their index).</summary>
@@ -61,7 +66,7 @@ internal sealed class PackStage(BackupRun run)
             {
                 try
                 {
-                    writer ??= new PackWriter(BackupRepository.TempDirectory);
+                    writer ??= _staging is not null ? new PackWriter(_staging.BeginStage()) : new PackWriter(BackupRepository.TempDirectory);
                     writer.Add(blob);
                     Interlocked.Add(ref run.BytesStored, blob.Length);
                 }
@@ -100,7 +105,7 @@ internal sealed class PackStage(BackupRun run)
             {
                 using (writer)
                 {
-                    await run.Repo.Store.PutAsync(ObjectKeys.Pack(record.Id), writer.Content, ct).ConfigureAwait(false);
+                    await writer.StoreAsync(run.Repo.Store, ObjectKeys.Pack(record.Id), ct).ConfigureAwait(false);
                 }
 
                 bool full;
@@ -118,11 +123,22 @@ internal sealed class PackStage(BackupRun run)
         }
         finally
         {
-            // After a failure, temp files still queued are deleted here (they are delete-on-close).
-            while (_finished.Reader.TryRead(out var left))
-            {
-                left.Writer.Dispose();
-            }
+            // After a failure, pack files still queued are deleted here, as early as possible.
+            DiscardUnsent();
+        }
+    }
+
+    /// <summary>
+    /// Deletes the files of packs that were finished but never stored. The pipeline calls it once
+    /// more after every stage has ended: a packer's hand-over can land just after the last
+    /// uploader drained the queue, and a staging file, unlike a delete-on-close temp file, would
+    /// otherwise stay in the repository.
+    /// </summary>
+    public void DiscardUnsent()
+    {
+        while (_finished.Reader.TryRead(out var left))
+        {
+            left.Writer.Dispose();
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class PathSafetyTests
 
         using var aead = repo.Key.CreateAead();
         var record = writer.Finish(aead);
-        await repo.Store.PutAsync(ObjectKeys.Pack(record.Id), writer.Content, CancellationToken.None);
+        await writer.StoreAsync(repo.Store, ObjectKeys.Pack(record.Id), CancellationToken.None);
         await repo.SaveIndexAsync([record], CancellationToken.None);
         var summary = new SnapshotSummary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TimeSpan.Zero, 0, 0);
         var snapshot = new Snapshot(Convert.ToHexStringLower(BlobId.Random().ToBytes()), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow,

@@ -38,6 +38,9 @@ public sealed class RetryingObjectStore : IObjectStore
 
     public string Description => _inner.Description;
 
+    /// <summary>The wrapped store; <see cref="ObjectStaging.Find"/> looks through to it (see why there).</summary>
+    internal IObjectStore Inner => _inner;
+
     public ObjectStoreCapabilities Capabilities => _inner.Capabilities;
 
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
