@@ -28,9 +28,9 @@ REPO_ROOT = os.path.dirname(HERE)
 
 def parse_args(argv: list) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--only", choices=("mixed", "small", "cloud"), action="append",
+    p.add_argument("--only", choices=("mixed", "small", "cloud", "azure"), action="append",
                    help="run only these sequences (repeatable); default: mixed and small, "
-                        "plus cloud when --cloud is given")
+                        "plus cloud (s3) / azure when --cloud names them")
     p.add_argument("--rounds", type=int, default=3, help="rounds per tool (default 3)")
     p.add_argument("--scale", type=float, default=1.0,
                    help="dataset scale: 1.0 = 2 GiB/2,000 files + 100,000 small files; "
@@ -44,8 +44,10 @@ def parse_args(argv: list) -> argparse.Namespace:
     p.add_argument("--restic", help="restic executable (default: restic on PATH)")
     p.add_argument("--tools", default="drorch,restic",
                    help="comma-separated tools to run (default drorch,restic)")
-    p.add_argument("--cloud", choices=("s3",), help="also benchmark backup+restore of the "
-                   "mixed set to a local s3rver (needs `npm ci --prefix tests`)")
+    p.add_argument("--cloud", choices=("s3", "azure"), action="append",
+                   help="also benchmark backup+restore of the mixed set to a local s3rver (s3, side by "
+                        "side with restic) or Azurite (azure, drorch only: restic 0.14 cannot reach it); "
+                        "repeatable; needs `npm ci --prefix tests`")
     p.add_argument("--s3rver", help="s3rver.js to start for --cloud s3 "
                                     "(default tests/node_modules/s3rver/bin/s3rver.js)")
     p.add_argument("--keep", action="store_true", help="keep repositories after each run")
@@ -57,7 +59,9 @@ def parse_args(argv: list) -> argparse.Namespace:
     a.tools = [t.strip() for t in a.tools.split(",") if t.strip()]
     if not set(a.tools) <= {"drorch", "restic"} or not a.tools:
         p.error("--tools takes drorch and/or restic")
-    a.plan = a.only or (["mixed", "small"] + (["cloud"] if a.cloud else []))
+    a.cloud = a.cloud or []
+    a.plan = a.only or (["mixed", "small"] + (["cloud"] if "s3" in a.cloud else [])
+                        + (["azure"] if "azure" in a.cloud else []))
     if "cloud" in a.plan and not a.cloud:
         a.cloud = "s3"
     a.plan = list(dict.fromkeys(a.plan))
@@ -96,12 +100,14 @@ def main(argv: list) -> int:
     tool_objs = make_tools(a)
     js = cloud.s3rver_js(REPO_ROOT, a.s3rver) if "cloud" in a.plan else None
     tls = cloud.tls_files(a.work) if js else None
-    needed = {"mixed" if s == "cloud" else s for s in a.plan}
+    az_js = cloud.azurite_js(REPO_ROOT) if "azure" in a.plan else None
+    needed = {"mixed" if s in ("cloud", "azure") else s for s in a.plan}
     datasets = {n: dataset.prepare(a.work, n, a.scale, a.skip_generate, log) for n in ("mixed", "small")
                 if n in needed}
     records = runner.run_all(tool_objs, datasets, a.plan, a.rounds, a.work, a.keep,
-                             lambda d: cloud.S3rver(js, d, tls), log)
-    steps_of = {"mixed": runner.MIXED_STEPS, "small": runner.SMALL_STEPS, "cloud": runner.CLOUD_STEPS}
+                             lambda seq, d: cloud.S3rver(js, d, tls) if seq == "cloud" else cloud.Azurite(az_js, d), log)
+    steps_of = {"mixed": runner.MIXED_STEPS, "small": runner.SMALL_STEPS, "cloud": runner.CLOUD_STEPS,
+                "azure": runner.CLOUD_STEPS}
     rows = report.summarise(records, a.plan, steps_of)
     by_name = {t.name: t for t in tool_objs}
     meta = {

@@ -1,4 +1,4 @@
-"""A private s3rver (S3 emulator, from tests/node_modules) per cloud run.
+"""A private s3rver (S3 emulator) or Azurite (Azure Blob emulator), from tests/node_modules, per cloud run.
 
 Each (tool, round) gets a fresh s3rver process on a free port with a fresh directory, so
 object counts and bytes are exactly what that one tool wrote.  s3rver stores every object
@@ -93,19 +93,140 @@ class S3rver:
         return total, count
 
     def cpu_s(self) -> float:
-        try:
-            with open(f"/proc/{self.proc.pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            return 0.0
+        return _proc_cpu_s(self.proc.pid)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop(self.proc)
         self._log.close()
+
+
+# --- Azurite (Azure Blob emulator) --------------------------------------------------------------
+
+AZ_ACCOUNT = "devstoreaccount1"
+# Azurite's well-known development key (public, documented by Microsoft; not a secret).
+AZ_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+AZ_CONTAINER = "bench"
+
+
+def azurite_js(repo_root: str) -> str:
+    js = os.path.join(repo_root, "tests", "node_modules", "azurite", "dist", "src", "blob", "main.js")
+    if not os.path.isfile(js):
+        raise SystemExit(f"{js} not found: run `npm ci --prefix tests` in {repo_root} first")
+    return js
+
+
+class Azurite:
+    """A private Azurite blob service per run (plain http on 127.0.0.1, as the tests use it).
+
+    Started like the test fixture: --skipApiVersionCheck because Azure.Storage.Blobs 12.30
+    sends a newer API version than Azurite 3.37 knows. The container is created here through
+    the REST API (drorch expects an existing container, as in production). Objects are
+    counted through List Blobs; bytes are the sizes it reports.
+    """
+
+    def __init__(self, js: str, directory: str):
+        self.directory = directory
+        port = _free_port()
+        self.port = port
+        self.endpoint = f"http://127.0.0.1:{port}/{AZ_ACCOUNT}"
+        self.connection_string = (f"DefaultEndpointsProtocol=http;AccountName={AZ_ACCOUNT};"
+                                  f"AccountKey={AZ_KEY};BlobEndpoint={self.endpoint};")
+        self.container = AZ_CONTAINER
+        os.makedirs(directory, exist_ok=True)
+        self._log = open(os.path.join(os.path.dirname(directory), "azurite.log"), "wb")
+        self.proc = subprocess.Popen(
+            ["node", js, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", directory,
+             "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self._wait_ready()
+        status, body = self._request("PUT", f"/{AZ_CONTAINER}", {"restype": "container"})
+        if status not in (201, 409):
+            self.stop()
+            raise SystemExit(f"Azurite refused to create container {AZ_CONTAINER}: {status} {body[:200]!r}")
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"Azurite exited with {self.proc.returncode}; see {self._log.name}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"Azurite did not accept connections on port {self.port} within 30 s")
+
+    def _request(self, verb: str, path: str, query: dict) -> tuple:
+        """One Shared Key-signed request (the emulator's path-style URLs sign /account/account/…)."""
+        import base64
+        import hashlib
+        import hmac
+        import http.client
+        import urllib.parse
+        from email.utils import formatdate
+
+        headers = {"x-ms-date": formatdate(usegmt=True), "x-ms-version": "2021-08-06"}
+        canon_headers = "".join(f"{k}:{v}\n" for k, v in sorted(headers.items()))
+        canon_resource = f"/{AZ_ACCOUNT}/{AZ_ACCOUNT}{path}" + "".join(
+            f"\n{k}:{v}" for k, v in sorted(query.items()))
+        # Content-Length is signed as "" when zero (API versions since 2015-02-21); bodies are empty here.
+        to_sign = "\n".join([verb, "", "", "", "", "", "", "", "", "", "", ""]) + "\n" + canon_headers + canon_resource
+        sig = base64.b64encode(hmac.new(base64.b64decode(AZ_KEY), to_sign.encode(), hashlib.sha256).digest()).decode()
+        headers["Authorization"] = f"SharedKey {AZ_ACCOUNT}:{sig}"
+        if verb == "PUT":
+            headers["Content-Length"] = "0"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(verb, f"/{AZ_ACCOUNT}{path}?" + urllib.parse.urlencode(query), headers=headers)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def usage(self) -> tuple:
+        """(bytes, objects) of committed blobs in the container, via List Blobs (paged)."""
+        import re
+        total = count = 0
+        marker = ""
+        while True:
+            query = {"restype": "container", "comp": "list", "maxresults": "5000"}
+            if marker:
+                query["marker"] = marker
+            status, body = self._request("GET", f"/{AZ_CONTAINER}", query)
+            if status != 200:
+                raise SystemExit(f"Azurite List Blobs failed: {status} {body[:200]!r}")
+            text = body.decode()
+            sizes = re.findall(r"<Content-Length>(\d+)</Content-Length>", text)
+            total += sum(int(s) for s in sizes)
+            count += len(sizes)
+            m = re.search(r"<NextMarker>([^<]+)</NextMarker>", text)
+            if not m:
+                return total, count
+            marker = m.group(1)
+
+    def cpu_s(self) -> float:
+        return _proc_cpu_s(self.proc.pid)
+
+    def stop(self) -> None:
+        _stop(self.proc)
+        self._log.close()
+
+
+def _proc_cpu_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _stop(proc) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

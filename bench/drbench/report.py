@@ -28,9 +28,10 @@ _EXTRA = {
 }
 _OBJECTS_PER_GIB = ("objects per GiB of new data ↓",
                     lambda m: m["repo_objects"] / (m["extra"]["src_bytes"] / GIB), "lower")
-_SERVER_CPU = ("s3rver CPU s ↓", lambda m: m["extra"].get("server_cpu_s", 0.0), "lower")
+_SERVER_CPU = ("emulator CPU s ↓", lambda m: m["extra"].get("server_cpu_s", 0.0), "lower")
 TITLES = {"mixed": "mixed (local repository)", "small": "small files (local repository)",
-          "cloud": "mixed to s3rver (S3 emulator)"}
+          "cloud": "mixed to s3rver (S3 emulator)",
+          "azure": "mixed to Azurite (Azure Blob emulator; drorch only — restic 0.14 cannot reach it)"}
 
 
 def figures(seq: str, step: str) -> list:
@@ -39,7 +40,7 @@ def figures(seq: str, step: str) -> list:
         out.append(("files/s ↑", lambda m: m["extra"]["src_files"] / m["wall_s"], "higher"))
     if step.startswith("backup"):
         out += _REPO
-    if seq == "cloud":
+    if seq in ("cloud", "azure"):
         out += ([_OBJECTS_PER_GIB] if step == "backup-initial" else []) + [_SERVER_CPU]
     return out
 
@@ -110,6 +111,22 @@ HEADLINES = [("small", "backup-nochange", "wall s ↓", "small files, no-change 
              ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB")]
 
 
+def _azure_headlines(rows: list) -> list:
+    """Azurite has no restic column: its drorch figures are set beside restic's to s3rver."""
+    out = []
+    for step in ("backup-initial", "restore"):
+        az = next((r for r in rows if (r["sequence"], r["step"], r["figure"]) == ("azure", step, "throughput MiB/s ↑")), None)
+        s3 = next((r for r in rows if (r["sequence"], r["step"], r["figure"]) == ("cloud", step, "throughput MiB/s ↑")), None)
+        if az is None or az["drorch"]["median"] is None:
+            continue
+        line = f"- Azure (Azurite), {step}: throughput MiB/s ↑ drorch {_fmt(az['drorch']['median'])}"
+        if s3 is not None and s3["restic"]["median"]:
+            line += (f"; restic to s3rver in the same run {_fmt(s3['restic']['median'])} "
+                     f"→ ratio {az['drorch']['median'] / s3['restic']['median']:.2f}")
+        out.append(line)
+    return out
+
+
 def _headlines(rows: list) -> list:
     out = []
     for seq, step, figure, title in HEADLINES:
@@ -132,7 +149,7 @@ def markdown(rows: list, meta: dict, datasets: dict) -> str:
     for name, info in datasets.items():
         lines.append(f"- dataset `{name}`: {info['files']:,} files, {info['bytes'] / GIB:.2f} GiB "
                      f"at {info['root']}")
-    heads = _headlines(rows)
+    heads = _headlines(rows) + _azure_headlines(rows)
     if heads:
         lines += ["", "## Headlines", ""] + heads
     seqs = list(dict.fromkeys(r["sequence"] for r in rows))

@@ -19,19 +19,26 @@ PASSWORD = "bench-not-a-secret"
 
 
 class Target:
-    """Where a repository lives: a local directory or a bucket on a local s3rver."""
+    """Where a repository lives: a local directory, a bucket on a local s3rver, or a container
+    on a local Azurite."""
 
-    def __init__(self, local_dir: str | None = None, s3=None):
+    def __init__(self, local_dir: str | None = None, s3=None, azure=None):
         self.local_dir = local_dir
         self.s3 = s3  # drbench.cloud.S3rver or None
+        self.azure = azure  # drbench.cloud.Azurite or None
+
+    @property
+    def server(self):
+        """The emulator process behind the target, if any (its CPU is reported separately)."""
+        return self.s3 or self.azure
 
     def usage(self) -> tuple:
-        if self.s3 is not None:
-            return self.s3.usage()
+        if self.server is not None:
+            return self.server.usage()
         return tree_usage(self.local_dir)
 
     def warm_paths(self) -> list:
-        return [self.s3.directory if self.s3 is not None else self.local_dir]
+        return [self.server.directory if self.server is not None else self.local_dir]
 
 
 class Restic:
@@ -102,6 +109,11 @@ class Drorch:
                    "SecretAccessKeyEnvironmentVariable": "S3_SECRET",
                    "DisableChunkEncoding": True}
             env.update(S3_KEY=target.s3.key, S3_SECRET=target.s3.secret, SSL_CERT_FILE=target.s3.cert)
+        elif target.azure is not None:
+            # MD5 upload checksums: Azurite stores CRC64-framed bodies verbatim (see the tests' fixture).
+            tgt = {"Type": "azure", "Container": target.azure.container, "Prefix": "drorch",
+                   "ConnectionStringEnvironmentVariable": "AZURE_CONNECTION_STRING", "UploadChecksum": "MD5"}
+            env.update(AZURE_CONNECTION_STRING=target.azure.connection_string)
         else:
             tgt = {"Type": "local", "Path": target.local_dir}
         self.env = env
