@@ -12,41 +12,29 @@ internal sealed unsafe class NativeZstdContext(LibZstd lib) : ZstdContext
 
     public override int Compress(ReadOnlySpan<byte> source, Span<byte> destination, int level)
     {
-        if (_cctx == 0)
-        {
-            _cctx = lib.CreateCCtx();
-            if (_cctx == 0)
-            {
-                throw new OutOfMemoryException("libzstd could not allocate a compression context");
-            }
-        }
-
+        var cctx = _cctx != 0 ? _cctx : (_cctx = Allocated(lib.CreateCCtx(), "compression"));
         fixed (byte* src = source)
         fixed (byte* dst = destination)
         {
-            var n = lib.CompressCCtx(_cctx, dst, (nuint)destination.Length, src, (nuint)source.Length, level);
+            var n = lib.CompressCCtx(cctx, dst, (nuint)destination.Length, src, (nuint)source.Length, level);
             return (int)lib.Check(n, "compress");
         }
     }
 
     public override int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        if (_dctx == 0)
-        {
-            _dctx = lib.CreateDCtx();
-            if (_dctx == 0)
-            {
-                throw new OutOfMemoryException("libzstd could not allocate a decompression context");
-            }
-        }
-
+        var dctx = _dctx != 0 ? _dctx : (_dctx = Allocated(lib.CreateDCtx(), "decompression"));
         fixed (byte* src = source)
         fixed (byte* dst = destination)
         {
-            var n = lib.DecompressDCtx(_dctx, dst, (nuint)destination.Length, src, (nuint)source.Length);
+            var n = lib.DecompressDCtx(dctx, dst, (nuint)destination.Length, src, (nuint)source.Length);
             return (int)lib.Check(n, "decompress");
         }
     }
+
+    /// <summary>Contexts are created on first use: a reader never pays for a compression context.</summary>
+    private static nint Allocated(nint context, string kind) =>
+        context != 0 ? context : throw new OutOfMemoryException($"libzstd could not allocate a {kind} context");
 
     protected override long? FrameContentSize(ReadOnlySpan<byte> source)
     {
