@@ -14,7 +14,13 @@ namespace DrOrchestrator.Core.Repository;
 /// </summary>
 internal sealed class BufferPool : ArrayPool<byte>
 {
-    public static readonly BufferPool Engine = new(maxRetainedBytes: 64L * 1024 * 1024);
+    /// <summary>
+    /// The engine's shared pool. 24 MiB kept: a 2 GiB backup has at most ~9 chunk buffers (~22 MiB)
+    /// rented at once (measured), and every kept array beyond that is resident for nothing —
+    /// a 64 MiB cap ended up holding ~60 MiB of arrays of the wrong sizes (peak RSS 213 → 199 MB
+    /// with 24 MiB, same CPU; keeping nothing costs ~0.8 CPU-s of gen2 collections per 2 GiB).
+    /// </summary>
+    public static readonly BufferPool Engine = new(maxRetainedBytes: 24L * 1024 * 1024);
 
     private const int SmallLimit = 64 * 1024;
     private const int Granularity = 64 * 1024;
