@@ -16,6 +16,7 @@ internal static class S3ClientFactory
             // and retrying at both layers would multiply the attempts.
             MaxErrorRetry = 2,
             Timeout = TimeSpan.FromMinutes(2),
+            HttpClientFactory = options.HttpClientFactory,
         };
         if (options.ServiceUrl is null)
         {

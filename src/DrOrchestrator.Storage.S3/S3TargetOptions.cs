@@ -63,6 +63,12 @@ public sealed partial class S3TargetOptions
     /// </summary>
     public int SinglePutMaxMiB { get; set; } = 64;
 
+    /// <summary>
+    /// The SDK's HttpClient factory; null = the SDK's own. Internal (never bound from configuration):
+    /// tests use it to trust an emulator's self-signed certificate.
+    /// </summary>
+    internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
+
     /// <summary>Problems, each naming the field and value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
