@@ -63,6 +63,12 @@ public sealed partial class S3TargetOptions
     /// </summary>
     public int SinglePutMaxMiB { get; set; } = 64;
 
+    /// <summary>
+    /// The SDK's HttpClient factory; null = the SDK's own. Internal (never bound from configuration):
+    /// tests use it to trust an emulator's self-signed certificate.
+    /// </summary>
+    internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
+
     /// <summary>Problems, each naming the field and value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -86,6 +92,14 @@ public sealed partial class S3TargetOptions
 
         return errors;
     }
+
+    /// <summary>
+    /// True when every request goes over TLS (AWS, or an https ServiceUrl). Only then are bodies sent
+    /// with UNSIGNED-PAYLOAD: TLS already protects them in transit, and the body checksum (Content-MD5
+    /// or CRC32) still lets the server reject a corrupted one. Over plain http the SigV4 payload hash
+    /// stays, as it is the only thing binding the body to the signature.
+    /// </summary>
+    internal bool UsesTls => ServiceUrl is null || new Uri(ServiceUrl).Scheme == Uri.UriSchemeHttps;
 
     /// <summary>The prefix as used in keys: "" or ending with '/'.</summary>
     internal string NormalizedPrefix => Prefix.Trim('/').Length == 0 ? "" : Prefix.Trim('/') + "/";

@@ -95,6 +95,7 @@ internal sealed partial class S3Uploader
         try
         {
             using var body = new MemoryStream(part.Buffer, 0, part.Length, writable: false, publiclyVisible: true);
+            var checksum = _checksum.Of(part.Buffer.AsSpan(0, part.Length));
             var request = new UploadPartRequest
             {
                 BucketName = options.Bucket,
@@ -103,8 +104,10 @@ internal sealed partial class S3Uploader
                 PartNumber = part.Number,
                 InputStream = body,
                 PartSize = part.Length,
-                MD5Digest = Md5(part.Buffer, part.Length),
+                MD5Digest = checksum.ContentMd5,
+                ChecksumCRC32 = checksum.Crc32,
                 UseChunkEncoding = !options.DisableChunkEncoding,
+                DisablePayloadSigning = options.UsesTls,
             };
             var response = await client.UploadPartAsync(request, failed.Token).ConfigureAwait(false);
             lock (etags)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Logging;
@@ -11,15 +10,24 @@ namespace DrOrchestrator.Storage.S3;
 /// <see cref="S3TargetOptions.PartSizeMiB"/>; a stream shorter than one part becomes a single
 /// PutObject, anything longer a multipart upload with up to <see cref="S3TargetOptions.ParallelParts"/>
 /// parts in flight (memory ≈ part size × parallel parts). Both are atomic on S3: a multipart object
-/// appears only at CompleteMultipartUpload. Every body is a seekable in-memory part, so the SDK can
-/// sign it, retry it, and send Content-MD5 without aws-chunked framing.
+/// appears only at CompleteMultipartUpload. Every body is seekable (an in-memory part or the pack's
+/// temp file), so the SDK can checksum it, retry it, and send it without aws-chunked framing.
 /// </summary>
+/// <remarks>
+/// Each body byte costs client CPU per hash, and on a small machine that CPU is taken from the
+/// compression and encryption feeding the upload (and from the server, when it runs alongside).
+/// So a body is hashed once, for the server to verify (<see cref="S3BodyChecksum"/>), and over TLS
+/// it is sent as UNSIGNED-PAYLOAD instead of also being SHA-256-hashed for the SigV4 signature
+/// (<see cref="S3TargetOptions.UsesTls"/>).
+/// </remarks>
 internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions options, string store, ILogger logger)
 {
     private readonly int _partSize = options.PartSizeMiB * 1024 * 1024;
 
     /// <summary>See <see cref="S3TargetOptions.SinglePutMaxMiB"/>.</summary>
     private readonly long _singlePutMax = (long)options.SinglePutMaxMiB * 1024 * 1024;
+
+    private readonly S3BodyChecksum _checksum = new(options);
 
     public async Task UploadAsync(string fullKey, Stream content, CancellationToken cancellationToken)
     {
@@ -55,37 +63,17 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
     private async Task PutSingleAsync(string fullKey, byte[] buffer, int length, CancellationToken cancellationToken)
     {
         using var body = new MemoryStream(buffer, 0, length, writable: false, publiclyVisible: true);
-        await PutObjectAsync(fullKey, body, Md5(buffer, length), cancellationToken).ConfigureAwait(false);
+        await PutObjectAsync(fullKey, body, _checksum.Of(buffer.AsSpan(0, length)), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A pack-sized seekable stream: hashed once for Content-MD5, then sent from the start in one request.</summary>
+    /// <summary>A pack-sized seekable stream sent from the start in one request (read once before only if its checksum is computed here).</summary>
     private async Task PutSeekableAsync(string fullKey, Stream content, CancellationToken cancellationToken)
     {
-        string md5;
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-            try
-            {
-                int read;
-                while ((read = await content.ReadAsync(buffer.AsMemory(0, 1 << 20), cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-
-            md5 = Convert.ToBase64String(hash.GetHashAndReset());
-        }
-
-        content.Position = 0;
-        await PutObjectAsync(fullKey, content, md5, cancellationToken).ConfigureAwait(false);
+        var checksum = await _checksum.OfStreamAsync(content, cancellationToken).ConfigureAwait(false);
+        await PutObjectAsync(fullKey, content, checksum, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task PutObjectAsync(string fullKey, Stream body, string md5, CancellationToken cancellationToken)
+    private async Task PutObjectAsync(string fullKey, Stream body, BodyChecksum checksum, CancellationToken cancellationToken)
     {
         var request = new PutObjectRequest
         {
@@ -94,9 +82,11 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
             InputStream = body,
             AutoCloseStream = false,
             ContentType = "application/octet-stream",
-            MD5Digest = md5,
+            MD5Digest = checksum.ContentMd5,
+            ChecksumCRC32 = checksum.Crc32,
             // aws-chunked framing is stored verbatim by some S3-compatibles (see the option's doc).
             UseChunkEncoding = !options.DisableChunkEncoding,
+            DisablePayloadSigning = options.UsesTls,
         };
         if (options.StorageClass is not null)
         {
@@ -109,9 +99,4 @@ internal sealed partial class S3Uploader(IAmazonS3 client, S3TargetOptions optio
     /// <summary>Reads until <paramref name="buffer"/> holds a whole part or the stream ends; returns the byte count.</summary>
     private ValueTask<int> FillAsync(Stream content, byte[] buffer, CancellationToken cancellationToken) =>
         content.ReadAtLeastAsync(buffer.AsMemory(0, _partSize), _partSize, throwOnEndOfStream: false, cancellationToken);
-
-    private static string Md5(byte[] buffer, int length) =>
-#pragma warning disable CA5351 // Content-MD5 is S3's integrity check of the body, not a security use of MD5.
-        Convert.ToBase64String(MD5.HashData(buffer.AsSpan(0, length)));
-#pragma warning restore CA5351
 }

@@ -51,6 +51,28 @@ public static class Content
         return ExpectedSha256(length, seed);
     }
 
+    /// <summary>Puts pattern content from a temp file through a seekable FileStream, the way packs go up; returns its SHA-256.</summary>
+    public static async Task<string> PutPatternFileAsync(this IObjectStore store, string key, long length, ulong seed)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await using (var pattern = new PatternStream(length, seed, seekable: false))
+            await using (var write = File.Create(path))
+            {
+                await pattern.CopyToAsync(write);
+            }
+
+            await using var file = File.OpenRead(path);
+            await store.PutAsync(key, file, CancellationToken.None);
+            return ExpectedSha256(length, seed);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     public static async Task<List<ObjectInfo>> ListAllAsync(this IObjectStore store, string prefix)
     {
         var items = new List<ObjectInfo>();

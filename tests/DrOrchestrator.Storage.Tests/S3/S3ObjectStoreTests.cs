@@ -16,27 +16,11 @@ public sealed class S3ObjectStoreTests(S3rverFixture server)
         options.SinglePutMaxMiB = 64;
         using var store = S3ObjectStore.Create(options);
         const long size = 16L * Content.MiB + 5;
-        var path = Path.GetTempFileName();
-        try
-        {
-            await using (var pattern = new PatternStream(size, seed: 77, seekable: false))
-            await using (var write = File.Create(path))
-            {
-                await pattern.CopyToAsync(write);
-            }
 
-            await using (var file = File.OpenRead(path))
-            {
-                await store.PutAsync("data/ab/pack", file, CancellationToken.None);
-            }
+        var expected = await store.PutPatternFileAsync("data/ab/pack", size, seed: 77);
 
-            Assert.Equal(Content.ExpectedSha256(size, 77), await store.GetSha256Async("data/ab/pack"));
-            Assert.Equal(size, (await store.StatAsync("data/ab/pack", CancellationToken.None))!.Size);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.Equal(expected, await store.GetSha256Async("data/ab/pack"));
+        Assert.Equal(size, (await store.StatAsync("data/ab/pack", CancellationToken.None))!.Size);
     }
 
     [Fact]
