@@ -64,6 +64,30 @@ public sealed class BackupRestoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Restore_works_when_the_catalog_server_does_not_answer()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        // A listener that never accepts: the TCP handshake completes (kernel backlog), then silence,
+        // like a PostgreSQL host that hangs during an incident.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var config = File.ReadAllText(_sandbox.ConfigPath);
+        var sqlite = "\"Provider\":\"Sqlite\",\"ConnectionString\":\"Data Source=catalog.db\"";
+        Assert.Contains(sqlite, config, StringComparison.Ordinal);
+        File.WriteAllText(_sandbox.ConfigPath, config.Replace(sqlite,
+            $"\"Provider\":\"Postgres\",\"ConnectionString\":\"Host=127.0.0.1;Port={port};Username=u;Database=d;Timeout=60;Command Timeout=60\"", StringComparison.Ordinal));
+
+        var destination = Path.Combine(_sandbox.Root, "catalog-down");
+        var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
+
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Contains("catalog not used (no answer within 5 s); every configured target was tried", restore.Stderr, StringComparison.Ordinal);
+        AssertSameTree(_source, Path.Combine(destination, "source"));
+    }
+
+    [Fact]
     public async Task Restore_refuses_a_non_empty_destination_and_writes_nothing()
     {
         Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);

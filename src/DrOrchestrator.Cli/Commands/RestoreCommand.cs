@@ -35,7 +35,8 @@ public static class RestoreCommand
         });
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
-            await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
+            // No catalog migration here, unlike every other command: a restore only reads the
+            // catalog, and must not fail (or wait) because the catalog is down, damaged or old.
             var parse = context.ParseResult;
             var request = new PolicyRestoreRequest(
                 parse.GetRequiredValue(policy),
@@ -48,6 +49,11 @@ public static class RestoreCommand
             var outcome = await context.Output.WithProgressAsync($"restore {request.Policy}", progress =>
                 context.Get<PolicyRestoreService>().RestoreAsync(
                     request, new ProgressAdapter<RestoreProgress>(progress, p => new ProgressReport(p.FilesDone, p.BytesDone, p.TotalBytes)), ct)).ConfigureAwait(false);
+            if (outcome.CatalogProblem is { } catalogProblem)
+            {
+                context.Output.Warning($"catalog not used ({catalogProblem}); every configured target was tried");
+            }
+
             foreach (var bad in outcome.BadCopies)
             {
                 context.Output.Warning($"bad copy skipped: {bad}");

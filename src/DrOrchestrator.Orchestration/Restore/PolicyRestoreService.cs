@@ -23,6 +23,9 @@ public sealed record PolicyRestoreOutcome(Snapshot Snapshot, string Target, Rest
 {
     /// <summary>Copies that were bad or unreachable and were skipped, as "store: key: reason".</summary>
     public IReadOnlyList<string> BadCopies { get; init; } = [];
+
+    /// <summary>Why the catalog was not used to order the targets (it failed or did not answer); null when it was.</summary>
+    public string? CatalogProblem { get; init; }
 }
 
 /// <summary>One place to restore from: a single target, or a policy's targets read as one fallback set.</summary>
@@ -59,6 +62,9 @@ public sealed class PolicyRestoreService
     private readonly Restorer _restorer;
     private readonly ILogger<PolicyRestoreService> _logger;
 
+    /// <summary>How long a restore waits for the catalog before it falls back to every configured target.</summary>
+    public static TimeSpan CatalogLookupTimeout { get; } = TimeSpan.FromSeconds(5);
+
     public PolicyRestoreService(CatalogStore catalog, RepositoryAccess repositories, Restorer restorer, ILogger<PolicyRestoreService> logger)
     {
         _catalog = catalog;
@@ -73,7 +79,8 @@ public sealed class PolicyRestoreService
         var failures = new List<string>();
         var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
 
-        foreach (var candidate in await CandidatesAsync(request, cancellationToken).ConfigureAwait(false))
+        var (candidates, catalogProblem) = await CandidatesAsync(request, cancellationToken).ConfigureAwait(false);
+        foreach (var candidate in candidates)
         {
             using var view = candidate.Targets.Count > 1
                 ? new VerifiedPackReadStore(new FallbackObjectStore(candidate.Targets.Select(_repositories.Targets.Open), badCopies))
@@ -104,7 +111,11 @@ public sealed class PolicyRestoreService
                 var result = await _restorer.RestoreAsync(
                     repository, new RestoreRequest(snapshot, request.Destination, request.Include, request.Overwrite), progress, cancellationToken).ConfigureAwait(false);
                 Log.Restored(_logger, request.Policy, snapshot.Id, candidate.Name, request.Destination, result.FilesVerified);
-                return new PolicyRestoreOutcome(snapshot, candidate.Name, result, clock.Elapsed) { BadCopies = badCopies.Entries };
+                return new PolicyRestoreOutcome(snapshot, candidate.Name, result, clock.Elapsed)
+                {
+                    BadCopies = badCopies.Entries,
+                    CatalogProblem = catalogProblem,
+                };
             }
         }
 
@@ -117,28 +128,34 @@ public sealed class PolicyRestoreService
     /// (primaries, then replicas; each pack from the healthiest copy), then any other configured
     /// target. Without it (the incident may have taken it): every configured target on its own.
     /// </summary>
-    private async Task<IReadOnlyList<RestoreCandidate>> CandidatesAsync(PolicyRestoreRequest request, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<RestoreCandidate> Candidates, string? CatalogProblem)> CandidatesAsync(PolicyRestoreRequest request, CancellationToken cancellationToken)
     {
         if (request.FromTarget is not null)
         {
             _repositories.Targets.Get(request.FromTarget);
-            return [new RestoreCandidate(request.FromTarget, [request.FromTarget])];
+            return ([new RestoreCandidate(request.FromTarget, [request.FromTarget])], null);
         }
 
         var candidates = new List<RestoreCandidate>();
         var own = new List<string>();
+        string? problem = null;
         try
         {
-            var stored = await _catalog.GetPolicyAsync(request.Policy, cancellationToken).ConfigureAwait(false);
+            // Waited for at most CatalogLookupTimeout: a database client may not honour cancellation
+            // while it connects, so the lookup is abandoned rather than cancelled.
+            var stored = await _catalog.GetPolicyAsync(request.Policy, cancellationToken)
+                .WaitAsync(CatalogLookupTimeout, cancellationToken).ConfigureAwait(false);
             if (stored?.ToPolicy() is { } policy)
             {
                 own.AddRange(policy.Primaries.Concat(policy.Replicas).Select(t => t.Name).Where(n => _repositories.Targets.Names.Contains(n)));
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            // The catalog may be the very thing the incident destroyed: restore without it.
-            Log.CatalogUnavailable(_logger, request.Policy, ex.Message);
+            // The catalog may be the very thing the incident destroyed (or a database server that
+            // does not answer): restore without it.
+            problem = ex is TimeoutException ? $"no answer within {CatalogLookupTimeout.TotalSeconds:0} s" : ex.Message;
+            Log.CatalogUnavailable(_logger, request.Policy, problem);
         }
 
         if (own.Count > 0)
@@ -147,7 +164,7 @@ public sealed class PolicyRestoreService
         }
 
         candidates.AddRange(_repositories.Targets.Names.Order(StringComparer.Ordinal).Where(n => !own.Contains(n)).Select(n => new RestoreCandidate(n, [n])));
-        return candidates;
+        return (candidates, problem);
     }
 
     private static async Task<Snapshot?> SelectSnapshotAsync(BackupRepository repository, PolicyRestoreRequest request, CancellationToken cancellationToken)
