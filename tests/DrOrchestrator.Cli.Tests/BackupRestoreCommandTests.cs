@@ -68,16 +68,13 @@ public sealed class BackupRestoreCommandTests : IDisposable
     {
         Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
         Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
-        // A listener that never accepts: the TCP handshake completes (kernel backlog), then silence,
-        // like a PostgreSQL host that hangs during an incident.
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start();
-        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        using var silent = StartSilentCatalogServer(out var port);
         var config = File.ReadAllText(_sandbox.ConfigPath);
-        var sqlite = "\"Provider\":\"Sqlite\",\"ConnectionString\":\"Data Source=catalog.db\"";
-        Assert.Contains(sqlite, config, StringComparison.Ordinal);
-        File.WriteAllText(_sandbox.ConfigPath, config.Replace(sqlite,
-            $"\"Provider\":\"Postgres\",\"ConnectionString\":\"Host=127.0.0.1;Port={port};Username=u;Database=d;Timeout=60;Command Timeout=60\"", StringComparison.Ordinal));
+        const string oneTarget = "\"Targets\":{\"local\":{\"Type\":\"local\",\"Path\":\"repo\"}}";
+        Assert.Contains(oneTarget, config, StringComparison.Ordinal);
+        // Two targets, so the catalog is asked for the order (with one there is nothing to ask).
+        File.WriteAllText(_sandbox.ConfigPath, PointCatalogAt(port, config).Replace(oneTarget,
+            "\"Targets\":{\"local\":{\"Type\":\"local\",\"Path\":\"repo\"},\"spare\":{\"Type\":\"local\",\"Path\":\"spare\"}}", StringComparison.Ordinal));
 
         var destination = Path.Combine(_sandbox.Root, "catalog-down");
         var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
@@ -85,6 +82,42 @@ public sealed class BackupRestoreCommandTests : IDisposable
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Contains("catalog not used (no answer within 5 s); every configured target was tried", restore.Stderr, StringComparison.Ordinal);
         AssertSameTree(_source, Path.Combine(destination, "source"));
+    }
+
+    [Fact]
+    public async Task Restore_from_the_only_target_does_not_consult_the_catalog()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        using var silent = StartSilentCatalogServer(out var port);
+        File.WriteAllText(_sandbox.ConfigPath, PointCatalogAt(port, File.ReadAllText(_sandbox.ConfigPath)));
+
+        var destination = Path.Combine(_sandbox.Root, "single");
+        var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
+
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal("", restore.Stderr);
+        AssertSameTree(_source, Path.Combine(destination, "source"));
+    }
+
+    /// <summary>
+    /// A listener that never accepts: the TCP handshake completes (kernel backlog), then silence,
+    /// like a PostgreSQL host that hangs during an incident.
+    /// </summary>
+    private static System.Net.Sockets.TcpListener StartSilentCatalogServer(out int port)
+    {
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        return silent;
+    }
+
+    private static string PointCatalogAt(int port, string config)
+    {
+        const string sqlite = "\"Provider\":\"Sqlite\",\"ConnectionString\":\"Data Source=catalog.db\"";
+        Assert.Contains(sqlite, config, StringComparison.Ordinal);
+        return config.Replace(sqlite,
+            $"\"Provider\":\"Postgres\",\"ConnectionString\":\"Host=127.0.0.1;Port={port};Username=u;Database=d;Timeout=60;Command Timeout=60\"", StringComparison.Ordinal);
     }
 
     [Fact]

@@ -136,6 +136,14 @@ public sealed class PolicyRestoreService
             return ([new RestoreCandidate(request.FromTarget, [request.FromTarget])], null);
         }
 
+        if (_repositories.Targets.Names.Count == 1)
+        {
+            // The catalog only orders the targets; with one configured target there is nothing to
+            // order, and not opening the catalog keeps it off the incident's critical path.
+            var only = _repositories.Targets.Names.Single();
+            return ([new RestoreCandidate(only, [only])], null);
+        }
+
         var candidates = new List<RestoreCandidate>();
         var own = new List<string>();
         string? problem = null;
