@@ -32,6 +32,12 @@ public sealed class BackupRepository : IAsyncDisposable
 
     internal RepositoryIndex Index { get; }
 
+    /// <summary>Trees read along with a neighbour and not asked for yet (bounded; taken once).</summary>
+    private readonly ReadAheadCache _readAheadTrees = new(maxBytes: 16L * 1024 * 1024);
+
+    /// <summary>Trees that a running batched read will put into <see cref="_readAheadTrees"/>.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<BlobId, Task> _treeRunsInFlight = new();
+
     /// <summary>Index objects that could not be read at open (the checker reports them).</summary>
     internal IReadOnlyList<(string Key, string Error)> IndexErrors => _indexErrors;
 
@@ -177,14 +183,136 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <summary>Reads one blob's plain bytes (exact length). For trees and single-blob reads only.</summary>
     internal async Task<byte[]> LoadBlobAsync(BlobId id, CancellationToken ct)
     {
-        if (!Index.TryGet(id, out var loc))
-        {
-            throw new RepositoryCorruptException($"{Store.Description}: blob {id} is not in any index");
-        }
-
+        var loc = Locate(id);
         var packKey = ObjectKeys.Pack(Index.PackId(loc.Pack));
         var sealedBlob = await Store.ReadAllBytesAsync(packKey, new ByteRange(loc.Offset, loc.Length), ct).ConfigureAwait(false);
         using var codec = CreateCodec(ArrayPool<byte>.Shared);
+        return OpenVerified(codec, packKey, id, loc, sealedBlob);
+    }
+
+    /// <summary>
+    /// A tree's plain bytes. Trees sit next to each other in packs (siblings are encoded together),
+    /// so the tree is read together with its neighbouring trees in one ranged read (gaps up to
+    /// <see cref="TreeReadGap"/>, at most <see cref="TreeReadSpan"/>); the neighbours are verified
+    /// and kept in <see cref="_readAheadTrees"/> for the walk that will ask for them next. On a
+    /// cloud target this turns a request per directory into a request per run of trees.
+    /// </summary>
+    private async Task<byte[]> LoadTreeBytesAsync(BlobId id, CancellationToken ct)
+    {
+        if (_readAheadTrees.TryTake(id) is { } cached)
+        {
+            return cached;
+        }
+
+        if (_treeRunsInFlight.TryGetValue(id, out var inFlight))
+        {
+            // A sibling's read covers this tree (walks prefetch siblings in parallel): wait for it.
+            await inFlight.WaitAsync(ct).ConfigureAwait(false);
+            return _readAheadTrees.TryTake(id) ?? await LoadBlobAsync(id, ct).ConfigureAwait(false);
+        }
+
+        var loc = Locate(id);
+        var run = TreeRun(Index.TreesInPack(loc.Pack), id);
+        if (run.Count <= 1)
+        {
+            return await LoadBlobAsync(id, ct).ConfigureAwait(false);
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registered = run.Where(t => t.Id != id && _treeRunsInFlight.TryAdd(t.Id, done.Task)).Select(t => t.Id).ToList();
+        try
+        {
+            return await ReadTreeRunAsync(id, loc, run, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Neighbours are in the cache (or failed) before waiters wake; a waiter that finds
+            // nothing reads its tree alone.
+            done.TrySetResult();
+            foreach (var neighbour in registered)
+            {
+                _treeRunsInFlight.TryRemove(KeyValuePair.Create(neighbour, done.Task));
+            }
+        }
+    }
+
+    private async Task<byte[]> ReadTreeRunAsync(BlobId id, BlobLocation loc, List<(BlobId Id, BlobLocation Location)> run, CancellationToken ct)
+    {
+        var packKey = ObjectKeys.Pack(Index.PackId(loc.Pack));
+        var start = run[0].Location.Offset;
+        var span = (long)run[^1].Location.Offset + run[^1].Location.Length - start;
+        var sealedRun = await Store.ReadAllBytesAsync(packKey, new ByteRange(start, span), ct).ConfigureAwait(false);
+        using var codec = CreateCodec(ArrayPool<byte>.Shared);
+        byte[]? wanted = null;
+        foreach (var (treeId, treeLoc) in run)
+        {
+            var offset = (long)treeLoc.Offset - start;
+            if (offset + treeLoc.Length > sealedRun.Length)
+            {
+                throw new RepositoryCorruptException($"{Store.Description}: {packKey}: pack is shorter than the index says");
+            }
+
+            var sealedTree = sealedRun.AsSpan((int)offset, (int)treeLoc.Length);
+            if (treeId == id)
+            {
+                wanted = OpenVerified(codec, packKey, treeId, treeLoc, sealedTree);
+            }
+            else
+            {
+                // A damaged neighbour is not this read's problem: it is reported if and when it is needed.
+                try
+                {
+                    _readAheadTrees.TryAdd(treeId, OpenVerified(codec, packKey, treeId, treeLoc, sealedTree));
+                }
+                catch (RepositoryCorruptException)
+                {
+                }
+            }
+        }
+
+        return wanted!;
+    }
+
+    private const uint TreeReadGap = 64 * 1024;
+    private const long TreeReadSpan = 4L * 1024 * 1024;
+
+    /// <summary>The trees of one pack (offset order) that one read should cover: <paramref name="id"/> and its close neighbours.</summary>
+    private static List<(BlobId Id, BlobLocation Location)> TreeRun(IReadOnlyList<(BlobId Id, BlobLocation Location)> trees, BlobId id)
+    {
+        var at = -1;
+        for (var i = 0; i < trees.Count && at < 0; i++)
+        {
+            at = trees[i].Id == id ? i : -1;
+        }
+
+        if (at < 0)
+        {
+            return [];
+        }
+
+        static long End(BlobLocation l) => (long)l.Offset + l.Length;
+        int first = at, last = at;
+        while (first > 0 && trees[first].Location.Offset - End(trees[first - 1].Location) <= TreeReadGap
+               && End(trees[last].Location) - trees[first - 1].Location.Offset <= TreeReadSpan)
+        {
+            first--;
+        }
+
+        while (last + 1 < trees.Count && trees[last + 1].Location.Offset - End(trees[last].Location) <= TreeReadGap
+               && End(trees[last + 1].Location) - trees[first].Location.Offset <= TreeReadSpan)
+        {
+            last++;
+        }
+
+        return [.. trees.Skip(first).Take(last - first + 1)];
+    }
+
+    private BlobLocation Locate(BlobId id) =>
+        Index.TryGet(id, out var loc) ? loc : throw new RepositoryCorruptException($"{Store.Description}: blob {id} is not in any index");
+
+    /// <summary>Decrypts, decompresses and checks the SHA-256 of one sealed blob.</summary>
+    private byte[] OpenVerified(BlobCodec codec, string packKey, BlobId id, in BlobLocation loc, ReadOnlySpan<byte> sealedBlob)
+    {
         byte[] pooled;
         try
         {
@@ -207,7 +335,7 @@ public sealed class BackupRepository : IAsyncDisposable
 
     internal async Task<List<TreeNode>> LoadTreeAsync(BlobId id, CancellationToken ct)
     {
-        var data = await LoadBlobAsync(id, ct).ConfigureAwait(false);
+        var data = await LoadTreeBytesAsync(id, ct).ConfigureAwait(false);
         try
         {
             return TreeCodec.Decode(data);

@@ -74,6 +74,50 @@ internal sealed class RepositoryIndex
         }
     }
 
+    /// <summary>
+    /// The tree blobs of one pack in offset order. The per-pack table is built on first use and
+    /// kept current by <see cref="Add"/>; it serves batched tree reads (a restore of many
+    /// directories reads neighbouring trees with one request instead of one each).
+    /// </summary>
+    public IReadOnlyList<(BlobId Id, BlobLocation Location)> TreesInPack(int pack)
+    {
+        lock (_lock)
+        {
+            if (_treesByPack is null)
+            {
+                _treesByPack = [];
+                foreach (var (id, location) in _blobs)
+                {
+                    AddTree(id, location);
+                }
+
+                foreach (var trees in _treesByPack.Values)
+                {
+                    trees.Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
+                }
+            }
+
+            return _treesByPack.TryGetValue(pack, out var list) ? [.. list] : [];
+        }
+    }
+
+    private Dictionary<int, List<(BlobId Id, BlobLocation Location)>>? _treesByPack;
+
+    private void AddTree(BlobId id, BlobLocation location)
+    {
+        if (location.Type != BlobType.Tree)
+        {
+            return;
+        }
+
+        if (!_treesByPack!.TryGetValue(location.Pack, out var list))
+        {
+            _treesByPack.Add(location.Pack, list = []);
+        }
+
+        list.Add((id, location));
+    }
+
     public void Add(PackRecord pack)
     {
         lock (_lock)
@@ -89,7 +133,11 @@ internal sealed class RepositoryIndex
             foreach (var e in pack.Entries)
             {
                 // First writer wins: a duplicate copy (two runs racing) is equally valid.
-                _blobs.TryAdd(e.Id, new BlobLocation(number, e.Offset, e.Length, e.PlainLength, e.Type, e.Compressed));
+                var location = new BlobLocation(number, e.Offset, e.Length, e.PlainLength, e.Type, e.Compressed);
+                if (_blobs.TryAdd(e.Id, location) && _treesByPack is not null)
+                {
+                    AddTree(e.Id, location); // entries of one pack arrive in offset order
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
 
 namespace DrOrchestrator.Core.Tests.Backup;
@@ -123,6 +124,32 @@ public sealed class BackupRestoreTests
         Assert.Equal(full.Snapshot.TreeId, incremental.Snapshot.TreeId);
         Assert.NotEqual(first.Snapshot.TreeId, incremental.Snapshot.TreeId);
         await TestSupport.RestoreAsync(repo, incremental.Snapshot, dir.Sub("out"));
+        Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
+    }
+
+    [Fact]
+    public async Task Restore_reads_neighbouring_trees_together_not_one_request_per_directory()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        for (var d = 0; d < 40; d++)
+        {
+            var sub = Path.Combine(source, $"dir{d:D2}", "inner");
+            Directory.CreateDirectory(sub);
+            File.WriteAllBytes(Path.Combine(sub, "f.bin"), TestSupport.RandomBytes(2_000 + d, 500 + d));
+        }
+
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var backup = await TestSupport.BackupAsync(repo, source);
+        // A fresh open: nothing read ahead yet.
+        await using var reopened = await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None);
+        var getsBefore = store.PackGetCount;
+
+        await TestSupport.RestoreAsync(reopened, backup.Snapshot, dir.Sub("out"));
+
+        // 81 trees and 40 files in a handful of packs: one request per tree would be 81 and more.
+        var gets = store.PackGetCount - getsBefore;
+        Assert.True(gets <= 10, $"{gets} pack reads for 81 trees and 40 small files");
         Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
     }
 

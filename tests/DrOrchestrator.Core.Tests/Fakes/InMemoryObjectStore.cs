@@ -50,9 +50,19 @@ public sealed class InMemoryObjectStore : IObjectStore
         _objects[key] = (ms.ToArray(), DateTimeOffset.UtcNow);
     }
 
+    /// <summary>Reads of pack objects (keys under data/), whole or ranged.</summary>
+    public int PackGetCount => Volatile.Read(ref _packGets);
+
+    private int _packGets;
+
     public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (key.StartsWith("data/", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _packGets);
+        }
+
         if (!_objects.TryGetValue(key, out var entry))
         {
             throw new ObjectNotFoundException(Description, key);
