@@ -14,10 +14,17 @@ restic via --cacert, drorch (.NET on Linux, OpenSSL trust store) via SSL_CERT_FI
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import http.client
 import os
+import re
 import socket
 import subprocess
 import time
+import urllib.parse
+from email.utils import formatdate
 
 KEY = SECRET = "S3RVER"
 BUCKET = "bench"
@@ -159,13 +166,6 @@ class Azurite:
 
     def _request(self, verb: str, path: str, query: dict) -> tuple:
         """One Shared Key-signed request (the emulator's path-style URLs sign /account/account/…)."""
-        import base64
-        import hashlib
-        import hmac
-        import http.client
-        import urllib.parse
-        from email.utils import formatdate
-
         headers = {"x-ms-date": formatdate(usegmt=True), "x-ms-version": "2021-08-06"}
         canon_headers = "".join(f"{k}:{v}\n" for k, v in sorted(headers.items()))
         canon_resource = f"/{AZ_ACCOUNT}/{AZ_ACCOUNT}{path}" + "".join(
@@ -186,7 +186,6 @@ class Azurite:
 
     def usage(self) -> tuple:
         """(bytes, objects) of committed blobs in the container, via List Blobs (paged)."""
-        import re
         total = count = 0
         marker = ""
         while True:

@@ -212,7 +212,7 @@ public sealed class BackupRepository : IAsyncDisposable
         }
 
         var loc = Locate(id);
-        var run = TreeRun(Index.TreesInPack(loc.Pack), id);
+        var run = Index.TreeRun(id, loc, TreeReadGap, TreeReadSpan);
         if (run.Count <= 1)
         {
             return await LoadBlobAsync(id, ct).ConfigureAwait(false);
@@ -275,37 +275,6 @@ public sealed class BackupRepository : IAsyncDisposable
 
     private const uint TreeReadGap = 64 * 1024;
     private const long TreeReadSpan = 4L * 1024 * 1024;
-
-    /// <summary>The trees of one pack (offset order) that one read should cover: <paramref name="id"/> and its close neighbours.</summary>
-    private static List<(BlobId Id, BlobLocation Location)> TreeRun(IReadOnlyList<(BlobId Id, BlobLocation Location)> trees, BlobId id)
-    {
-        var at = -1;
-        for (var i = 0; i < trees.Count && at < 0; i++)
-        {
-            at = trees[i].Id == id ? i : -1;
-        }
-
-        if (at < 0)
-        {
-            return [];
-        }
-
-        static long End(BlobLocation l) => (long)l.Offset + l.Length;
-        int first = at, last = at;
-        while (first > 0 && trees[first].Location.Offset - End(trees[first - 1].Location) <= TreeReadGap
-               && End(trees[last].Location) - trees[first - 1].Location.Offset <= TreeReadSpan)
-        {
-            first--;
-        }
-
-        while (last + 1 < trees.Count && trees[last + 1].Location.Offset - End(trees[last].Location) <= TreeReadGap
-               && End(trees[last + 1].Location) - trees[first].Location.Offset <= TreeReadSpan)
-        {
-            last++;
-        }
-
-        return [.. trees.Skip(first).Take(last - first + 1)];
-    }
 
     private BlobLocation Locate(BlobId id) =>
         Index.TryGet(id, out var loc) ? loc : throw new RepositoryCorruptException($"{Store.Description}: blob {id} is not in any index");

@@ -75,31 +75,62 @@ internal sealed class RepositoryIndex
     }
 
     /// <summary>
-    /// The tree blobs of one pack in offset order. The per-pack table is built on first use and
-    /// kept current by <see cref="Add"/>; it serves batched tree reads (a restore of many
-    /// directories reads neighbouring trees with one request instead of one each).
+    /// The tree <paramref name="id"/> (at <paramref name="location"/>) and the trees around it in
+    /// the same pack that one ranged read should cover: neighbours closer than
+    /// <paramref name="maxGap"/> bytes, the whole run at most <paramref name="maxSpan"/> bytes, in
+    /// offset order. Serves batched tree reads (a restore of many directories reads neighbouring
+    /// trees with one request instead of one each). The per-pack tables are built on first use and
+    /// kept current by <see cref="Add"/>; a run is found by binary search, not by copying the pack's list.
     /// </summary>
-    public IReadOnlyList<(BlobId Id, BlobLocation Location)> TreesInPack(int pack)
+    public List<(BlobId Id, BlobLocation Location)> TreeRun(BlobId id, in BlobLocation location, uint maxGap, long maxSpan)
     {
         lock (_lock)
         {
             if (_treesByPack is null)
             {
                 _treesByPack = [];
-                foreach (var (id, location) in _blobs)
+                foreach (var (blob, where) in _blobs)
                 {
-                    AddTree(id, location);
+                    AddTree(blob, where);
                 }
 
-                foreach (var trees in _treesByPack.Values)
+                foreach (var list in _treesByPack.Values)
                 {
-                    trees.Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
+                    list.Sort(ByOffset);
                 }
             }
 
-            return _treesByPack.TryGetValue(pack, out var list) ? [.. list] : [];
+            if (!_treesByPack.TryGetValue(location.Pack, out var trees))
+            {
+                return [];
+            }
+
+            var at = trees.BinarySearch((id, location), ByOffset); // offsets are unique within a pack
+            if (at < 0 || trees[at].Id != id)
+            {
+                return [];
+            }
+
+            static long End(BlobLocation l) => (long)l.Offset + l.Length;
+            int first = at, last = at;
+            while (first > 0 && trees[first].Location.Offset - End(trees[first - 1].Location) <= maxGap
+                   && End(trees[last].Location) - trees[first - 1].Location.Offset <= maxSpan)
+            {
+                first--;
+            }
+
+            while (last + 1 < trees.Count && trees[last + 1].Location.Offset - End(trees[last].Location) <= maxGap
+                   && End(trees[last + 1].Location) - trees[first].Location.Offset <= maxSpan)
+            {
+                last++;
+            }
+
+            return trees.GetRange(first, last - first + 1);
         }
     }
+
+    private static readonly Comparer<(BlobId Id, BlobLocation Location)> ByOffset =
+        Comparer<(BlobId Id, BlobLocation Location)>.Create((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
 
     private Dictionary<int, List<(BlobId Id, BlobLocation Location)>>? _treesByPack;
 

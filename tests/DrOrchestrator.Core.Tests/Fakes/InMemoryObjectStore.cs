@@ -1,3 +1,4 @@
+using DrOrchestrator.Core.Repository;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using DrOrchestrator.Core.Storage;
@@ -58,7 +59,7 @@ public sealed class InMemoryObjectStore : IObjectStore
     public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (key.StartsWith("data/", StringComparison.Ordinal))
+        if (key.StartsWith(ObjectKeys.DataPrefix, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _packGets);
         }
