@@ -39,6 +39,16 @@ public sealed class CatalogOptionsTests
     }
 
     [Fact]
+    public void An_unknown_provider_is_named_with_what_is_accepted()
+    {
+        using var services = Build(new() { ["Catalog:Provider"] = "Oracle" });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<CatalogOptions>>().Value);
+
+        Assert.Equal(["Catalog:Provider 'Oracle' is not supported (use Sqlite or Postgres)"], ex.Failures);
+    }
+
+    [Fact]
     public void Sqlite_is_the_default_with_a_local_file()
     {
         using var services = Build([]);

@@ -100,6 +100,30 @@ public sealed class BackupRestoreCommandTests : IDisposable
         AssertSameTree(_source, Path.Combine(destination, "source"));
     }
 
+    [Fact]
+    public async Task Restore_from_the_only_target_does_not_even_build_the_catalog()
+    {
+        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
+        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        var config = File.ReadAllText(_sandbox.ConfigPath);
+        const string sqlite = "\"Provider\":\"Sqlite\"";
+        Assert.Contains(sqlite, config, StringComparison.Ordinal);
+        File.WriteAllText(_sandbox.ConfigPath, config.Replace(sqlite, "\"Provider\":\"Oracle\"", StringComparison.Ordinal));
+
+        // Any command that builds the catalog rejects this configuration...
+        var snapshots = await _sandbox.RunAsync("snapshots");
+        Assert.Equal(2, snapshots.ExitCode);
+        Assert.Equal("drorch: error: Catalog:Provider 'Oracle' is not supported (use Sqlite or Postgres)", snapshots.Stderr.Trim());
+
+        // ...but a restore from the only target never builds it (nor loads EF Core for it).
+        var destination = Path.Combine(_sandbox.Root, "no-catalog");
+        var restore = await _sandbox.RunAsync("restore", "home", "--to", destination);
+
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        Assert.Equal("", restore.Stderr);
+        AssertSameTree(_source, Path.Combine(destination, "source"));
+    }
+
     /// <summary>
     /// A listener that never accepts: the TCP handshake completes (kernel backlog), then silence,
     /// like a PostgreSQL host that hangs during an incident.

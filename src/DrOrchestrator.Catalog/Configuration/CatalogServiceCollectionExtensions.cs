@@ -11,7 +11,7 @@ public static class CatalogServiceCollectionExtensions
     /// <summary>
     /// Registers the catalog: options from section <c>Catalog</c> (validated at start-up),
     /// an <see cref="IDbContextFactory{TContext}"/> for <see cref="CatalogDbContext"/>,
-    /// <see cref="CatalogStore"/> and <see cref="CatalogMigrator"/>. The host must reference the
+    /// <see cref="CatalogStore"/> (also as <see cref="Lazy{T}"/>) and <see cref="CatalogMigrator"/>. The host must reference the
     /// migrations assembly of the provider it uses (both, to allow either).
     /// </summary>
     public static IServiceCollection AddDrOrchestratorCatalog(this IServiceCollection services, IConfiguration configuration)
@@ -19,13 +19,36 @@ public static class CatalogServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddLogging();
-        services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<CatalogOptions>().Configure(options => Bind(configuration.GetSection(CatalogOptions.SectionName), options)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>());
         services.AddDbContextFactory<CatalogDbContext>((sp, builder) =>
             CatalogDbContextConfigurator.Configure(builder, sp.GetRequiredService<IOptions<CatalogOptions>>().Value));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CatalogStore>();
+        // For users that may not need the catalog at all (a restore from a single target): resolving
+        // CatalogStore builds the DbContext options, which loads EF Core and the database provider.
+        services.TryAddSingleton(sp => new Lazy<CatalogStore>(sp.GetRequiredService<CatalogStore>));
         services.TryAddSingleton<CatalogMigrator>();
         return services;
+    }
+
+    /// <summary>
+    /// Binds the section, turning the binder's failure into a validation failure like the others:
+    /// the binder's own message names the .NET type, not what the admin may write instead.
+    /// </summary>
+    private static void Bind(IConfigurationSection section, CatalogOptions options)
+    {
+        try
+        {
+            section.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            var provider = section[nameof(CatalogOptions.Provider)];
+            var failure = provider is not null && !Enum.TryParse<CatalogProvider>(provider, ignoreCase: true, out _)
+                ? $"Catalog:Provider '{provider}' is not supported (use Sqlite or Postgres)"
+                : $"Catalog: {ex.Message}";
+            throw new OptionsValidationException(Options.DefaultName, typeof(CatalogOptions), [failure]);
+        }
     }
 }

@@ -27,6 +27,13 @@ public static class CliErrors
                 }
 
                 return ExitCodes.InvalidInput;
+            case Microsoft.Extensions.Options.OptionsValidationException invalidOptions:
+                foreach (var failure in invalidOptions.Failures)
+                {
+                    output.Error(failure);
+                }
+
+                return ExitCodes.InvalidInput;
             case OperationCanceledException:
                 output.Error("interrupted; no partial snapshot was committed");
                 return ExitCodes.Cancelled;

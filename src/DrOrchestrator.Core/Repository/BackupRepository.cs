@@ -75,21 +75,37 @@ public sealed class BackupRepository : IAsyncDisposable
     }
 
     /// <summary>Opens an existing repository; throws <see cref="RepositoryNotFoundException"/> or <see cref="WrongRepositoryKeyException"/>.</summary>
+    /// <remarks>
+    /// Three independent chains run at once: read the config; list the key files, derive the
+    /// key-encryption key from the passphrase and unwrap the master key; list and download the
+    /// indexes. The key derivation (PBKDF2, about 0.15 s of one core) is deliberately slow, and
+    /// run first it delayed every command by that much; now it hides behind the downloads and
+    /// their connection set-up. Each index worker waits for the key after its first download, so
+    /// no more than one undecoded index per worker is ever held.
+    /// </remarks>
     public static async Task<BackupRepository> OpenAsync(IObjectStore store, RepositoryKey key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(key);
-        if (!await ExistsAsync(store, ct).ConfigureAwait(false))
-        {
-            throw new RepositoryNotFoundException(store.Description);
-        }
-
-        var master = await UnlockAsync(store, key, ct).ConfigureAwait(false)
-            ?? throw new WrongRepositoryKeyException(store.Description);
-        var config = ReadConfig(store, master, await store.ReadAllBytesAsync(ObjectKeys.Config, null, ct).ConfigureAwait(false));
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var configBytes = ReadConfigBytesAsync(store, abandon.Token);
+        var unlock = Task.Run(() => UnlockAsync(store, key, abandon.Token), abandon.Token);
         var index = new RepositoryIndex();
-        var errors = await LoadIndexesAsync(store, master, index, ct).ConfigureAwait(false);
-        return new BackupRepository(store, config, master, index, errors);
+        var indexes = LoadIndexesAsync(store, unlock, index, abandon.Token);
+        try
+        {
+            var config = await configBytes.ConfigureAwait(false) ?? throw new RepositoryNotFoundException(store.Description);
+            var master = await unlock.ConfigureAwait(false) ?? throw new WrongRepositoryKeyException(store.Description);
+            var errors = await indexes.ConfigureAwait(false);
+            return new BackupRepository(store, ReadConfig(store, master, config), master, index, errors);
+        }
+        catch
+        {
+            // Nothing may outlive the open: stop the other chains and observe their outcomes.
+            await abandon.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(configBytes, unlock, indexes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
     }
 
     /// <summary>True when the store holds a repository config object.</summary>
@@ -347,30 +363,61 @@ public sealed class BackupRepository : IAsyncDisposable
         }
     }
 
-    private static async Task<List<(string, string)>> LoadIndexesAsync(IObjectStore store, MasterKey master, RepositoryIndex index, CancellationToken ct)
+    /// <summary>The config object's bytes, or null when the store holds no repository.</summary>
+    private static async Task<byte[]?> ReadConfigBytesAsync(IObjectStore store, CancellationToken ct)
+    {
+        try
+        {
+            return await store.ReadAllBytesAsync(ObjectKeys.Config, null, ct).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<List<(string, string)>> LoadIndexesAsync(IObjectStore store, Task<MasterKey?> unlock, RepositoryIndex index, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
         var keys = await store.ListAllAsync(ObjectKeys.IndexPrefix, ct).ConfigureAwait(false);
         var options = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(2, store.Capabilities.RecommendedConcurrency) };
         await Parallel.ForEachAsync(keys, options, async (info, token) =>
         {
+            byte[] data;
             try
             {
-                var data = await store.ReadAllBytesAsync(info.Key, null, token).ConfigureAwait(false);
+                data = await store.ReadAllBytesAsync(info.Key, null, token).ConfigureAwait(false);
+            }
+            catch (ObjectNotFoundException e)
+            {
+                // Deleted between the listing and the read (a concurrent prune); the checker reports it.
+                AddError(info.Key, e.Message);
+                return;
+            }
+
+            // Null = wrong key: OpenAsync reports that from the unlock task itself.
+            var master = await unlock.ConfigureAwait(false) ?? throw new OperationCanceledException(token);
+            try
+            {
                 foreach (var pack in RepositoryIndex.Decode(ObjectCodec.Open(master, ObjectCodec.Index, data)))
                 {
                     index.Add(pack);
                 }
             }
-            catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException or ObjectNotFoundException)
+            catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
             {
-                lock (errors)
-                {
-                    errors.Add((info.Key, e.Message));
-                }
+                AddError(info.Key, e.Message);
             }
         }).ConfigureAwait(false);
         return errors;
+
+        void AddError(string key, string error)
+        {
+            lock (errors)
+            {
+                errors.Add((key, error));
+            }
+        }
     }
 
     private static async Task PutBytesAsync(IObjectStore store, string key, byte[] data, CancellationToken ct)

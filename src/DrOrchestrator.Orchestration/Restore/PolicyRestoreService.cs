@@ -57,7 +57,8 @@ internal sealed class BadCopyLog(Action<string> log) : IProgress<ReadFallbackEve
 /// </summary>
 public sealed class PolicyRestoreService
 {
-    private readonly CatalogStore _catalog;
+    /// <summary>Lazy: a restore that does not consult the catalog never loads EF Core or a database driver.</summary>
+    private readonly Lazy<CatalogStore> _catalog;
     private readonly RepositoryAccess _repositories;
     private readonly Restorer _restorer;
     private readonly ILogger<PolicyRestoreService> _logger;
@@ -65,7 +66,7 @@ public sealed class PolicyRestoreService
     /// <summary>How long a restore waits for the catalog before it falls back to every configured target.</summary>
     public static TimeSpan CatalogLookupTimeout { get; } = TimeSpan.FromSeconds(5);
 
-    public PolicyRestoreService(CatalogStore catalog, RepositoryAccess repositories, Restorer restorer, ILogger<PolicyRestoreService> logger)
+    public PolicyRestoreService(Lazy<CatalogStore> catalog, RepositoryAccess repositories, Restorer restorer, ILogger<PolicyRestoreService> logger)
     {
         _catalog = catalog;
         _repositories = repositories;
@@ -151,7 +152,7 @@ public sealed class PolicyRestoreService
         {
             // Waited for at most CatalogLookupTimeout: a database client may not honour cancellation
             // while it connects, so the lookup is abandoned rather than cancelled.
-            var stored = await _catalog.GetPolicyAsync(request.Policy, cancellationToken)
+            var stored = await _catalog.Value.GetPolicyAsync(request.Policy, cancellationToken)
                 .WaitAsync(CatalogLookupTimeout, cancellationToken).ConfigureAwait(false);
             if (stored?.ToPolicy() is { } policy)
             {

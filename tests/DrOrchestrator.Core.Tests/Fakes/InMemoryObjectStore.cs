@@ -56,9 +56,17 @@ public sealed class InMemoryObjectStore : IObjectStore
 
     private int _packGets;
 
-    public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+    /// <summary>Awaited at the start of every GetAsync (tests use it to hold or order reads).</summary>
+    public Func<string, CancellationToken, Task>? BeforeGet { get; set; }
+
+    public async Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (BeforeGet is { } beforeGet)
+        {
+            await beforeGet(key, cancellationToken).ConfigureAwait(false);
+        }
+
         if (key.StartsWith(ObjectKeys.DataPrefix, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _packGets);
@@ -72,12 +80,12 @@ public sealed class InMemoryObjectStore : IObjectStore
         var data = entry.Data;
         if (range is not { } r)
         {
-            return Task.FromResult<Stream>(new MemoryStream(data, writable: false));
+            return new MemoryStream(data, writable: false);
         }
 
         var offset = (int)Math.Min(r.Offset, data.Length);
         var length = (int)Math.Min(r.Length, data.Length - offset);
-        return Task.FromResult<Stream>(new MemoryStream(data, offset, length, writable: false));
+        return new MemoryStream(data, offset, length, writable: false);
     }
 
     public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) =>

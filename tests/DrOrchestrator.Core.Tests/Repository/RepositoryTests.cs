@@ -48,6 +48,36 @@ public sealed class RepositoryTests
     }
 
     [Fact]
+    public async Task Open_downloads_the_indexes_while_it_derives_the_key()
+    {
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        using var source = new TempDir();
+        File.WriteAllText(source.Sub("a.txt"), "hello");
+        var snapshot = (await TestSupport.BackupAsync(repo, source.Path)).Snapshot;
+        var indexRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The key file is served only once an index has been asked for: an open that read the
+        // key (and ran the slow key derivation) before touching the indexes would time out here.
+        store.BeforeGet = async (key, ct) =>
+        {
+            if (key.StartsWith(ObjectKeys.IndexPrefix, StringComparison.Ordinal))
+            {
+                indexRequested.TrySetResult();
+            }
+            else if (key.StartsWith(ObjectKeys.KeysPrefix, StringComparison.Ordinal))
+            {
+                await indexRequested.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+            }
+        };
+
+        var opened = await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None);
+
+        Assert.Empty(opened.IndexErrors);
+        Assert.Equal(repo.Index.BlobCount, opened.Index.BlobCount);
+        Assert.Equal(snapshot.Id, (await opened.ListSnapshotsAsync(CancellationToken.None)).Single().Id);
+    }
+
+    [Fact]
     public async Task Open_of_an_empty_store_says_there_is_no_repository()
     {
         var e = await Assert.ThrowsAsync<RepositoryNotFoundException>(() =>
