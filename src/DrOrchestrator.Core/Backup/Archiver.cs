@@ -66,7 +66,7 @@ public sealed class Archiver
         var token = cts.Token;
         var content = new ContentStage(run, OpenFile);
         using var scanner = new FileScanner(run, new GlobMatcher(request.Include), new GlobMatcher(request.Exclude));
-        List<ScanEntry>? roots = null;
+        var trees = new TreeBuilder(run);
         var tasks = new List<Task>();
 
         Task Stage(Func<Task> body, Action? onExit = null)
@@ -93,17 +93,21 @@ public sealed class Archiver
 
         var scan = Stage(async () =>
         {
-            roots = await scanner.ScanAsync(sources, parentRoot, token).ConfigureAwait(false);
+            await scanner.ScanAsync(sources, parentRoot, new PendingDirectory(null, null), token).ConfigureAwait(false);
             run.ScanComplete = true;
         }, () => run.Files.Writer.TryComplete());
         var readers = Enumerable.Range(0, run.Readers).Select(_ => Stage(() => content.ReadFilesAsync(token))).ToArray();
         var readersDone = Stage(() => Task.WhenAll(readers), () => run.Chunks.Writer.TryComplete());
         var workers = Enumerable.Range(0, run.Workers).Select(_ => Stage(() => content.SealChunksAsync(token))).ToArray();
+        var treeStage = Stage(() => trees.RunAsync(token));
         var rootId = default(BlobId);
         _ = Stage(async () =>
         {
+            // Once scanner, readers and workers are done, nothing can complete a file or list a directory.
             await Task.WhenAll([scan, readersDone, .. workers]).ConfigureAwait(false);
-            rootId = await new TreeBuilder(run).BuildAsync(roots!, token).ConfigureAwait(false);
+            run.TreeEvents.Writer.TryComplete();
+            await treeStage.ConfigureAwait(false);
+            rootId = trees.RootId;
         }, () => run.Sealed.Writer.TryComplete());
         _ = Stage(() => packs.PackAsync(token));
         for (var i = 0; i < packs.UploaderCount; i++)

@@ -33,7 +33,11 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
             try
             {
                 var id = job.KnownId ?? BlobId.Hash(job.Buffer.AsSpan(Aead.NonceSize, job.Length));
-                job.File.SetId(job.Index, id);
+                if (job.File.SetId(job.Index, id))
+                {
+                    run.FileComplete(job.File);
+                }
+
                 if (run.Repo.Index.Contains(id) || !run.Seen.TryAdd(id, 0))
                 {
                     continue;
@@ -56,6 +60,15 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
     }
 
     private async Task ReadFileAsync(PendingFile file, ChunkReader reader, IncrementalHash hash, CancellationToken ct)
+    {
+        await ReadAndChunkAsync(file, reader, hash, ct).ConfigureAwait(false);
+        if (file.ReadingDone())
+        {
+            run.FileComplete(file);
+        }
+    }
+
+    private async Task ReadAndChunkAsync(PendingFile file, ChunkReader reader, IncrementalHash hash, CancellationToken ct)
     {
         Stream stream;
         try

@@ -6,8 +6,9 @@ namespace DrOrchestrator.Core.Backup;
 /// Walks the sources with lstat (never following symlinks), applies include/exclude globs and
 /// compares each file with the parent snapshot's node. Unchanged files (same size, mtime ns,
 /// inode, device, and every chunk still indexed) are finished on the spot without being opened;
-/// the rest go to the reader channel. Produces the in-memory tree the tree builder encodes;
-/// a directory with no file left to read is encoded on the spot and kept only as its node.
+/// the rest go to the reader channel. A directory with no file left to read is encoded on the
+/// spot and kept only as its node; one with files still being read is posted to the tree stage
+/// (<see cref="TreeBuilder"/>), which encodes it once they are done.
 /// </summary>
 internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatcher exclude) : IDisposable
 {
@@ -21,25 +22,32 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
 
     private const int ENOENT = 2;
 
-    public async Task<List<ScanEntry>> ScanAsync(IReadOnlyList<string> sources, List<TreeNode>? parentRoot, CancellationToken ct)
+    /// <summary>Scans the sources into <paramref name="root"/> (the listing above them) and posts it to the tree stage.</summary>
+    public async Task ScanAsync(IReadOnlyList<string> sources, List<TreeNode>? parentRoot, PendingDirectory root, CancellationToken ct)
     {
         var parents = ToDictionary(parentRoot);
         var roots = new List<ScanEntry>();
         foreach (var source in sources)
         {
             var name = Path.GetFileName(source);
-            var entry = await ScanEntryAsync(source, name, "", parents, ct).ConfigureAwait(false);
+            var entry = await ScanEntryAsync(source, name, "", parents, root, ct).ConfigureAwait(false);
             if (entry is not null)
             {
                 roots.Add(entry);
+                if (!entry.IsFinished)
+                {
+                    root.AddOutstanding();
+                }
             }
         }
 
         roots.Sort((a, b) => TreeCodec.CompareNames(a.Node, b.Node));
-        return roots;
+        root.Children = roots;
+        run.TreeEvents.Writer.TryWrite(new TreeEvent(null, root));
     }
 
-    private async Task<ScanEntry?> ScanEntryAsync(string path, string name, string relative, Dictionary<string, TreeNode>? parents, CancellationToken ct)
+    private async Task<ScanEntry?> ScanEntryAsync(
+        string path, string name, string relative, Dictionary<string, TreeNode>? parents, PendingDirectory directory, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var stat = UnixFileSystem.LStat(path, out var errno);
@@ -56,7 +64,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
             case UnixStat.Directory:
                 node.Type = NodeType.Directory;
                 node.Size = 0;
-                return await ScanDirectoryAsync(path, relative, node, previous, ct).ConfigureAwait(false);
+                return await ScanDirectoryAsync(path, relative, node, previous, directory, ct).ConfigureAwait(false);
             case UnixStat.Symlink:
                 if (!IsIncluded(relative))
                 {
@@ -68,14 +76,15 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
                 node.Size = 0;
                 return new ScanEntry(node);
             case UnixStat.RegularFile:
-                return IsIncluded(relative) ? await ScanFileAsync(path, node, st, previous, ct).ConfigureAwait(false) : null;
+                return IsIncluded(relative) ? await ScanFileAsync(path, node, st, previous, directory, ct).ConfigureAwait(false) : null;
             default:
                 AddIssue(run.Warnings, path, "skipped: sockets, FIFOs and devices are not backed up");
                 return null;
         }
     }
 
-    private async Task<ScanEntry?> ScanDirectoryAsync(string path, string relative, TreeNode node, TreeNode? previous, CancellationToken ct)
+    private async Task<ScanEntry?> ScanDirectoryAsync(
+        string path, string relative, TreeNode node, TreeNode? previous, PendingDirectory parent, CancellationToken ct)
     {
         List<string> names;
         try
@@ -97,6 +106,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
                 .Where(n => n.Type == NodeType.Directory).Select(n => n.Subtree), ct);
         }
 
+        var directory = new PendingDirectory(node, parent);
         var children = new List<ScanEntry>(names.Count);
         foreach (var childName in names)
         {
@@ -106,10 +116,16 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
                 continue;
             }
 
-            var child = await ScanEntryAsync(Path.Join(path, childName), childName, childRelative, parents, ct).ConfigureAwait(false);
+            var child = await ScanEntryAsync(Path.Join(path, childName), childName, childRelative, parents, directory, ct).ConfigureAwait(false);
             if (child is not null)
             {
                 children.Add(child);
+                if (!child.IsFinished)
+                {
+                    // Counted after the child was handed out: it may already be done (the count
+                    // dips below zero), which is harmless until the directory is posted below.
+                    directory.AddOutstanding();
+                }
             }
         }
 
@@ -128,10 +144,12 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
             return new ScanEntry(node);
         }
 
-        return new ScanEntry(node) { Children = children };
+        directory.Children = children;
+        run.TreeEvents.Writer.TryWrite(new TreeEvent(null, directory));
+        return new ScanEntry(node) { Directory = directory };
     }
 
-    private async Task<ScanEntry> ScanFileAsync(string path, TreeNode node, UnixStat st, TreeNode? previous, CancellationToken ct)
+    private async Task<ScanEntry> ScanFileAsync(string path, TreeNode node, UnixStat st, TreeNode? previous, PendingDirectory directory, CancellationToken ct)
     {
         node.Type = NodeType.File;
         Interlocked.Increment(ref run.TotalFiles);
@@ -146,7 +164,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
         }
 
         Interlocked.Increment(ref previous is null ? ref run.FilesNew : ref run.FilesChanged);
-        var pending = new PendingFile(path, node, st);
+        var pending = new PendingFile(path, node, st, directory);
         await run.Files.Writer.WriteAsync(pending, ct).ConfigureAwait(false);
         return new ScanEntry(node) { File = pending };
     }

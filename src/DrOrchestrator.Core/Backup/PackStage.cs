@@ -56,17 +56,26 @@ internal sealed class PackStage(BackupRun run)
 
     public int UploaderCount => Math.Clamp(run.Repo.Store.Capabilities.RecommendedConcurrency, 1, 16);
 
+    /// <remarks>
+    /// Tree blobs get packs of their own. The tree stage encodes directories while data is still
+    /// flowing, so in one shared pack they would be scattered between data blobs; kept together,
+    /// a directory's tree sits next to its siblings' and a restore reads them in one request
+    /// (see <see cref="BackupRepository"/>'s batched tree reads), and the pack boundaries of the
+    /// data do not depend on when directories happen to complete.
+    /// </remarks>
     public async Task PackAsync(CancellationToken ct)
     {
-        PackWriter? writer = null;
+        PackWriter? data = null;
+        PackWriter? trees = null;
         using var aead = run.Repo.Key.CreateAead();
         try
         {
             await foreach (var blob in run.Sealed.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
+                PackWriter writer;
                 try
                 {
-                    writer ??= _staging is not null ? new PackWriter(_staging.BeginStage()) : new PackWriter(BackupRepository.TempDirectory);
+                    writer = blob.Type == BlobType.Tree ? trees ??= NewWriter() : data ??= NewWriter();
                     writer.Add(blob);
                     Interlocked.Add(ref run.BytesStored, blob.Length);
                 }
@@ -77,25 +86,41 @@ internal sealed class PackStage(BackupRun run)
 
                 if (writer.Size >= run.Repo.Config.PackSize)
                 {
-                    var full = writer;
-                    writer = null;
-                    await HandOverAsync(full, aead, ct).ConfigureAwait(false);
+                    // Forget it before handing it over: from then on the uploader owns (and disposes) it.
+                    if (writer == trees)
+                    {
+                        trees = null;
+                    }
+                    else
+                    {
+                        data = null;
+                    }
+
+                    await HandOverAsync(writer, aead, ct).ConfigureAwait(false);
                 }
             }
 
-            if (writer is not null)
+            if (data is { } lastData)
             {
-                var last = writer;
-                writer = null;
-                await HandOverAsync(last, aead, ct).ConfigureAwait(false);
+                data = null;
+                await HandOverAsync(lastData, aead, ct).ConfigureAwait(false);
+            }
+
+            if (trees is { } lastTrees)
+            {
+                trees = null;
+                await HandOverAsync(lastTrees, aead, ct).ConfigureAwait(false);
             }
         }
         finally
         {
-            writer?.Dispose();
+            data?.Dispose();
+            trees?.Dispose();
             _finished.Writer.TryComplete();
         }
     }
+
+    private PackWriter NewWriter() => _staging is not null ? new PackWriter(_staging.BeginStage()) : new PackWriter(BackupRepository.TempDirectory);
 
     public async Task UploadAsync(CancellationToken ct)
     {
