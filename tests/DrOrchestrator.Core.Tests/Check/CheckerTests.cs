@@ -57,15 +57,21 @@ public sealed class CheckerTests
         Assert.Contains(dir.Sub("out/src/victim.bin"), e.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A new repository holding one backup of src/a.bin (12,000 random bytes).</summary>
+    private static async Task<(Fakes.InMemoryObjectStore Store, BackupRepository Repo, Snapshot Snapshot, byte[] Data)> BackUpOneFileAsync(TempDir dir, int seed)
+    {
+        Directory.CreateDirectory(dir.Sub("src"));
+        var data = TestSupport.RandomBytes(12_000, seed);
+        File.WriteAllBytes(dir.Sub("src/a.bin"), data);
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        return (store, repo, (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot, data);
+    }
+
     [Fact]
     public async Task Missing_pack_is_an_error_naming_affected_files_and_stray_pack_is_info()
     {
         using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Sub("src"));
-        var data = TestSupport.RandomBytes(12_000, 22);
-        File.WriteAllBytes(dir.Sub("src/a.bin"), data);
-        var (store, repo) = await TestSupport.NewRepoAsync();
-        var first = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        var (store, repo, first, data) = await BackUpOneFileAsync(dir, seed: 22);
         File.WriteAllText(dir.Sub("src/b.txt"), "b");
         var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"), first)).Snapshot;
         Assert.True(repo.Index.TryGet(BlobId.Hash(data), out var loc));
@@ -89,11 +95,7 @@ public sealed class CheckerTests
     public async Task Missing_tree_pack_is_an_error_naming_the_snapshot_and_leaves_the_data_packs_alone()
     {
         using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Sub("src"));
-        var data = TestSupport.RandomBytes(12_000, 23);
-        File.WriteAllBytes(dir.Sub("src/a.bin"), data);
-        var (store, repo) = await TestSupport.NewRepoAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+        var (store, repo, snapshot, data) = await BackUpOneFileAsync(dir, seed: 23);
         Assert.True(repo.Index.TryGet(BlobId.Parse(snapshot.TreeId), out var tree));
         Assert.True(repo.Index.TryGet(BlobId.Hash(data), out var content));
         Assert.NotEqual(tree.Pack, content.Pack); // trees are packed apart from data
