@@ -56,10 +56,48 @@ public sealed class LocalObjectStore : IStagedObjectStore
     }
 
     /// <summary>
-    /// A staging file in the root directory: same file system as every key, so committing is a
-    /// rename, and the root exists for any repository (its config lives there).
+    /// Staging files older than this in the root are left by a process that was killed (SIGKILL,
+    /// power cut) and are deleted when a backup next begins staging. A live one is never this old:
+    /// it lives while the packer fills one pack, which even a source trickling in at a few KB/s
+    /// does within hours; and deleting a live one would only fail that run's commit, not lose data.
     /// </summary>
-    public IObjectStage BeginStage() => Stage(_root, key: null, preallocationSize: 0);
+    public static readonly TimeSpan AbandonedStageAge = TimeSpan.FromDays(1);
+
+    private int _swept;
+
+    /// <summary>
+    /// A staging file in the root directory: same file system as every key, so committing is a
+    /// rename, and the root exists for any repository (its config lives there). The first call
+    /// on this store sweeps abandoned staging files from the root (see <see cref="AbandonedStageAge"/>).
+    /// </summary>
+    public IObjectStage BeginStage()
+    {
+        if (Interlocked.Exchange(ref _swept, 1) == 0)
+        {
+            SweepAbandonedStages(DateTime.UtcNow - AbandonedStageAge);
+        }
+
+        return Stage(_root, key: null, preallocationSize: 0);
+    }
+
+    /// <summary>Deletes the root's staging files last written before <paramref name="cutoffUtc"/>. Best effort.</summary>
+    private void SweepAbandonedStages(DateTime cutoffUtc)
+    {
+        try
+        {
+            foreach (var file in new DirectoryInfo(_root).EnumerateFiles(TempFilePrefix + "*"))
+            {
+                if (file.LastWriteTimeUtc < cutoffUtc)
+                {
+                    file.Delete();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A sweep that cannot finish costs disk space only; the backup goes on.
+        }
+    }
 
     public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
     {

@@ -34,6 +34,43 @@ public sealed class LocalObjectStageTests : IDisposable
     }
 
     [Fact]
+    public async Task The_first_stage_sweeps_staging_files_a_killed_process_left_a_day_ago_and_only_those()
+    {
+        await _store.PutPatternAsync("config", 100, seed: 1);
+        var abandoned = Path.Combine(_directory.Path, LocalObjectStore.TempFilePrefix + "0123456789abcdef");
+        var recent = Path.Combine(_directory.Path, LocalObjectStore.TempFilePrefix + "fedcba9876543210");
+        var lookalike = Path.Combine(_directory.Path, "data", LocalObjectStore.TempFilePrefix + "0000000000000000");
+        foreach (var path in (string[])[abandoned, recent, lookalike])
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, new byte[1000]);
+        }
+
+        var old = DateTime.UtcNow - LocalObjectStore.AbandonedStageAge - TimeSpan.FromMinutes(5);
+        File.SetLastWriteTimeUtc(abandoned, old);
+        File.SetLastWriteTimeUtc(lookalike, old);
+        File.SetLastWriteTimeUtc(recent, DateTime.UtcNow - LocalObjectStore.AbandonedStageAge + TimeSpan.FromHours(1));
+
+        using (_store.BeginStage())
+        {
+        }
+
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(recent), "a staging file younger than a day may belong to a running backup");
+        Assert.True(File.Exists(lookalike), "only the root, where the packer stages, is swept");
+        Assert.Equal(["config"], (await _store.ListAllAsync("")).Select(i => i.Key));
+
+        // Once per store: a later stage does not sweep again.
+        File.WriteAllBytes(abandoned, new byte[10]);
+        File.SetLastWriteTimeUtc(abandoned, old);
+        using (_store.BeginStage())
+        {
+        }
+
+        Assert.True(File.Exists(abandoned));
+    }
+
+    [Fact]
     public async Task A_staging_file_is_never_listed_and_a_discarded_stage_leaves_nothing()
     {
         await _store.PutPatternAsync("config", 100, seed: 1);
