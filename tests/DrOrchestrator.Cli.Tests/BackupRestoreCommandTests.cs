@@ -51,8 +51,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
     [Fact]
     public async Task Restore_works_when_the_catalog_is_gone()
     {
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("home", _source);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.Delete(_sandbox.CatalogPath);
 
@@ -66,8 +65,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
     [Fact]
     public async Task Restore_works_when_the_catalog_server_does_not_answer()
     {
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("home", _source);
         using var silent = StartSilentCatalogServer(out var port);
         var config = File.ReadAllText(_sandbox.ConfigPath);
         const string oneTarget = "\"Targets\":{\"local\":{\"Type\":\"local\",\"Path\":\"repo\"}}";
@@ -87,8 +85,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
     [Fact]
     public async Task Restore_from_the_only_target_does_not_consult_the_catalog()
     {
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("home", _source);
         using var silent = StartSilentCatalogServer(out var port);
         File.WriteAllText(_sandbox.ConfigPath, PointCatalogAt(port, File.ReadAllText(_sandbox.ConfigPath)));
 
@@ -103,8 +100,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
     [Fact]
     public async Task Restore_from_the_only_target_does_not_even_build_the_catalog()
     {
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("home", _source);
         var config = File.ReadAllText(_sandbox.ConfigPath);
         const string sqlite = "\"Provider\":\"Sqlite\"";
         Assert.Contains(sqlite, config, StringComparison.Ordinal);
@@ -147,8 +143,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
     [Fact]
     public async Task Restore_refuses_a_non_empty_destination_and_writes_nothing()
     {
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("home", _source);
         var destination = Directory.CreateDirectory(Path.Combine(_sandbox.Root, "busy")).FullName;
         File.WriteAllText(Path.Combine(destination, "keep.txt"), "mine");
 
@@ -163,8 +158,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
     [Fact]
     public async Task A_wrong_key_fails_with_one_line_and_writes_nothing()
     {
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("home", _source);
         var before = ListRepository();
         Environment.SetEnvironmentVariable(_sandbox.KeyVariable, "not the key");
 
@@ -179,8 +173,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
     [Fact]
     public async Task Check_read_data_finds_a_flipped_byte_and_names_the_file()
     {
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "home")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("home", _source);
         Assert.Equal(0, (await _sandbox.RunAsync("check", "local", "--read-data")).ExitCode);
         var pack = Directory.EnumerateFiles(Path.Combine(_sandbox.RepositoryPath, "data"), "*", SearchOption.AllDirectories)
             .MaxBy(f => new FileInfo(f).Length)!;

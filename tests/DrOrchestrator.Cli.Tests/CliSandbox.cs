@@ -72,6 +72,15 @@ public sealed class CliSandbox : IDisposable
         return path;
     }
 
+    /// <summary>Writes and applies a policy over <paramref name="sourceDirectory"/> and backs it up once; both must succeed.</summary>
+    public async Task ApplyAndBackUpAsync(string policy, string sourceDirectory)
+    {
+        var apply = await RunAsync("policy", "apply", WritePolicy(policy, sourceDirectory));
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        var backup = await RunAsync("backup", policy);
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+    }
+
     public void Dispose()
     {
         if (!_ownsRoot)

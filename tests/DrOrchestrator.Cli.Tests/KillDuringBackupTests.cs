@@ -23,8 +23,7 @@ public sealed class KillDuringBackupTests : IDisposable
             File.WriteAllBytes(Path.Combine(source, $"file-{i:D2}.bin"), BackupRestoreCommandTests.RandomBytes(1_500_000, seed: 1000 + i));
         }
 
-        Assert.Equal(0, (await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("victim", source))).ExitCode);
-        Assert.Equal(0, (await _sandbox.RunAsync("backup", "victim")).ExitCode);
+        await _sandbox.ApplyAndBackUpAsync("victim", source);
         var random = new Random(4242);
         var killed = 0;
         var expected = 1;
