@@ -53,12 +53,15 @@ public sealed class RepositoryAccess
 
     public async Task<BackupRepository> OpenOrInitAsync(IObjectStore store, RepositoryKey key, CancellationToken cancellationToken)
     {
-        if (await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false))
+        try
         {
+            // The open reads the config anyway and says when there is none: no separate existence probe.
             return await BackupRepository.OpenAsync(store, key, cancellationToken).ConfigureAwait(false);
         }
-
-        return await BackupRepository.InitAsync(store, key, InitOptions(), cancellationToken).ConfigureAwait(false);
+        catch (RepositoryNotFoundException)
+        {
+            return await BackupRepository.InitAsync(store, key, InitOptions(), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

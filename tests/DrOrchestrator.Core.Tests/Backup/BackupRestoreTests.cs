@@ -98,9 +98,10 @@ public sealed class BackupRestoreTests
     [Fact]
     public async Task Directories_encoded_during_the_scan_equal_those_encoded_after_reading()
     {
-        // An incremental run encodes unchanged directories while scanning and the changed one at
-        // the end; a run without parent reads every file and encodes everything at the end. Both
-        // must produce the same bytes, hence the same root tree id.
+        // An incremental run encodes unchanged directories while scanning and the changed one in
+        // the tree stage once its file is read; a run without parent reads every file and encodes
+        // every directory in the tree stage. Both must produce the same bytes, hence the same root
+        // tree id.
         using var dir = new TempDir();
         var source = dir.Sub("src");
         foreach (var sub in new[] { "a/x", "a/y", "b/z", "c" })
