@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Security.Cryptography;
-using DrOrchestrator.Core.Storage;
 
 namespace DrOrchestrator.Storage.S3;
 
@@ -43,11 +42,6 @@ internal sealed class S3BodyChecksum(S3TargetOptions options)
         if (!ComputedHere)
         {
             return default;
-        }
-
-        if (_crc32 && body is IPrecomputedCrc32 known && body.Position == 0)
-        {
-            return new BodyChecksum(null, Crc32Base64(known.Crc32)); // a pack: its writer computed it
         }
 
         var start = body.Position;

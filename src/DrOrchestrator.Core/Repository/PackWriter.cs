@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using System.Security.Cryptography;
 using DrOrchestrator.Core.Security;
 using DrOrchestrator.Core.Storage;
@@ -7,9 +6,7 @@ namespace DrOrchestrator.Core.Repository;
 
 /// <summary>
 /// Assembles one pack in a file (never in memory): sealed blobs back to back, then the sealed
-/// header and its length. The SHA-256 of every byte written becomes the pack id; a temp-file
-/// pack also gets its CRC-32 (<see cref="IPrecomputedCrc32"/>), so an S3 upload that must send
-/// it as a header does not read the pack once more to compute it.
+/// header and its length. The SHA-256 of every byte written becomes the pack id.
 /// </summary>
 /// <remarks>
 /// Two homes for the file. On a store with <see cref="IStagedObjectStore"/> (a local directory)
@@ -21,8 +18,7 @@ namespace DrOrchestrator.Core.Repository;
 /// </remarks>
 internal sealed class PackWriter : IDisposable
 {
-    private readonly PackTempFile? _temp;
-    private readonly Crc32? _crc;
+    private readonly FileStream? _temp;
     private readonly IObjectStage? _stage;
     private readonly Stream _file;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -32,9 +28,8 @@ internal sealed class PackWriter : IDisposable
     public PackWriter(string tempDirectory)
     {
         var path = Path.Combine(tempDirectory, $"drorch-pack-{Guid.NewGuid():N}.tmp");
-        _temp = new PackTempFile(path);
+        _temp = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
         _file = _temp;
-        _crc = new Crc32();
     }
 
     /// <summary>A pack written directly into a store's staging file; takes ownership of the stage.</summary>
@@ -56,7 +51,6 @@ internal sealed class PackWriter : IDisposable
         var data = blob.Buffer.AsSpan(0, blob.Length);
         _file.Write(data);
         _hash.AppendData(data);
-        _crc?.Append(data);
         _entries.Add(new PackEntry(blob.Type, blob.Compressed, blob.Id, checked((uint)offset), (uint)blob.Length, blob.PlainLength));
     }
 
@@ -66,12 +60,6 @@ internal sealed class PackWriter : IDisposable
         var header = PackHeader.Seal(_entries, aead);
         _file.Write(header);
         _hash.AppendData(header);
-        if (_crc is not null)
-        {
-            _crc.Append(header);
-            _temp!.Crc32 = _crc.GetCurrentHashAsUInt32();
-        }
-
         _file.Flush();
         _file.Position = 0;
         return new PackRecord(new BlobId(_hash.GetHashAndReset()), _file.Length, _entries);
@@ -87,11 +75,4 @@ internal sealed class PackWriter : IDisposable
         _stage?.Dispose();
         _hash.Dispose();
     }
-}
-
-/// <summary>The delete-on-close temp file of a pack, carrying the CRC-32 computed while it was written.</summary>
-internal sealed class PackTempFile(string path)
-    : FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose), IPrecomputedCrc32
-{
-    public uint Crc32 { get; set; }
 }

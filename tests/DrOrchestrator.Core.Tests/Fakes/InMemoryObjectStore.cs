@@ -27,9 +27,6 @@ public sealed class InMemoryObjectStore : IObjectStore
 
     public int PutCount => Volatile.Read(ref _puts);
 
-    /// <summary>The CRC-32 the last put's body said it had (<see cref="IPrecomputedCrc32"/>), if it said one.</summary>
-    public uint? LastPrecomputedCrc32 { get; private set; }
-
     public IReadOnlyCollection<string> Keys => [.. _objects.Keys.Order(StringComparer.Ordinal)];
 
     public byte[] this[string key]
@@ -42,7 +39,6 @@ public sealed class InMemoryObjectStore : IObjectStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         BeforePut?.Invoke(key);
-        LastPrecomputedCrc32 = (content as IPrecomputedCrc32)?.Crc32;
         var n = Interlocked.Increment(ref _puts);
         if (FailPutsAfter is { } limit && n > limit)
         {
