@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -23,14 +24,22 @@ public static class CatalogDbContextConfigurator
         ArgumentNullException.ThrowIfNull(options);
         return options.Provider switch
         {
-            CatalogProvider.Sqlite => builder
-                .UseSqlite(SqliteConnectionString(options), b => b.MigrationsAssembly(SqliteMigrationsAssembly))
-                .AddInterceptors(new SqliteBusyTimeoutInterceptor(options.BusyTimeoutSeconds)),
-            CatalogProvider.Postgres => builder
-                .UseNpgsql(PostgresConnectionString(options), b => b.MigrationsAssembly(PostgresMigrationsAssembly)),
+            CatalogProvider.Sqlite => UseSqlite(builder, options),
+            CatalogProvider.Postgres => UsePostgres(builder, options),
             _ => throw new InvalidOperationException($"Catalog:Provider '{options.Provider}' is not supported (use Sqlite or Postgres)"),
         };
     }
+
+    // One method per provider, never inlined: preparing a method loads the assemblies of the types
+    // it names, so a SQLite catalog never loads the PostgreSQL provider, and the other way round.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder builder, CatalogOptions options) => builder
+        .UseSqlite(SqliteConnectionString(options), b => b.MigrationsAssembly(SqliteMigrationsAssembly))
+        .AddInterceptors(new SqliteBusyTimeoutInterceptor(options.BusyTimeoutSeconds));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DbContextOptionsBuilder UsePostgres(DbContextOptionsBuilder builder, CatalogOptions options) => builder
+        .UseNpgsql(PostgresConnectionString(options), b => b.MigrationsAssembly(PostgresMigrationsAssembly));
 
     /// <summary>A context over <paramref name="options"/> without DI: design-time factories and tooling.</summary>
     public static CatalogDbContext CreateDbContext(CatalogOptions options)
