@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
 
 namespace DrOrchestrator.Catalog.Configuration;
@@ -40,6 +41,34 @@ public static class CatalogDbContextConfigurator
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static DbContextOptionsBuilder UsePostgres(DbContextOptionsBuilder builder, CatalogOptions options) => builder
         .UseNpgsql(PostgresConnectionString(options), b => b.MigrationsAssembly(PostgresMigrationsAssembly));
+
+    /// <summary>
+    /// The EF Core compiled model of each provider, generated into its migrations assembly by
+    /// <c>dotnet ef dbcontext optimize</c> (see migrations/README.md); found by name because the
+    /// migrations assemblies reference this one, not the other way round.
+    /// </summary>
+    public const string SqliteCompiledModelType = "DrOrchestrator.Migrations.Sqlite.CompiledModel.CatalogDbContextModel, " + SqliteMigrationsAssembly;
+
+    /// <inheritdoc cref="SqliteCompiledModelType"/>
+    public const string PostgresCompiledModelType = "DrOrchestrator.Migrations.Postgres.CompiledModel.CatalogDbContextModel, " + PostgresMigrationsAssembly;
+
+    /// <summary>
+    /// Uses the provider's compiled model when its migrations assembly is deployed: building the
+    /// model at run time costs every command ~85 ms and ~5 MB (docs/decisions.md §14). Only the
+    /// application does this; design-time tooling must see the model the code describes, or a
+    /// new migration would be diffed against a stale compiled model.
+    /// </summary>
+    public static DbContextOptionsBuilder UseCompiledModel(DbContextOptionsBuilder builder, CatalogProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var typeName = provider == CatalogProvider.Postgres ? PostgresCompiledModelType : SqliteCompiledModelType;
+        if (Type.GetType(typeName)?.GetProperty("Instance")?.GetValue(null) is IModel model)
+        {
+            builder.UseModel(model);
+        }
+
+        return builder;
+    }
 
     /// <summary>A context over <paramref name="options"/> without DI: design-time factories and tooling.</summary>
     public static CatalogDbContext CreateDbContext(CatalogOptions options)

@@ -22,7 +22,10 @@ public static class CatalogServiceCollectionExtensions
         services.AddOptions<CatalogOptions>().Configure(options => Bind(configuration.GetSection(CatalogOptions.SectionName), options)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>());
         services.AddDbContextFactory<CatalogDbContext>((sp, builder) =>
-            CatalogDbContextConfigurator.Configure(builder, sp.GetRequiredService<IOptions<CatalogOptions>>().Value));
+        {
+            var options = sp.GetRequiredService<IOptions<CatalogOptions>>().Value;
+            CatalogDbContextConfigurator.UseCompiledModel(CatalogDbContextConfigurator.Configure(builder, options), options.Provider);
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CatalogStore>();
         // For users that may not need the catalog at all (a restore from a single target): resolving
