@@ -23,9 +23,7 @@ public sealed class CompiledModelTests
         CatalogDbContextConfigurator.UseCompiledModel(CatalogDbContextConfigurator.Configure(builder, options), provider);
         using var compiled = new CatalogDbContext(builder.Options);
 
-        Assert.Equal(Type.GetType(provider == CatalogProvider.Postgres
-            ? CatalogDbContextConfigurator.PostgresCompiledModelType
-            : CatalogDbContextConfigurator.SqliteCompiledModelType)!.Assembly, compiled.Model.GetType().Assembly);
+        Assert.Equal(Type.GetType(CatalogDbContextConfigurator.CompiledModelTypeName(provider))!.Assembly, compiled.Model.GetType().Assembly);
         Assert.Equal(
             described.Model.GetEntityTypes().Select(Describe).Order(),
             compiled.Model.GetEntityTypes().Select(Describe).Order());

@@ -27,7 +27,7 @@ public static class CatalogDbContextConfigurator
         {
             CatalogProvider.Sqlite => UseSqlite(builder, options),
             CatalogProvider.Postgres => UsePostgres(builder, options),
-            _ => throw new InvalidOperationException($"Catalog:Provider '{options.Provider}' is not supported (use Sqlite or Postgres)"),
+            _ => throw new InvalidOperationException(CatalogOptionsValidator.UnsupportedProvider(options.Provider.ToString())),
         };
     }
 
@@ -43,14 +43,16 @@ public static class CatalogDbContextConfigurator
         .UseNpgsql(PostgresConnectionString(options), b => b.MigrationsAssembly(PostgresMigrationsAssembly));
 
     /// <summary>
-    /// The EF Core compiled model of each provider, generated into its migrations assembly by
-    /// <c>dotnet ef dbcontext optimize</c> (see migrations/README.md); found by name because the
-    /// migrations assemblies reference this one, not the other way round.
+    /// The assembly-qualified type of the provider's EF Core compiled model, generated into its
+    /// migrations assembly by <c>dotnet ef dbcontext optimize</c> (src/DrOrchestrator.Catalog/README.md);
+    /// named, not referenced, because the migrations assemblies reference this one.
     /// </summary>
-    public const string SqliteCompiledModelType = "DrOrchestrator.Migrations.Sqlite.CompiledModel.CatalogDbContextModel, " + SqliteMigrationsAssembly;
-
-    /// <inheritdoc cref="SqliteCompiledModelType"/>
-    public const string PostgresCompiledModelType = "DrOrchestrator.Migrations.Postgres.CompiledModel.CatalogDbContextModel, " + PostgresMigrationsAssembly;
+    public static string CompiledModelTypeName(CatalogProvider provider) => provider switch
+    {
+        CatalogProvider.Sqlite => "DrOrchestrator.Migrations.Sqlite.CompiledModel.CatalogDbContextModel, " + SqliteMigrationsAssembly,
+        CatalogProvider.Postgres => "DrOrchestrator.Migrations.Postgres.CompiledModel.CatalogDbContextModel, " + PostgresMigrationsAssembly,
+        _ => throw new InvalidOperationException(CatalogOptionsValidator.UnsupportedProvider(provider.ToString())),
+    };
 
     /// <summary>
     /// Uses the provider's compiled model when its migrations assembly is deployed: building the
@@ -61,8 +63,7 @@ public static class CatalogDbContextConfigurator
     public static DbContextOptionsBuilder UseCompiledModel(DbContextOptionsBuilder builder, CatalogProvider provider)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var typeName = provider == CatalogProvider.Postgres ? PostgresCompiledModelType : SqliteCompiledModelType;
-        if (Type.GetType(typeName)?.GetProperty("Instance")?.GetValue(null) is IModel model)
+        if (Type.GetType(CompiledModelTypeName(provider))?.GetProperty("Instance")?.GetValue(null) is IModel model)
         {
             builder.UseModel(model);
         }

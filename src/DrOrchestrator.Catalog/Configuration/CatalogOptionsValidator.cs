@@ -6,13 +6,16 @@ namespace DrOrchestrator.Catalog.Configuration;
 /// <summary>Start-up checks of <see cref="CatalogOptions"/>, one clear line per problem, naming the key.</summary>
 public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
 {
+    /// <summary>The one message for a provider we do not have, whichever check meets it first.</summary>
+    internal static string UnsupportedProvider(string provider) => $"Catalog:Provider '{provider}' is not supported (use Sqlite or Postgres)";
+
     public ValidateOptionsResult Validate(string? name, CatalogOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         if (!Enum.IsDefined(options.Provider))
         {
-            failures.Add($"Catalog:Provider '{options.Provider}' is not supported (use Sqlite or Postgres)");
+            failures.Add(UnsupportedProvider(options.Provider.ToString()));
         }
 
         if (options.BusyTimeoutSeconds is < 0 or > 3600)

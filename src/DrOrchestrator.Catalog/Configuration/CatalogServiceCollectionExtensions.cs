@@ -49,7 +49,7 @@ public static class CatalogServiceCollectionExtensions
         {
             var provider = section[nameof(CatalogOptions.Provider)];
             var failure = provider is not null && !Enum.TryParse<CatalogProvider>(provider, ignoreCase: true, out _)
-                ? $"Catalog:Provider '{provider}' is not supported (use Sqlite or Postgres)"
+                ? CatalogOptionsValidator.UnsupportedProvider(provider)
                 : $"Catalog: {ex.Message}";
             throw new OptionsValidationException(Options.DefaultName, typeof(CatalogOptions), [failure]);
         }
