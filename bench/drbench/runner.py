@@ -8,6 +8,16 @@ each dataset, both tools run back to back; the order of the tools flips every ro
 Every timed backup is preceded by reading the whole input (the machine evicts page cache
 that has been idle for ~60 s), every restore/check by reading the whole repository, so
 both tools start from a warm cache and measure their own work, not the disk's.
+
+Nothing is deleted between timed steps: a finished run's directory (repository, restore tree)
+is moved to a graveyard, emptied only at the end, or when free space runs low and then
+followed by a 65 s pause.  Deleting a 2,000-file restore tree seconds before the other tool's
+timed step distorted that step twice over: (1) on ext4 without a journal (this machine's
+root) every new inode is found by scanning past the inodes freed in the last 60 s
+(ext4 recently_deleted) — 6-15 % of a restore's CPU; (2) the 2 GiB of page cache it freed was
+handed straight to the next writer, which a restore on a real host does not get (on this VM
+untouched free memory is returned to the hypervisor, and each page written then costs a
+hypervisor fault).  See bench/README.md, "Methodology".
 """
 from __future__ import annotations
 
@@ -74,7 +84,7 @@ class Session:
         t0 = time.perf_counter()
         m.extra["verified_files"] = verify_restore(dst, self.ds, expected)
         m.extra["verify_s"] = round(time.perf_counter() - t0, 3)
-        shutil.rmtree(dst, ignore_errors=True)
+        # the tree stays until the run's directory goes to the graveyard (see the module doc)
         return m
 
     def snapshots(self) -> Measurement:
@@ -149,17 +159,50 @@ def run_all(tools: list, datasets: dict, plan: list, rounds: int, work: str, kee
     """plan: list of sequence names ("mixed", "small", "cloud").  Returns one record per
     (round, sequence, tool)."""
     records = []
+    graveyard = Graveyard(os.path.join(work, "graveyard"), log)
     for r in range(rounds):
         order = tools if r % 2 == 0 else list(reversed(tools))
         for seq in plan:
             ds = datasets["mixed" if seq in ("cloud", "azure") else seq]
             for tool in (t for t in order if seq not in DRORCH_ONLY or t.name == "drorch"):
                 log(f"round {r + 1}/{rounds} {seq}: {tool.name}")
-                records.append(_run_one(tool, ds, seq, r, work, keep, cloud_factory, log))
+                graveyard.make_room()
+                records.append(_run_one(tool, ds, seq, r, work, keep, cloud_factory, log, graveyard))
+    graveyard.empty()
     return records
 
 
-def _run_one(tool, ds, seq: str, r: int, work: str, keep: bool, cloud_factory, log) -> dict:
+class Graveyard:
+    """Where finished runs' files wait to be deleted, so no deletion lands shortly before a
+    timed step (see the module doc)."""
+
+    # a run needs at most a 2 GiB restore tree, a ~1.3 GiB repository and the tools' caches
+    MIN_FREE_BYTES = 12 * 2**30
+    # ext4 stops scanning past a freed inode 60 s after its deletion (recently_deleted)
+    AFTER_EMPTY_S = 65
+
+    def __init__(self, path: str, log):
+        self.path, self.log = path, log
+        self.empty()
+        os.makedirs(path)
+
+    def bury(self, p: str) -> None:
+        os.rename(p, os.path.join(self.path, f"{time.time_ns()}-{os.path.basename(p)}"))
+
+    def make_room(self) -> None:
+        free = shutil.disk_usage(self.path).free
+        if free >= self.MIN_FREE_BYTES or not os.listdir(self.path):
+            return
+        self.log(f"  {free / 2**30:.1f} GiB free: emptying the graveyard, then {self.AFTER_EMPTY_S} s pause")
+        self.empty()
+        os.makedirs(self.path)
+        time.sleep(self.AFTER_EMPTY_S)
+
+    def empty(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _run_one(tool, ds, seq: str, r: int, work: str, keep: bool, cloud_factory, log, graveyard) -> dict:
     rdir = os.path.join(work, "runs", f"{seq}-r{r + 1}-{tool.name}")
     shutil.rmtree(rdir, ignore_errors=True)
     os.makedirs(rdir)
@@ -179,14 +222,13 @@ def _run_one(tool, ds, seq: str, r: int, work: str, keep: bool, cloud_factory, l
         if server:
             server.stop()
         if not keep:
-            _cleanup(rdir)
+            _cleanup(rdir, graveyard)
     rec["steps"] = [m.to_json() for m in s.steps]
     return rec
 
 
-def _cleanup(rdir: str) -> None:
-    # keep the logs (small, useful after a failure), drop repositories and caches
+def _cleanup(rdir: str, graveyard: Graveyard) -> None:
+    # keep the logs (small, useful after a failure), bury repositories, caches and restore trees
     for name in os.listdir(rdir):
         if name != "logs":
-            p = os.path.join(rdir, name)
-            shutil.rmtree(p, ignore_errors=True) if os.path.isdir(p) else os.remove(p)
+            graveyard.bury(os.path.join(rdir, name))

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace DrOrchestrator.Core.Backup;
 
@@ -20,11 +21,14 @@ internal readonly record struct UnixStat(uint Mode, uint Uid, uint Gid, long Siz
 /// <summary>
 /// The few POSIX calls the BCL lacks: lstat with inode/device/ns-mtime (via <c>statx</c>, whose
 /// struct layout is fixed by the kernel on every architecture, unlike <c>struct stat</c>) and
-/// <c>utimensat</c> without following symlinks. Linux only (glibc ≥ 2.28).
+/// <c>utimensat</c> without following symlinks, and the page-cache hints <c>sync_file_range</c>
+/// and <c>posix_fadvise</c>. Linux only (glibc ≥ 2.28).
 /// </summary>
 internal static partial class UnixFileSystem
 {
     private const int AtFdCwd = -100;
+    private const uint SyncFileRangeWrite = 2;
+    private const int PosixFadviseDontNeed = 4;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
     private const int StatxBufferSize = 256;
@@ -82,6 +86,19 @@ internal static partial class UnixFileSystem
         }
     }
 
+    /// <summary>
+    /// Starts writing the file's dirty pages to the device and returns without waiting for them
+    /// (<c>sync_file_range(SYNC_FILE_RANGE_WRITE)</c>; not a durability guarantee, no fsync).
+    /// Best effort: returns false on failure.
+    /// </summary>
+    public static bool StartWriteBack(SafeFileHandle file) => SyncFileRange(file, 0, 0, SyncFileRangeWrite) == 0;
+
+    /// <summary>
+    /// Asks the kernel to drop the file's cached pages (<c>posix_fadvise(POSIX_FADV_DONTNEED)</c>).
+    /// Only clean pages go: dirty ones and those still being written back stay. Best effort.
+    /// </summary>
+    public static bool DropCachedPages(SafeFileHandle file) => PosixFadvise(file, 0, 0, PosixFadviseDontNeed) == 0;
+
     /// <summary>Two struct timespec {sec, nsec} (atime, mtime), both set to <paramref name="mtimeNs"/>.</summary>
     private static void FillTimes(Span<long> times, long mtimeNs)
     {
@@ -100,6 +117,13 @@ internal static partial class UnixFileSystem
 
     [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
     private static partial int Futimens(int fd, ref long times);
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int SyncFileRange(SafeFileHandle fd, long offset, long count, uint flags);
+
+    // posix_fadvise returns the error number instead of setting errno.
+    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int PosixFadvise(SafeFileHandle fd, long offset, long length, int advice);
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, ref byte buffer);

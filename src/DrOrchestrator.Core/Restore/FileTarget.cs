@@ -6,6 +6,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace DrOrchestrator.Core.Restore;
 
+/// <summary>What every file of one restore writes with: the overwrite choice, the buffer pool, and where finished files go.</summary>
+internal sealed record FileWriteContext(bool Overwrite, ArrayPool<byte> Pool, PageCacheReleaser Finished);
+
 /// <summary>
 /// One file being restored. Chunks arrive in any order (packs are read in parallel); each is
 /// written at its offset with pwrite, outside any lock, so several threads can fill one file.
@@ -48,7 +51,7 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     public long PlannedSize => _offsets![^1];
 
     /// <summary>Writes chunk <paramref name="index"/>; returns true when this call completed and verified the file.</summary>
-    public bool Write(int index, ReadOnlySpan<byte> data, bool overwrite, ArrayPool<byte> pool)
+    public bool Write(int index, ReadOnlySpan<byte> data, FileWriteContext context)
     {
         SafeFileHandle handle;
         lock (_lock)
@@ -59,7 +62,7 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
             }
 
             _claimed[index] = true;
-            handle = _handle ??= Create(overwrite);
+            handle = _handle ??= Create(context.Overwrite);
             _hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         }
 
@@ -76,7 +79,7 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         }
 
         _hash!.AppendData(data);
-        return HashOnwards(index + 1, pool);
+        return HashOnwards(index + 1, context);
     }
 
     /// <summary>
@@ -84,7 +87,7 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     /// back), then gives up ownership. The check for "written" and the release of ownership happen
     /// under the same lock as writers' checks, so no chunk is ever left unhashed.
     /// </summary>
-    private bool HashOnwards(int next, ArrayPool<byte> pool)
+    private bool HashOnwards(int next, FileWriteContext context)
     {
         while (true)
         {
@@ -104,22 +107,22 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
                 }
             }
 
-            HashFromDisk(next, pool);
+            HashFromDisk(next, context.Pool);
             next++;
         }
 
-        Complete();
+        Complete(context.Finished);
         return true;
     }
 
     /// <summary>Creates an empty file (no chunks) and verifies it.</summary>
-    public void WriteEmpty(bool overwrite)
+    public void WriteEmpty(FileWriteContext context)
     {
         lock (_lock)
         {
-            _handle = Create(overwrite);
+            _handle = Create(context.Overwrite);
             _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            Complete();
+            Complete(context.Finished);
         }
     }
 
@@ -148,11 +151,14 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         }
     }
 
-    private void Complete()
+    /// <summary>Verifies the hash, applies mode and mtime through the handle, then hands the handle to <paramref name="finished"/>.</summary>
+    private void Complete(PageCacheReleaser finished)
     {
         var actual = new BlobId(_hash!.GetHashAndReset());
         _hash.Dispose();
-        using (_handle)
+        var handle = _handle!;
+        _handle = null; // from here on the releaser (or this method, on failure) owns it; Abort must not close it again
+        try
         {
             if (actual != Node.FileHash)
             {
@@ -162,11 +168,18 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
             // Through the open handle: no path lookups, and nothing can swap the file underneath.
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(_handle!, (UnixFileMode)(Node.Mode & 0xFFF));
+                File.SetUnixFileMode(handle, (UnixFileMode)(Node.Mode & 0xFFF));
             }
 
-            UnixFileSystem.SetModificationTime(_handle!, Node.MTimeNs);
+            UnixFileSystem.SetModificationTime(handle, Node.MTimeNs);
         }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        finished.Release(handle, PlannedSize);
     }
 
     private SafeFileHandle Create(bool overwrite)

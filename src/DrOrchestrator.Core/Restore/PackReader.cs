@@ -13,15 +13,17 @@ internal sealed record NeededBlob(BlobId Id, BlobLocation Location, List<(FileTa
 /// closer than <see cref="MaxGap"/> share one read, streamed blob by blob into pooled buffers),
 /// opens each blob and writes it to every file that uses it.
 /// </summary>
-internal sealed class PackReader(BackupRepository repo, ArrayPool<byte> pool, bool overwrite, Action<FileTarget> fileDone)
+internal sealed class PackReader(BackupRepository repo, FileWriteContext files, Action<FileTarget> fileDone)
 {
+    private readonly ArrayPool<byte> _pool = files.Pool;
+
     private const long MaxGap = 1 << 20;
 
     public async Task RestorePackAsync(int pack, List<NeededBlob> blobs, CancellationToken ct)
     {
         blobs.Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
         var packKey = ObjectKeys.Pack(repo.Index.PackId(pack));
-        using var codec = repo.CreateCodec(pool);
+        using var codec = repo.CreateCodec(_pool);
         var start = 0;
         while (start < blobs.Count)
         {
@@ -54,7 +56,7 @@ internal sealed class PackReader(BackupRepository repo, ArrayPool<byte> pool, bo
                 }
 
                 await SkipAsync(stream, blob.Location.Offset - position, ct).ConfigureAwait(false);
-                var sealedBuffer = pool.Rent((int)blob.Location.Length);
+                var sealedBuffer = _pool.Rent((int)blob.Location.Length);
                 try
                 {
                     var read = await StoreExtensions.ReadFullyAsync(stream, sealedBuffer.AsMemory(0, (int)blob.Location.Length), ct).ConfigureAwait(false);
@@ -68,7 +70,7 @@ internal sealed class PackReader(BackupRepository repo, ArrayPool<byte> pool, bo
                 }
                 finally
                 {
-                    pool.Return(sealedBuffer);
+                    _pool.Return(sealedBuffer);
                 }
             }
         }
@@ -91,7 +93,7 @@ internal sealed class PackReader(BackupRepository repo, ArrayPool<byte> pool, bo
             var data = plain.AsSpan(0, (int)blob.Location.PlainLength);
             foreach (var (file, index) in blob.Targets)
             {
-                if (file.Write(index, data, overwrite, pool))
+                if (file.Write(index, data, files))
                 {
                     fileDone(file);
                 }
@@ -99,7 +101,7 @@ internal sealed class PackReader(BackupRepository repo, ArrayPool<byte> pool, bo
         }
         finally
         {
-            pool.Return(plain);
+            _pool.Return(plain);
         }
     }
 
@@ -110,7 +112,7 @@ internal sealed class PackReader(BackupRepository repo, ArrayPool<byte> pool, bo
             return;
         }
 
-        var scratch = pool.Rent((int)Math.Min(count, 1 << 20));
+        var scratch = _pool.Rent((int)Math.Min(count, 1 << 20));
         try
         {
             while (count > 0)
@@ -126,7 +128,7 @@ internal sealed class PackReader(BackupRepository repo, ArrayPool<byte> pool, bo
         }
         finally
         {
-            pool.Return(scratch);
+            _pool.Return(scratch);
         }
     }
 

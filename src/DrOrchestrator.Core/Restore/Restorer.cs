@@ -41,15 +41,16 @@ public sealed class Restorer
             CreateDirectory(dir.Path, request.Overwrite);
         }
 
-        var pool = BufferPool.Engine;
+        using var finished = new PageCacheReleaser();
+        var files = new FileWriteContext(request.Overwrite, BufferPool.Engine, finished);
         var tracker = new RestoreTracker(plan, progress);
         foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0))
         {
-            empty.WriteEmpty(request.Overwrite);
+            empty.WriteEmpty(files);
             tracker.FileDone(empty);
         }
 
-        var reader = new PackReader(repo, pool, request.Overwrite, tracker.FileDone);
+        var reader = new PackReader(repo, files, tracker.FileDone);
         var options = new ParallelOptions
         {
             CancellationToken = ct,

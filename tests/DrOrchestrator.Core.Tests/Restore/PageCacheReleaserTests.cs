@@ -1,0 +1,129 @@
+using System.Runtime.InteropServices;
+using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Core.Restore;
+using Microsoft.Win32.SafeHandles;
+
+namespace DrOrchestrator.Core.Tests.Restore;
+
+/// <summary>Finished restored files leave the page cache once a budget stands behind them, and are closed exactly once.</summary>
+public sealed partial class PageCacheReleaserTests
+{
+    private const int MiB = 1 << 20;
+
+    /// <summary>A file of <paramref name="length"/> random bytes, written and fsynced (so its pages are clean), opened read-write.</summary>
+    private static SafeFileHandle CleanFile(TempDir dir, string name, int length)
+    {
+        var path = dir.Sub(name);
+        var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite);
+        RandomAccess.Write(handle, TestSupport.RandomBytes(length, name.Length), 0);
+        RandomAccess.FlushToDisk(handle);
+        return handle;
+    }
+
+    [Fact]
+    public void The_oldest_files_beyond_the_byte_budget_are_dropped_from_the_cache_and_closed()
+    {
+        using var dir = new TempDir();
+        using var releaser = new PageCacheReleaser(byteBudget: 5 * MiB, fileBudget: 100);
+        var files = Enumerable.Range(0, 4).Select(i => CleanFile(dir, $"f{i}", 2 * MiB)).ToList();
+        Assert.All(files, f => Assert.Equal(2 * MiB, ResidentBytes(dir.Sub($"f{files.IndexOf(f)}"))));
+
+        files.ForEach(f => releaser.Release(f, 2 * MiB));
+
+        // 8 MiB queued against a 5 MiB budget: the two oldest had to go.
+        Assert.Equal([true, true, false, false], files.Select(f => f.IsClosed));
+        Assert.Equal(2, releaser.Queued);
+        Assert.Equal(0, ResidentBytes(dir.Sub("f0")));
+        Assert.Equal(0, ResidentBytes(dir.Sub("f1")));
+        Assert.Equal(2 * MiB, ResidentBytes(dir.Sub("f3")));
+
+        releaser.Dispose();
+        Assert.All(files, f => Assert.True(f.IsClosed));
+        Assert.Equal(TestSupport.RandomBytes(2 * MiB, 2), File.ReadAllBytes(dir.Sub("f0"))); // dropped from the cache, not lost
+    }
+
+    [Fact]
+    public void No_more_than_the_file_budget_stays_open()
+    {
+        using var dir = new TempDir();
+        using var releaser = new PageCacheReleaser(byteBudget: long.MaxValue, fileBudget: 3);
+        var files = Enumerable.Range(0, 10).Select(i => CleanFile(dir, $"g{i}", MiB)).ToList();
+
+        foreach (var f in files)
+        {
+            releaser.Release(f, MiB);
+            Assert.True(releaser.Queued <= 3, $"{releaser.Queued} files queued");
+        }
+
+        Assert.Equal(7, files.Count(f => f.IsClosed));
+        Assert.True(files.Take(7).All(f => f.IsClosed), "the oldest go first");
+    }
+
+    [Fact]
+    public void Files_below_the_minimum_are_closed_at_once_and_keep_their_pages()
+    {
+        using var dir = new TempDir();
+        using var releaser = new PageCacheReleaser(byteBudget: 0, fileBudget: 0);
+        var small = CleanFile(dir, "small", 64 * 1024);
+
+        releaser.Release(small, 64 * 1024);
+
+        Assert.True(small.IsClosed);
+        Assert.Equal(0, releaser.Queued);
+        Assert.Equal(64 * 1024, ResidentBytes(dir.Sub("small")));
+    }
+
+    [Fact]
+    public async Task A_restore_of_large_files_leaves_them_intact_with_their_metadata()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        Directory.CreateDirectory(source);
+        for (var i = 0; i < 6; i++)
+        {
+            var path = Path.Combine(source, $"big{i}.bin");
+            File.WriteAllBytes(path, TestSupport.RandomBytes((3 * MiB) + (i * 4097), 300 + i));
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+            File.SetLastWriteTimeUtc(path, new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddMinutes(i));
+        }
+
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var backup = await TestSupport.BackupAsync(repo, source);
+
+        await TestSupport.RestoreAsync(repo, backup.Snapshot, dir.Sub("out"));
+
+        Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
+    }
+
+    /// <summary>How many bytes of the file are in the page cache (mmap + mincore).</summary>
+    private static long ResidentBytes(string path)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        var length = RandomAccess.GetLength(file);
+        var map = Mmap(0, (nuint)length, ProtRead, MapShared, file, 0);
+        Assert.NotEqual(-1, map);
+        try
+        {
+            var pageSize = Environment.SystemPageSize;
+            var vector = new byte[(length + pageSize - 1) / pageSize];
+            Assert.Equal(0, Mincore(map, (nuint)length, vector));
+            return Math.Min(length, vector.Count(v => (v & 1) != 0) * (long)pageSize);
+        }
+        finally
+        {
+            Munmap(map, (nuint)length);
+        }
+    }
+
+    private const int ProtRead = 1;
+    private const int MapShared = 1;
+
+    [LibraryImport("libc", EntryPoint = "mmap")]
+    private static partial nint Mmap(nint address, nuint length, int protection, int flags, SafeFileHandle fd, long offset);
+
+    [LibraryImport("libc", EntryPoint = "mincore")]
+    private static partial int Mincore(nint address, nuint length, [Out] byte[] vector);
+
+    [LibraryImport("libc", EntryPoint = "munmap")]
+    private static partial int Munmap(nint address, nuint length);
+}
