@@ -1,5 +1,4 @@
-using System.Diagnostics.CodeAnalysis;
-using DrOrchestrator.Core.Backup;
+using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
 
 namespace DrOrchestrator.Core.Restore;
@@ -7,24 +6,26 @@ namespace DrOrchestrator.Core.Restore;
 /// <summary>
 /// Takes finished files out of the page cache while a restore goes on, so restoring gigabytes
 /// does not push the host's other services out of memory for data nobody is about to read.
-/// Each verified file's write-back is started at once (<c>sync_file_range</c>, no wait) and the
-/// file joins a queue; once more than a budget of bytes (or of open files) stands behind it, its
-/// pages — written back by then — are dropped (<c>posix_fadvise DONTNEED</c>) and it is closed.
+/// Verified files of at least <see cref="MinimumFileBytes"/> go through a bounded channel to one
+/// background task, which starts their write-back and drops their pages once
+/// <see cref="ByteBudget"/> (or <see cref="FileBudget"/> files) stand behind them
+/// (<see cref="WrittenFileQueue"/>).
 /// </summary>
 /// <remarks>
 /// Why this pays even on an idle machine: a freshly written page needs a free page, and on
 /// virtual machines that hand unused memory back to the hypervisor (free page reporting, as on
-/// this project's CI and benchmark machine) every such page costs a hypervisor fault on first
-/// touch — measured at 1–3 s of kernel CPU per 2 GiB written. Dropped pages are taken again by
-/// the next writes within milliseconds, before they are ever reported, so a restore keeps
-/// reusing a working set of about <see cref="ByteBudget"/> (see docs/decisions.md §12).
-/// The budget must outlast the device's write-back of the files behind it: pages still dirty or
-/// under write-back are not dropped (harmless: they stay cached as before). Files still queued
-/// when the restore ends are just closed; the kernel writes them back as it would have anyway.
+/// this project's CI and benchmark machine) every such page can cost a hypervisor fault on first
+/// touch — 1–3 s of kernel CPU per 2 GiB written, measured. Dropped pages are taken again by the
+/// next writes within milliseconds, before they are ever reported, so a restore keeps reusing a
+/// working set of about <see cref="ByteBudget"/> (docs/decisions.md §16).
+/// The system calls run on the background task because <c>sync_file_range</c> blocks while the
+/// device's queue is full: restore workers must not wait on the disk. If the task falls behind
+/// by a full channel, further files are just closed (left to the kernel) rather than making a
+/// worker wait or holding ever more descriptors open.
 /// </remarks>
-internal sealed class PageCacheReleaser(long byteBudget = PageCacheReleaser.ByteBudget, int fileBudget = PageCacheReleaser.FileBudget) : IDisposable
+internal sealed class PageCacheReleaser : IDisposable
 {
-    /// <summary>Bytes queued before the oldest file's pages are dropped; 64 MiB and less let too many pages still be in write-back.</summary>
+    /// <summary>Bytes queued before the oldest file's pages are dropped; 16 and 64 MiB dropped too early (pages still in write-back stay).</summary>
     public const long ByteBudget = 256L << 20;
 
     /// <summary>
@@ -33,79 +34,42 @@ internal sealed class PageCacheReleaser(long byteBudget = PageCacheReleaser.Byte
     /// </summary>
     public const long MinimumFileBytes = 1 << 20;
 
-    /// <summary>Open handles queued at most (a tree of small files must not run into the descriptor limit).</summary>
+    /// <summary>Open handles queued at most, in the channel and in the queue each (a restore must not run into the descriptor limit).</summary>
     public const int FileBudget = 256;
 
-    private readonly Lock _lock = new();
-    private readonly Queue<(SafeFileHandle File, long Length)> _queue = new();
-    private long _queuedBytes;
-    private bool _disposed;
+    private readonly Channel<(SafeFileHandle File, long Length)> _finished;
+    private readonly Task _worker;
 
-    /// <summary>Takes ownership of <paramref name="file"/> (a complete, verified file) and closes it sooner or later.</summary>
+    public PageCacheReleaser(long byteBudget = ByteBudget, int fileBudget = FileBudget)
+    {
+        _finished = Channel.CreateBounded<(SafeFileHandle, long)>(new BoundedChannelOptions(fileBudget) { SingleReader = true });
+        _worker = OperatingSystem.IsLinux() ? Task.Run(() => DrainAsync(new WrittenFileQueue(byteBudget, fileBudget))) : Task.CompletedTask;
+    }
+
+    /// <summary>Takes ownership of <paramref name="file"/> (a complete, verified file of <paramref name="length"/> bytes) and closes it sooner or later.</summary>
     public void Release(SafeFileHandle file, long length)
     {
-        if (length < MinimumFileBytes || !OperatingSystem.IsLinux())
+        if (length < MinimumFileBytes || !OperatingSystem.IsLinux() || !_finished.Writer.TryWrite((file, length)))
         {
             file.Dispose();
-            return;
-        }
-
-        UnixFileSystem.StartWriteBack(file);
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _queue.Enqueue((file, length));
-            _queuedBytes += length;
-        }
-
-        // Outside the lock: the other restore workers never wait on these system calls.
-        while (TryTakeOldestOverBudget(out var due))
-        {
-            UnixFileSystem.DropCachedPages(due);
-            due.Dispose();
         }
     }
 
-    private bool TryTakeOldestOverBudget([NotNullWhen(true)] out SafeFileHandle? due)
+    private async Task DrainAsync(WrittenFileQueue written)
     {
-        lock (_lock)
+        using (written)
         {
-            if (_queue.Count <= fileBudget && _queuedBytes <= byteBudget)
+            await foreach (var (file, length) in _finished.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                due = null;
-                return false;
-            }
-
-            var (file, length) = _queue.Dequeue();
-            _queuedBytes -= length;
-            due = file;
-            return true;
-        }
-    }
-
-    /// <summary>Number of files still open in the queue.</summary>
-    public int Queued
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _queue.Count;
+                written.Add(file, length);
             }
         }
     }
 
+    /// <summary>Waits for the background task to take in what was released; it closes every file still open.</summary>
     public void Dispose()
     {
-        lock (_lock)
-        {
-            _disposed = true;
-            while (_queue.TryDequeue(out var entry))
-            {
-                entry.File.Dispose();
-            }
-
-            _queuedBytes = 0;
-        }
+        _finished.Writer.TryComplete();
+        _worker.GetAwaiter().GetResult();
     }
 }

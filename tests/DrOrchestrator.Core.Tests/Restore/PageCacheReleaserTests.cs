@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace DrOrchestrator.Core.Tests.Restore;
 
-/// <summary>Finished restored files leave the page cache once a budget stands behind them, and are closed exactly once.</summary>
+/// <summary>Finished restored files leave the page cache once a budget stands behind them, and every one is closed.</summary>
 public sealed partial class PageCacheReleaserTests
 {
     private const int MiB = 1 << 20;
@@ -24,21 +24,22 @@ public sealed partial class PageCacheReleaserTests
     public void The_oldest_files_beyond_the_byte_budget_are_dropped_from_the_cache_and_closed()
     {
         using var dir = new TempDir();
-        using var releaser = new PageCacheReleaser(byteBudget: 5 * MiB, fileBudget: 100);
+        using var queue = new WrittenFileQueue(byteBudget: 5 * MiB, fileBudget: 100);
         var files = Enumerable.Range(0, 4).Select(i => CleanFile(dir, $"f{i}", 2 * MiB)).ToList();
-        Assert.All(files, f => Assert.Equal(2 * MiB, ResidentBytes(dir.Sub($"f{files.IndexOf(f)}"))));
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(2 * MiB, ResidentBytes(dir.Sub($"f{i}"))));
 
-        files.ForEach(f => releaser.Release(f, 2 * MiB));
+        files.ForEach(f => queue.Add(f, 2 * MiB));
 
         // 8 MiB queued against a 5 MiB budget: the two oldest had to go.
         Assert.Equal([true, true, false, false], files.Select(f => f.IsClosed));
-        Assert.Equal(2, releaser.Queued);
+        Assert.Equal(2, queue.Count);
         Assert.Equal(0, ResidentBytes(dir.Sub("f0")));
         Assert.Equal(0, ResidentBytes(dir.Sub("f1")));
         Assert.Equal(2 * MiB, ResidentBytes(dir.Sub("f3")));
 
-        releaser.Dispose();
+        queue.Dispose();
         Assert.All(files, f => Assert.True(f.IsClosed));
+        Assert.Equal(2 * MiB, ResidentBytes(dir.Sub("f3"))); // closed, not dropped
         Assert.Equal(TestSupport.RandomBytes(2 * MiB, 2), File.ReadAllBytes(dir.Sub("f0"))); // dropped from the cache, not lost
     }
 
@@ -46,13 +47,13 @@ public sealed partial class PageCacheReleaserTests
     public void No_more_than_the_file_budget_stays_open()
     {
         using var dir = new TempDir();
-        using var releaser = new PageCacheReleaser(byteBudget: long.MaxValue, fileBudget: 3);
+        using var queue = new WrittenFileQueue(byteBudget: long.MaxValue, fileBudget: 3);
         var files = Enumerable.Range(0, 10).Select(i => CleanFile(dir, $"g{i}", MiB)).ToList();
 
         foreach (var f in files)
         {
-            releaser.Release(f, MiB);
-            Assert.True(releaser.Queued <= 3, $"{releaser.Queued} files queued");
+            queue.Add(f, MiB);
+            Assert.True(queue.Count <= 3, $"{queue.Count} files queued");
         }
 
         Assert.Equal(7, files.Count(f => f.IsClosed));
@@ -60,17 +61,25 @@ public sealed partial class PageCacheReleaserTests
     }
 
     [Fact]
-    public void Files_below_the_minimum_are_closed_at_once_and_keep_their_pages()
+    public void The_releaser_drops_large_files_behind_its_budget_in_the_background_and_closes_everything_on_dispose()
     {
         using var dir = new TempDir();
-        using var releaser = new PageCacheReleaser(byteBudget: 0, fileBudget: 0);
+        var releaser = new PageCacheReleaser(byteBudget: 5 * MiB, fileBudget: 100);
+        var large = Enumerable.Range(0, 4).Select(i => CleanFile(dir, $"h{i}", 2 * MiB)).ToList();
         var small = CleanFile(dir, "small", 64 * 1024);
 
         releaser.Release(small, 64 * 1024);
+        Assert.True(small.IsClosed, "a file below the minimum is closed at once");
+        large.ForEach(f => releaser.Release(f, 2 * MiB));
+        releaser.Dispose();
 
-        Assert.True(small.IsClosed);
-        Assert.Equal(0, releaser.Queued);
+        Assert.All(large, f => Assert.True(f.IsClosed));
+        Assert.Equal([0, 0, 2 * MiB, 2 * MiB], Enumerable.Range(0, 4).Select(i => ResidentBytes(dir.Sub($"h{i}"))));
         Assert.Equal(64 * 1024, ResidentBytes(dir.Sub("small")));
+
+        var late = CleanFile(dir, "late", 2 * MiB);
+        releaser.Release(late, 2 * MiB);
+        Assert.True(late.IsClosed, "after dispose a released file is closed, not leaked");
     }
 
     [Fact]
