@@ -15,9 +15,9 @@ internal sealed record NeededBlob(BlobId Id, BlobLocation Location, List<(FileTa
 /// </summary>
 internal sealed class PackReader(BackupRepository repo, FileWriteContext files, Action<FileTarget> fileDone)
 {
-    private readonly ArrayPool<byte> _pool = files.Pool;
-
     private const long MaxGap = 1 << 20;
+
+    private readonly ArrayPool<byte> _pool = files.Pool;
 
     public async Task RestorePackAsync(int pack, List<NeededBlob> blobs, CancellationToken ct)
     {
