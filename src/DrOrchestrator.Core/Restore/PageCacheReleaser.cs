@@ -39,6 +39,7 @@ internal sealed class PageCacheReleaser : IDisposable
 
     private readonly Channel<(SafeFileHandle File, long Length)> _finished;
     private readonly Task _worker;
+    private bool _restoreDone;
 
     public PageCacheReleaser(long byteBudget = ByteBudget, int fileBudget = FileBudget)
     {
@@ -61,14 +62,22 @@ internal sealed class PageCacheReleaser : IDisposable
         {
             await foreach (var (file, length) in _finished.Reader.ReadAllAsync().ConfigureAwait(false))
             {
-                written.Add(file, length);
+                if (Volatile.Read(ref _restoreDone))
+                {
+                    file.Dispose(); // the restore is waiting in Dispose: no more write-back calls, which can block
+                }
+                else
+                {
+                    written.Add(file, length);
+                }
             }
         }
     }
 
-    /// <summary>Waits for the background task to take in what was released; it closes every file still open.</summary>
+    /// <summary>Closes every file still open once the background task has stopped; files it had not taken in yet get no write-back call.</summary>
     public void Dispose()
     {
+        Volatile.Write(ref _restoreDone, true);
         _finished.Writer.TryComplete();
         _worker.GetAwaiter().GetResult();
     }

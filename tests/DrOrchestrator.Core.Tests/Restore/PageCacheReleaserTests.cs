@@ -71,6 +71,13 @@ public sealed partial class PageCacheReleaserTests
         releaser.Release(small, 64 * 1024);
         Assert.True(small.IsClosed, "a file below the minimum is closed at once");
         large.ForEach(f => releaser.Release(f, 2 * MiB));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(large[0].IsClosed && large[1].IsClosed) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(10); // the background task drops the two oldest once the third and fourth arrive
+        }
+
+        Assert.False(large[3].IsClosed, "within its budget a file stays open until dispose");
         releaser.Dispose();
 
         Assert.All(large, f => Assert.True(f.IsClosed));
