@@ -77,8 +77,7 @@ class Session:
 
     def restore(self, expected: dict) -> Measurement:
         dst = os.path.join(self.rdir, "restore")
-        shutil.rmtree(dst, ignore_errors=True)
-        os.makedirs(dst)
+        os.makedirs(dst)  # the run's directory is new (see _run_one), so this is too
         warm_s = warm(self.target.warm_paths())
         m = self._record(self._timed("restore", self.tool.restore(dst)), warm_s)
         t0 = time.perf_counter()
@@ -184,7 +183,6 @@ class Graveyard:
     def __init__(self, path: str, log):
         self.path, self.log = path, log
         self.empty()
-        os.makedirs(path)
 
     def bury(self, p: str) -> None:
         os.rename(p, os.path.join(self.path, f"{time.time_ns()}-{os.path.basename(p)}"))
@@ -195,11 +193,11 @@ class Graveyard:
             return
         self.log(f"  {free / 2**30:.1f} GiB free: emptying the graveyard, then {self.AFTER_EMPTY_S} s pause")
         self.empty()
-        os.makedirs(self.path)
         time.sleep(self.AFTER_EMPTY_S)
 
     def empty(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+        os.makedirs(self.path)
 
 
 def _run_one(tool, ds, seq: str, r: int, work: str, keep: bool, cloud_factory, log, graveyard) -> dict:

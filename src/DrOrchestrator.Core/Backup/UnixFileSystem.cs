@@ -27,11 +27,11 @@ internal readonly record struct UnixStat(uint Mode, uint Uid, uint Gid, long Siz
 internal static partial class UnixFileSystem
 {
     private const int AtFdCwd = -100;
-    private const uint SyncFileRangeWrite = 2;
-    private const int PosixFadviseDontNeed = 4;
     private const int AtSymlinkNoFollow = 0x100;
     private const uint StatxBasicStats = 0x7ff;
     private const int StatxBufferSize = 256;
+    private const uint SyncFileRangeWrite = 2;
+    private const int PosixFadviseDontNeed = 4;
 
     /// <summary>lstat; null with <paramref name="errno"/> set when the call fails (e.g. ENOENT = 2).</summary>
     public static UnixStat? LStat(string path, out int errno)

@@ -208,10 +208,11 @@ public sealed class BackupRepository : IAsyncDisposable
 
     /// <summary>
     /// A tree's plain bytes. Trees sit next to each other in packs of their own (the packer keeps
-    /// them apart from data), so the tree is read together with its neighbouring trees in one ranged read (gaps up to
-    /// <see cref="TreeReadGap"/>, at most <see cref="TreeReadSpan"/>); the neighbours are verified
-    /// and kept in <see cref="_readAheadTrees"/> for the walk that will ask for them next. On a
-    /// cloud target this turns a request per directory into a request per run of trees.
+    /// them apart from data), so the tree is read together with its neighbouring trees in one
+    /// ranged read (gaps up to <see cref="TreeReadGap"/>, at most <see cref="TreeReadSpan"/>); the
+    /// neighbours are verified and kept in <see cref="_readAheadTrees"/> for the walk that will ask
+    /// for them next. On a cloud target this turns a request per directory into a request per run
+    /// of trees.
     /// </summary>
     private async Task<byte[]> LoadTreeBytesAsync(BlobId id, CancellationToken ct)
     {

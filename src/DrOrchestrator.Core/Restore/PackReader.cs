@@ -17,13 +17,11 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
 {
     private const long MaxGap = 1 << 20;
 
-    private readonly ArrayPool<byte> _pool = files.Pool;
-
     public async Task RestorePackAsync(int pack, List<NeededBlob> blobs, CancellationToken ct)
     {
         blobs.Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
         var packKey = ObjectKeys.Pack(repo.Index.PackId(pack));
-        using var codec = repo.CreateCodec(_pool);
+        using var codec = repo.CreateCodec(files.Pool);
         var start = 0;
         while (start < blobs.Count)
         {
@@ -56,7 +54,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
                 }
 
                 await SkipAsync(stream, blob.Location.Offset - position, ct).ConfigureAwait(false);
-                var sealedBuffer = _pool.Rent((int)blob.Location.Length);
+                var sealedBuffer = files.Pool.Rent((int)blob.Location.Length);
                 try
                 {
                     var read = await StoreExtensions.ReadFullyAsync(stream, sealedBuffer.AsMemory(0, (int)blob.Location.Length), ct).ConfigureAwait(false);
@@ -70,7 +68,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
                 }
                 finally
                 {
-                    _pool.Return(sealedBuffer);
+                    files.Pool.Return(sealedBuffer);
                 }
             }
         }
@@ -101,7 +99,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
         }
         finally
         {
-            _pool.Return(plain);
+            files.Pool.Return(plain);
         }
     }
 
@@ -112,7 +110,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
             return;
         }
 
-        var scratch = _pool.Rent((int)Math.Min(count, 1 << 20));
+        var scratch = files.Pool.Rent((int)Math.Min(count, 1 << 20));
         try
         {
             while (count > 0)
@@ -128,7 +126,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
         }
         finally
         {
-            _pool.Return(scratch);
+            files.Pool.Return(scratch);
         }
     }
 
