@@ -111,11 +111,11 @@ HEADLINES = [("small", "backup-nochange", "wall s ↓", "small files, no-change 
              ("mixed", "backup-initial", "throughput MiB/s ↑", "mixed, initial backup"),
              ("mixed", "backup-1pct", "wall s ↓", "mixed, backup after 1 % change"),
              ("mixed", "restore", "throughput MiB/s ↑", "mixed, restore"),
+             ("mixed", "restore", "throughput until on disk MiB/s ↑", "mixed, restore until on disk (incl. sync)"),
              ("mixed", "check-read-data", "wall s ↓", "mixed, check --read-data"),
              ("mixed", "backup-initial", "repo size MiB ↓", "mixed, repository size"),
              ("mixed", "snapshots", "wall s ↓", "fixed cost of one command (`snapshots`)"),
              ("cloud", "backup-initial", "throughput MiB/s ↑", "S3 (s3rver), initial backup"),
-             ("mixed", "restore", "throughput until on disk MiB/s ↑", "mixed, restore until on disk (incl. sync)"),
              ("cloud", "restore", "throughput MiB/s ↑", "S3 (s3rver), restore"),
              ("cloud", "restore", "throughput until on disk MiB/s ↑", "S3 (s3rver), restore until on disk (incl. sync)"),
              ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB")]
