@@ -20,17 +20,24 @@ _REPO = [
     ("repo size MiB ↓", lambda m: m["repo_bytes"] / MIB, "lower"),
     ("repo objects ↓", lambda m: m["repo_objects"], "lower"),
 ]
+
+
+def _throughput(m: dict, extra_s: float = 0.0) -> float:
+    """Source MiB per second of the step's wall time (plus extra_s)."""
+    return m["extra"]["src_bytes"] / MIB / (m["wall_s"] + extra_s)
+
+
 def _until_on_disk(m: dict) -> float | None:
     """Restore throughput counting the sync() right after the tool exits (runner.Session.restore);
     None for results recorded before that was measured."""
     flush = m["extra"].get("flush_s")
-    return None if flush is None else m["extra"]["src_bytes"] / MIB / (m["wall_s"] + flush)
+    return None if flush is None else _throughput(m, flush)
 
 
 _EXTRA = {
-    "backup-initial": [("throughput MiB/s ↑", lambda m: m["extra"]["src_bytes"] / MIB / m["wall_s"], "higher")],
+    "backup-initial": [("throughput MiB/s ↑", _throughput, "higher")],
     "backup-nochange": [("files/s ↑", lambda m: m["extra"]["src_files"] / m["wall_s"], "higher")],
-    "restore": [("throughput MiB/s ↑", lambda m: m["extra"]["src_bytes"] / MIB / m["wall_s"], "higher"),
+    "restore": [("throughput MiB/s ↑", _throughput, "higher"),
                 ("throughput until on disk MiB/s ↑", _until_on_disk, "higher")],
     "check-read-data": [("repo read MiB/s ↑", lambda m: m["repo_bytes"] / MIB / m["wall_s"], "higher")],
 }
