@@ -9,8 +9,8 @@ The server's own CPU is not part of the tool's rusage; it is reported separately
 s3rver is served over TLS with a self-signed certificate made once per work dir: real
 clouds are https, and over plain http restic's S3 client (minio-go) switches to aws-chunked
 streaming signatures, whose chunk framing s3rver 3.7 stores verbatim inside the object
-(restic then fails with "Unmarshal: invalid character"). Both tools trust the certificate:
-restic via --cacert, drorch (.NET on Linux, OpenSSL trust store) via SSL_CERT_FILE.
+(restic then fails with "Unmarshal: invalid character"). Both tools trust that certificate
+alone: restic via --cacert, drorch via the target's CaCertificateFile.
 """
 from __future__ import annotations
 

@@ -107,8 +107,10 @@ class Drorch:
                    "Bucket": target.s3.bucket, "Prefix": "drorch",
                    "AccessKeyIdEnvironmentVariable": "S3_KEY",
                    "SecretAccessKeyEnvironmentVariable": "S3_SECRET",
-                   "DisableChunkEncoding": True}
-            env.update(S3_KEY=target.s3.key, S3_SECRET=target.s3.secret, SSL_CERT_FILE=target.s3.cert)
+                   "DisableChunkEncoding": True,
+                   # trust the emulator's self-signed certificate, as restic does with --cacert
+                   "CaCertificateFile": target.s3.cert}
+            env.update(S3_KEY=target.s3.key, S3_SECRET=target.s3.secret)
         elif target.azure is not None:
             # MD5 upload checksums: Azurite stores CRC64-framed bodies verbatim (see the tests' fixture).
             tgt = {"Type": "azure", "Container": target.azure.container, "Prefix": "drorch",

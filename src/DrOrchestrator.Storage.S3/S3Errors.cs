@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Amazon.Runtime;
 using DrOrchestrator.Core.Storage;
 
@@ -34,6 +35,13 @@ internal static class S3Errors
             return new ObjectNotFoundException(store, key, ex);
         }
 
+        if (Untrusted(ex) is { } tls)
+        {
+            // A certificate the client does not trust (or no common protocol) fails the same way on
+            // every retry; the inner message says why ("...errors in the certificate chain: UntrustedRoot").
+            return new ObjectStoreException(store, key, $"TLS handshake failed: {tls.Message} (CaCertificateFile, or the system trust store)", isTransient: false, ex);
+        }
+
         return ex switch
         {
             AmazonServiceException s when s.StatusCode != 0 =>
@@ -50,6 +58,19 @@ internal static class S3Errors
     private static bool IsTransient(AmazonServiceException s) =>
         (int)s.StatusCode >= 500 || s.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout
         || (s.ErrorCode is not null && TransientCodes.Contains(s.ErrorCode));
+
+    private static AuthenticationException? Untrusted(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is AuthenticationException authentication)
+            {
+                return authentication;
+            }
+        }
+
+        return null;
+    }
 
     private static bool IsNetwork(Exception ex) =>
         ex is HttpRequestException or IOException or SocketException or TimeoutException or OperationCanceledException

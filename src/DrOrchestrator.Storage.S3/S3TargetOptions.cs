@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using DrOrchestrator.Core.Storage;
 
@@ -64,10 +66,11 @@ public sealed partial class S3TargetOptions
     public int SinglePutMaxMiB { get; set; } = 64;
 
     /// <summary>
-    /// The SDK's HttpClient factory; null = the SDK's own. Internal (never bound from configuration):
-    /// tests use it to trust an emulator's self-signed certificate.
+    /// PEM file of the certificate authority (or the self-signed server certificate) to trust for
+    /// this target instead of the system's trust store, like restic's <c>--cacert</c>: for an
+    /// S3-compatible behind a private CA. Not a secret. Relative to the configuration file.
     /// </summary>
-    internal Amazon.Runtime.HttpClientFactory? HttpClientFactory { get; set; }
+    public string? CaCertificateFile { get; set; }
 
     /// <summary>Problems, each naming the field and value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -90,7 +93,52 @@ public sealed partial class S3TargetOptions
             errors.Add($"SinglePutMaxMiB: must be between 0 and 5120 (got {SinglePutMaxMiB}).");
         }
 
+        if (CaCertificateFile is not null && LoadCaCertificates(out var problem) is null)
+        {
+            errors.Add(problem);
+        }
+
         return errors;
+    }
+
+    /// <summary>
+    /// The certificates of <see cref="CaCertificateFile"/>, or null with a one-line problem naming the
+    /// field and the file when it is unusable (missing, unreadable, no PEM certificate, or not over TLS).
+    /// </summary>
+    internal X509Certificate2Collection? LoadCaCertificates(out string problem)
+    {
+        problem = "";
+        if (CaCertificateFile is null)
+        {
+            return null;
+        }
+
+        if (ServiceUrl is not null && Uri.TryCreate(ServiceUrl, UriKind.Absolute, out _) && !UsesTls)
+        {
+            problem = $"CaCertificateFile: set, but ServiceUrl '{ServiceUrl}' is not https.";
+            return null;
+        }
+
+        var certificates = new X509Certificate2Collection();
+        try
+        {
+            certificates.ImportFromPemFile(CaCertificateFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            problem = e is FileNotFoundException or DirectoryNotFoundException
+                ? $"CaCertificateFile: '{CaCertificateFile}' does not exist."
+                : $"CaCertificateFile: '{CaCertificateFile}' cannot be read as PEM certificates ({e.Message.TrimEnd('.')}).";
+            return null;
+        }
+
+        if (certificates.Count == 0)
+        {
+            problem = $"CaCertificateFile: '{CaCertificateFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).";
+            return null;
+        }
+
+        return certificates;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal static class TargetStoreFactory
         var problems = target.Type switch
         {
             "local" => BindLocal(target, configuration).Validate(),
-            "s3" => Bind<S3TargetOptions>(target).Validate(),
+            "s3" => BindS3(target, configuration).Validate(),
             "azure" => Bind<AzureBlobTargetOptions>(target).Validate(),
             "pool" => ValidatePool(target, configuration),
             _ => [],
@@ -35,7 +35,7 @@ internal static class TargetStoreFactory
     public static IObjectStore Create(TargetDefinition target, TargetRegistry registry, IConfiguration configuration) => target.Type switch
     {
         "local" => LocalObjectStore.Create(BindLocal(target, configuration)),
-        "s3" => S3ObjectStore.Create(Bind<S3TargetOptions>(target)),
+        "s3" => S3ObjectStore.Create(BindS3(target, configuration)),
         "azure" => AzureBlobObjectStore.Create(Bind<AzureBlobTargetOptions>(target)),
         "pool" => CreatePool(target, registry),
         _ => throw new ConfigurationException($"Targets:{target.Name}:Type: unknown target type '{target.Type}'"),
@@ -61,6 +61,17 @@ internal static class TargetStoreFactory
         if (!string.IsNullOrWhiteSpace(options.Path))
         {
             options.Path = ConfigurationLoader.ResolvePath(configuration, options.Path);
+        }
+
+        return options;
+    }
+
+    private static S3TargetOptions BindS3(TargetDefinition target, IConfiguration configuration)
+    {
+        var options = Bind<S3TargetOptions>(target);
+        if (!string.IsNullOrWhiteSpace(options.CaCertificateFile))
+        {
+            options.CaCertificateFile = ConfigurationLoader.ResolvePath(configuration, options.CaCertificateFile);
         }
 
         return options;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Amazon.Runtime;
 using DrOrchestrator.Storage.S3;
 
 namespace DrOrchestrator.Storage.Tests.Emulators;
@@ -9,25 +8,19 @@ namespace DrOrchestrator.Storage.Tests.Emulators;
 /// <summary>
 /// s3rver over https with a self-signed certificate made for the run (real clouds are https, and
 /// only over TLS does the store send UNSIGNED-PAYLOAD bodies). The store trusts exactly that
-/// certificate through the options' internal HttpClientFactory; the process trust store is untouched.
+/// certificate through the target's <c>CaCertificateFile</c>; the process trust store is untouched.
 /// </summary>
 public sealed class TlsS3rverFixture : IAsyncLifetime
 {
     private readonly string _tlsDirectory = Directory.CreateTempSubdirectory("drorch-s3rver-tls-").FullName;
-    private readonly X509Certificate2 _certificate;
 
     public TlsS3rverFixture()
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        _certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         var keyPath = Path.Combine(_tlsDirectory, "key.pem");
-        var certPath = Path.Combine(_tlsDirectory, "cert.pem");
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(certPath, _certificate.ExportCertificatePem());
+        var certPath = CertificatePath = Path.Combine(_tlsDirectory, "cert.pem");
+        var (certificatePem, keyPem) = NewLoopbackCertificate();
+        File.WriteAllText(keyPath, keyPem);
+        File.WriteAllText(certPath, certificatePem);
         Server = new EmulatorProcess(
             "s3rver-tls",
             Path.Combine("s3rver", "bin", "s3rver.js"),
@@ -37,10 +30,15 @@ public sealed class TlsS3rverFixture : IAsyncLifetime
 
     public EmulatorProcess Server { get; }
 
+    /// <summary>The server's self-signed certificate (PEM): what a target's <c>CaCertificateFile</c> names to trust it.</summary>
+    public string CertificatePath { get; }
+
+    public string ServiceUrl => $"https://127.0.0.1:{Server.Port}";
+
     /// <summary>Options like <see cref="S3rverFixture.OptionsFor"/>, over https, trusting this server's certificate only.</summary>
     public S3TargetOptions OptionsFor(string bucket, string prefix, bool checksumsWhenRequiredOnly) => new()
     {
-        ServiceUrl = $"https://127.0.0.1:{Server.Port}",
+        ServiceUrl = ServiceUrl,
         ForcePathStyle = true,
         Bucket = bucket,
         Prefix = prefix,
@@ -48,8 +46,20 @@ public sealed class TlsS3rverFixture : IAsyncLifetime
         SecretAccessKeyEnvironmentVariable = S3rverFixture.SecretKeyVariable,
         DisableChunkEncoding = true,
         ChecksumsWhenRequiredOnly = checksumsWhenRequiredOnly,
-        HttpClientFactory = new PinnedCertificateHttpClientFactory(_certificate),
+        CaCertificateFile = CertificatePath,
     };
+
+    /// <summary>A new self-signed certificate for 127.0.0.1 and its private key, both PEM.</summary>
+    public static (string CertificatePem, string KeyPem) NewLoopbackCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
 
     public async Task InitializeAsync()
     {
@@ -61,22 +71,7 @@ public sealed class TlsS3rverFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
-        _certificate.Dispose();
         Directory.Delete(_tlsDirectory, recursive: true);
-    }
-
-    /// <summary>Accepts the one certificate this fixture made, compared byte for byte.</summary>
-    private sealed class PinnedCertificateHttpClientFactory(X509Certificate2 pinned) : HttpClientFactory
-    {
-        public override HttpClient CreateHttpClient(IClientConfig clientConfig)
-        {
-#pragma warning disable CA2000 // the HttpClient owns and disposes the handler
-            var handler = new SocketsHttpHandler();
-#pragma warning restore CA2000
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(pinned.RawData);
-            return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        }
     }
 }
 

@@ -1,3 +1,4 @@
+using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Storage.S3;
 using DrOrchestrator.Storage.Tests.Conformance;
 using DrOrchestrator.Storage.Tests.Emulators;
@@ -30,4 +31,22 @@ public sealed class S3ObjectStoreTlsTests(TlsS3rverFixture server)
         Assert.Equal(expectedPack, await store.GetSha256Async("data/ab/pack"));
         Assert.Equal(pack, (await store.StatAsync("data/ab/pack", CancellationToken.None))!.Size);
     }
+
+    [Fact]
+    public async Task A_server_whose_certificate_is_not_in_the_ca_file_is_refused()
+    {
+        using var directory = new TempDirectory("s3-other-ca");
+        var otherCa = Path.Combine(directory.Path, "other.pem");
+        await File.WriteAllTextAsync(otherCa, TlsS3rverFixture.NewLoopbackCertificate().CertificatePem);
+        var options = server.OptionsFor("tls", "refused", checksumsWhenRequiredOnly: true);
+        options.CaCertificateFile = otherCa;
+        using var store = S3ObjectStore.Create(options);
+
+        var error = await Assert.ThrowsAsync<ObjectStoreException>(() => store.StatAsync("config", CancellationToken.None));
+
+        Assert.False(error.IsTransient); // retrying cannot make the certificate trusted
+        Assert.Contains("TLS handshake failed: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("UntrustedRoot", error.Message, StringComparison.Ordinal);
+    }
 }
+

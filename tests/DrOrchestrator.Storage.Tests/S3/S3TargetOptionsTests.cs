@@ -74,4 +74,24 @@ public sealed class S3TargetOptionsTests
             ex.Message,
             StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_ca_certificate_file_is_checked_at_start_up_and_named_in_each_problem()
+    {
+        using var directory = new TempDirectory("s3-ca-options");
+        var missing = Path.Combine(directory.Path, "missing.pem");
+        var notPem = Path.Combine(directory.Path, "key-only.pem");
+        File.WriteAllText(notPem, Emulators.TlsS3rverFixture.NewLoopbackCertificate().KeyPem);
+        var good = Path.Combine(directory.Path, "ca.pem");
+        File.WriteAllText(good, Emulators.TlsS3rverFixture.NewLoopbackCertificate().CertificatePem);
+
+        string[] Problems(string file, string url = "https://minio.internal:9000") =>
+            [.. new S3TargetOptions { Bucket = "b-1", ServiceUrl = url, CaCertificateFile = file }.Validate()];
+
+        Assert.Empty(Problems(good));
+        Assert.Equal([$"CaCertificateFile: '{missing}' does not exist."], Problems(missing));
+        Assert.Equal([$"CaCertificateFile: '{notPem}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)."], Problems(notPem));
+        Assert.Equal(["CaCertificateFile: set, but ServiceUrl 'http://minio.internal:9000' is not https."], Problems(good, "http://minio.internal:9000"));
+        Assert.Single(new S3TargetOptions { Bucket = "b-1", CaCertificateFile = good }.LoadCaCertificates(out _)!);
+    }
 }
