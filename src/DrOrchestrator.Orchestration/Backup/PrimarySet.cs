@@ -45,19 +45,20 @@ public sealed class PrimarySet
     public static async Task<PrimarySet> PrepareAsync(
         IReadOnlyList<string> names, int minPrimaries, TargetRegistry targets, RepositoryReplicator replicator, ILogger logger, CancellationToken cancellationToken)
     {
-        var probed = new List<(string Name, IObjectStore Store, bool HasRepository, string? Error)>();
-        foreach (var name in names)
+        // All primaries are probed at once: an unreachable one spends its whole retry budget before
+        // it is given up, and the others need not wait behind it (nor behind each other's round trips).
+        var probed = await Task.WhenAll(names.Select(async name =>
         {
             var store = targets.Open(name);
             try
             {
-                probed.Add((name, store, await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false), null));
+                return (Name: name, Store: store, HasRepository: await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false), Error: (string?)null);
             }
             catch (ObjectStoreException ex)
             {
-                probed.Add((name, store, false, ex.Message));
+                return (Name: name, Store: store, HasRepository: false, Error: ex.Message);
             }
-        }
+        })).ConfigureAwait(false);
 
         var seed = probed.FirstOrDefault(p => p.Error is null && p.HasRepository);
         var result = new List<PrimaryTarget>();
