@@ -1,5 +1,8 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Catalog;
@@ -24,6 +27,12 @@ public sealed class CatalogMigrator(IDbContextFactory<CatalogDbContext> factory,
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
             }
 
+            if (await HasEveryMigrationAsync(db, cancellationToken).ConfigureAwait(false))
+            {
+                Log.CatalogUpToDate(logger, provider);
+                return;
+            }
+
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
             if (pending.Count == 0)
             {
@@ -34,6 +43,47 @@ public sealed class CatalogMigrator(IDbContextFactory<CatalogDbContext> factory,
             Log.ApplyingMigrations(logger, pending.Count, provider, string.Join(", ", pending));
             await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// True when the history table lists every migration this build knows: the common case, as
+    /// every command calls the migrator. EF's own check answers the same question but first builds
+    /// a model of the history table, ~60 ms of every command here (`snapshots` 0.44 → 0.38 s);
+    /// this reads the table directly. Anything else (no table yet on a new catalog, a migration
+    /// missing) goes the full EF way.
+    /// </summary>
+    internal static async Task<bool> HasEveryMigrationAsync(CatalogDbContext db, CancellationToken cancellationToken)
+    {
+        var known = db.GetService<IMigrationsAssembly>().Migrations.Keys;
+        var applied = new HashSet<string>(StringComparer.Ordinal);
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = $"SELECT \"MigrationId\" FROM \"{HistoryRepository.DefaultTableName}\"";
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        applied.Add(reader.GetString(0));
+                    }
+                }
+            }
+        }
+        catch (DbException)
+        {
+            return false; // no history table yet
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+        }
+
+        return known.All(applied.Contains);
     }
 
     // SQLite creates the file but not its directory; a fresh install should not fail on that.

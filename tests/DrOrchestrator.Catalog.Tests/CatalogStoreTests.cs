@@ -34,6 +34,17 @@ public abstract class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_migrators_quick_check_passes_a_migrated_catalog_and_fails_one_missing_a_migration()
+    {
+        await using var db = Harness.Db();
+        Assert.True(await CatalogMigrator.HasEveryMigrationAsync(db, Ct));
+
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsHistory\"", Ct);
+
+        Assert.False(await CatalogMigrator.HasEveryMigrationAsync(db, Ct));
+    }
+
+    [Fact]
     public async Task Upsert_policy_creates_then_is_unchanged_then_updates()
     {
         var policy = TestPolicies.Home();

@@ -31,6 +31,42 @@ public sealed class SqliteMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_history_table_without_the_known_migrations_still_gets_them_applied()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_file.FilePath)!);
+        await using (var connection = new SqliteConnection($"Data Source={_file.FilePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE \"__EFMigrationsHistory\" (\"MigrationId\" TEXT NOT NULL PRIMARY KEY, \"ProductVersion\" TEXT NOT NULL);";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var harness = await CatalogHarness.CreateAsync(_file.Settings(), migrate: false);
+        await using (var before = harness.Db())
+        {
+            Assert.False(await CatalogMigrator.HasEveryMigrationAsync(before, CancellationToken.None));
+        }
+
+        await harness.Migrator.MigrateAsync(CancellationToken.None);
+
+        await using var db = harness.Db();
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
+        Assert.True(await CatalogMigrator.HasEveryMigrationAsync(db, CancellationToken.None));
+        Assert.Empty(await db.Policies.ToListAsync());
+    }
+
+    [Fact]
+    public async Task The_quick_check_fails_on_a_fresh_catalog_without_a_history_table()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_file.FilePath)!);
+        await using var harness = await CatalogHarness.CreateAsync(_file.Settings(), migrate: false);
+        await using var db = harness.Db();
+
+        Assert.False(await CatalogMigrator.HasEveryMigrationAsync(db, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Connections_wait_for_locks_with_the_configured_busy_timeout()
     {
         var settings = _file.Settings();

@@ -270,6 +270,29 @@ public sealed class BackupRestoreCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_run_the_catalog_cannot_record_writes_no_snapshot()
+    {
+        var apply = await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("home", _source));
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        // The run row names its target; without the target's row the catalog refuses to start the run.
+        // The targets are prepared meanwhile (they overlap), but nothing may be archived.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_sandbox.CatalogPath};Pooling=False"))
+        {
+            connection.Open();
+            using var delete = connection.CreateCommand();
+            delete.CommandText = "PRAGMA foreign_keys = OFF; DELETE FROM \"Targets\" WHERE \"Name\" = 'local';";
+            Assert.Equal(1, delete.ExecuteNonQuery());
+        }
+
+        var backup = await _sandbox.RunAsync("backup", "home");
+
+        Assert.NotEqual(0, backup.ExitCode);
+        Assert.Contains("target 'local' is not in the catalog", backup.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(ListRepository(), f => f.Contains($"{Path.DirectorySeparatorChar}snapshots{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+            || f.Contains($"{Path.DirectorySeparatorChar}data{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+    }
+
     private List<string> ListRepository() =>
         [.. Directory.EnumerateFiles(_sandbox.RepositoryPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
 
