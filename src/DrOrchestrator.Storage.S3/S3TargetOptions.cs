@@ -93,9 +93,18 @@ public sealed partial class S3TargetOptions
             errors.Add($"SinglePutMaxMiB: must be between 0 and 5120 (got {SinglePutMaxMiB}).");
         }
 
-        if (CaCertificateFile is not null && LoadCaCertificates(out var problem) is null)
+        if (CaCertificateFile is not null)
         {
-            errors.Add(problem);
+            var certificates = LoadCaCertificates(out var problem);
+            if (certificates is null)
+            {
+                errors.Add(problem);
+            }
+
+            foreach (var certificate in certificates ?? [])
+            {
+                certificate.Dispose(); // only checked here; the client loads its own copy
+            }
         }
 
         return errors;
@@ -115,7 +124,8 @@ public sealed partial class S3TargetOptions
 
         if (ServiceUrl is not null && Uri.TryCreate(ServiceUrl, UriKind.Absolute, out _) && !UsesTls)
         {
-            problem = $"CaCertificateFile: set, but ServiceUrl '{ServiceUrl}' is not https.";
+            // The URL is not echoed: ServiceUrl's own check may have found credentials in it.
+            problem = "CaCertificateFile: set, but ServiceUrl is not https.";
             return null;
         }
 
