@@ -68,9 +68,9 @@ public sealed class AzureBlobObjectStore : IObjectStore
     }
 
     /// <summary>
-    /// Content shorter than one block goes up as one Put Blob; longer content as staged blocks
-    /// committed by one Put Block List. Both are atomic; blocks of a cancelled upload stay
-    /// uncommitted and Azure discards them. A non-seekable stream's first block is read ahead so that
+    /// Seekable content up to <see cref="AzureBlobTargetOptions.SinglePutMaxMiB"/> (non-seekable: up
+    /// to one block) goes up as one Put Blob; longer content as staged blocks committed by one Put
+    /// Block List. Both are atomic; blocks of a cancelled upload stay uncommitted and Azure discards them. A non-seekable stream's first block is read ahead so that
     /// small objects are always single-shot (the SDK stages any stream of unknown length).
     /// </summary>
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
@@ -78,7 +78,11 @@ public sealed class AzureBlobObjectStore : IObjectStore
         ArgumentNullException.ThrowIfNull(content);
         var blob = Blob(key);
         var blockSize = _options.BlockSizeMiB * 1024 * 1024;
-        var upload = UploadOptions(blockSize);
+        // A seekable stream's length is known, so the SDK decides single-shot versus staged by it
+        // (length < threshold, hence the +1 for "up to"); a non-seekable one would be buffered up to
+        // the threshold, so it keeps one block.
+        var singleShot = content.CanSeek ? Math.Max(blockSize, _options.SinglePutMaxMiB * 1024L * 1024) + 1 : blockSize;
+        var upload = UploadOptions(singleShot, blockSize);
         var head = content.CanSeek ? null : ArrayPool<byte>.Shared.Rent(blockSize);
         try
         {
@@ -200,14 +204,14 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
     }
 
-    private BlobUploadOptions UploadOptions(int blockSize)
+    private BlobUploadOptions UploadOptions(long singleShot, int blockSize)
     {
         var upload = new BlobUploadOptions
         {
             HttpHeaders = new BlobHttpHeaders { ContentType = "application/octet-stream" },
             TransferOptions = new StorageTransferOptions
             {
-                InitialTransferSize = blockSize,
+                InitialTransferSize = singleShot,
                 MaximumTransferSize = blockSize,
                 MaximumConcurrency = _options.ParallelBlocks,
             },

@@ -72,4 +72,24 @@ public sealed class AzureBlobObjectStoreTests(AzuriteFixture server)
             .GetBlockBlobClient($"{options.Prefix}/staged").GetBlockListAsync();
         Assert.Equal(6, blocks.Value.CommittedBlocks.Count());
     }
+
+    [Fact]
+    public async Task Seekable_uploads_go_up_in_one_put_up_to_the_single_put_limit_and_staged_above_it()
+    {
+        var options = server.OptionsFor("blocks", $"t-{Guid.NewGuid():N}");
+        options.BlockSizeMiB = 1;
+        options.SinglePutMaxMiB = 3;
+        var store = AzureBlobObjectStore.Create(options);
+        await store.EnsureContainerAsync(CancellationToken.None);
+
+        var single = await store.PutPatternAsync("single", 3L * Content.MiB, seed: 7, seekable: true);
+        var staged = await store.PutPatternAsync("staged", 3L * Content.MiB + 1, seed: 8, seekable: true);
+
+        Assert.Equal(single, await store.GetSha256Async("single"));
+        Assert.Equal(staged, await store.GetSha256Async("staged"));
+        var container = new BlobServiceClient(server.ConnectionString).GetBlobContainerClient("blocks");
+        Assert.Empty((await container.GetBlockBlobClient($"{options.Prefix}/single").GetBlockListAsync()).Value.CommittedBlocks);
+        Assert.Equal(4, (await container.GetBlockBlobClient($"{options.Prefix}/staged").GetBlockListAsync()).Value.CommittedBlocks.Count());
+    }
 }
+

@@ -21,6 +21,7 @@ public sealed class AzureBlobTargetOptionsTests
             UploadChecksum = "SHA1",
             BlockSizeMiB = 0,
             ParallelBlocks = 17,
+            SinglePutMaxMiB = 5001,
         };
 
         Assert.Equal(
@@ -31,6 +32,7 @@ public sealed class AzureBlobTargetOptionsTests
                 "UploadChecksum: must be MD5, StorageCrc64 or None (got 'SHA1').",
                 "BlockSizeMiB: must be between 1 and 100 (got 0).",
                 "ParallelBlocks: must be between 1 and 16 (got 17).",
+                "SinglePutMaxMiB: must be between 0 and 5000 (got 5001).",
                 "ConnectionStringEnvironmentVariable, SasUrlEnvironmentVariable, ServiceUri: set exactly one (ServiceUri uses DefaultAzureCredential); 0 are set.",
             ],
             options.Validate());
