@@ -50,6 +50,9 @@ def parse_args(argv: list) -> argparse.Namespace:
                         "repeatable; needs `npm ci --prefix tests`")
     p.add_argument("--s3rver", help="s3rver.js to start for --cloud s3 "
                                     "(default tests/node_modules/s3rver/bin/s3rver.js)")
+    p.add_argument("--pin-emulator", action="store_true",
+                   help="run the emulators on CPU 1 and the timed tools on CPU 0 (taskset), so a tool "
+                        "does not share its CPU with the server, as against a real cloud; use with --only cloud/azure")
     p.add_argument("--keep", action="store_true", help="keep repositories after each run")
     p.add_argument("--results", default=os.path.join(HERE, "results"),
                    help="where latest.md/latest.json go (default bench/results)")
@@ -97,6 +100,10 @@ def main(argv: list) -> int:
     t0 = time.perf_counter()
     a.work = os.path.abspath(a.work)
     os.makedirs(a.work, exist_ok=True)
+    if a.pin_emulator:
+        if (os.cpu_count() or 1) < 2:
+            raise SystemExit("--pin-emulator needs at least 2 CPUs")
+        measure.TOOL_CPUS, cloud.EMULATOR_CPUS = "0", "1"
     tool_objs = make_tools(a)
     js = cloud.s3rver_js(REPO_ROOT, a.s3rver) if "cloud" in a.plan else None
     tls = cloud.tls_files(a.work) if js else None
@@ -118,7 +125,8 @@ def main(argv: list) -> int:
         "drorch": (f"{by_name['drorch'].exe} ({git_head()})" if "drorch" in by_name else "not run"),
         "restic": by_name["restic"].version() if "restic" in by_name else "not run",
         "peak_rss": measure.RSS_SOURCE,
-        "machine": f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "machine": f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+                   + (" — pinned: tools on CPU 0, emulators on CPU 1" if a.pin_emulator else ""),
         "total_s": time.perf_counter() - t0,
         "errors": [f"round {r['round']} {r['sequence']} {r['tool']}: {r['error']}" for r in records if r["error"]],
     }

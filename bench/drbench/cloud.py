@@ -58,6 +58,14 @@ def tls_files(work: str) -> tuple:
     return key, cert
 
 
+# CPUs the emulators run on (taskset list, e.g. "1"); None = anywhere. Set by --pin-emulator.
+EMULATOR_CPUS = None
+
+
+def _pinned() -> list:
+    return ["taskset", "-c", EMULATOR_CPUS] if EMULATOR_CPUS is not None else []
+
+
 class S3rver:
     def __init__(self, js: str, directory: str, tls: tuple):
         self.directory = directory
@@ -68,7 +76,7 @@ class S3rver:
         os.makedirs(directory, exist_ok=True)
         self._log = open(os.path.join(os.path.dirname(directory), "s3rver.log"), "wb")
         self.proc = subprocess.Popen(
-            ["node", "--openssl-legacy-provider", js, "--address", "127.0.0.1", "--port", str(port),
+            [*_pinned(), "node", "--openssl-legacy-provider", js, "--address", "127.0.0.1", "--port", str(port),
              "--directory", directory, "--silent", "--configure-bucket", BUCKET,
              "--key", tls[0], "--cert", tls[1]],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -142,7 +150,7 @@ class Azurite:
         os.makedirs(directory, exist_ok=True)
         self._log = open(os.path.join(os.path.dirname(directory), "azurite.log"), "wb")
         self.proc = subprocess.Popen(
-            ["node", js, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", directory,
+            [*_pinned(), "node", js, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", directory,
              "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_ready()

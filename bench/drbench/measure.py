@@ -52,11 +52,17 @@ RSS_SOURCE = ("GNU time %M of the tool process" if GNU_TIME else
               "wait4 ru_maxrss, floored at the harness's own RSS (install `time` for exact figures)")
 
 
+# CPUs the timed tools may run on (taskset list, e.g. "0"); None = anywhere. Set by --pin-emulator.
+TOOL_CPUS = None
+
+
 def run_timed(step: str, argv: list, env: dict, log_dir: str) -> Measurement:
     os.makedirs(log_dir, exist_ok=True)
     out_path = os.path.join(log_dir, f"{step}.out")
     err_path = os.path.join(log_dir, f"{step}.err")
     rss_path = os.path.join(log_dir, f"{step}.rss")
+    if TOOL_CPUS is not None:
+        argv = ["taskset", "-c", TOOL_CPUS, *argv]  # taskset execs the tool: time and RSS stay the tool's
     full = [GNU_TIME, "-f", "%M", "-o", rss_path, *argv] if GNU_TIME else argv
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         t0 = time.perf_counter()
