@@ -29,7 +29,7 @@ public sealed class PoolCommandTests : IDisposable
 
         var before = PacksPerMember(two, ["a", "b", "c"]);
         var packs = before.Values.SelectMany(p => p).Distinct().ToList();
-        Assert.True(packs.Count >= 4, $"expected several packs, got {packs.Count}");
+        Assert.True(packs.Count >= 20, $"expected many packs, got {packs.Count}");
         Assert.All(packs, p => Assert.Equal(2, before.Count(m => m.Value.Contains(p))));
         Assert.All(["a", "b", "c"], m => Assert.True(File.Exists(Path.Combine(two.Root, m, "config")), $"member {m} lacks the config"));
 
@@ -66,7 +66,10 @@ public sealed class PoolCommandTests : IDisposable
                 ["Members"] = members.Select(m => new Dictionary<string, object> { ["Target"] = m, ["Weight"] = 1 }).ToList(),
             };
             settings["Targets"] = targets;
-            settings["Repository"] = new Dictionary<string, int> { ["PackSize"] = 1 << 20, ["ChunkMinSize"] = 64 << 10, ["ChunkAverageSize"] = 128 << 10, ["ChunkMaxSize"] = 512 << 10 };
+            // Pack ids are hashes of encrypted bytes, so placements differ on every run. With ~8 packs
+            // the new member got none about once in 250 runs (each pack misses it with p = 1/2);
+            // 256 KiB packs make ~30 of them, and that chance ~1e-9.
+            settings["Repository"] = new Dictionary<string, int> { ["PackSize"] = 256 << 10, ["ChunkMinSize"] = 64 << 10, ["ChunkAverageSize"] = 128 << 10, ["ChunkMaxSize"] = 512 << 10 };
         }, root ?? Path.Combine(_root, "install"), keyVariable);
 
     private string PolicyFile(CliSandbox sandbox)
