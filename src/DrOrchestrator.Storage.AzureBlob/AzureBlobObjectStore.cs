@@ -70,8 +70,9 @@ public sealed class AzureBlobObjectStore : IObjectStore
     /// <summary>
     /// Seekable content up to <see cref="AzureBlobTargetOptions.SinglePutMaxMiB"/> (non-seekable: up
     /// to one block) goes up as one Put Blob; longer content as staged blocks committed by one Put
-    /// Block List. Both are atomic; blocks of a cancelled upload stay uncommitted and Azure discards them. A non-seekable stream's first block is read ahead so that
-    /// small objects are always single-shot (the SDK stages any stream of unknown length).
+    /// Block List. Both are atomic; blocks of a cancelled upload stay uncommitted and Azure discards
+    /// them. A non-seekable stream's first block is read ahead so that small objects are always
+    /// single-shot (the SDK stages any stream of unknown length).
     /// </summary>
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {

@@ -52,7 +52,8 @@ public sealed class CliSandbox : IDisposable
         return new CliRun(exit, stdout.ToString(), stderr.ToString());
     }
 
-    public string WritePolicy(string name, string sourceDirectory, string extra = "")
+    /// <summary>Writes a policy backing up <paramref name="sourceDirectory"/> to one primary, <paramref name="target"/>.</summary>
+    public string WritePolicy(string name, string sourceDirectory, string extra = "", string target = "local")
     {
         var path = Path.Combine(Root, name + ".yaml");
         File.WriteAllText(path, $"""
@@ -61,7 +62,7 @@ public sealed class CliSandbox : IDisposable
               - type: files
                 paths: ["{sourceDirectory}"]
             targets:
-              - name: local
+              - name: {target}
                 role: primary
             schedule: {"{"} cron: "0 0 2 * * ?", timeZone: UTC {"}"}
             rpo: 24h

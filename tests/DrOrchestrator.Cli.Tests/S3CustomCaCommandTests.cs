@@ -83,7 +83,7 @@ public sealed class S3CustomCaCommandTests : IDisposable
     [Fact]
     public async Task A_missing_ca_file_is_a_configuration_error_naming_the_field_and_the_resolved_path()
     {
-        var apply = await _sandbox.RunAsync("policy", "apply", WritePolicy());
+        var apply = await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("ca", _source, target: "private-s3"));
 
         Assert.Equal(2, apply.ExitCode);
         Assert.Equal(
@@ -93,25 +93,8 @@ public sealed class S3CustomCaCommandTests : IDisposable
 
     private async Task ApplyAsync()
     {
-        var apply = await _sandbox.RunAsync("policy", "apply", WritePolicy());
+        var apply = await _sandbox.RunAsync("policy", "apply", _sandbox.WritePolicy("ca", _source, target: "private-s3"));
         Assert.True(apply.ExitCode == 0, apply.ToString());
-    }
-
-    private string WritePolicy()
-    {
-        var path = Path.Combine(_sandbox.Root, "ca.yaml");
-        File.WriteAllText(path, $"""
-            name: ca
-            sources:
-              - type: files
-                paths: ["{_source}"]
-            targets:
-              - {"{"} name: private-s3, role: primary {"}"}
-            schedule: {"{"} cron: "0 0 * * * ?", timeZone: UTC {"}"}
-            rpo: 1h
-            rto: 30m
-            """);
-        return path;
     }
 
     private async Task<List<string>> ListAsync()

@@ -56,12 +56,12 @@ public sealed class PolicyBackupService
         // is created whatever the token says, so a cancelled run is still recorded as one.
         // Task.Run: the SQLite provider's "async" calls complete synchronously.
         var runStart = Task.Run(() => _catalog.StartRunAsync(policy.Name, RunKind.Backup, primaryNames[0], CancellationToken.None), CancellationToken.None);
-        long? runId = null;
         var clock = Stopwatch.StartNew();
         var results = new List<BackupResult>();
         PrimarySet? primaries = null;
         try
         {
+            long runId;
             primaries = await PrimarySet.PrepareAsync(
                 primaryNames, policy.MinPrimaries, _repositories.Targets, _replicator, _logger, cancellationToken).ConfigureAwait(false);
             await using (var repository = await _repositories.OpenOrInitAsync(
@@ -81,23 +81,22 @@ public sealed class PolicyBackupService
             var copies = options.CopyAfterBackup
                 ? await CopyAsync(policy, primaries, cancellationToken).ConfigureAwait(false)
                 : [];
-            var outcome = new PolicyBackupOutcome(policy, primaries.Complete.First().Name, runId.Value, results, clock.Elapsed)
+            var outcome = new PolicyBackupOutcome(policy, primaries.Complete.First().Name, runId, results, clock.Elapsed)
             {
                 MissingPrimaries = [.. primaries.Missing.Select(m => $"{m.Name}: {m.Reason}")],
                 Copies = copies,
             };
-            await _catalog.CompleteRunAsync(runId.Value, outcome.Status, outcome.RunFigures, outcome.RunErrors, outcome.MissingPrimaries.FirstOrDefault(), CancellationToken.None).ConfigureAwait(false);
+            await _catalog.CompleteRunAsync(runId, outcome.Status, outcome.RunFigures, outcome.RunErrors, outcome.MissingPrimaries.FirstOrDefault(), CancellationToken.None).ConfigureAwait(false);
             return outcome;
         }
         catch (Exception ex)
         {
-            // Without a run row (the catalog failed to record the start) there is nothing to complete.
-            runId ??= await RunIdOrNullAsync(runStart).ConfigureAwait(false);
             var reason = ex is OperationCanceledException ? "cancelled" : ex.Message;
-            if (runId is not null)
+            // Without a run row (the catalog failed to record the start) there is nothing to complete.
+            if (await RunIdOrNullAsync(runStart).ConfigureAwait(false) is { } started)
             {
-                var partial = new PolicyBackupOutcome(policy, primaryNames[0], runId.Value, results, clock.Elapsed);
-                await _catalog.CompleteRunAsync(runId.Value, RunStatus.Failed, partial.RunFigures, partial.RunErrors, reason, CancellationToken.None).ConfigureAwait(false);
+                var partial = new PolicyBackupOutcome(policy, primaryNames[0], started, results, clock.Elapsed);
+                await _catalog.CompleteRunAsync(started, RunStatus.Failed, partial.RunFigures, partial.RunErrors, reason, CancellationToken.None).ConfigureAwait(false);
             }
 
             Log.BackupFailed(_logger, policy.Name, reason);

@@ -57,25 +57,21 @@ internal static class TargetStoreFactory
 
     private static LocalTargetOptions BindLocal(TargetDefinition target, IConfiguration configuration)
     {
-        var options = target.Section.Get<LocalTargetOptions>() ?? new LocalTargetOptions();
-        if (!string.IsNullOrWhiteSpace(options.Path))
-        {
-            options.Path = ConfigurationLoader.ResolvePath(configuration, options.Path);
-        }
-
+        var options = Bind<LocalTargetOptions>(target);
+        options.Path = RelativeToConfiguration(configuration, options.Path)!;
         return options;
     }
 
     private static S3TargetOptions BindS3(TargetDefinition target, IConfiguration configuration)
     {
         var options = Bind<S3TargetOptions>(target);
-        if (!string.IsNullOrWhiteSpace(options.CaCertificateFile))
-        {
-            options.CaCertificateFile = ConfigurationLoader.ResolvePath(configuration, options.CaCertificateFile);
-        }
-
+        options.CaCertificateFile = RelativeToConfiguration(configuration, options.CaCertificateFile);
         return options;
     }
+
+    /// <summary>A configured path resolved against the configuration file's folder; unset stays unset (for Validate to name).</summary>
+    private static string? RelativeToConfiguration(IConfiguration configuration, string? path) =>
+        string.IsNullOrWhiteSpace(path) ? path : ConfigurationLoader.ResolvePath(configuration, path);
 
     private static IReadOnlyList<string> ValidatePool(TargetDefinition target, IConfiguration configuration)
     {
