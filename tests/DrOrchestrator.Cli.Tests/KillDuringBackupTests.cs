@@ -93,21 +93,13 @@ public sealed class KillDuringBackupTests : IDisposable
         return [.. json.RootElement.EnumerateArray().Select(s => s.GetProperty("id").GetString()!)];
     }
 
-    /// <summary>Starts the built drorch (copied beside the tests) as a separate process.</summary>
     private Process StartDrorch(params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "drorch.dll");
-        Assert.True(File.Exists(dll), $"{dll} not found: the Cli project must be built beside the tests");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
+        var process = RealDrorch.Start(null, new Dictionary<string, string?>
         {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["DRORCH_CONFIG"] = _sandbox.ConfigPath;
-        info.Environment[_sandbox.KeyVariable] = Environment.GetEnvironmentVariable(_sandbox.KeyVariable);
-        var process = Process.Start(info)!;
+            ["DRORCH_CONFIG"] = _sandbox.ConfigPath,
+            [_sandbox.KeyVariable] = Environment.GetEnvironmentVariable(_sandbox.KeyVariable),
+        }, args);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

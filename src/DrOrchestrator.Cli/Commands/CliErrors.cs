@@ -16,28 +16,29 @@ namespace DrOrchestrator.Cli.Commands;
 /// </summary>
 public static class CliErrors
 {
+    /// <summary>
+    /// Most problem lines printed for one failure; the rest are counted in a last "… and N more"
+    /// line. Someone fixes a file from the top, and 840,000 lines for a file of unknown keys help nobody.
+    /// </summary>
+    public const int MaxErrorLines = 20;
+
     public static int Report(Exception exception, CliOutput output)
     {
         switch (exception)
         {
             case PolicyValidationException invalid:
-                foreach (var problem in invalid.Problems)
-                {
-                    output.Error(problem.ToString());
-                }
-
+                ReportLines(invalid.Problems.Select(p => p.ToString()), invalid.Problems.Count, output);
                 return ExitCodes.InvalidInput;
             case Microsoft.Extensions.Options.OptionsValidationException invalidOptions:
-                foreach (var failure in invalidOptions.Failures)
-                {
-                    output.Error(failure);
-                }
-
+                ReportLines(invalidOptions.Failures, invalidOptions.Failures.Count(), output);
                 return ExitCodes.InvalidInput;
             case OperationCanceledException:
                 output.Error("interrupted; no partial snapshot was committed");
                 return ExitCodes.Cancelled;
-            case ConfigurationException or PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
+            case ConfigurationException invalidConfiguration:
+                ReportLines(invalidConfiguration.Problems, invalidConfiguration.Problems.Count, output);
+                return ExitCodes.InvalidInput;
+            case PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
                 or SecretNotFoundException or RepositoryNotFoundException:
                 output.Error(exception.Message);
                 return ExitCodes.InvalidInput;
@@ -47,6 +48,19 @@ public static class CliErrors
             default:
                 output.Error($"{exception.GetType().Name}: {exception.Message}");
                 return ExitCodes.Failure;
+        }
+    }
+
+    private static void ReportLines(IEnumerable<string> lines, int count, CliOutput output)
+    {
+        foreach (var line in lines.Take(MaxErrorLines))
+        {
+            output.Error(line);
+        }
+
+        if (count > MaxErrorLines)
+        {
+            output.Error($"… and {count - MaxErrorLines} more");
         }
     }
 }

@@ -20,7 +20,7 @@ internal sealed partial class PolicyDocumentReader(ProblemSink problems, IReadOn
         var doc = new YamlMappingReader(root, "", problems);
 
         var name = ReadName(doc);
-        var description = doc.String("description", required: false);
+        var description = ReadDescription(doc);
         var sources = SourceReaders.ReadSources(doc);
         var targets = ReadTargets(doc);
         var minPrimaries = ReadMinPrimaries(doc, targets);
@@ -56,6 +56,19 @@ internal sealed partial class PolicyDocumentReader(ProblemSink problems, IReadOn
         }
 
         return name;
+    }
+
+    private static string? ReadDescription(YamlMappingReader doc)
+    {
+        var description = doc.String("description", required: false);
+        if (description is { Length: > PolicyLimits.MaxDescriptionLength })
+        {
+            doc.Problems.Add(doc.KeyLine("description"), "description",
+                $"is {description.Length} characters long; at most {PolicyLimits.MaxDescriptionLength} are allowed");
+            return null;
+        }
+
+        return description;
     }
 
     private List<PolicyTarget>? ReadTargets(YamlMappingReader doc)
@@ -206,13 +219,20 @@ internal sealed partial class PolicyDocumentReader(ProblemSink problems, IReadOn
 
         if (!PolicyDuration.TryParse(text, out var value))
         {
-            problems.Add(doc.KeyLine(key), doc.FieldPath(key), $"'{text}' is not a duration ({DurationHint})");
+            problems.Add(doc.KeyLine(key), doc.FieldPath(key), $"'{PolicyLimits.Echo(text)}' is not a duration ({DurationHint})");
             return null;
         }
 
         if (value <= TimeSpan.Zero)
         {
             problems.Add(doc.KeyLine(key), doc.FieldPath(key), "must be greater than zero");
+            return null;
+        }
+
+        if (value > PolicyLimits.MaxDuration)
+        {
+            problems.Add(doc.KeyLine(key), doc.FieldPath(key),
+                $"'{PolicyLimits.Echo(text)}' is longer than {PolicyDuration.Format(PolicyLimits.MaxDuration)} (10 years), the longest duration allowed");
             return null;
         }
 

@@ -27,6 +27,12 @@ public static class PolicyFileParser
 
         using (reader)
         {
+            if (reader.BaseStream.Length > PolicyLimits.MaxFileBytes)
+            {
+                return new PolicyParseResult([], [new PolicyProblem(path, 0, "",
+                    $"file is {reader.BaseStream.Length} bytes; policy files are limited to {PolicyLimits.MaxFileBytes}")]);
+            }
+
             return Parse(reader, path, knownTargets);
         }
     }
@@ -42,6 +48,11 @@ public static class PolicyFileParser
         try
         {
             stream.Load(parser);
+        }
+        catch (NestingTooDeepException ex)
+        {
+            problems.Add((int)ex.Start.Line, "", ex.Message);
+            return new PolicyParseResult([], problems.Sorted());
         }
         catch (YamlException ex)
         {

@@ -71,6 +71,12 @@ internal sealed class YamlMappingReader
     {
         if (node is YamlScalarNode { Value: { } value })
         {
+            if (value.Length > PolicyLimits.MaxTextLength)
+            {
+                _problems.Add(node, field, $"is {value.Length} characters long; at most {PolicyLimits.MaxTextLength} are allowed");
+                return null;
+            }
+
             return value;
         }
 
@@ -166,7 +172,7 @@ internal sealed class YamlMappingReader
             if (!_read.Contains(name))
             {
                 var suggestion = _read.Where(known => EditDistance(known, name) <= 2).Order(StringComparer.Ordinal).FirstOrDefault();
-                _problems.Add(entry.Key, FieldPath(name), suggestion is null ? "unknown key" : $"unknown key (did you mean '{suggestion}'?)");
+                _problems.Add(entry.Key, FieldPath(PolicyLimits.Echo(name)), suggestion is null ? "unknown key" : $"unknown key (did you mean '{suggestion}'?)");
             }
         }
     }
@@ -197,7 +203,7 @@ internal sealed class YamlMappingReader
     {
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
-        YamlScalarNode scalar => $"'{scalar.Value}'",
+        YamlScalarNode scalar => $"'{PolicyLimits.Echo(scalar.Value ?? "")}'",
         _ => "an unsupported node",
     };
 
