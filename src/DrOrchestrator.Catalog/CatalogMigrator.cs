@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -11,7 +10,8 @@ namespace DrOrchestrator.Catalog;
 /// Brings the catalog schema up to date at start-up. EF takes a migration lock, so several
 /// nodes starting at once apply each migration once. On SQLite it also switches the file to
 /// WAL mode (persistent), so readers never block the writer and the CLI can read while the
-/// server writes.
+/// server writes. It never creates the folder of an SQLite catalog: a catalog path under a
+/// missing folder is a configuration mistake, reported before any command runs.
 /// </summary>
 public sealed class CatalogMigrator(IDbContextFactory<CatalogDbContext> factory, ILogger<CatalogMigrator> logger)
 {
@@ -23,7 +23,6 @@ public sealed class CatalogMigrator(IDbContextFactory<CatalogDbContext> factory,
             var provider = db.Database.IsSqlite() ? "SQLite" : "PostgreSQL";
             if (db.Database.IsSqlite())
             {
-                EnsureSqliteDirectory(db.Database.GetConnectionString());
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
             }
 
@@ -84,21 +83,5 @@ public sealed class CatalogMigrator(IDbContextFactory<CatalogDbContext> factory,
         }
 
         return known.All(applied.Contains);
-    }
-
-    // SQLite creates the file but not its directory; a fresh install should not fail on that.
-    private static void EnsureSqliteDirectory(string? connectionString)
-    {
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
-        {
-            return;
-        }
-
-        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
     }
 }

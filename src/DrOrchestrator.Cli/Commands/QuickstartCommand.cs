@@ -21,6 +21,7 @@ public static class QuickstartCommand
         {
             Action<string> say = text => context.Output.Line(text);
             var targetName = context.ParseResult.GetRequiredValue(target);
+            context.CreateCatalogFolder();
             EnsureKeyFile(context, targetName, say);
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
             var report = await context.Get<QuickstartRunner>().RunAsync(targetName, context.ParseResult.GetValue(size), say, ct).ConfigureAwait(false);

@@ -18,6 +18,14 @@ public static class ConfigurationLoader
     public const string BaseDirectoryKey = "DrOrchestrator:BaseDirectory";
     public const string ConfigFileKey = "DrOrchestrator:ConfigFile";
 
+    /// <summary>
+    /// Largest configuration file read (bytes); a real one is a few KiB. Nesting is bounded by the
+    /// JSON reader itself (64 levels, an error not a stack overflow).
+    /// </summary>
+    public const long MaxFileBytes = 1 << 20;
+
+    private const string NoFile = "(defaults)";
+
     public static IConfigurationRoot Load(string? explicitPath)
     {
         var path = explicitPath ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
@@ -28,13 +36,18 @@ public static class ConfigurationLoader
 
         path ??= File.Exists("appsettings.json") ? "appsettings.json" : null;
         var fullPath = path is null ? null : Path.GetFullPath(path);
+        if (fullPath is not null && new FileInfo(fullPath).Length > MaxFileBytes)
+        {
+            throw new ConfigurationException($"{fullPath}: file is {new FileInfo(fullPath).Length} bytes; configuration files are limited to {MaxFileBytes}");
+        }
+
         var baseDirectory = fullPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(fullPath)!;
 
         var builder = new ConfigurationBuilder();
         builder.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [BaseDirectoryKey] = baseDirectory,
-            [ConfigFileKey] = fullPath ?? "(defaults)",
+            [ConfigFileKey] = fullPath ?? NoFile,
         });
         if (fullPath is not null)
         {
@@ -47,7 +60,7 @@ public static class ConfigurationLoader
         {
             configuration = builder.Build();
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or System.Text.Json.JsonException)
         {
             throw new ConfigurationException($"{fullPath}: not valid JSON: {ex.GetBaseException().Message}", ex);
         }
@@ -64,7 +77,8 @@ public static class ConfigurationLoader
 
     /// <summary>
     /// A relative SQLite "Data Source" is made absolute against the configuration file's folder,
-    /// and that folder is created, so the embedded default works from any working directory.
+    /// so the embedded default works from any working directory. No folder is created: a catalog
+    /// under a missing folder is a configuration error (<see cref="ConfigurationValidator"/>).
     /// </summary>
     private static string? AbsoluteSqliteConnectionString(IConfiguration configuration, string baseDirectory)
     {
@@ -75,14 +89,22 @@ public static class ConfigurationLoader
             return null;
         }
 
-        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(text);
+        Microsoft.Data.Sqlite.SqliteConnectionStringBuilder builder;
+        try
+        {
+            builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(text);
+        }
+        catch (ArgumentException)
+        {
+            return null; // ConfigurationValidator names the field
+        }
+
         if (string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:" || Path.IsPathFullyQualified(builder.DataSource))
         {
             return null;
         }
 
         builder.DataSource = Path.GetFullPath(Path.Combine(baseDirectory, builder.DataSource));
-        Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
         return builder.ToString();
     }
 
@@ -92,6 +114,9 @@ public static class ConfigurationLoader
         var baseDirectory = configuration[BaseDirectoryKey] ?? Directory.GetCurrentDirectory();
         return Path.GetFullPath(Path.Combine(baseDirectory, path));
     }
+
+    /// <summary>True when a configuration file was read (not only defaults and environment variables).</summary>
+    public static bool HasFile(IConfiguration configuration) => configuration[ConfigFileKey] is { } file && file != NoFile;
 
     /// <summary>The configuration file name for error messages.</summary>
     public static string FileName(IConfiguration configuration) =>

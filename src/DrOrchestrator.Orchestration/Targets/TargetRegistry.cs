@@ -45,7 +45,7 @@ public sealed class TargetRegistry
         var store = TargetStoreFactory.Create(target, this, _configuration);
         // Per-target retry budget (Targets:<name>:Retry): a slow WAN link wants more patience
         // than a local disk, and tests of outages want less.
-        var retry = target.Section.GetSection("Retry").Get<RetryOptions>() ?? new RetryOptions();
+        var retry = ConfigurationBinding.Bind<RetryOptions>(_configuration, target.Section.GetSection("Retry"));
         return new RetryingObjectStore(store, retry, _loggerFactory.CreateLogger<RetryingObjectStore>());
     }
 
