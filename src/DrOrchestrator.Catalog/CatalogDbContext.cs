@@ -96,6 +96,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             e.ToTable("Runs");
             e.Property(r => r.ErrorMessage).HasMaxLength(4000);
             e.Property(r => r.SnapshotId).HasMaxLength(64);
+            e.Property(r => r.Host).HasMaxLength(255);
             e.HasIndex(r => new { r.PolicyId, r.StartedAt });
             e.HasIndex(r => new { r.Status, r.StartedAt });
             e.HasIndex(r => r.SnapshotId);

@@ -16,4 +16,10 @@ internal static partial class Log
 
     [LoggerMessage(3003, LogLevel.Information, "Run {RunId} ({Kind}) finished: {Status}")]
     public static partial void RunCompleted(ILogger logger, long runId, RunKind kind, RunStatus status);
+
+    [LoggerMessage(3004, LogLevel.Warning, "Heartbeat of run {RunId} could not be recorded: {Reason}")]
+    public static partial void HeartbeatFailed(ILogger logger, long runId, string reason);
+
+    [LoggerMessage(3005, LogLevel.Warning, "Run {RunId} marked interrupted: {Reason}")]
+    public static partial void RunInterrupted(ILogger logger, long runId, string reason);
 }

@@ -25,4 +25,10 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Warning, "Catalog unavailable while restoring policy {Policy}; trying every configured target: {Reason}")]
     public static partial void CatalogUnavailable(ILogger logger, string policy, string reason);
+
+    [LoggerMessage(1200, LogLevel.Warning, "Snapshot {SnapshotId} of policy {Policy} on {Target} was committed by interrupted run {RunId}; added to the catalog")]
+    public static partial void SnapshotAdopted(ILogger logger, string snapshotId, string policy, string target, long runId);
+
+    [LoggerMessage(1201, LogLevel.Warning, "Interrupted run {RunId}: could not look for its snapshots on {Target} ({Reason}); 'drorch catalog rebuild --from {Target}' adds them")]
+    public static partial void AdoptionFailed(ILogger logger, long runId, string target, string reason);
 }

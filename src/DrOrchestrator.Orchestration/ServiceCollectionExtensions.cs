@@ -10,6 +10,7 @@ using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Quickstart;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Restore;
+using DrOrchestrator.Orchestration.Runs;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,6 +41,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<PolicyRestoreService>();
         services.TryAddScoped<TargetCheckService>();
         services.TryAddScoped<QuickstartRunner>();
+        services.TryAddScoped<InterruptedRunReconciler>();
         return services;
     }
 }

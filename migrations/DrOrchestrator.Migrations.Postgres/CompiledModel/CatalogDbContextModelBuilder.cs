@@ -12,7 +12,7 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d7fd6c59-774f-4761-87af-23c5f732e502"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("a5661eea-cac9-4c48-8595-b93c78a5b20a"), entityTypeCount: 7)
         {
         }
 

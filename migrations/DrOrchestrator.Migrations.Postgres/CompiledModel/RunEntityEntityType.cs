@@ -22,7 +22,7 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
                 "DrOrchestrator.Catalog.Entities.RunEntity",
                 typeof(RunEntity),
                 baseEntityType,
-                propertyCount: 14,
+                propertyCount: 18,
                 navigationCount: 3,
                 foreignKeyCount: 2,
                 unnamedIndexCount: 4,
@@ -87,6 +87,23 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
                 nullable: true);
             finishedAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
+            var heartbeatAt = runtimeEntityType.AddProperty(
+                "HeartbeatAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(RunEntity).GetProperty("HeartbeatAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<HeartbeatAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            heartbeatAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var host = runtimeEntityType.AddProperty(
+                "Host",
+                typeof(string),
+                propertyInfo: typeof(RunEntity).GetProperty("Host", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<Host>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 255);
+            host.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
             var kind = runtimeEntityType.AddProperty(
                 "Kind",
                 typeof(RunKind),
@@ -104,6 +121,22 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
                 fieldInfo: typeof(RunEntity).GetField("<PolicyId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
             policyId.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var processId = runtimeEntityType.AddProperty(
+                "ProcessId",
+                typeof(int?),
+                propertyInfo: typeof(RunEntity).GetProperty("ProcessId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<ProcessId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            processId.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var processStartedAt = runtimeEntityType.AddProperty(
+                "ProcessStartedAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(RunEntity).GetProperty("ProcessStartedAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<ProcessStartedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            processStartedAt.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var snapshotId = runtimeEntityType.AddProperty(
                 "SnapshotId",

@@ -11,7 +11,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("40ca05fd-955b-4c8d-9bcc-b4b073bbaa09"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("1bdbc483-4333-45c7-b05b-62b4927e76a4"), entityTypeCount: 7)
         {
         }
 

@@ -21,7 +21,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
                 "DrOrchestrator.Catalog.Entities.RunEntity",
                 typeof(RunEntity),
                 baseEntityType,
-                propertyCount: 14,
+                propertyCount: 18,
                 navigationCount: 3,
                 foreignKeyCount: 2,
                 unnamedIndexCount: 4,
@@ -80,6 +80,22 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
                 nullable: true,
                 valueConverter: new UtcMicrosecondsConverter());
 
+            var heartbeatAt = runtimeEntityType.AddProperty(
+                "HeartbeatAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(RunEntity).GetProperty("HeartbeatAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<HeartbeatAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                valueConverter: new UtcMicrosecondsConverter());
+
+            var host = runtimeEntityType.AddProperty(
+                "Host",
+                typeof(string),
+                propertyInfo: typeof(RunEntity).GetProperty("Host", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<Host>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 255);
+
             var kind = runtimeEntityType.AddProperty(
                 "Kind",
                 typeof(RunKind),
@@ -95,6 +111,21 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
                 propertyInfo: typeof(RunEntity).GetProperty("PolicyId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(RunEntity).GetField("<PolicyId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true);
+
+            var processId = runtimeEntityType.AddProperty(
+                "ProcessId",
+                typeof(int?),
+                propertyInfo: typeof(RunEntity).GetProperty("ProcessId", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<ProcessId>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+
+            var processStartedAt = runtimeEntityType.AddProperty(
+                "ProcessStartedAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(RunEntity).GetProperty("ProcessStartedAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunEntity).GetField("<ProcessStartedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                valueConverter: new UtcMicrosecondsConverter());
 
             var snapshotId = runtimeEntityType.AddProperty(
                 "SnapshotId",

@@ -23,6 +23,9 @@ public enum RunStatus
     /// <summary>Finished with warnings or some replicas failing; data is safe on enough primaries.</summary>
     Degraded,
     Failed,
+
+    /// <summary>Its process died (killed, power cut) before it finished; found and marked by the next command.</summary>
+    Interrupted,
 }
 
 /// <summary>What a snapshot holds.</summary>

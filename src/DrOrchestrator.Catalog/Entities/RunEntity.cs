@@ -38,5 +38,23 @@ public sealed class RunEntity
     /// <summary>Repository snapshot id (hex) the run produced or used.</summary>
     public string? SnapshotId { get; set; }
 
+    /// <summary>
+    /// Host of the process that runs it; with <see cref="ProcessId"/> and
+    /// <see cref="ProcessStartedAt"/> (a pid is reused, a pid plus its start time is not) it lets
+    /// the next command tell a live run from one whose process was killed. Null on runs recorded
+    /// before the catalog kept it.
+    /// </summary>
+    public string? Host { get; set; }
+
+    public int? ProcessId { get; set; }
+
+    public DateTimeOffset? ProcessStartedAt { get; set; }
+
+    /// <summary>
+    /// When the running process last said it was alive (the start, then periodically): the "last
+    /// seen" time of a run found interrupted, and the only liveness sign for a run of another host.
+    /// </summary>
+    public DateTimeOffset? HeartbeatAt { get; set; }
+
     public List<RunErrorEntity> Errors { get; set; } = [];
 }

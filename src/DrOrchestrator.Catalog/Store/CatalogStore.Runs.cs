@@ -9,13 +9,28 @@ public sealed partial class CatalogStore
     public Task<long> StartRunAsync(string? policyName, RunKind kind, CancellationToken cancellationToken) =>
         StartRunAsync(policyName, kind, targetName: null, cancellationToken);
 
-    /// <summary>Records the start of a run on one target (copy, check) and returns its id.</summary>
+    /// <summary>
+    /// Records the start of a run on one target (copy, check) and returns its id. The row names
+    /// this process (<see cref="RunProcess.Current"/>) and its heartbeat is kept fresh until the run
+    /// completes, so a later command can tell a run whose process was killed from a live one.
+    /// </summary>
     public async Task<long> StartRunAsync(string? policyName, RunKind kind, string? targetName, CancellationToken cancellationToken)
     {
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var run = new RunEntity { Kind = kind, Status = RunStatus.Running, StartedAt = Now };
+            var process = RunProcess.Current;
+            var now = Now;
+            var run = new RunEntity
+            {
+                Kind = kind,
+                Status = RunStatus.Running,
+                StartedAt = now,
+                HeartbeatAt = now,
+                Host = process.Host,
+                ProcessId = process.ProcessId,
+                ProcessStartedAt = process.StartedAt,
+            };
             if (policyName is not null)
             {
                 run.PolicyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id;
@@ -28,6 +43,7 @@ public sealed partial class CatalogStore
 
             db.Runs.Add(run);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            _heartbeats.Start(run.Id, TouchRunAsync);
             return run.Id;
         }
     }
@@ -43,6 +59,7 @@ public sealed partial class CatalogStore
             throw new ArgumentException("a run cannot complete with status running", nameof(status));
         }
 
+        _heartbeats.Stop(runId);
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {

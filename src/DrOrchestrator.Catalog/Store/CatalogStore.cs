@@ -14,6 +14,8 @@ namespace DrOrchestrator.Catalog;
 /// </summary>
 public sealed partial class CatalogStore(IDbContextFactory<CatalogDbContext> factory, TimeProvider time, ILogger<CatalogStore> logger)
 {
+    private readonly RunHeartbeats _heartbeats = new(time, logger);
+
     private DateTimeOffset Now => Normalize(time.GetUtcNow());
 
     /// <summary>UTC, truncated to microseconds: what both providers store, so what callers get back equals what they wrote.</summary>

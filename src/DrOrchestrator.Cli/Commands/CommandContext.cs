@@ -2,6 +2,7 @@ using DrOrchestrator.Catalog;
 using DrOrchestrator.Cli.Console;
 using DrOrchestrator.Orchestration;
 using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Orchestration.Runs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -29,16 +30,23 @@ public sealed class CommandContext : IAsyncDisposable
 
     public CliOutput Output { get; }
 
-    public IConfiguration Configuration => _configuration ??= ConfigurationLoader.Load(_configPath);
+    /// <summary>The configuration, every section validated (<see cref="ConfigurationValidator"/>) on first use.</summary>
+    public IConfiguration Configuration => _configuration ??= LoadValidated();
 
     public IServiceProvider Services => _services ??= BuildServices();
 
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    /// <summary>Brings the catalog schema up to date; every command that uses the catalog calls this first.</summary>
-    public Task MigrateCatalogAsync(CancellationToken cancellationToken) =>
-        Get<CatalogMigrator>().MigrateAsync(cancellationToken);
+    /// <summary>
+    /// Brings the catalog schema up to date and reconciles runs a killed process left running
+    /// (<see cref="InterruptedRunReconciler"/>); every command that uses the catalog calls this first.
+    /// </summary>
+    public async Task MigrateCatalogAsync(CancellationToken cancellationToken)
+    {
+        await Get<CatalogMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await Get<InterruptedRunReconciler>().ReconcileAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -46,6 +54,26 @@ public sealed class CommandContext : IAsyncDisposable
         {
             await _services.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Creates the folder of the SQLite catalog the configuration names. Only <c>quickstart</c>
+    /// calls this, before anything else: it sets a tour up from nothing; every other command
+    /// refuses a catalog under a missing folder rather than create folders from a typo.
+    /// </summary>
+    public void CreateCatalogFolder()
+    {
+        if (_configuration is null && ConfigurationValidator.SqliteCatalogPath(ConfigurationLoader.Load(_configPath)) is { } catalog)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(catalog)!);
+        }
+    }
+
+    private IConfigurationRoot LoadValidated()
+    {
+        var configuration = ConfigurationLoader.Load(_configPath);
+        ConfigurationValidator.Validate(configuration);
+        return configuration;
     }
 
     private ServiceProvider BuildServices()

@@ -4,6 +4,7 @@ using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Orchestration.Replication;
+using DrOrchestrator.Orchestration.Runs;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Logging;
 
@@ -77,6 +78,7 @@ public sealed class PolicyBackupService
                 }
             }
 
+            CrashTestHook.At(CrashTestHook.AfterRepositoryCommit);
             await RecordSnapshotsAsync(policy, primaries, results, cancellationToken).ConfigureAwait(false);
             var copies = options.CopyAfterBackup
                 ? await CopyAsync(policy, primaries, cancellationToken).ConfigureAwait(false)

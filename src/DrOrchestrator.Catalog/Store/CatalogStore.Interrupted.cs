@@ -1,0 +1,99 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace DrOrchestrator.Catalog;
+
+public sealed partial class CatalogStore
+{
+    /// <summary>How often a running run's heartbeat is recorded.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The runs still marked running, oldest first: one query on the (Status, StartedAt) index,
+    /// which is all that looking for interrupted runs costs a command when there are none.
+    /// </summary>
+    public async Task<IReadOnlyList<RunningRun>> ListRunningRunsAsync(CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var rows = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running).OrderBy(r => r.StartedAt)
+                .Select(r => new
+                {
+                    r.Id,
+                    Policy = r.Policy == null ? null : r.Policy.Name,
+                    Target = r.Target == null ? null : r.Target.Name,
+                    r.Kind,
+                    r.StartedAt,
+                    r.Host,
+                    r.ProcessId,
+                    r.ProcessStartedAt,
+                    r.HeartbeatAt,
+                })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(r => new RunningRun(
+                r.Id,
+                r.Policy,
+                r.Target,
+                r.Kind,
+                r.StartedAt,
+                r.Host is null || r.ProcessId is null || r.ProcessStartedAt is null ? null : new RunProcess(r.Host, r.ProcessId.Value, r.ProcessStartedAt.Value),
+                r.HeartbeatAt))];
+        }
+    }
+
+    /// <summary>Records that the running run <paramref name="runId"/> is alive now (no-op once it finished).</summary>
+    public async Task TouchRunAsync(long runId, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var now = Now;
+            await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
+                .ExecuteUpdateAsync(set => set.SetProperty(r => r.HeartbeatAt, now), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Marks a run whose process is gone as interrupted, finished at <paramref name="lastSeen"/>.
+    /// Atomic: false when another command got there first (or the run finished meanwhile), so
+    /// exactly one command reconciles each interrupted run.
+    /// </summary>
+    public async Task<bool> MarkInterruptedAsync(long runId, DateTimeOffset lastSeen, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var finishedAt = Normalize(lastSeen);
+            var message = Truncate(reason);
+            var changed = await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
+                .ExecuteUpdateAsync(
+                    set => set.SetProperty(r => r.Status, RunStatus.Interrupted).SetProperty(r => r.FinishedAt, finishedAt).SetProperty(r => r.ErrorMessage, message),
+                    cancellationToken)
+                .ConfigureAwait(false);
+            if (changed == 1)
+            {
+                Log.RunInterrupted(logger, runId, reason);
+            }
+
+            return changed == 1;
+        }
+    }
+
+    /// <summary>Sets the figures of an interrupted run from the snapshot found to have been committed by it.</summary>
+    public async Task SetInterruptedRunFiguresAsync(long runId, RunFigures figures, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Interrupted)
+                .ExecuteUpdateAsync(
+                    set => set.SetProperty(r => r.BytesRead, figures.BytesRead).SetProperty(r => r.BytesNew, figures.BytesNew)
+                        .SetProperty(r => r.BytesStored, figures.BytesStored).SetProperty(r => r.Files, figures.Files)
+                        .SetProperty(r => r.SnapshotId, figures.SnapshotId),
+                    cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+}
