@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
 using DrOrchestrator.Core.Storage;
 
 namespace DrOrchestrator.Storage.Local;
 
 /// <summary>
-/// One staging file of a <see cref="LocalObjectStore"/>: <c>.tmp-&lt;random&gt;</c> in a directory
+/// One staging file of a <see cref="LocalObjectStore"/>: <c>.tmp-&lt;owner&gt;-&lt;random&gt;</c> (see <see cref="StagingFileNames"/>) in a directory
 /// of the store (so never listed), committed by fsync + rename + fsync of the target directory.
 /// Both <see cref="LocalObjectStore.PutAsync"/> and the engine's packer write through it.
 /// </summary>
@@ -23,7 +22,7 @@ internal sealed class LocalObjectStage : IObjectStage
     {
         _store = store;
         Directory.CreateDirectory(directory);
-        _path = Path.Combine(directory, LocalObjectStore.TempFilePrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)));
+        _path = Path.Combine(directory, StagingFileNames.New());
         _file = new FileStream(_path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,

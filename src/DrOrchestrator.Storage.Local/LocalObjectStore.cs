@@ -4,7 +4,7 @@ using DrOrchestrator.Core.Storage;
 namespace DrOrchestrator.Storage.Local;
 
 /// <summary>An <see cref="IObjectStore"/> on a local directory; see README.md for its guarantees.</summary>
-public sealed class LocalObjectStore : IStagedObjectStore
+public sealed class LocalObjectStore : IStagedObjectStore, IStagingInventory
 {
     /// <summary>File-name prefix of in-progress puts and staging files; such files are never listed.</summary>
     public const string TempFilePrefix = ".tmp-";
@@ -80,14 +80,20 @@ public sealed class LocalObjectStore : IStagedObjectStore
         return Stage(_root, key: null, preallocationSize: 0);
     }
 
-    /// <summary>Deletes the root's staging files last written before <paramref name="cutoffUtc"/>. Best effort.</summary>
+    /// <summary>
+    /// Deletes the root's staging files that no live process can own: those last written before
+    /// <paramref name="cutoffUtc"/>, and at once those whose name says this host's process wrote
+    /// them and no process with that id runs any more. Another host's (a repository on a shared
+    /// file system) or a pid now reused by some other process are left to the age rule, so a live
+    /// write of a second process sharing the target is never touched. Best effort.
+    /// </summary>
     private void SweepAbandonedStages(DateTime cutoffUtc)
     {
         try
         {
             foreach (var file in new DirectoryInfo(_root).EnumerateFiles(TempFilePrefix + "*"))
             {
-                if (file.LastWriteTimeUtc < cutoffUtc)
+                if (file.LastWriteTimeUtc < cutoffUtc || StagingFileNames.OwnerIsGone(file.Name))
                 {
                     file.Delete();
                 }
@@ -97,6 +103,20 @@ public sealed class LocalObjectStore : IStagedObjectStore
         {
             // A sweep that cannot finish costs disk space only; the backup goes on.
         }
+    }
+
+    /// <summary>Every <c>.tmp-*</c> file under the root, in any directory (a killed put leaves one beside its key).</summary>
+    public IReadOnlyList<StagingFile> ListStagingFiles()
+    {
+        if (!Directory.Exists(_root))
+        {
+            return [];
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.None };
+        return [.. new DirectoryInfo(_root).EnumerateFiles(TempFilePrefix + "*", options)
+            .Select(f => new StagingFile(Path.GetRelativePath(_root, f.FullName).Replace(Path.DirectorySeparatorChar, '/'), f.Length, f.LastWriteTimeUtc))
+            .OrderBy(f => f.Name, StringComparer.Ordinal)];
     }
 
     public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)

@@ -23,6 +23,8 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
             Emit(CheckSeverity.Error, key, $"index cannot be read: {error}");
         }
 
+        ReportStagingFiles();
+
         var storePacks = await ListPacksAsync(ct).ConfigureAwait(false);
         var blobsByPack = repo.Index.Blobs().GroupBy(b => b.Value.Pack).ToDictionary(g => g.Key, g => g.ToList());
         var indexed = repo.Index.Packs();
@@ -159,6 +161,25 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
                     Emit(CheckSeverity.Error, snapshotKey, $"chunk {chunk.ToShortString()} is not in any index", [$"{shortId}:{child}"]);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Staging files are never listed as objects, so only this shows the ones a killed process
+    /// left: a warning each, with its size (no data is lost, but space is; the next backup on the
+    /// same host removes them once their process is gone, any backup once they are a day old).
+    /// </summary>
+    private void ReportStagingFiles()
+    {
+        if (ObjectStaging.Find(repo.Store) is not IStagingInventory inventory)
+        {
+            return;
+        }
+
+        foreach (var file in inventory.ListStagingFiles())
+        {
+            Emit(CheckSeverity.Warning, file.Name,
+                $"staging file of {file.Size} bytes, last written {file.LastWritten.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z: left by an interrupted write, unless a backup to this target is running now");
         }
     }
 
