@@ -69,6 +69,14 @@ public sealed class ConfigurationValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task A_RepositoryKey_naming_no_source_is_exit_2()
+    {
+        var run = await RunAsync("{ " + Catalog + ", \"RepositoryKey\": { \"Environment\": \"KEY\" }, " + Targets + " }");
+
+        AssertOneLine(run, "appsettings.json: RepositoryKey: set exactly one of EnvironmentVariable and File");
+    }
+
+    [Fact]
     public async Task No_Targets_section_is_exit_2()
     {
         var run = await RunAsync("{ " + Catalog + " }");

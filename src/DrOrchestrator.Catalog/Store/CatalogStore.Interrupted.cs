@@ -8,14 +8,20 @@ public sealed partial class CatalogStore
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The runs still marked running, oldest first: one query on the (Status, StartedAt) index,
-    /// which is all that looking for interrupted runs costs a command when there are none.
+    /// The runs still marked running, oldest first. When there are none — nearly always — this
+    /// costs one plain SQL statement on the (Status, StartedAt) index: every command asks, and an
+    /// EF query would first be compiled (tens of ms cold, docs/decisions.md §17).
     /// </summary>
     public async Task<IReadOnlyList<RunningRun>> ListRunningRunsAsync(CancellationToken cancellationToken)
     {
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
+            if (!await AnyRunningAsync(db, cancellationToken).ConfigureAwait(false))
+            {
+                return [];
+            }
+
             var rows = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running).OrderBy(r => r.StartedAt)
                 .Select(r => new
                 {
@@ -38,6 +44,26 @@ public sealed partial class CatalogStore
                 r.StartedAt,
                 r.Host is null || r.ProcessId is null || r.ProcessStartedAt is null ? null : new RunProcess(r.Host, r.ProcessId.Value, r.ProcessStartedAt.Value),
                 r.HeartbeatAt))];
+        }
+    }
+
+    private static async Task<bool> AnyRunningAsync(CatalogDbContext db, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                // Same text on SQLite and PostgreSQL; the status is stored lower-case (Enums.cs).
+                command.CommandText = "SELECT 1 FROM \"Runs\" WHERE \"Status\" = 'running' LIMIT 1";
+                return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
         }
     }
 

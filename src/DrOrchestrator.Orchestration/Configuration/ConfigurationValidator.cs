@@ -36,7 +36,7 @@ public static class ConfigurationValidator
         }
 
         ValidateCatalog(configuration, file, problems);
-        ValidateObject(configuration, "RepositoryKey", file, problems, required: false);
+        ValidateRepositoryKey(configuration, file, problems);
         ValidateRepository(configuration, file, problems);
         ValidateTargets(configuration, file, problems);
         if (problems.Count > 0)
@@ -115,6 +115,22 @@ public static class ConfigurationValidator
         if (SqliteCatalogPath(configuration) is { } path && !Directory.Exists(Path.GetDirectoryName(path)))
         {
             problems.Add($"{file}: Catalog:ConnectionString: the folder of the catalog file, {Path.GetDirectoryName(path)}, does not exist (create it first; drorch does not create folders for the catalog)");
+        }
+    }
+
+    private static void ValidateRepositoryKey(IConfiguration configuration, string file, List<string> problems)
+    {
+        if (!ValidateObject(configuration, "RepositoryKey", file, problems, required: false))
+        {
+            return;
+        }
+
+        var key = configuration.GetSection("RepositoryKey");
+        var fromEnvironment = !string.IsNullOrWhiteSpace(key[nameof(SecretReferenceOptions.EnvironmentVariable)]);
+        var fromFile = !string.IsNullOrWhiteSpace(key[nameof(SecretReferenceOptions.File)]);
+        if (fromEnvironment == fromFile)
+        {
+            problems.Add($"{file}: RepositoryKey: set exactly one of EnvironmentVariable and File{(fromFile ? ", not both" : "")}");
         }
     }
 
