@@ -31,7 +31,7 @@ public sealed class CatalogOptionsTests
     [Fact]
     public void Busy_timeout_out_of_range_is_rejected()
     {
-        using var services = Build(new() { ["Catalog:BusyTimeoutSeconds"] = "-1" });
+        using var services = Build(new() { ["Catalog:ConnectionString"] = "Data Source=c.db", ["Catalog:BusyTimeoutSeconds"] = "-1" });
 
         var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<CatalogOptions>>().Value);
 
@@ -49,14 +49,14 @@ public sealed class CatalogOptionsTests
     }
 
     [Fact]
-    public void Sqlite_is_the_default_with_a_local_file()
+    public void Sqlite_is_the_default_provider_but_its_file_must_be_named()
     {
         using var services = Build([]);
 
-        var options = services.GetRequiredService<IOptions<CatalogOptions>>().Value;
+        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<CatalogOptions>>().Value);
 
-        Assert.Equal(CatalogProvider.Sqlite, options.Provider);
-        Assert.Equal("Data Source=drorch-catalog.db;Default Timeout=30", CatalogDbContextConfigurator.SqliteConnectionString(options));
+        Assert.Equal(["Catalog:ConnectionString is required (e.g. Data Source=data/catalog.db)"], ex.Failures);
+        Assert.Equal(CatalogProvider.Sqlite, new CatalogOptions().Provider);
     }
 
     [Fact]

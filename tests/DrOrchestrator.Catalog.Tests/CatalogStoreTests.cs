@@ -45,6 +45,39 @@ public abstract class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_run_names_its_process_beats_and_is_marked_interrupted_exactly_once()
+    {
+        Assert.Empty(await Store.ListRunningRunsAsync(Ct));
+        var started = CatalogStore.Normalize(Harness.Clock.GetUtcNow());
+        long id = await Store.StartRunAsync(null, RunKind.Check, Ct);
+
+        var running = Assert.Single(await Store.ListRunningRunsAsync(Ct));
+        Assert.Equal((id, RunKind.Check, started, started), (running.Id, running.Kind, running.StartedAt, running.HeartbeatAt));
+        Assert.Equal(RunProcess.Current, running.Process);
+
+        Harness.Clock.Advance(TimeSpan.FromMinutes(3));
+        await Store.TouchRunAsync(id, Ct);
+        var seen = Assert.Single(await Store.ListRunningRunsAsync(Ct)).LastSeen;
+        Assert.Equal(started.AddMinutes(3), seen);
+
+        Harness.Clock.Advance(TimeSpan.FromHours(1));
+        Assert.True(await Store.MarkInterruptedAsync(id, seen, "its process is gone", Ct));
+        Assert.False(await Store.MarkInterruptedAsync(id, seen, "a second command", Ct));
+        Assert.Empty(await Store.ListRunningRunsAsync(Ct));
+        var run = (await Store.GetRunAsync(id, Ct))!;
+        Assert.Equal((RunStatus.Interrupted, seen, "its process is gone"), (run.Status, run.FinishedAt, run.ErrorMessage));
+        await using (var db = Harness.Db())
+        {
+            Assert.Equal("interrupted", await db.Database.SqlQueryRaw<string>("SELECT \"Status\" AS \"Value\" FROM \"Runs\"").SingleAsync());
+        }
+
+        await Store.SetInterruptedRunFiguresAsync(id, new RunFigures(10, 5, 3, 2, 0, "ab12"), Ct);
+        Assert.Equal(new RunFigures(10, 5, 3, 2, 0, "ab12"), (await Store.GetRunAsync(id, Ct))!.Figures);
+        var late = await Assert.ThrowsAsync<CatalogException>(() => Store.CompleteRunAsync(id, RunStatus.Succeeded, RunFigures.None, [], null, Ct));
+        Assert.Equal($"run {id} already finished (interrupted)", late.Message);
+    }
+
+    [Fact]
     public async Task Upsert_policy_creates_then_is_unchanged_then_updates()
     {
         var policy = TestPolicies.Home();

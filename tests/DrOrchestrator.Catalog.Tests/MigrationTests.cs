@@ -31,6 +31,19 @@ public sealed class SqliteMigrationTests : IDisposable
     }
 
     [Fact]
+    public async Task The_migrator_never_creates_the_folder_of_a_catalog()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"drorch-missing-{Guid.NewGuid():N}");
+        var settings = new Dictionary<string, string?> { ["Catalog:Provider"] = "Sqlite", ["Catalog:ConnectionString"] = $"Data Source={missing}/dir/c.db" };
+        await using var harness = await CatalogHarness.CreateAsync(settings, migrate: false);
+
+        var failure = await Assert.ThrowsAsync<SqliteException>(() => harness.Migrator.MigrateAsync(CancellationToken.None));
+
+        Assert.Equal(14, failure.SqliteErrorCode); // SQLITE_CANTOPEN
+        Assert.False(Directory.Exists(missing));
+    }
+
+    [Fact]
     public async Task A_history_table_without_the_known_migrations_still_gets_them_applied()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_file.FilePath)!);

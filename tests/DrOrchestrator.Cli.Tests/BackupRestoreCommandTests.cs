@@ -109,7 +109,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
         // Any command that builds the catalog rejects this configuration...
         var snapshots = await _sandbox.RunAsync("snapshots");
         Assert.Equal(2, snapshots.ExitCode);
-        Assert.Equal("drorch: error: Catalog:Provider 'Oracle' is not supported (use Sqlite or Postgres)", snapshots.Stderr.Trim());
+        Assert.Equal("drorch: error: appsettings.json: Catalog:Provider: 'Oracle' is not supported (use Sqlite or Postgres)", snapshots.Stderr.Trim());
 
         // ...but a restore from the only target never builds it (nor loads EF Core for it).
         var destination = Path.Combine(_sandbox.Root, "no-catalog");

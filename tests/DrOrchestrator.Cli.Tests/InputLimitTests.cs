@@ -43,14 +43,14 @@ public sealed class InputLimitTests : IDisposable
     }
 
     [Fact]
-    public async Task A_description_longer_than_1024_characters_is_refused()
+    public async Task A_description_longer_than_1000_characters_is_refused()
     {
-        var file = Write("long.yaml", Valid.Replace("description: fine", "description: " + new string('d', 1025), StringComparison.Ordinal));
+        var file = Write("long.yaml", Valid.Replace("description: fine", "description: " + new string('d', 1001), StringComparison.Ordinal));
 
         var run = await ValidateAsync(file);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Equal($"drorch: error: {file}:2: description: is 1025 characters long; at most 1024 are allowed", run.Stderr.Trim());
+        Assert.Equal($"drorch: error: {file}:2: description: is 1001 characters long; at most 1000 are allowed", run.Stderr.Trim());
     }
 
     [Fact]

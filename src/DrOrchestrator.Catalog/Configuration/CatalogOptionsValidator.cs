@@ -27,6 +27,12 @@ public sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
         {
             ValidatePostgres(options, failures);
         }
+        else if (options.Provider == CatalogProvider.Sqlite && string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            // No silent default: a catalog created in whatever the working directory happens to be
+            // is found by nobody afterwards (issue 13).
+            failures.Add("Catalog:ConnectionString is required (e.g. Data Source=data/catalog.db)");
+        }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

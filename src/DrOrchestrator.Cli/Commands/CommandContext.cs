@@ -30,7 +30,11 @@ public sealed class CommandContext : IAsyncDisposable
 
     public CliOutput Output { get; }
 
-    /// <summary>The configuration, every section validated (<see cref="ConfigurationValidator"/>) on first use.</summary>
+    /// <summary>
+    /// The configuration, validated on first use (<see cref="ConfigurationValidator"/>); the
+    /// <c>Catalog</c> section by <see cref="MigrateCatalogAsync"/>, so a restore that needs no
+    /// catalog still works when the catalog's settings are broken.
+    /// </summary>
     public IConfiguration Configuration => _configuration ??= LoadValidated();
 
     public IServiceProvider Services => _services ??= BuildServices();
@@ -44,6 +48,7 @@ public sealed class CommandContext : IAsyncDisposable
     /// </summary>
     public async Task MigrateCatalogAsync(CancellationToken cancellationToken)
     {
+        ConfigurationValidator.ValidateCatalog(Configuration);
         await Get<CatalogMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
         await Get<InterruptedRunReconciler>().ReconcileAsync(cancellationToken).ConfigureAwait(false);
     }

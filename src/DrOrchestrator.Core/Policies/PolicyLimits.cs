@@ -14,8 +14,8 @@ public static class PolicyLimits
     /// <summary>Deepest nesting of mappings and lists; the format itself needs 4.</summary>
     public const int MaxDepth = 32;
 
-    /// <summary>Longest <c>description</c> (characters).</summary>
-    public const int MaxDescriptionLength = 1024;
+    /// <summary>Longest <c>description</c> (characters): the catalog column's size.</summary>
+    public const int MaxDescriptionLength = 1000;
 
     /// <summary>Longest other text value, e.g. a path or glob (characters): Linux's PATH_MAX.</summary>
     public const int MaxTextLength = 4096;

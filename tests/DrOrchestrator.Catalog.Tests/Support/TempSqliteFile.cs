@@ -2,10 +2,15 @@ using Microsoft.Data.Sqlite;
 
 namespace DrOrchestrator.Catalog.Tests.Support;
 
-/// <summary>A catalog file in its own temp directory (which does not exist yet: the migrator must create it).</summary>
+/// <summary>
+/// A catalog file (not created yet) in its own temp directory. The directory exists: the migrator
+/// never creates the folder of a catalog (issue 13: a typo must not create folders).
+/// </summary>
 internal sealed class TempSqliteFile : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"drorch-sqlite-{Guid.NewGuid():N}");
+
+    public TempSqliteFile() => Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
 
     public string FilePath => Path.Combine(_directory, "catalog", "drorch.db");
 
