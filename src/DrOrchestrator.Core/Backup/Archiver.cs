@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using System.Security.Cryptography;
+using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Repository;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,51 +20,71 @@ public sealed class Archiver
     internal Func<string, Stream> OpenFile { get; set; } = DefaultOpen;
 
     /// <summary>
-    /// Runs one backup and stores its snapshot last. Unreadable items end up in
+    /// Runs one backup of file trees and stores its snapshot last: a writer, the trees added to it
+    /// (<see cref="AddFilesAsync"/>), the commit. Unreadable items end up in
     /// <see cref="BackupResult.Errors"/>; store failures and cancellation throw and leave no snapshot.
     /// </summary>
-    /// <exception cref="ArgumentException">No paths, a relative path that does not exist, or two sources with the same name.</exception>
+    /// <exception cref="ArgumentException">No paths, a path with no name, or two paths with the same name.</exception>
     public async Task<BackupResult> BackupAsync(BackupRepository repo, FileBackupRequest request, IProgress<BackupProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(repo);
         ArgumentNullException.ThrowIfNull(request);
-        var sources = NormalizeSources(request.Paths);
-        var started = DateTimeOffset.UtcNow;
-        var clock = Stopwatch.StartNew();
-        Log.BackupStarting(_logger, repo.Store.Description, sources.Count);
-        var run = new BackupRun(repo, progress);
-        var parentRoot = await LoadParentAsync(repo, request.Parent, run, ct).ConfigureAwait(false);
-        ThreadPoolGuard.EnsureMinimumWorkers(run.Readers + 1);
-        var recoveryPoint = DateTimeOffset.UtcNow;
-        var packs = new PackStage(run);
-        var treeId = await RunPipelineAsync(run, packs, request, sources, parentRoot, ct).ConfigureAwait(false);
-
-        // Packs are durable (their put or staged commit returned); now the index that points into them; the snapshot last.
-        await packs.FlushIndexAsync(ct).ConfigureAwait(false);
-        var snapshot = new Snapshot(
-            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-            started,
-            recoveryPoint,
-            Environment.MachineName,
-            sources,
-            request.PolicyName,
-            new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal),
-            treeId.ToString(),
-            request.Parent?.Id,
-            Summarize(run, clock.Elapsed));
-        await repo.SaveSnapshotAsync(snapshot, ct).ConfigureAwait(false);
-        run.Report(null);
-        Log.BackupFinished(_logger, snapshot.ShortId, snapshot.Summary.TotalFiles, snapshot.Summary.BytesNew, snapshot.Summary.BytesStored, clock.Elapsed.TotalSeconds);
-        return new BackupResult(snapshot, [.. run.Warnings], [.. run.Errors]);
+        NormalizeTrees(request.Trees);
+        var writer = RepositoryWriter.Start(repo);
+        await using (writer.ConfigureAwait(false))
+        {
+            var files = await AddFilesAsync(writer, request.Trees, request.Parent, progress, ct).ConfigureAwait(false);
+            var snapshot = await writer.CommitSnapshotAsync(
+                new SnapshotDraft(request.PolicyName, request.Tags, request.Parent?.Id, files.Figures), ct).ConfigureAwait(false);
+            Log.BackupFinished(_logger, snapshot.ShortId, snapshot.Summary.TotalFiles, snapshot.Summary.BytesNew, snapshot.Summary.BytesStored, snapshot.Summary.Duration.TotalSeconds);
+            return new BackupResult(snapshot, files.Warnings, files.Errors);
+        }
     }
 
-    private async Task<BlobId> RunPipelineAsync(
-        BackupRun run, PackStage packs, FileBackupRequest request, List<string> sources, List<TreeNode>? parentRoot, CancellationToken ct)
+    /// <summary>
+    /// Backs up file trees into a snapshot being built: one pipeline run for all trees (each path
+    /// filtered by its own tree's globs), their top-level entries and one <see cref="SnapshotSource"/>
+    /// per tree added to <paramref name="writer"/>. The caller commits (or abandons) the writer.
+    /// </summary>
+    /// <param name="parent">Snapshot whose tree is compared by entry name for change detection; null = read everything.</param>
+    /// <exception cref="ArgumentException">No paths, a path with no name, or two paths (of any trees, or of another source) with the same name.</exception>
+    public async Task<FilesAdded> AddFilesAsync(
+        RepositoryWriter writer, IReadOnlyList<FileTree> trees, Snapshot? parent, IProgress<BackupProgress>? progress, CancellationToken ct)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ArgumentNullException.ThrowIfNull(writer);
+        var roots = NormalizeTrees(trees);
+        Log.BackupStarting(_logger, writer.Repository.Store.Description, roots.Count);
+        var run = new BackupRun(writer, progress);
+        var parentRoot = await LoadParentAsync(writer.Repository, parent, run, ct).ConfigureAwait(false);
+        ThreadPoolGuard.EnsureMinimumWorkers(run.Readers + 1);
+        var recoveryPoint = DateTimeOffset.UtcNow;
+        var rootNodes = await RunPipelineAsync(run, roots, parentRoot, ct).ConfigureAwait(false);
+        writer.AddRootEntries(rootNodes);
+        var stored = rootNodes.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < trees.Count; i++)
+        {
+            var paths = roots.Where(r => r.Tree == i).Select(r => r.Scan.Path).ToList();
+            writer.AddSource(new SnapshotSource(
+                FilesSource.TypeName,
+                [.. paths.Select(Path.GetFileName).OfType<string>().Where(stored.Contains)],
+                recoveryPoint,
+                paths,
+                trees[i].Include,
+                trees[i].Exclude,
+                Manifest: null));
+        }
+
+        run.Report(null);
+        return new FilesAdded(Figures(run), [.. run.Warnings], [.. run.Errors]);
+    }
+
+    private async Task<List<TreeNode>> RunPipelineAsync(
+        BackupRun run, List<(int Tree, ScanRoot Scan)> roots, List<TreeNode>? parentRoot, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, run.Writer.Aborted);
         var token = cts.Token;
         var content = new ContentStage(run, OpenFile);
-        using var scanner = new FileScanner(run, new GlobMatcher(request.Include), new GlobMatcher(request.Exclude));
+        using var scanner = new FileScanner(run);
         var trees = new TreeBuilder(run);
         var tasks = new List<Task>();
 
@@ -93,39 +112,22 @@ public sealed class Archiver
 
         var scan = Stage(async () =>
         {
-            await scanner.ScanAsync(sources, parentRoot, new PendingDirectory(null, null), token).ConfigureAwait(false);
+            await scanner.ScanAsync([.. roots.Select(r => r.Scan)], parentRoot, new PendingDirectory(null, null), token).ConfigureAwait(false);
             run.ScanComplete = true;
         }, () => run.Files.Writer.TryComplete());
         var readers = Enumerable.Range(0, run.Readers).Select(_ => Stage(() => content.ReadFilesAsync(token))).ToArray();
         var readersDone = Stage(() => Task.WhenAll(readers), () => run.Chunks.Writer.TryComplete());
         var workers = Enumerable.Range(0, run.Workers).Select(_ => Stage(() => content.SealChunksAsync(token))).ToArray();
         var treeStage = Stage(() => trees.RunAsync(token));
-        var rootId = default(BlobId);
         _ = Stage(async () =>
         {
             // Once scanner, readers and workers are done, nothing can complete a file or list a directory.
             await Task.WhenAll([scan, readersDone, .. workers]).ConfigureAwait(false);
             run.TreeEvents.Writer.TryComplete();
-            await treeStage.ConfigureAwait(false);
-            rootId = trees.RootId;
-        }, () => run.Sealed.Writer.TryComplete());
-        _ = Stage(() => packs.PackAsync(token));
-        for (var i = 0; i < packs.UploaderCount; i++)
-        {
-            _ = Stage(() => packs.UploadAsync(token));
-        }
+        });
 
-        try
-        {
-            await WhenAllOrFirstFailureAsync(tasks, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Every stage has ended (WhenAll waits for all), so nothing can enqueue a pack any more.
-            packs.DiscardUnsent();
-        }
-
-        return rootId;
+        await WhenAllOrFirstFailureAsync(tasks, run.Writer, ct).ConfigureAwait(false);
+        return trees.RootNodes;
     }
 
     /// <summary>The parent's root tree; a damaged parent only costs change detection (everything is read), with a warning.</summary>
@@ -148,8 +150,8 @@ public sealed class Archiver
         }
     }
 
-    /// <summary>Waits for every stage; rethrows the first real failure rather than the cancellations it caused.</summary>
-    private static async Task WhenAllOrFirstFailureAsync(List<Task> tasks, CancellationToken ct)
+    /// <summary>Waits for every stage; rethrows the first real failure (the writer's first) rather than the cancellations it caused.</summary>
+    private static async Task WhenAllOrFirstFailureAsync(List<Task> tasks, RepositoryWriter writer, CancellationToken ct)
     {
         try
         {
@@ -158,6 +160,7 @@ public sealed class Archiver
         catch
         {
             ct.ThrowIfCancellationRequested();
+            writer.ThrowIfFaulted();
             var real = tasks.Where(t => t.IsFaulted)
                 .SelectMany(t => t.Exception!.InnerExceptions)
                 .FirstOrDefault(e => e is not OperationCanceledException);
@@ -170,37 +173,43 @@ public sealed class Archiver
         }
     }
 
-    private static List<string> NormalizeSources(IReadOnlyList<string> paths)
+    /// <summary>Every path of every tree, absolute and without a trailing '/', with its tree's index and globs.</summary>
+    private static List<(int Tree, ScanRoot Scan)> NormalizeTrees(IReadOnlyList<FileTree> trees)
     {
-        if (paths is null || paths.Count == 0)
+        if (trees is null || trees.Count == 0 || trees.All(t => t.Paths is null || t.Paths.Count == 0))
         {
             throw new ArgumentException("backup needs at least one source path");
         }
 
-        var sources = new List<string>();
+        var roots = new List<(int, ScanRoot)>();
         var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in paths)
+        for (var i = 0; i < trees.Count; i++)
         {
-            var full = Path.GetFullPath(p);
-            var trimmed = full.Length > 1 ? full.TrimEnd('/') : full;
-            var name = Path.GetFileName(trimmed);
-            if (name.Length == 0)
+            var include = new GlobMatcher(trees[i].Include);
+            var exclude = new GlobMatcher(trees[i].Exclude);
+            foreach (var p in trees[i].Paths)
             {
-                throw new ArgumentException($"source path {p} has no name to store it under (back up its children instead)");
-            }
+                var full = Path.GetFullPath(p);
+                var trimmed = full.Length > 1 ? full.TrimEnd('/') : full;
+                var name = Path.GetFileName(trimmed);
+                if (name.Length == 0)
+                {
+                    throw new ArgumentException($"source path {p} has no name to store it under (back up its children instead)");
+                }
 
-            if (!names.Add(name))
-            {
-                throw new ArgumentException($"source paths share the name \"{name}\" ({p}); each source must have a distinct last segment");
-            }
+                if (!names.Add(name))
+                {
+                    throw new ArgumentException($"source paths share the name \"{name}\" ({p}); each source must have a distinct last segment");
+                }
 
-            sources.Add(trimmed);
+                roots.Add((i, new ScanRoot(trimmed, include, exclude)));
+            }
         }
 
-        return sources;
+        return roots;
     }
 
-    private static SnapshotSummary Summarize(BackupRun run, TimeSpan duration) => new(
+    private static SourceFigures Figures(BackupRun run) => new(
         run.FilesNew,
         run.FilesChanged,
         run.FilesUnmodified,
@@ -208,10 +217,6 @@ public sealed class Archiver
         run.TotalFiles,
         run.TotalBytes,
         run.BytesRead,
-        run.BytesNew,
-        run.BytesStored,
-        run.ChunksNew,
-        duration,
         run.Warnings.Count,
         run.Errors.Count);
 

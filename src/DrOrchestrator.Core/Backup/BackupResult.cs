@@ -7,6 +7,10 @@ namespace DrOrchestrator.Core.Backup;
 /// <param name="Errors">Items that could not be backed up (unreadable); the snapshot lacks them.</param>
 public sealed record BackupResult(Snapshot Snapshot, IReadOnlyList<BackupIssue> Warnings, IReadOnlyList<BackupIssue> Errors);
 
+/// <summary>What <see cref="Archiver.AddFilesAsync"/> added to a snapshot being built.</summary>
+/// <param name="Figures">What was scanned and read, for the snapshot's summary.</param>
+public sealed record FilesAdded(SourceFigures Figures, IReadOnlyList<BackupIssue> Warnings, IReadOnlyList<BackupIssue> Errors);
+
 /// <summary>A problem with one source path.</summary>
 public sealed record BackupIssue(string Path, string Message)
 {

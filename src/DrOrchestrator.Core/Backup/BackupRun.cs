@@ -120,20 +120,23 @@ internal sealed class BackupRun
     private long _filesDone;
     private long _bytesDone;
 
-    public BackupRun(BackupRepository repo, IProgress<BackupProgress>? progress)
+    public BackupRun(RepositoryWriter writer, IProgress<BackupProgress>? progress)
     {
-        Repo = repo;
+        Writer = writer;
+        Repo = writer.Repository;
         _progress = progress;
         Pool = BufferPool.Engine;
         Workers = Math.Max(1, Environment.ProcessorCount);
         Readers = Math.Max(2, Environment.ProcessorCount);
         Files = Channel.CreateBounded<PendingFile>(new BoundedChannelOptions(256) { SingleWriter = true });
         Chunks = Channel.CreateBounded<ChunkJob>(new BoundedChannelOptions(Workers));
-        Sealed = Channel.CreateBounded<SealedBlob>(new BoundedChannelOptions(1) { SingleReader = true });
         // Unbounded so that a worker completing a file never waits for the tree stage; it holds
         // at most one event per file or directory in flight.
         TreeEvents = Channel.CreateUnbounded<TreeEvent>(new UnboundedChannelOptions { SingleReader = true });
     }
+
+    /// <summary>Where blobs go: dedup, sealing hand-off, packs and indexes.</summary>
+    public RepositoryWriter Writer { get; }
 
     public BackupRepository Repo { get; }
 
@@ -147,15 +150,10 @@ internal sealed class BackupRun
 
     public Channel<ChunkJob> Chunks { get; }
 
-    public Channel<SealedBlob> Sealed { get; }
-
     public Channel<TreeEvent> TreeEvents { get; }
 
     /// <summary>A file became complete: hand it to the tree stage.</summary>
     public void FileComplete(PendingFile file) => TreeEvents.Writer.TryWrite(new TreeEvent(file, null));
-
-    /// <summary>Blobs sent to the packer in this run (dedup within the run).</summary>
-    public ConcurrentDictionary<BlobId, byte> Seen { get; } = new();
 
     public ConcurrentQueue<BackupIssue> Warnings { get; } = new();
 
@@ -168,9 +166,6 @@ internal sealed class BackupRun
     public long TotalFiles;
     public long TotalBytes;
     public long BytesRead;
-    public long BytesNew;
-    public long BytesStored;
-    public long ChunksNew;
 
     /// <summary>Null until the scan has finished.</summary>
     public bool ScanComplete { get; set; }

@@ -8,8 +8,9 @@ namespace DrOrchestrator.Core.Backup;
 /// The read → chunk → hash → compress → encrypt stages. Readers (one per core, at least two)
 /// open files, chunk them with large sequential reads and compute the whole-file SHA-256; each
 /// chunk is copied into a pooled buffer and handed to the workers through a bounded channel.
-/// Workers (one per core) hash chunks, drop the ones the repository or this run already has,
-/// and compress + encrypt the rest for the packer. A file that is a single chunk is hashed once:
+/// Workers (one per core) hash chunks and hand them to the <see cref="RepositoryWriter"/>, which
+/// drops the ones the repository or this run already has and compresses + encrypts the rest in
+/// the worker's thread before the packer takes them. A file that is a single chunk is hashed once:
 /// its chunk id is its file hash.
 /// </summary>
 internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
@@ -26,36 +27,17 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
 
     public async Task SealChunksAsync(CancellationToken ct)
     {
-        using var codec = run.Repo.CreateCodec(run.Pool);
+        using var codec = run.Writer.CreateCodec();
         await foreach (var job in run.Chunks.Reader.ReadAllAsync(ct).ConfigureAwait(false))
         {
-            var owned = true;
-            try
+            var id = job.KnownId ?? BlobId.Hash(job.Buffer.AsSpan(Aead.NonceSize, job.Length));
+            if (job.File.SetId(job.Index, id))
             {
-                var id = job.KnownId ?? BlobId.Hash(job.Buffer.AsSpan(Aead.NonceSize, job.Length));
-                if (job.File.SetId(job.Index, id))
-                {
-                    run.FileComplete(job.File);
-                }
-
-                if (run.Repo.Index.Contains(id) || !run.Seen.TryAdd(id, 0))
-                {
-                    continue;
-                }
-
-                var blob = codec.SealInPlace(BlobType.Data, id, job.Buffer, job.Length);
-                Interlocked.Add(ref run.BytesNew, job.Length);
-                Interlocked.Increment(ref run.ChunksNew);
-                owned = false; // the packer returns it
-                await run.Sealed.Writer.WriteAsync(blob, ct).ConfigureAwait(false);
+                run.FileComplete(job.File);
             }
-            finally
-            {
-                if (owned)
-                {
-                    run.Pool.Return(job.Buffer);
-                }
-            }
+
+            // The writer takes the buffer: it drops chunks the repository or this run already has.
+            await run.Writer.SaveChunkAsync(codec, id, job.Buffer, job.Length, ct).ConfigureAwait(false);
         }
     }
 

@@ -10,7 +10,7 @@ namespace DrOrchestrator.Core.Backup;
 /// spot and kept only as its node; one with files still being read is posted to the tree stage
 /// (<see cref="TreeBuilder"/>), which encodes it once they are done.
 /// </summary>
-internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatcher exclude) : IDisposable
+internal sealed class FileScanner(BackupRun run) : IDisposable
 {
     private readonly TreePrefetcher _parentTrees = new(run.Repo);
     private BlobCodec? _codec;
@@ -22,15 +22,18 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
 
     private const int ENOENT = 2;
 
-    /// <summary>Scans the sources into <paramref name="root"/> (the listing above them) and posts it to the tree stage.</summary>
-    public async Task ScanAsync(IReadOnlyList<string> sources, List<TreeNode>? parentRoot, PendingDirectory root, CancellationToken ct)
+    /// <summary>
+    /// Scans the source paths into <paramref name="root"/> (the listing above them) and posts it to
+    /// the tree stage. Each path is filtered by its own tree's globs.
+    /// </summary>
+    public async Task ScanAsync(IReadOnlyList<ScanRoot> sources, List<TreeNode>? parentRoot, PendingDirectory root, CancellationToken ct)
     {
         var parents = ToDictionary(parentRoot);
         var roots = new List<ScanEntry>();
         foreach (var source in sources)
         {
-            var name = Path.GetFileName(source);
-            var entry = await ScanEntryAsync(source, name, "", parents, root, ct).ConfigureAwait(false);
+            var name = Path.GetFileName(source.Path);
+            var entry = await ScanEntryAsync(source.Path, name, "", source, parents, root, ct).ConfigureAwait(false);
             if (entry is not null)
             {
                 roots.Add(entry);
@@ -47,7 +50,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
     }
 
     private async Task<ScanEntry?> ScanEntryAsync(
-        string path, string name, string relative, Dictionary<string, TreeNode>? parents, PendingDirectory directory, CancellationToken ct)
+        string path, string name, string relative, ScanRoot filter, Dictionary<string, TreeNode>? parents, PendingDirectory directory, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var stat = UnixFileSystem.LStat(path, out var errno);
@@ -64,9 +67,9 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
             case UnixStat.Directory:
                 node.Type = NodeType.Directory;
                 node.Size = 0;
-                return await ScanDirectoryAsync(path, relative, node, previous, directory, ct).ConfigureAwait(false);
+                return await ScanDirectoryAsync(path, relative, filter, node, previous, directory, ct).ConfigureAwait(false);
             case UnixStat.Symlink:
-                if (!IsIncluded(relative))
+                if (!filter.IsIncluded(relative))
                 {
                     return null;
                 }
@@ -76,7 +79,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
                 node.Size = 0;
                 return new ScanEntry(node);
             case UnixStat.RegularFile:
-                return IsIncluded(relative) ? await ScanFileAsync(path, node, st, previous, directory, ct).ConfigureAwait(false) : null;
+                return filter.IsIncluded(relative) ? await ScanFileAsync(path, node, st, previous, directory, ct).ConfigureAwait(false) : null;
             default:
                 AddIssue(run.Warnings, path, "skipped: sockets, FIFOs and devices are not backed up");
                 return null;
@@ -84,7 +87,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
     }
 
     private async Task<ScanEntry?> ScanDirectoryAsync(
-        string path, string relative, TreeNode node, TreeNode? previous, PendingDirectory parent, CancellationToken ct)
+        string path, string relative, ScanRoot filter, TreeNode node, TreeNode? previous, PendingDirectory parent, CancellationToken ct)
     {
         List<string> names;
         try
@@ -111,12 +114,12 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
         foreach (var childName in names)
         {
             var childRelative = relative.Length == 0 ? childName : relative + "/" + childName;
-            if (exclude.Matches(childRelative))
+            if (filter.Exclude.Matches(childRelative))
             {
                 continue;
             }
 
-            var child = await ScanEntryAsync(Path.Join(path, childName), childName, childRelative, parents, directory, ct).ConfigureAwait(false);
+            var child = await ScanEntryAsync(Path.Join(path, childName), childName, childRelative, filter, parents, directory, ct).ConfigureAwait(false);
             if (child is not null)
             {
                 children.Add(child);
@@ -130,7 +133,7 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
         }
 
         // With include globs, a directory is kept only for what it contains (or when it matches itself).
-        if (children.Count == 0 && !include.IsEmpty && relative.Length > 0 && !include.MatchesSelfOrAncestor(relative))
+        if (children.Count == 0 && !filter.Include.IsEmpty && relative.Length > 0 && !filter.Include.MatchesSelfOrAncestor(relative))
         {
             return null;
         }
@@ -168,9 +171,6 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
         await run.Files.Writer.WriteAsync(pending, ct).ConfigureAwait(false);
         return new ScanEntry(node) { File = pending };
     }
-
-    private bool IsIncluded(string relative) =>
-        include.IsEmpty || relative.Length == 0 || include.MatchesSelfOrAncestor(relative);
 
     private async Task<List<TreeNode>?> LoadParentTreeAsync(TreeNode previous, CancellationToken ct)
     {
@@ -215,4 +215,11 @@ internal sealed class FileScanner(BackupRun run, GlobMatcher include, GlobMatche
 
     private static void AddIssue(System.Collections.Concurrent.ConcurrentQueue<BackupIssue> list, string path, string message) =>
         list.Enqueue(new BackupIssue(path, message));
+}
+
+/// <summary>A source path and the globs of the tree it belongs to.</summary>
+internal sealed record ScanRoot(string Path, GlobMatcher Include, GlobMatcher Exclude)
+{
+    public bool IsIncluded(string relative) =>
+        Include.IsEmpty || relative.Length == 0 || Include.MatchesSelfOrAncestor(relative);
 }

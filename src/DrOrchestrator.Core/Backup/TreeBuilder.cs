@@ -5,20 +5,23 @@ namespace DrOrchestrator.Core.Backup;
 /// <summary>
 /// The tree stage: encodes each directory as soon as everything below it is final, bottom-up,
 /// then lets go of its entries, so a run holds only the directories still in flight rather than
-/// a node per file of the whole source (~0.6 KB each: 100,000 new files were ~60 MB until the
-/// end of the run). It is told when a file becomes complete (read, and every chunk id known)
+/// a node per file of the whole source (see docs/decisions.md §15). It is told when a file becomes complete (read, and every chunk id known)
 /// and when the scanner has listed a directory; a directory is encoded once it is listed and
 /// none of its children is outstanding, which may complete its parent in turn, up to the
-/// invisible root above the sources. A directory whose entries did not change encodes to the
-/// same bytes as in the parent snapshot, so its id is already indexed and nothing is stored.
+/// invisible root above the sources, whose entries go to the writer (which encodes the root at
+/// commit, with every other source's entries). A directory whose entries did not change encodes
+/// to the same bytes as in the parent snapshot, so its id is already indexed and nothing is stored.
 /// Directories whose every file was final during the scan were encoded by the scanner.
 /// </summary>
 internal sealed class TreeBuilder(BackupRun run)
 {
-    private BlobId? _rootId;
+    private List<TreeNode>? _rootNodes;
 
-    /// <summary>The root listing's id, once the stage has run to the end.</summary>
-    public BlobId RootId => _rootId ?? throw new InvalidOperationException("the backup's root listing was never completed");
+    /// <summary>
+    /// The entries of the invisible root (one per source path), once the stage has run to the end.
+    /// The root itself is not encoded here: the writer encodes it at commit, with every source's entries.
+    /// </summary>
+    public List<TreeNode> RootNodes => _rootNodes ?? throw new InvalidOperationException("the backup's root listing was never completed");
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -49,12 +52,13 @@ internal sealed class TreeBuilder(BackupRun run)
     {
         while (true)
         {
-            var id = await EncodeAsync(directory, codec, ct).ConfigureAwait(false);
             if (directory.Parent is not { } parent)
             {
-                _rootId = id;
+                _rootNodes = TakeNodes(directory);
                 return;
             }
+
+            await EncodeAsync(directory, codec, ct).ConfigureAwait(false);
 
             if (!(parent.ChildDone() && parent.Listed))
             {
@@ -65,7 +69,15 @@ internal sealed class TreeBuilder(BackupRun run)
         }
     }
 
-    private async Task<BlobId> EncodeAsync(PendingDirectory directory, BlobCodec codec, CancellationToken ct)
+    private async Task EncodeAsync(PendingDirectory directory, BlobCodec codec, CancellationToken ct)
+    {
+        var id = await StoreNodesAsync(run, TakeNodes(directory), codec, ct).ConfigureAwait(false);
+        // A directory's node gets its Subtree before its parent is encoded.
+        directory.Node!.Subtree = id;
+    }
+
+    /// <summary>The directory's final entries (files that failed left out); its children are then dropped.</summary>
+    private static List<TreeNode> TakeNodes(PendingDirectory directory)
     {
         var children = directory.Children!;
         var nodes = new List<TreeNode>(children.Count);
@@ -85,27 +97,11 @@ internal sealed class TreeBuilder(BackupRun run)
             nodes.Add(entry.Node);
         }
 
-        var id = await StoreNodesAsync(run, nodes, codec, ct).ConfigureAwait(false);
-        if (directory.Node is { } node)
-        {
-            node.Subtree = id;
-        }
-
         directory.Children = null;
-        return id;
+        return nodes;
     }
 
-    /// <summary>Encodes one directory listing and sends it to the packer unless the repository or this run has it.</summary>
-    public static async Task<BlobId> StoreNodesAsync(BackupRun run, List<TreeNode> nodes, BlobCodec codec, CancellationToken ct)
-    {
-        var encoded = TreeCodec.Encode(nodes);
-        var id = BlobId.Hash(encoded);
-        if (!run.Repo.Index.Contains(id) && run.Seen.TryAdd(id, 0))
-        {
-            var blob = codec.Seal(BlobType.Tree, id, encoded);
-            await run.Sealed.Writer.WriteAsync(blob, ct).ConfigureAwait(false);
-        }
-
-        return id;
-    }
+    /// <summary>Encodes one directory listing and saves it unless the repository or this run has it.</summary>
+    public static ValueTask<BlobId> StoreNodesAsync(BackupRun run, List<TreeNode> nodes, BlobCodec codec, CancellationToken ct) =>
+        run.Writer.SaveTreeAsync(codec, nodes, ct);
 }

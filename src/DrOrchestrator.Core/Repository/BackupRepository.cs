@@ -152,6 +152,27 @@ public sealed class BackupRepository : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Reads one snapshot by its full id, without listing the others; null when there is no such
+    /// object or it cannot be read (the caller falls back, e.g. to <see cref="ListSnapshotsAsync"/>).
+    /// </summary>
+    public async Task<Snapshot?> TryLoadSnapshotAsync(string id, CancellationToken ct)
+    {
+        if (!BlobId.TryParse(id, out var parsed))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await LoadSnapshotAsync(ObjectKeys.Snapshot(parsed.ToString()), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectNotFoundException or RepositoryCorruptException)
+        {
+            return null;
+        }
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     internal Chunker CreateChunker() => new(Config.Chunker);

@@ -191,6 +191,60 @@ public sealed class BackupRestoreTests
     }
 
     [Fact]
+    public async Task Two_trees_with_their_own_globs_make_one_snapshot_that_restores_both()
+    {
+        using var dir = new TempDir();
+        var docs = dir.Sub("docs");
+        var logs = dir.Sub("logs");
+        Directory.CreateDirectory(Path.Combine(docs, "drafts"));
+        Directory.CreateDirectory(logs);
+        File.WriteAllBytes(Path.Combine(docs, "a.txt"), TestSupport.RandomBytes(200_000, seed: 7));
+        File.WriteAllText(Path.Combine(docs, "a.log"), "excluded from docs");
+        File.WriteAllText(Path.Combine(docs, "drafts", "b.txt"), "excluded directory");
+        File.WriteAllText(Path.Combine(logs, "app.log"), "included in logs");
+        File.WriteAllText(Path.Combine(logs, "app.txt"), "not included in logs");
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var request = new FileBackupRequest(
+            [new FileTree([docs], [], ["*.log", "drafts"]), new FileTree([logs], ["*.log"], [])], "two", null, null);
+
+        var first = await new Archiver().BackupAsync(repo, request, null, CancellationToken.None);
+
+        var snapshot = Assert.Single(await repo.ListSnapshotsAsync(CancellationToken.None));
+        Assert.Equal(first.Snapshot.Id, snapshot.Id);
+        Assert.Equal([docs, logs], snapshot.Paths);
+        Assert.Equal(2, snapshot.Summary.TotalFiles);
+        var sources = snapshot.Sources!;
+        Assert.Equal([(["docs"], ["*.log", "drafts"]), (["logs"], [])], sources.Select(s => (s.Entries.ToArray(), s.Exclude.ToArray())));
+        Assert.Equal(["*.log"], sources[1].Include);
+        await TestSupport.RestoreAsync(repo, snapshot, dir.Sub("out"));
+        Assert.Equal(["docs", "docs/a.txt", "logs", "logs/app.log"], TestSupport.Describe(dir.Sub("out")).Keys);
+        Assert.Equal(TestSupport.Sha256(Path.Combine(docs, "a.txt")), TestSupport.Sha256(dir.Sub("out/docs/a.txt")));
+        Assert.Equal(TestSupport.Sha256(Path.Combine(logs, "app.log")), TestSupport.Sha256(dir.Sub("out/logs/app.log")));
+
+        // With it as parent, both trees are recognised unchanged: nothing is read again.
+        var second = await new Archiver().BackupAsync(repo, request with { Parent = snapshot }, null, CancellationToken.None);
+        Assert.Equal(0, second.Snapshot.Summary.BytesRead);
+        Assert.Equal(2, second.Snapshot.Summary.FilesUnmodified);
+        Assert.Equal(snapshot.TreeId, second.Snapshot.TreeId);
+    }
+
+    [Fact]
+    public async Task Two_trees_whose_paths_share_a_name_are_refused_before_anything_is_written()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("a/data"));
+        Directory.CreateDirectory(dir.Sub("b/data"));
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var before = store.Keys.Count;
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => new Archiver().BackupAsync(repo,
+            new FileBackupRequest([new FileTree([dir.Sub("a/data")], [], []), new FileTree([dir.Sub("b/data")], [], [])], "p", null, null), null, CancellationToken.None));
+
+        Assert.StartsWith("source paths share the name \"data\"", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, store.Keys.Count);
+    }
+
+    [Fact]
     public async Task Restore_include_glob_restores_selected_files_and_their_parents()
     {
         var (dir, source, repo) = await EdgeCaseRepoAsync();

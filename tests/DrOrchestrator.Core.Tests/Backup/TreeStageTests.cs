@@ -10,20 +10,8 @@ public sealed class TreeStageTests
     public async Task A_directory_is_encoded_and_released_once_its_files_are_complete_not_at_the_end()
     {
         var (_, repo) = await TestSupport.NewRepoAsync();
-        var run = new BackupRun(repo, null);
-        var sealedTrees = new List<BlobId>();
-        var packer = Task.Run(async () =>
-        {
-            await foreach (var blob in run.Sealed.Reader.ReadAllAsync())
-            {
-                lock (sealedTrees)
-                {
-                    sealedTrees.Add(blob.Id);
-                }
-
-                run.Pool.Return(blob.Buffer);
-            }
-        });
+        await using var writer = RepositoryWriter.Start(repo);
+        var run = new BackupRun(writer, null);
         var trees = new TreeBuilder(run);
         var stage = trees.RunAsync(CancellationToken.None);
 
@@ -45,20 +33,24 @@ public sealed class TreeStageTests
         await WaitForAsync(() => a.Children is null);
         Assert.NotEqual(default, a.Node!.Subtree);
         Assert.NotNull(b.Children);
-        Assert.Throws<InvalidOperationException>(() => trees.RootId);
+        Assert.Throws<InvalidOperationException>(() => trees.RootNodes);
 
         // b.txt is empty: no chunk, complete as soon as the reader is done.
         Assert.True(bFile.ReadingDone());
         run.FileComplete(bFile);
         run.TreeEvents.Writer.TryComplete();
         await stage;
-        run.Sealed.Writer.TryComplete();
-        await packer;
 
         Assert.Null(b.Children);
         Assert.Null(root.Children);
-        Assert.Equal([a.Node.Subtree, b.Node!.Subtree, trees.RootId], sealedTrees);
+        // The invisible root is not encoded by the stage: its entries go to the writer's root tree.
+        Assert.Equal(["a", "b"], trees.RootNodes.Select(n => n.Name));
         Assert.Equal([BlobId.Hash("a"u8)], aFile.Node.Content);
+
+        // Both listings went through the writer into the repository.
+        await writer.FlushAsync(CancellationToken.None);
+        Assert.Equal("a.txt", Assert.Single(await repo.LoadTreeAsync(a.Node.Subtree, CancellationToken.None)).Name);
+        Assert.Equal("b.txt", Assert.Single(await repo.LoadTreeAsync(b.Node!.Subtree, CancellationToken.None)).Name);
     }
 
     private static (PendingDirectory Directory, PendingFile File) DirectoryWithOneFile(BackupRun run, string name, PendingDirectory parent)

@@ -1,5 +1,6 @@
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
+using DrOrchestrator.Core.Tests.Fakes;
 
 namespace DrOrchestrator.Core.Tests.Placement;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
+using DrOrchestrator.Core.Tests.Fakes;
 
 namespace DrOrchestrator.Core.Tests.Placement;
 
@@ -209,32 +210,4 @@ public sealed class PoolObjectStoreTests
         await stream.CopyToAsync(buffer);
         return buffer.ToArray();
     }
-}
-
-/// <summary>A forward-only stream, like a network body or a pipe.</summary>
-internal sealed class UnseekableStream(byte[] content) : Stream
-{
-    private readonly MemoryStream _inner = new(content, writable: false);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

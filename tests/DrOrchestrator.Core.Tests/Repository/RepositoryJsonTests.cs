@@ -58,4 +58,42 @@ public sealed class RepositoryJsonTests
         var e = Assert.Throws<FormatException>(() => RepositoryJson.Deserialize<Snapshot>("null"u8, "snapshots/abc"));
         Assert.Equal("snapshots/abc is JSON null", e.Message);
     }
+
+    [Fact]
+    public void A_snapshot_written_before_sources_were_recorded_still_reads_with_no_sources()
+    {
+        var json = RepositoryJson.Serialize(Sample());
+        var text = System.Text.Encoding.UTF8.GetString(json);
+        Assert.EndsWith(",\"sources\":null}", text, StringComparison.Ordinal);
+        var old = text.Replace(",\"sources\":null}", "}", StringComparison.Ordinal);
+
+        var back = RepositoryJson.Deserialize<Snapshot>(System.Text.Encoding.UTF8.GetBytes(old), "snapshot");
+
+        Assert.Null(back.Sources);
+        Assert.Equal(Sample().Paths, back.Paths);
+        Assert.Equal(Sample().TreeId, back.TreeId);
+    }
+
+    [Fact]
+    public void Sources_round_trip()
+    {
+        var sources = new[]
+        {
+            new SnapshotSource("files", ["data"], new DateTimeOffset(2026, 12, 3, 1, 0, 0, TimeSpan.Zero), ["/srv/data"], ["**/*"], ["*.tmp"], null),
+            new SnapshotSource("postgres", ["pg"], new DateTimeOffset(2026, 12, 3, 0, 59, 0, TimeSpan.Zero), [], [], [], new string('c', 64)),
+        };
+        var snapshot = Sample() with { Sources = sources };
+
+        var back = RepositoryJson.Deserialize<Snapshot>(RepositoryJson.Serialize(snapshot), "snapshot");
+
+        Assert.Equal(2, back.Sources!.Count);
+        for (var i = 0; i < sources.Length; i++)
+        {
+            Assert.Equal((sources[i].Type, sources[i].RecoveryPoint, sources[i].Manifest), (back.Sources[i].Type, back.Sources[i].RecoveryPoint, back.Sources[i].Manifest));
+            Assert.Equal(sources[i].Entries, back.Sources[i].Entries);
+            Assert.Equal(sources[i].Paths, back.Sources[i].Paths);
+            Assert.Equal(sources[i].Include, back.Sources[i].Include);
+            Assert.Equal(sources[i].Exclude, back.Sources[i].Exclude);
+        }
+    }
 }
