@@ -13,6 +13,9 @@ internal static class SourceReaders
         [FilesSource.TypeName] = ReadFiles,
     };
 
+    /// <summary>Types the design names (DESIGN.md, "Databases") that this build cannot back up yet.</summary>
+    private static readonly string[] Planned = ["postgres", "mariadb", "sqlite"];
+
     public static List<PolicySource>? ReadSources(YamlMappingReader doc)
     {
         var sequence = doc.Sequence("sources", required: true);
@@ -31,8 +34,56 @@ internal static class SourceReaders
             }
         }
 
+        ReportCollidingRoots(doc.Problems, sequence);
         return sources;
     }
+
+    /// <summary>
+    /// One run stores every source of the policy in one snapshot tree, where each path is a
+    /// top-level entry named by its last segment: two paths (of any sources) with the same last
+    /// segment would collide, and a path without one (<c>/</c>) has no name to be stored under.
+    /// </summary>
+    private static void ReportCollidingRoots(ProblemSink problems, YamlSequenceNode sources)
+    {
+        var seen = new Dictionary<string, (string Field, string Path)>(StringComparer.Ordinal);
+        for (int i = 0; i < sources.Children.Count; i++)
+        {
+            if (sources.Children[i] is not YamlMappingNode mapping
+                || Child(mapping, "type") is not YamlScalarNode { Value: FilesSource.TypeName }
+                || Child(mapping, "paths") is not YamlSequenceNode list)
+            {
+                continue;
+            }
+
+            for (int j = 0; j < list.Children.Count; j++)
+            {
+                if (list.Children[j] is not YamlScalarNode { Value: { } path } node || !Path.IsPathFullyQualified(path))
+                {
+                    continue; // reported by the files reader
+                }
+
+                var field = $"sources[{i}].paths[{j}]";
+                var trimmed = path.Length > 1 ? path.TrimEnd('/') : path;
+                var name = Path.GetFileName(trimmed);
+                if (name.Length == 0)
+                {
+                    problems.Add(node, field, $"'{path}' has no last segment to store it under in the snapshot; list the directories below it instead");
+                }
+                else if (seen.TryGetValue(name, out var first))
+                {
+                    problems.Add(node, field,
+                        $"'{path}' would be stored as '{name}', like '{first.Path}' ({first.Field}); paths of a policy need distinct last segments");
+                }
+                else
+                {
+                    seen[name] = (field, path);
+                }
+            }
+        }
+    }
+
+    private static YamlNode? Child(YamlMappingNode mapping, string key) =>
+        mapping.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode k && k.Value == key).Value;
 
     private static PolicySource? ReadSource(ProblemSink problems, YamlNode node, string path)
     {
@@ -49,7 +100,14 @@ internal static class SourceReaders
             return null;
         }
 
-        if (!Readers.TryGetValue(type, out var read))
+        if (!Readers.TryGetValue(type, out var read) && Planned.Contains(type, StringComparer.Ordinal))
+        {
+            problems.Add(reader.KeyLine("type"), reader.FieldPath("type"),
+                $"source type '{type}' is not supported by this version yet (supported: {string.Join(", ", Readers.Keys)})");
+            return null;
+        }
+
+        if (read is null)
         {
             // Keys of an unknown type are not reported: we cannot know which are valid.
             problems.Add(reader.KeyLine("type"), reader.FieldPath("type"),

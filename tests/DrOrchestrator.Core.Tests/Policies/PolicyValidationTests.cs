@@ -37,6 +37,11 @@ public sealed class PolicyValidationTests
     [InlineData("paths: [/home/alice, /etc]", "paths: []", "p.yaml:5: sources[0].paths: must list at least one item")]
     [InlineData("include: [\"**/*\"]", "include: [\"/etc/*\"]", "p.yaml:6: sources[0].include[0]: glob '/etc/*' must be relative to each path (e.g. **/*.log)")]
     [InlineData("  - type: files", "  - type: oracle", "p.yaml:4: sources[0].type: unknown source type 'oracle' (supported: files)")]
+    [InlineData("  - type: files", "  - type: postgres", "p.yaml:4: sources[0].type: source type 'postgres' is not supported by this version yet (supported: files)")]
+    [InlineData("paths: [/home/alice, /etc]", "paths: [/home/alice, /srv/alice/]",
+        "p.yaml:5: sources[0].paths[1]: '/srv/alice/' would be stored as 'alice', like '/home/alice' (sources[0].paths[0]); paths of a policy need distinct last segments")]
+    [InlineData("paths: [/home/alice, /etc]", "paths: [/, /etc]",
+        "p.yaml:5: sources[0].paths[0]: '/' has no last segment to store it under in the snapshot; list the directories below it instead")]
     [InlineData("keepDaily: 14", "keepDaily: -1", "p.yaml:17: retention.keepDaily: must not be negative (got -1)")]
     [InlineData("sampleFiles: 0", "sampleFiles: -5", "p.yaml:18: drill.sampleFiles: must not be negative (got -5)")]
     [InlineData("retention: { keepLast: 7, keepDaily: 14, keepWeekly: 8, keepMonthly: 12, keepYearly: 0 }", "retention: 7",
@@ -45,6 +50,23 @@ public sealed class PolicyValidationTests
     public void Each_error_kind_is_reported_with_file_line_and_field(string oldLine, string newLine, string expected)
     {
         Assert.Equal([expected], PolicyYaml.Problems(PolicyYaml.With(oldLine, newLine)));
+    }
+
+    [Fact]
+    public void Paths_of_two_sources_that_would_share_a_top_level_name_are_reported_at_the_second()
+    {
+        var yaml = PolicyYaml.With("    exclude: [\"**/.cache/**\"]\n", """
+                exclude: ["**/.cache/**"]
+              - type: files
+                paths: [/var/log, /srv/etc]
+                include: ["*.log"]
+
+            """);
+
+        Assert.Equal(
+            ["p.yaml:9: sources[1].paths[1]: '/srv/etc' would be stored as 'etc', like '/etc' (sources[0].paths[1]); paths of a policy need distinct last segments"],
+            PolicyYaml.Problems(yaml));
+        Assert.Empty(PolicyYaml.Parse(yaml.Replace("/srv/etc", "/srv/etc2", StringComparison.Ordinal)).Problems);
     }
 
     [Fact]
