@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(1201, LogLevel.Warning, "Interrupted run {RunId}: could not look for its snapshots on {Target} ({Reason}); 'drorch catalog rebuild --from {Target}' adds them")]
     public static partial void AdoptionFailed(ILogger logger, long runId, string target, string reason);
+
+    [LoggerMessage(1007, LogLevel.Information, "Backup of policy {Policy}: the catalog names no readable parent on {Target} (catalog: {CatalogSnapshot}); reading the repository's snapshot list")]
+    public static partial void ParentFromRepositoryListing(ILogger logger, string policy, string target, string catalogSnapshot);
 }

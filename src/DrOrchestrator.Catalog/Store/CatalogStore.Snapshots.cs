@@ -90,6 +90,23 @@ public sealed partial class CatalogStore
     }
 
     /// <summary>
+    /// The id of the newest snapshot (by recovery point) of <paramref name="policyName"/> present on
+    /// <paramref name="targetName"/>, or null: a backup's parent, without listing the repository.
+    /// </summary>
+    public async Task<string?> GetNewestSnapshotIdAsync(string policyName, string targetName, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.SnapshotPresence.AsNoTracking()
+                .Where(p => p.Target!.Name == targetName && p.Snapshot!.Policy!.Name == policyName && p.Status == PresenceStatus.Present)
+                .OrderByDescending(p => p.Snapshot!.RecoveryPoint).ThenByDescending(p => p.Snapshot!.Id)
+                .Select(p => p.Snapshot!.SnapshotId)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Recovery points of <paramref name="policyName"/> present on <paramref name="targetName"/> with
     /// their completion times — the input of <see cref="RpoCalculator"/>.
     /// </summary>

@@ -5,14 +5,17 @@ using DrOrchestrator.Orchestration.Replication;
 
 namespace DrOrchestrator.Orchestration.Backup;
 
-/// <summary>What one policy backup run produced: a snapshot per source and the run's figures.</summary>
+/// <summary>
+/// What one policy backup run produced: its snapshot (one per run, holding every source; a list so
+/// that a run that failed before committing has none) and the run's figures.
+/// </summary>
 public sealed record PolicyBackupOutcome(Policy Policy, string Target, long RunId, IReadOnlyList<BackupResult> Results, TimeSpan Elapsed)
 {
     public IEnumerable<BackupIssue> Warnings => Results.SelectMany(r => r.Warnings);
 
     public IEnumerable<BackupIssue> Errors => Results.SelectMany(r => r.Errors);
 
-    /// <summary>Primaries that do not hold this run's snapshots, each as "name: reason".</summary>
+    /// <summary>Primaries that do not hold this run's snapshot, each as "name: reason".</summary>
     public IReadOnlyList<string> MissingPrimaries { get; init; } = [];
 
     /// <summary>The copies to replicas (and lagging primaries) run after the backup.</summary>

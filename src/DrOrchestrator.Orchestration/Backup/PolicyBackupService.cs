@@ -3,6 +3,7 @@ using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Replication;
+using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Runs;
 using DrOrchestrator.Orchestration.Targets;
@@ -12,9 +13,10 @@ namespace DrOrchestrator.Orchestration.Backup;
 
 /// <summary>
 /// Runs one backup of a policy: the sources are read once and written to every reachable primary
-/// in parallel; a snapshot per source is committed; the run, its figures and each snapshot's
-/// presence per target are recorded in the catalog; then replicas (and any primary that missed
-/// the run) are filled by a copy that never fails the backup.
+/// in parallel; one snapshot holding every source of the policy is committed (one run = one
+/// recovery point); the run, its figures and the snapshot's presence per target are recorded in
+/// the catalog; then replicas (and any primary that missed the run) are filled by a copy that
+/// never fails the backup.
 /// </summary>
 /// <remarks>
 /// Order matters for "no catalog row points at missing data": the catalog learns of a snapshot
@@ -49,6 +51,7 @@ public sealed class PolicyBackupService
         var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false)
             ?? throw new PolicyNotFoundException(policyName);
         var policy = stored.ToPolicy();
+        EnsureEverySourceIsSupported(policy);
         var primaryNames = policy.Primaries.Select(t => t.Name).ToList();
         // The run's row and the targets' preparation (probe, catch-up, opening the repository: a
         // key derivation and index reads) do not depend on each other, so they overlap; a cold
@@ -68,14 +71,11 @@ public sealed class PolicyBackupService
             await using (var repository = await _repositories.OpenOrInitAsync(
                 primaries.Store, _repositories.KeyFor(primaryNames[0]), cancellationToken).ConfigureAwait(false))
             {
-                var existing = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+                var parent = await FindParentAsync(policy, primaries, repository, cancellationToken).ConfigureAwait(false);
                 runId = await runStart.ConfigureAwait(false);
-                foreach (var source in policy.Sources.OfType<FilesSource>())
-                {
-                    var parent = existing.LastOrDefault(s => s.PolicyName == policy.Name && s.Paths.SequenceEqual(source.Paths));
-                    var request = new FileBackupRequest(source.Paths, source.Include, source.Exclude, policy.Name, parent, Tags: null);
-                    results.Add(await _archiver.BackupAsync(repository, request, progress, cancellationToken).ConfigureAwait(false));
-                }
+                var trees = policy.Sources.Cast<FilesSource>().Select(s => new FileTree(s.Paths, s.Include, s.Exclude)).ToList();
+                var request = new FileBackupRequest(trees, policy.Name, parent, Tags: null);
+                results.Add(await _archiver.BackupAsync(repository, request, progress, cancellationToken).ConfigureAwait(false));
             }
 
             CrashTestHook.At(CrashTestHook.AfterRepositoryCommit);
@@ -104,6 +104,47 @@ public sealed class PolicyBackupService
             Log.BackupFailed(_logger, policy.Name, reason);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A run backs up every source of its policy or none: a source type this build cannot back up
+    /// is refused before anything is written, never skipped. (The policy parser refuses such types
+    /// too; this guards a catalog written by a newer build.)
+    /// </summary>
+    private static void EnsureEverySourceIsSupported(Policy policy)
+    {
+        var problems = policy.Sources
+            .Select((source, i) => (source, i))
+            .Where(x => x.source is not FilesSource)
+            .Select(x => new PolicyProblem($"policy {policy.Name}", 0, $"sources[{x.i}].type",
+                $"source type '{x.source.Type}' cannot be backed up by this version (supported: {FilesSource.TypeName})"))
+            .ToList();
+        if (problems.Count > 0)
+        {
+            throw new PolicyValidationException(problems);
+        }
+    }
+
+    /// <summary>
+    /// The parent for change detection: the newest snapshot of the policy that the catalog knows
+    /// present on the first usable primary, read by id. Only when the catalog has none, or that
+    /// object cannot be read, is the repository's snapshot list read (every snapshot object
+    /// downloaded and decrypted) and its newest snapshot of the policy taken.
+    /// </summary>
+    private async Task<Core.Repository.Snapshot?> FindParentAsync(
+        Policy policy, PrimarySet primaries, Core.Repository.BackupRepository repository, CancellationToken cancellationToken)
+    {
+        var target = primaries.Targets.First(t => t.Unavailable is null).Name;
+        var id = await _catalog.GetNewestSnapshotIdAsync(policy.Name, target, cancellationToken).ConfigureAwait(false);
+        if (id is not null && await repository.TryLoadSnapshotAsync(id, cancellationToken).ConfigureAwait(false) is { } known
+            && known.PolicyName == policy.Name)
+        {
+            return known;
+        }
+
+        Log.ParentFromRepositoryListing(_logger, policy.Name, target, id ?? "none");
+        var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        return snapshots.LastOrDefault(s => s.PolicyName == policy.Name);
     }
 
     /// <summary>The started run's id, or null when starting it failed (that failure is what the caller sees, or its own).</summary>
