@@ -298,6 +298,23 @@ public abstract class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_newest_snapshot_present_on_a_target_is_a_backups_parent()
+    {
+        await SeedAsync();
+        Assert.Null(await Store.GetNewestSnapshotIdAsync("home", "local", Ct));
+        await Store.RecordSnapshotAsync("home", Snapshot("aa02", 24), "local", CatalogHarness.Start.AddHours(25), Ct);
+        await Store.RecordSnapshotAsync("home", Snapshot("aa01", 0), "local", CatalogHarness.Start.AddHours(1), Ct);
+        await Store.RecordSnapshotAsync("home", Snapshot("aa03", 48), "offsite", CatalogHarness.Start.AddHours(49), Ct);
+        await Store.SetPresenceAsync("aa03", "local", PresenceStatus.Missing, null, null, Ct);
+
+        // By recovery point, not by insertion order; a snapshot missing on the target does not count.
+        Assert.Equal("aa02", await Store.GetNewestSnapshotIdAsync("home", "local", Ct));
+        Assert.Equal("aa03", await Store.GetNewestSnapshotIdAsync("home", "offsite", Ct));
+        await Store.UpsertPolicyAsync(TestPolicies.Named("other"), Ct);
+        Assert.Null(await Store.GetNewestSnapshotIdAsync("other", "local", Ct));
+    }
+
+    [Fact]
     public async Task Record_drill_and_list_drills()
     {
         await SeedAsync();
