@@ -118,7 +118,7 @@ public sealed class Archiver
         var readers = Enumerable.Range(0, run.Readers).Select(_ => Stage(() => content.ReadFilesAsync(token))).ToArray();
         var readersDone = Stage(() => Task.WhenAll(readers), () => run.Chunks.Writer.TryComplete());
         var workers = Enumerable.Range(0, run.Workers).Select(_ => Stage(() => content.SealChunksAsync(token))).ToArray();
-        var treeStage = Stage(() => trees.RunAsync(token));
+        _ = Stage(() => trees.RunAsync(token));
         _ = Stage(async () =>
         {
             // Once scanner, readers and workers are done, nothing can complete a file or list a directory.
