@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using DrOrchestrator.Core.Security;
@@ -356,6 +357,7 @@ public sealed class RepositoryWriter : IAsyncDisposable
 
         using var reader = new ChunkReader(_repo.CreateChunker(), Pool);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        ExceptionDispatchInfo? readFailure = null;
         try
         {
             reader.Reset(content);
@@ -380,10 +382,10 @@ public sealed class RepositoryWriter : IAsyncDisposable
                 await jobs.Writer.WriteAsync((index, buffer, chunk.Length), token).ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception e)
         {
+            readFailure = ExceptionDispatchInfo.Capture(e);
             await cts.CancelAsync().ConfigureAwait(false);
-            throw;
         }
         finally
         {
@@ -395,12 +397,15 @@ public sealed class RepositoryWriter : IAsyncDisposable
             }
         }
 
+        // The first real failure, not the cancellations it caused: the pipeline's (a store error),
+        // a worker's, then the reader's own (the stream failed, or the caller cancelled).
         ThrowIfFaulted();
-        if (workers.FirstOrDefault(w => w.IsFaulted) is { } failed)
+        if (workers.FirstOrDefault(w => w.IsFaulted && w.Exception!.InnerException is not OperationCanceledException) is { } failed)
         {
             await failed.ConfigureAwait(false);
         }
 
+        readFailure?.Throw();
         ct.ThrowIfCancellationRequested();
         lock (ids)
         {

@@ -3,6 +3,8 @@ using System.Text;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Decorators;
 using DrOrchestrator.Core.Tests.Fakes;
 
 namespace DrOrchestrator.Core.Tests.Repository;
@@ -106,6 +108,52 @@ public sealed class RepositoryWriterTests
 
         Assert.Equal("the dump tool died", e.Message);
         Assert.Empty(await repo.ListSnapshotsAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_flush_makes_what_was_written_durable_and_indexed_and_the_writer_goes_on()
+    {
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var first = TestSupport.RandomBytes(1_500_000, seed: 5);
+        var second = TestSupport.RandomBytes(700_000, seed: 6);
+        await using var writer = RepositoryWriter.Start(repo);
+        var one = await writer.AddStreamAsync("db/one.sql", new UnseekableStream(first), CancellationToken.None);
+
+        await writer.FlushAsync(CancellationToken.None);
+
+        // Another process opening the repository now finds the first stream's chunks indexed, and no snapshot.
+        var meanwhile = await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None);
+        Assert.Equal(one.Chunks, meanwhile.Index.BlobCount);
+        Assert.Empty(await meanwhile.ListSnapshotsAsync(CancellationToken.None));
+        await writer.AddStreamAsync("db/two.sql", new UnseekableStream(second), CancellationToken.None);
+        writer.AddSource(new SnapshotSource("postgres", ["db"], DumpTaken, [], [], [], null));
+        var snapshot = await writer.CommitSnapshotAsync(new SnapshotDraft("db", null, null, SourceFigures.Zero), CancellationToken.None);
+
+        using var dir = new TempDir();
+        await TestSupport.RestoreAsync(await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None), snapshot, dir.Path);
+        Assert.Equal(first, await File.ReadAllBytesAsync(dir.Sub("db/one.sql")));
+        Assert.Equal(second, await File.ReadAllBytesAsync(dir.Sub("db/two.sql")));
+    }
+
+    [Fact]
+    public async Task A_store_failure_while_a_stream_is_written_surfaces_as_itself_and_no_snapshot_is_written()
+    {
+        var memory = new InMemoryObjectStore();
+        var faulty = new FaultInjectingObjectStore(memory);
+        var repo = await BackupRepository.InitAsync(faulty, TestSupport.Key, TestSupport.SmallOptions, CancellationToken.None);
+        var writer = RepositoryWriter.Start(repo);
+        faulty.Outage = true;
+
+        var e = await Assert.ThrowsAsync<ObjectStoreException>(async () =>
+        {
+            await writer.AddStreamAsync("db/dump.sql", new UnseekableStream(TestSupport.RandomBytes(3_000_000, seed: 8)), CancellationToken.None);
+            writer.AddSource(new SnapshotSource("postgres", ["db"], DumpTaken, [], [], [], null));
+            await writer.CommitSnapshotAsync(new SnapshotDraft("db", null, null, SourceFigures.Zero), CancellationToken.None);
+        });
+        await writer.DisposeAsync();
+
+        Assert.Contains(": injected", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(memory.Keys, k => k.StartsWith("snapshots/", StringComparison.Ordinal));
     }
 
     private static async Task<Snapshot> CommitDumpAsync(BackupRepository repo, byte[] dump)
