@@ -1,4 +1,5 @@
 using DrOrchestrator.Storage.Local;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -60,6 +61,20 @@ public sealed class LocalTargetRegistrationTests : IDisposable
         Assert.IsType<LocalObjectStore>(local.Open("disk"));
         Assert.Equal(["test.json: Targets:cloud: Type: is not a local target"], failure.Failures);
         Assert.Equal(["azure", "local", "s3"], services.GetServices<Core.Storage.Targets.ITargetBackend>().Select(b => b.Type).Order());
+    }
+
+    [Fact]
+    public void Registering_a_backend_twice_registers_it_once()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Targets:disk:Type"] = "local", ["Targets:disk:Path"] = "" })
+            .Build();
+        using var services = new ServiceCollection().AddLocalTargets(configuration).AddLocalTargets(configuration).BuildServiceProvider();
+
+        var failure = TargetServices.StartupFailure(services);
+
+        Assert.Single(services.GetServices<Core.Storage.Targets.ITargetBackend>());
+        Assert.Equal(["appsettings.json: Targets:disk: Path: must be set to the absolute path of the repository directory."], failure.Failures);
     }
 
     public void Dispose() => _directory.Dispose();

@@ -53,7 +53,8 @@ public static class TargetBackendRegistration
                 .ValidateOnStart();
         }
 
-        services.AddSingleton<IValidateOptions<TOptions>>(new TargetOptionsValidator<TOptions>(configuration, names, validate));
+        // TryAddEnumerable: registering a backend twice must not report each problem twice.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>>(new TargetOptionsValidator<TOptions>(configuration, names, validate)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITargetBackend, TargetBackend<TOptions>>(sp =>
             new TargetBackend<TOptions>(type, names, sp.GetRequiredService<IOptionsMonitor<TOptions>>(), configuration, sp, create)));
         return services;
