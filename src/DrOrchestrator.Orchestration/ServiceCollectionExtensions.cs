@@ -67,6 +67,10 @@ public static class ServiceCollectionExtensions
         services.AddAzureBlobTargets(configuration);
         services.TryAddSingleton<TargetRegistry>();
         services.TryAddSingleton<RepositoryAccess>();
+        // For users that may not touch a target at all (`snapshots` from the catalog, `policy list`): building the
+        // registry binds and validates every configured target.
+        services.TryAddSingleton(sp => new Lazy<TargetRegistry>(sp.GetRequiredService<TargetRegistry>));
+        services.TryAddSingleton(sp => new Lazy<RepositoryAccess>(sp.GetRequiredService<RepositoryAccess>));
         return services;
     }
 

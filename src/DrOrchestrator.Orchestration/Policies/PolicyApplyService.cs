@@ -12,13 +12,17 @@ namespace DrOrchestrator.Orchestration.Policies;
 public sealed class PolicyApplyService
 {
     private readonly CatalogStore _catalog;
-    private readonly TargetRegistry _targets;
 
-    public PolicyApplyService(CatalogStore catalog, TargetRegistry targets)
+    /// <summary>Lazy: `policy list` reads the catalog only and neither binds nor validates the targets.</summary>
+    private readonly Lazy<TargetRegistry> _targets;
+
+    public PolicyApplyService(CatalogStore catalog, Lazy<TargetRegistry> targets)
     {
         _catalog = catalog;
         _targets = targets;
     }
+
+    private TargetRegistry Targets => _targets.Value;
 
     public PolicyParseResult Validate(string path)
     {
@@ -27,7 +31,7 @@ public sealed class PolicyApplyService
             return new PolicyParseResult([], [new PolicyProblem(path, 0, "", "file not found")]);
         }
 
-        return PolicyFileParser.Parse(path, new HashSet<string>(_targets.Names, StringComparer.Ordinal));
+        return PolicyFileParser.Parse(path, new HashSet<string>(Targets.Names, StringComparer.Ordinal));
     }
 
     /// <summary>Validates every file; the problems of all of them are thrown together by <see cref="PolicyFilesValidation.ThrowIfInvalid"/>.</summary>
@@ -69,7 +73,7 @@ public sealed class PolicyApplyService
         // The catalog knows targets by name and type only — never their endpoints' credentials.
         foreach (var name in result.Policies.SelectMany(p => p.Targets).Select(t => t.Name).Distinct(StringComparer.Ordinal))
         {
-            await _catalog.UpsertTargetAsync(new CatalogTarget(name, _targets.Get(name).Type, null), cancellationToken).ConfigureAwait(false);
+            await _catalog.UpsertTargetAsync(new CatalogTarget(name, Targets.Get(name).Type, null), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var policy in result.Policies)

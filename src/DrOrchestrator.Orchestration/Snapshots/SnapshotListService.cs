@@ -13,9 +13,11 @@ public sealed class SnapshotListService
 {
     /// <summary>Lazy: a listing from a target never loads EF Core or a database driver.</summary>
     private readonly Lazy<CatalogStore> _catalog;
-    private readonly RepositoryAccess _repositories;
 
-    public SnapshotListService(Lazy<CatalogStore> catalog, RepositoryAccess repositories)
+    /// <summary>Lazy: a listing from the catalog neither binds nor validates the targets (the cost `snapshots` had before).</summary>
+    private readonly Lazy<RepositoryAccess> _repositories;
+
+    public SnapshotListService(Lazy<CatalogStore> catalog, Lazy<RepositoryAccess> repositories)
     {
         _catalog = catalog;
         _repositories = repositories;
@@ -33,7 +35,7 @@ public sealed class SnapshotListService
 
     private async Task<IReadOnlyList<SnapshotListItem>> FromTargetAsync(string target, string? policy, CancellationToken cancellationToken)
     {
-        await using var repository = await _repositories.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        await using var repository = await _repositories.Value.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
         return [.. snapshots
             .Where(s => policy is null || s.PolicyName == policy)
