@@ -40,6 +40,8 @@ public static class LayeringRules
             [Ours, "AWSSDK", "Azure", "Microsoft.EntityFrameworkCore", "Npgsql", .. FrontDoorLibraries], [], []),
         new("a Storage backend depends on Core and its own SDK", "DrOrchestrator.Storage",
             [Ours, "Microsoft.EntityFrameworkCore", "Npgsql", .. FrontDoorLibraries], ["DrOrchestrator.Core"], []),
+        new("a database Source depends on Core and its engine's client", "DrOrchestrator.Sources",
+            [Ours, "Microsoft.EntityFrameworkCore", "AWSSDK", "Azure.Storage", .. FrontDoorLibraries], ["DrOrchestrator.Core"], []),
         new("the Catalog depends on Core and EF Core", "DrOrchestrator.Catalog",
             [Ours, "AWSSDK", "Azure.Storage", .. FrontDoorLibraries], ["DrOrchestrator.Core"], []),
         new("a migrations assembly depends on the Catalog and EF Core only", "DrOrchestrator.Migrations",
