@@ -10,11 +10,8 @@ using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Quickstart;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Restore;
-<<<<<<< HEAD
 using DrOrchestrator.Orchestration.Runs;
-=======
 using DrOrchestrator.Orchestration.Snapshots;
->>>>>>> 8f6746b (Use cases in Orchestration, CLI thin: contracts, snapshots/copy/pool/policy services, OperationFailure)
 using DrOrchestrator.Orchestration.Targets;
 using DrOrchestrator.Storage.AzureBlob;
 using DrOrchestrator.Storage.Local;
