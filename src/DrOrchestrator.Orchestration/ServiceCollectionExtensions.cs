@@ -11,7 +11,11 @@ using DrOrchestrator.Orchestration.Quickstart;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Restore;
 using DrOrchestrator.Orchestration.Runs;
+using DrOrchestrator.Orchestration.Snapshots;
 using DrOrchestrator.Orchestration.Targets;
+using DrOrchestrator.Storage.AzureBlob;
+using DrOrchestrator.Storage.Local;
+using DrOrchestrator.Storage.S3;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,16 +25,16 @@ namespace DrOrchestrator.Orchestration;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the use cases shared by the CLI and the server (backup, restore, check, policy
-    /// apply, quickstart) plus the catalog and the configured targets. Targets are validated when
-    /// the registry is first resolved, i.e. at start-up of any command that touches them.
+    /// Registers the use cases shared by the CLI and the server (backup, restore, snapshots, copy,
+    /// check, pool rebalance, policy validate/apply/list, quickstart) plus the catalog and the
+    /// configured targets. Targets are validated when the registry is first resolved, i.e. at
+    /// start-up of any command that touches them (and by a host's start-up validation).
     /// </summary>
     public static IServiceCollection AddDrOrchestratorOrchestration(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(configuration);
         services.AddDrOrchestratorCatalog(configuration);
-        services.TryAddSingleton<TargetRegistry>();
-        services.TryAddSingleton<RepositoryAccess>();
+        services.AddDrOrchestratorTargets(configuration);
         services.TryAddSingleton<Archiver>();
         services.TryAddSingleton<Restorer>();
         services.TryAddSingleton<Checker>();
@@ -39,9 +43,44 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<PolicyApplyService>();
         services.TryAddScoped<PolicyBackupService>();
         services.TryAddScoped<PolicyRestoreService>();
+        services.TryAddScoped<SnapshotListService>();
         services.TryAddScoped<TargetCheckService>();
+        services.TryAddScoped<PoolRebalanceService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();
         return services;
+    }
+
+    /// <summary>
+    /// The configured targets: every backend registers itself and validates its own options;
+    /// the registry adds pools over them and the retry decorator.
+    /// </summary>
+    public static IServiceCollection AddDrOrchestratorTargets(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(configuration);
+        services.AddLogging();
+        services.AddLocalTargets(configuration);
+        services.AddS3Targets(configuration);
+        services.AddAzureBlobTargets(configuration);
+        services.TryAddSingleton<TargetRegistry>();
+        services.TryAddSingleton<RepositoryAccess>();
+        // For users that may not touch a target at all (`snapshots` from the catalog, `policy list`): building the
+        // registry binds and validates every configured target.
+        services.TryAddSingleton(sp => new Lazy<TargetRegistry>(sp.GetRequiredService<TargetRegistry>));
+        services.TryAddSingleton(sp => new Lazy<RepositoryAccess>(sp.GetRequiredService<RepositoryAccess>));
+        return services;
+    }
+
+    /// <summary>
+    /// Validates the <c>Catalog</c> section, brings the catalog schema up to date and reconciles
+    /// runs a killed process left running (<see cref="InterruptedRunReconciler"/>); front doors
+    /// call this before the first catalog use.
+    /// </summary>
+    public static async Task MigrateCatalogAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        Configuration.ConfigurationValidator.ValidateCatalog(services.GetRequiredService<IConfiguration>());
+        await services.GetRequiredService<CatalogMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await services.GetRequiredService<InterruptedRunReconciler>().ReconcileAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,11 +1,13 @@
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Decorators;
+using DrOrchestrator.Orchestration;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Targets;
 using DrOrchestrator.Storage.Local;
 using DrOrchestrator.Storage.Tests;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DrOrchestrator.Cli.Tests;
@@ -49,6 +51,7 @@ public sealed class PrimaryStoreStagingTests : IDisposable
             ["Targets:disk-b:Type"] = "local",
             ["Targets:disk-b:Path"] = Path.Combine(_directory.Path, "disk-b"),
         }).Build();
-        return PrimarySet.PrepareAsync(names, names.Length, new TargetRegistry(configuration), new RepositoryReplicator(), NullLogger.Instance, CancellationToken.None);
+        var targets = new ServiceCollection().AddDrOrchestratorTargets(configuration).BuildServiceProvider().GetRequiredService<TargetRegistry>();
+        return PrimarySet.PrepareAsync(names, names.Length, targets, new RepositoryReplicator(), NullLogger.Instance, CancellationToken.None);
     }
 }

@@ -1,8 +1,7 @@
 using System.CommandLine;
-using DrOrchestrator.Catalog;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Orchestration.Backup;
+using DrOrchestrator.Orchestration.Contracts;
 
 namespace DrOrchestrator.Cli.Commands;
 
@@ -23,63 +22,56 @@ public static class BackupCommand
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
             var service = context.Get<PolicyBackupService>();
             var name = context.ParseResult.GetRequiredValue(policy);
-            var outcome = await context.Output.WithProgressAsync($"backup {name}", progress =>
-                service.BackupAsync(name, new BackupRunOptions(CopyAfterBackup: !context.ParseResult.GetValue(noCopy)), new ProgressAdapter<BackupProgress>(progress, p => new ProgressReport(p.FilesDone, p.BytesDone, p.TotalBytes)), ct)).ConfigureAwait(false);
+            var run = await context.Output.WithProgressAsync($"backup {name}", progress =>
+                service.RunAsync(name, copyAfterBackup: !context.ParseResult.GetValue(noCopy), progress, ct)).ConfigureAwait(false);
 
-            foreach (var warning in outcome.Warnings)
+            foreach (var warning in run.Warnings)
             {
                 context.Output.Warning(warning.ToString());
             }
 
-            foreach (var error in outcome.Errors)
+            foreach (var error in run.Errors)
             {
                 context.Output.Error(error.ToString());
             }
 
-            foreach (var missing in outcome.MissingPrimaries)
+            foreach (var missing in run.MissingPrimaries)
             {
                 context.Output.Warning($"primary target {missing}; the snapshot is not there yet (degraded run, catch-up copy attempted)");
             }
 
-            foreach (var copy in outcome.Copies.Where(c => !c.Succeeded))
+            foreach (var copy in run.Copies.Where(c => !c.Succeeded))
             {
                 context.Output.Warning($"copy to {copy.Target} failed: {copy.Error}; its lag grows until `drorch copy {name}` succeeds");
             }
 
             if (context.ParseResult.GetValue(json))
             {
-                context.Output.Line(CliJson.Serialize(CliJson.Backup(outcome)));
+                context.Output.Line(ContractJson.Serialize(run));
             }
             else
             {
-                PrintSummary(context.Output, outcome);
+                PrintSummary(context.Output, run);
             }
 
-            return outcome.Errors.Any() ? IncompleteSnapshot : ExitCodes.Success;
+            return run.IsIncomplete ? IncompleteSnapshot : ExitCodes.Success;
         });
         return command;
     }
 
-    private static void PrintSummary(CliOutput output, PolicyBackupOutcome outcome)
+    private static void PrintSummary(CliOutput output, BackupRunInfo run)
     {
-        foreach (var result in outcome.Results)
+        foreach (var s in run.Snapshots)
         {
-            var s = result.Snapshot.Summary;
-            output.Line($"snapshot {result.Snapshot.ShortId} saved on {outcome.Target} (policy {outcome.Policy.Name})");
+            output.Line($"snapshot {s.ShortId} saved on {run.Target} (policy {run.Policy})");
             output.Line($"  files: {s.FilesNew:N0} new, {s.FilesChanged:N0} changed, {s.FilesUnmodified:N0} unmodified; {s.Directories:N0} dirs");
             output.Line($"  data:  {Format.Bytes(s.TotalBytes)} in snapshot, {Format.Bytes(s.BytesRead)} read, {Format.Bytes(s.BytesNew)} new, {Format.Bytes(s.BytesStored)} stored");
         }
 
-        output.Line($"  time:  {Format.Duration(outcome.Elapsed)} ({Format.Rate(outcome.BytesRead, outcome.Elapsed)} read)");
-        foreach (var copy in outcome.Copies.Where(c => c.Succeeded && c.Report is not null))
+        output.Line($"  time:  {Format.Duration(run.Elapsed)} ({Format.Rate(run.BytesRead, run.Elapsed)} read)");
+        foreach (var copy in run.Copies.Where(c => c.Succeeded))
         {
-            output.Line($"  copy:  {copy.Target}: {copy.Report!.PacksCopied} packs, {Format.Bytes(copy.Report.BytesCopied)}, {copy.Report.SnapshotsCopied.Count} snapshots");
+            output.Line($"  copy:  {copy.Target}: {copy.PacksCopied} packs, {Format.Bytes(copy.BytesCopied)}, {copy.SnapshotsCopied.Count} snapshots");
         }
     }
-}
-
-/// <summary>Maps the engine's progress type to the CLI's display type.</summary>
-internal sealed class ProgressAdapter<T>(IProgress<ProgressReport> inner, Func<T, ProgressReport> map) : IProgress<T>
-{
-    public void Report(T value) => inner.Report(map(value));
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Core.Check;
 using DrOrchestrator.Orchestration.Check;
+using DrOrchestrator.Orchestration.Contracts;
 
 namespace DrOrchestrator.Cli.Commands;
 
@@ -18,17 +18,16 @@ public static class CheckCommand
         {
             var name = context.ParseResult.GetRequiredValue(target);
             var asJson = context.ParseResult.GetValue(json);
-            var counts = new Dictionary<CheckSeverity, int>();
-            await foreach (var finding in context.Get<TargetCheckService>().CheckAsync(name, context.ParseResult.GetValue(readData), ct).ConfigureAwait(false))
+            var tally = new CheckTally(name);
+            await foreach (var finding in context.Get<TargetCheckService>().CheckFindingsAsync(name, context.ParseResult.GetValue(readData), ct).ConfigureAwait(false))
             {
-                counts[finding.Severity] = counts.GetValueOrDefault(finding.Severity) + 1;
-                context.Output.Line(asJson ? CliJson.Serialize(CliJson.Finding(finding)) : finding.ToString());
+                tally.Add(finding);
+                context.Output.Line(asJson ? ContractJson.Serialize(finding) : finding.Text);
             }
 
-            var errors = counts.GetValueOrDefault(CheckSeverity.Error);
-            var summary = $"check of {name}: {errors} errors, {counts.GetValueOrDefault(CheckSeverity.Warning)} warnings, {counts.GetValueOrDefault(CheckSeverity.Info)} notes";
-            context.Output.Line(asJson ? CliJson.Serialize(new { target = name, errors, warnings = counts.GetValueOrDefault(CheckSeverity.Warning), notes = counts.GetValueOrDefault(CheckSeverity.Info) }) : summary);
-            if (errors > 0)
+            var summary = tally.Summary;
+            context.Output.Line(asJson ? ContractJson.Serialize(summary) : summary.ToString());
+            if (summary.Errors > 0)
             {
                 context.Output.Error($"{summary} — the repository on {name} is damaged");
                 return ExitCodes.Failure;

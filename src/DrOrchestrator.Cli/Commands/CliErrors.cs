@@ -1,18 +1,11 @@
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Core.Repository;
-using DrOrchestrator.Core.Restore;
-using DrOrchestrator.Core.Security;
-using DrOrchestrator.Core.Storage;
-using DrOrchestrator.Orchestration.Backup;
-using DrOrchestrator.Orchestration.Configuration;
-using DrOrchestrator.Orchestration.Policies;
+using DrOrchestrator.Orchestration.Contracts;
 
 namespace DrOrchestrator.Cli.Commands;
 
 /// <summary>
-/// Turns an exception into the one-line reason and exit code of the CLI contract. Known failures
-/// print their own message (which names the file, field, target or snapshot); anything else is
-/// reported with its type so a bug is recognisable, without a stack trace on the console.
+/// Turns an exception into the one-line reasons and exit code of the CLI contract; which failure
+/// is which (and its wording) is decided once for both front doors by <see cref="OperationFailure"/>.
 /// </summary>
 public static class CliErrors
 {
@@ -24,43 +17,22 @@ public static class CliErrors
 
     public static int Report(Exception exception, CliOutput output)
     {
-        switch (exception)
+        var failure = OperationFailure.From(exception);
+        foreach (var message in failure.Messages.Take(MaxErrorLines))
         {
-            case PolicyValidationException invalid:
-                ReportLines(invalid.Problems.Select(p => p.ToString()), invalid.Problems.Count, output);
-                return ExitCodes.InvalidInput;
-            case Microsoft.Extensions.Options.OptionsValidationException invalidOptions:
-                ReportLines(invalidOptions.Failures, invalidOptions.Failures.Count(), output);
-                return ExitCodes.InvalidInput;
-            case OperationCanceledException:
-                output.Error("interrupted; no partial snapshot was committed");
-                return ExitCodes.Cancelled;
-            case ConfigurationException invalidConfiguration:
-                ReportLines(invalidConfiguration.Problems, invalidConfiguration.Problems.Count, output);
-                return ExitCodes.InvalidInput;
-            case PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
-                or SecretNotFoundException or RepositoryNotFoundException:
-                output.Error(exception.Message);
-                return ExitCodes.InvalidInput;
-            case RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException:
-                output.Error(exception.Message);
-                return ExitCodes.Failure;
-            default:
-                output.Error($"{exception.GetType().Name}: {exception.Message}");
-                return ExitCodes.Failure;
-        }
-    }
-
-    private static void ReportLines(IEnumerable<string> lines, int count, CliOutput output)
-    {
-        foreach (var line in lines.Take(MaxErrorLines))
-        {
-            output.Error(line);
+            output.Error(message);
         }
 
-        if (count > MaxErrorLines)
+        if (failure.Messages.Count > MaxErrorLines)
         {
-            output.Error($"… and {count - MaxErrorLines} more");
+            output.Error($"… and {failure.Messages.Count - MaxErrorLines} more");
         }
+
+        return failure.Kind switch
+        {
+            FailureKind.InvalidInput => ExitCodes.InvalidInput,
+            FailureKind.Cancelled => ExitCodes.Cancelled,
+            _ => ExitCodes.Failure,
+        };
     }
 }

@@ -1,8 +1,6 @@
-using DrOrchestrator.Catalog;
 using DrOrchestrator.Cli.Console;
 using DrOrchestrator.Orchestration;
 using DrOrchestrator.Orchestration.Configuration;
-using DrOrchestrator.Orchestration.Runs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -42,16 +40,9 @@ public sealed class CommandContext : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
-    /// <summary>
-    /// Brings the catalog schema up to date and reconciles runs a killed process left running
-    /// (<see cref="InterruptedRunReconciler"/>); every command that uses the catalog calls this first.
-    /// </summary>
-    public async Task MigrateCatalogAsync(CancellationToken cancellationToken)
-    {
-        ConfigurationValidator.ValidateCatalog(Configuration);
-        await Get<CatalogMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
-        await Get<InterruptedRunReconciler>().ReconcileAsync(cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Brings the catalog schema up to date; every command that uses the catalog calls this first.</summary>
+    public Task MigrateCatalogAsync(CancellationToken cancellationToken) =>
+        Services.MigrateCatalogAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using DrOrchestrator.Catalog;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Replication;
 
 namespace DrOrchestrator.Cli.Commands;
@@ -20,16 +18,15 @@ public static class CopyCommand
         {
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
             var name = context.ParseResult.GetRequiredValue(policy);
-            var stored = await context.Get<CatalogStore>().GetPolicyAsync(name, ct).ConfigureAwait(false) ?? throw new PolicyNotFoundException(name);
-            var outcomes = await context.Get<ReplicaCopyService>().CatchUpAsync(stored.ToPolicy(), ct).ConfigureAwait(false);
-            foreach (var outcome in outcomes)
+            var copies = await context.Get<ReplicaCopyService>().CatchUpAsync(name, ct).ConfigureAwait(false);
+            foreach (var copy in copies)
             {
-                context.Output.Line(outcome.Succeeded
-                    ? $"{outcome.Target}: {outcome.Report!.PacksCopied} packs, {Format.Bytes(outcome.Report.BytesCopied)}, {outcome.Report.SnapshotsCopied.Count} snapshots copied"
-                    : $"{outcome.Target}: FAILED: {outcome.Error}");
+                context.Output.Line(copy.Succeeded
+                    ? $"{copy.Target}: {copy.PacksCopied} packs, {Format.Bytes(copy.BytesCopied)}, {copy.SnapshotsCopied.Count} snapshots copied"
+                    : $"{copy.Target}: FAILED: {copy.Error}");
             }
 
-            var failed = outcomes.Where(o => !o.Succeeded).ToList();
+            var failed = copies.Where(o => !o.Succeeded).ToList();
             if (failed.Count > 0)
             {
                 context.Output.Error($"copy of {name} incomplete: {string.Join("; ", failed.Select(f => $"{f.Target}: {f.Error}"))}");

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using DrOrchestrator.Catalog;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Core.Policies;
+using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Policies;
 
 namespace DrOrchestrator.Cli.Commands;
@@ -24,23 +23,13 @@ public static class PolicyCommands
         var command = new Command("validate", "Check policy files; every problem is printed as file:line: field: message (exit 2)") { files };
         CommandTree.SetAction(command, output, (context, _) =>
         {
-            var service = context.Get<PolicyApplyService>();
-            var problems = new List<PolicyProblem>();
-            foreach (var file in context.ParseResult.GetRequiredValue(files))
+            var validation = context.Get<PolicyApplyService>().ValidateFiles(context.ParseResult.GetRequiredValue(files));
+            foreach (var file in validation.Valid)
             {
-                var result = service.Validate(file);
-                problems.AddRange(result.Problems);
-                if (result.IsValid)
-                {
-                    context.Output.Line($"{file}: ok ({string.Join(", ", result.Policies.Select(p => p.Name))})");
-                }
+                context.Output.Line($"{file.File}: ok ({string.Join(", ", file.Policies)})");
             }
 
-            if (problems.Count > 0)
-            {
-                throw new PolicyValidationException(problems);
-            }
-
+            validation.ThrowIfInvalid();
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
@@ -56,9 +45,9 @@ public static class PolicyCommands
             var service = context.Get<PolicyApplyService>();
             foreach (var file in context.ParseResult.GetRequiredValue(files))
             {
-                foreach (var applied in await service.ApplyAsync(file, ct).ConfigureAwait(false))
+                foreach (var applied in await service.ApplyFileAsync(file, ct).ConfigureAwait(false))
                 {
-                    context.Output.Line($"applied policy {applied.Name} ({string.Join(", ", applied.Targets.Select(t => $"{t.Name}:{t.Role.ToString().ToLowerInvariant()}"))})");
+                    context.Output.Line($"applied policy {applied.Name} ({string.Join(", ", applied.Targets)})");
                 }
             }
 
@@ -74,16 +63,16 @@ public static class PolicyCommands
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
-            var policies = (await context.Get<CatalogStore>().ListPoliciesAsync(ct).ConfigureAwait(false)).Select(p => p.ToPolicy()).ToList();
+            var policies = await context.Get<PolicyApplyService>().ListAsync(ct).ConfigureAwait(false);
             if (context.ParseResult.GetValue(json))
             {
-                context.Output.Line(CliJson.Serialize(policies.Select(CliJson.Policy)));
+                context.Output.Line(ContractJson.Serialize(policies));
                 return ExitCodes.Success;
             }
 
             foreach (var p in policies)
             {
-                context.Output.Line($"{p.Name,-20} rpo {PolicyDuration.Format(p.Rpo),-6} rto {PolicyDuration.Format(p.Rto),-6} {p.Schedule.Cron} {p.Schedule.TimeZone}  targets: {string.Join(", ", p.Targets.Select(t => $"{t.Name}:{t.Role.ToString().ToLowerInvariant()}"))}");
+                context.Output.Line($"{p.Name,-20} rpo {p.RpoText,-6} rto {p.RtoText,-6} {p.Cron} {p.TimeZone}  targets: {string.Join(", ", p.Targets)}");
             }
 
             return ExitCodes.Success;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Core.Storage.Composite;
 using DrOrchestrator.Orchestration.Targets;
 
 namespace DrOrchestrator.Cli.Commands;
@@ -16,8 +15,7 @@ public static class PoolCommands
         CommandTree.SetAction(rebalance, output, async (context, ct) =>
         {
             var name = context.ParseResult.GetRequiredValue(target);
-            var store = context.Get<TargetRegistry>().OpenPool(name);
-            var report = await new PoolRebalancer().RebalanceAsync(store, null, ct).ConfigureAwait(false);
+            var report = await context.Get<PoolRebalanceService>().RebalanceAsync(name, ct).ConfigureAwait(false);
             context.Output.Line($"pool {name}: {report.PacksExamined:N0} packs examined, {report.PacksMoved:N0} moved ({report.CopiesMade:N0} copies made, {report.CopiesDeleted:N0} removed, {Format.Bytes(report.BytesCopied)}), {report.MetadataCopied:N0} metadata objects copied");
             foreach (var error in report.Errors)
             {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Core.Restore;
+using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Restore;
 
 namespace DrOrchestrator.Cli.Commands;
@@ -46,28 +46,27 @@ public static class RestoreCommand
                 parse.GetValue(include) ?? [],
                 Path.GetFullPath(parse.GetRequiredValue(to)),
                 parse.GetValue(overwrite));
-            var outcome = await context.Output.WithProgressAsync($"restore {request.Policy}", progress =>
-                context.Get<PolicyRestoreService>().RestoreAsync(
-                    request, new ProgressAdapter<RestoreProgress>(progress, p => new ProgressReport(p.FilesDone, p.BytesDone, p.TotalBytes)), ct)).ConfigureAwait(false);
-            if (outcome.CatalogProblem is { } catalogProblem)
+            var restored = await context.Output.WithProgressAsync($"restore {request.Policy}", progress =>
+                context.Get<PolicyRestoreService>().RunAsync(request, progress, ct)).ConfigureAwait(false);
+            if (restored.CatalogProblem is { } catalogProblem)
             {
                 context.Output.Warning($"catalog not used ({catalogProblem}); every configured target was tried");
             }
 
-            foreach (var bad in outcome.BadCopies)
+            foreach (var bad in restored.BadCopies)
             {
                 context.Output.Warning($"bad copy skipped: {bad}");
             }
 
             if (parse.GetValue(json))
             {
-                context.Output.Line(CliJson.Serialize(CliJson.Restore(outcome, request.Destination)));
+                context.Output.Line(ContractJson.Serialize(restored));
                 return ExitCodes.Success;
             }
 
-            var r = outcome.Result;
-            context.Output.Line($"restored snapshot {outcome.Snapshot.ShortId} (recovery point {Format.Time(outcome.Snapshot.RecoveryPoint)}) from {outcome.Target} to {request.Destination}");
-            context.Output.Line($"  {r.Files:N0} files ({r.FilesVerified:N0} SHA-256 verified), {r.Directories:N0} dirs, {r.Symlinks:N0} symlinks, {Format.Bytes(r.Bytes)} in {Format.Duration(outcome.Elapsed)} ({Format.Rate(r.Bytes, outcome.Elapsed)})");
+            var r = restored;
+            context.Output.Line($"restored snapshot {r.ShortId} (recovery point {Format.Time(r.RecoveryPoint)}) from {r.Target} to {r.Destination}");
+            context.Output.Line($"  {r.Files:N0} files ({r.FilesVerified:N0} SHA-256 verified), {r.Directories:N0} dirs, {r.Symlinks:N0} symlinks, {Format.Bytes(r.Bytes)} in {Format.Duration(r.Elapsed)} ({Format.Rate(r.Bytes, r.Elapsed)})");
             return ExitCodes.Success;
         });
         return command;

@@ -1,3 +1,4 @@
+using DrOrchestrator.Orchestration.Contracts;
 using Spectre.Console;
 
 namespace DrOrchestrator.Cli.Console;
@@ -32,7 +33,7 @@ public sealed class CliOutput
     /// Runs <paramref name="work"/> while showing its progress: a live bar on a terminal, or a
     /// plain line every few seconds otherwise.
     /// </summary>
-    public async Task<T> WithProgressAsync<T>(string title, Func<IProgress<ProgressReport>, Task<T>> work)
+    public async Task<T> WithProgressAsync<T>(string title, Func<IProgress<ProgressSample>, Task<T>> work)
     {
         if (!IsInteractive)
         {
@@ -48,7 +49,7 @@ public sealed class CliOutput
             {
                 var task = context.AddTask(Markup.Escape(title), maxValue: 1);
                 task.IsIndeterminate = true;
-                var bar = new Progress<ProgressReport>(report =>
+                var bar = new Progress<ProgressSample>(report =>
                 {
                     if (report.TotalBytes is > 0 and var total)
                     {
@@ -65,11 +66,11 @@ public sealed class CliOutput
         return result;
     }
 
-    private sealed class PlainProgress(TextWriter output, string title) : IProgress<ProgressReport>
+    private sealed class PlainProgress(TextWriter output, string title) : IProgress<ProgressSample>
     {
         private long _lastTicks = Environment.TickCount64;
 
-        public void Report(ProgressReport value)
+        public void Report(ProgressSample value)
         {
             var now = Environment.TickCount64;
             if (now - Interlocked.Read(ref _lastTicks) < 10_000)
@@ -83,6 +84,3 @@ public sealed class CliOutput
         }
     }
 }
-
-/// <summary>A progress sample shown to the user, independent of the engine's types.</summary>
-public readonly record struct ProgressReport(long Files, long Bytes, long? TotalBytes);

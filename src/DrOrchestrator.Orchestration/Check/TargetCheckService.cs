@@ -1,4 +1,5 @@
 using DrOrchestrator.Core.Check;
+using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Targets;
 
 namespace DrOrchestrator.Orchestration.Check;
@@ -13,6 +14,16 @@ public sealed class TargetCheckService
     {
         _repositories = repositories;
         _checker = checker;
+    }
+
+    /// <summary>The findings as the front doors hand them out.</summary>
+    public async IAsyncEnumerable<CheckFindingInfo> CheckFindingsAsync(
+        string target, bool readData, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var finding in CheckAsync(target, readData, cancellationToken).ConfigureAwait(false))
+        {
+            yield return CheckFindingInfo.From(finding);
+        }
     }
 
     public async IAsyncEnumerable<CheckFinding> CheckAsync(

@@ -1,3 +1,4 @@
+using DrOrchestrator.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace DrOrchestrator.Orchestration.Configuration;
@@ -15,8 +16,8 @@ namespace DrOrchestrator.Orchestration.Configuration;
 public static class ConfigurationLoader
 {
     public const string EnvironmentVariable = "DRORCH_CONFIG";
-    public const string BaseDirectoryKey = "DrOrchestrator:BaseDirectory";
-    public const string ConfigFileKey = "DrOrchestrator:ConfigFile";
+    public const string BaseDirectoryKey = ConfigurationFile.BaseDirectoryKey;
+    public const string ConfigFileKey = ConfigurationFile.ConfigFileKey;
 
     /// <summary>
     /// Largest configuration file read (bytes); a real one is a few KiB. Nesting is bounded by the

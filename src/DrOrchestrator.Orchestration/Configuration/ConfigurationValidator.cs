@@ -4,6 +4,7 @@ using DrOrchestrator.Core.Storage.Decorators;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DrOrchestrator.Orchestration.Configuration;
 
@@ -201,7 +202,9 @@ public static class ConfigurationValidator
         {
             try
             {
-                _ = new TargetRegistry(configuration); // validates every target's own options
+                // Building the registry validates every target's own options (each backend's registration).
+                using var targets = new ServiceCollection().AddDrOrchestratorTargets(configuration).BuildServiceProvider();
+                _ = targets.GetRequiredService<TargetRegistry>();
             }
             catch (ConfigurationException ex)
             {

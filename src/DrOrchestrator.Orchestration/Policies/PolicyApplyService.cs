@@ -1,5 +1,6 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Policies;
+using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Targets;
 
 namespace DrOrchestrator.Orchestration.Policies;
@@ -11,13 +12,17 @@ namespace DrOrchestrator.Orchestration.Policies;
 public sealed class PolicyApplyService
 {
     private readonly CatalogStore _catalog;
-    private readonly TargetRegistry _targets;
 
-    public PolicyApplyService(CatalogStore catalog, TargetRegistry targets)
+    /// <summary>Lazy: `policy list` reads the catalog only and neither binds nor validates the targets.</summary>
+    private readonly Lazy<TargetRegistry> _targets;
+
+    public PolicyApplyService(CatalogStore catalog, Lazy<TargetRegistry> targets)
     {
         _catalog = catalog;
         _targets = targets;
     }
+
+    private TargetRegistry Targets => _targets.Value;
 
     public PolicyParseResult Validate(string path)
     {
@@ -26,8 +31,35 @@ public sealed class PolicyApplyService
             return new PolicyParseResult([], [new PolicyProblem(path, 0, "", "file not found")]);
         }
 
-        return PolicyFileParser.Parse(path, new HashSet<string>(_targets.Names, StringComparer.Ordinal));
+        return PolicyFileParser.Parse(path, new HashSet<string>(Targets.Names, StringComparer.Ordinal));
     }
+
+    /// <summary>Validates every file; the problems of all of them are thrown together by <see cref="PolicyFilesValidation.ThrowIfInvalid"/>.</summary>
+    public PolicyFilesValidation ValidateFiles(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var valid = new List<ValidPolicyFile>();
+        var problems = new List<PolicyProblem>();
+        foreach (var path in paths)
+        {
+            var result = Validate(path);
+            problems.AddRange(result.Problems);
+            if (result.IsValid)
+            {
+                valid.Add(new ValidPolicyFile(path, [.. result.Policies.Select(p => p.Name)]));
+            }
+        }
+
+        return new PolicyFilesValidation(valid, problems);
+    }
+
+    /// <summary>`policy apply FILE`: <see cref="ApplyAsync"/>, as the front doors show the result.</summary>
+    public async Task<IReadOnlyList<PolicyInfo>> ApplyFileAsync(string path, CancellationToken cancellationToken) =>
+        [.. (await ApplyAsync(path, cancellationToken).ConfigureAwait(false)).Select(PolicyInfo.From)];
+
+    /// <summary>`policy list`: the policies stored in the catalog.</summary>
+    public async Task<IReadOnlyList<PolicyInfo>> ListAsync(CancellationToken cancellationToken) =>
+        [.. (await _catalog.ListPoliciesAsync(cancellationToken).ConfigureAwait(false)).Select(p => PolicyInfo.From(p.ToPolicy()))];
 
     /// <summary>Applies every policy of the file, or throws <see cref="PolicyValidationException"/> and applies none.</summary>
     public async Task<IReadOnlyList<Policy>> ApplyAsync(string path, CancellationToken cancellationToken)
@@ -41,7 +73,7 @@ public sealed class PolicyApplyService
         // The catalog knows targets by name and type only — never their endpoints' credentials.
         foreach (var name in result.Policies.SelectMany(p => p.Targets).Select(t => t.Name).Distinct(StringComparer.Ordinal))
         {
-            await _catalog.UpsertTargetAsync(new CatalogTarget(name, _targets.Get(name).Type, null), cancellationToken).ConfigureAwait(false);
+            await _catalog.UpsertTargetAsync(new CatalogTarget(name, Targets.Get(name).Type, null), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var policy in result.Policies)
@@ -50,6 +82,19 @@ public sealed class PolicyApplyService
         }
 
         return result.Policies;
+    }
+}
+
+/// <summary>The result of validating several policy files: the valid ones, and every problem of the others.</summary>
+public sealed record PolicyFilesValidation(IReadOnlyList<ValidPolicyFile> Valid, IReadOnlyList<PolicyProblem> Problems)
+{
+    /// <exception cref="PolicyValidationException">Any file had a problem.</exception>
+    public void ThrowIfInvalid()
+    {
+        if (Problems.Count > 0)
+        {
+            throw new PolicyValidationException(Problems);
+        }
     }
 }
 

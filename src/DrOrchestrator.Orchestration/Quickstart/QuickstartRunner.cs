@@ -1,10 +1,13 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using DrOrchestrator.Core.Configuration;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Restore;
+using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Configuration;
 
 namespace DrOrchestrator.Orchestration.Quickstart;
@@ -43,18 +46,33 @@ public sealed class QuickstartRunner
     private readonly PolicyApplyService _policies;
     private readonly PolicyBackupService _backup;
     private readonly PolicyRestoreService _restore;
+    private readonly RepositoryAccess _repositories;
 
-    public QuickstartRunner(IConfiguration configuration, PolicyApplyService policies, PolicyBackupService backup, PolicyRestoreService restore)
+    public QuickstartRunner(
+        IConfiguration configuration, PolicyApplyService policies, PolicyBackupService backup, PolicyRestoreService restore, RepositoryAccess repositories)
     {
         _configuration = configuration;
         _policies = policies;
         _backup = backup;
         _restore = restore;
+        _repositories = repositories;
+    }
+
+    /// <summary>The tour, as the front doors show it.</summary>
+    public async Task<QuickstartSummary> RunTourAsync(string target, int sampleMegabytes, Action<string> say, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(say);
+        if (_repositories.CreateKeyFileIfMissing(target) is { } keyFile)
+        {
+            say($"Created a new repository key in {keyFile} (mode 0600). Keep a copy somewhere safe: without it no backup can be restored.");
+        }
+
+        return QuickstartSummary.From(await RunAsync(target, sampleMegabytes, say, cancellationToken).ConfigureAwait(false));
     }
 
     public async Task<QuickstartReport> RunAsync(string target, int sampleMegabytes, Action<string> say, CancellationToken cancellationToken)
     {
-        var root = ConfigurationLoader.ResolvePath(_configuration, Path.Combine("data", "quickstart"));
+        var root = ConfigurationFile.ResolvePath(_configuration, Path.Combine("data", "quickstart"));
         var sample = Path.Combine(root, "sample");
         Directory.CreateDirectory(root);
 

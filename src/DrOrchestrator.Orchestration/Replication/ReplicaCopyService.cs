@@ -3,6 +3,8 @@ using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Orchestration.Backup;
+using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Logging;
 
@@ -48,7 +50,15 @@ public sealed class ReplicaCopyService
         return outcomes;
     }
 
-    /// <summary>`drorch copy`: from the policy's first reachable primary to every other target of the policy.</summary>
+    /// <summary>`drorch copy`: the stored policy's targets brought up to date, one result per target copied to.</summary>
+    public async Task<IReadOnlyList<CopyInfo>> CatchUpAsync(string policyName, CancellationToken cancellationToken)
+    {
+        var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false) ?? throw new PolicyNotFoundException(policyName);
+        var outcomes = await CatchUpAsync(stored.ToPolicy(), cancellationToken).ConfigureAwait(false);
+        return [.. outcomes.Select(CopyInfo.From)];
+    }
+
+    /// <summary>From the policy's first reachable primary to every other target of the policy.</summary>
     public async Task<IReadOnlyList<TargetCopyOutcome>> CatchUpAsync(Policy policy, CancellationToken cancellationToken)
     {
         foreach (var primary in policy.Primaries)

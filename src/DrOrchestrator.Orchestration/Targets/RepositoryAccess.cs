@@ -1,3 +1,4 @@
+using DrOrchestrator.Core.Configuration;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Security;
 using DrOrchestrator.Core.Storage;
@@ -31,11 +32,35 @@ public sealed class RepositoryAccess
         if (options is null || options.IsEmpty)
         {
             throw new ConfigurationException(
-                $"{ConfigurationLoader.FileName(_configuration)}: RepositoryKey: no key reference for target '{targetName}' (set RepositoryKey:EnvironmentVariable or RepositoryKey:File)");
+                $"{ConfigurationFile.FileName(_configuration)}: RepositoryKey: no key reference for target '{targetName}' (set RepositoryKey:EnvironmentVariable or RepositoryKey:File)");
         }
 
-        var file = string.IsNullOrWhiteSpace(options.File) ? null : ConfigurationLoader.ResolvePath(_configuration, options.File);
+        var file = string.IsNullOrWhiteSpace(options.File) ? null : ConfigurationFile.ResolvePath(_configuration, options.File);
         return new SecretReference(string.IsNullOrWhiteSpace(options.EnvironmentVariable) ? null : options.EnvironmentVariable, file);
+    }
+
+    /// <summary>
+    /// Creates the target's key file with a new random key when the configuration names a file
+    /// that does not exist yet (the first run of the embedded default); the file is readable by
+    /// its owner only. Returns the file created, or null when there was nothing to do.
+    /// </summary>
+    public string? CreateKeyFileIfMissing(string targetName)
+    {
+        var reference = KeyReferenceFor(targetName);
+        if (reference.EnvironmentVariable is not null || reference.FilePath is not { } file || File.Exists(file))
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        File.WriteAllText(file, key + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return file;
     }
 
     public RepositoryKey KeyFor(string targetName) => RepositoryKey.FromSecret(KeyReferenceFor(targetName));
@@ -78,7 +103,7 @@ public sealed class RepositoryAccess
         }
         catch (ArgumentException ex)
         {
-            throw new ConfigurationException($"{ConfigurationLoader.FileName(_configuration)}: Repository: {ex.Message}", ex);
+            throw new ConfigurationException($"{ConfigurationFile.FileName(_configuration)}: Repository: {ex.Message}", ex);
         }
 
         return options;

@@ -1,6 +1,8 @@
+using DrOrchestrator.Core.Configuration;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
 using DrOrchestrator.Core.Storage.Decorators;
+using DrOrchestrator.Core.Storage.Targets;
 using DrOrchestrator.Orchestration.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -13,7 +15,8 @@ namespace DrOrchestrator.Orchestration.Targets;
 /// opened on demand as <see cref="IObjectStore"/>s wrapped in the retry decorator.
 /// </summary>
 /// <remarks>
-/// Each backend is chosen by a plain <c>Type</c> switch over typed options — no reflection, no
+/// Each backend registers itself (<see cref="ITargetBackend"/>, from <c>AddLocalTargets()</c>,
+/// <c>AddS3Targets()</c>, <c>AddAzureBlobTargets()</c>) with typed options — no reflection, no
 /// URL-plus-dictionary construction (a lesson from Duplicati). Credentials are never part of the
 /// section: backends read them from the environment variables the section names.
 /// </remarks>
@@ -21,28 +24,36 @@ public sealed class TargetRegistry
 {
     private readonly IConfiguration _configuration;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly Dictionary<string, ITargetBackend> _backends;
     private readonly Dictionary<string, TargetDefinition> _targets;
 
-    public TargetRegistry(IConfiguration configuration, ILoggerFactory? loggerFactory = null)
+    public TargetRegistry(IConfiguration configuration, IEnumerable<ITargetBackend> backends, ILoggerFactory? loggerFactory = null)
     {
+        ArgumentNullException.ThrowIfNull(backends);
         _configuration = configuration;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
-        _targets = LoadDefinitions(configuration);
+        _backends = backends.ToDictionary(b => b.Type, StringComparer.Ordinal);
+        _targets = LoadDefinitions();
     }
 
     public IReadOnlyCollection<string> Names => _targets.Keys;
+
+    /// <summary>The target types that can be configured: every registered backend, then <c>pool</c>.</summary>
+    public IReadOnlyList<string> KnownTypes => [.. _backends.Keys, PoolTargets.Type];
 
     public TargetDefinition Get(string name) =>
         _targets.TryGetValue(name, out var target)
             ? target
             : throw new ConfigurationException(
-                $"{ConfigurationLoader.FileName(_configuration)}: Targets:{name}: no such target (configured: {string.Join(", ", _targets.Keys.Order(StringComparer.Ordinal))})");
+                $"{ConfigurationFile.FileName(_configuration)}: Targets:{name}: no such target (configured: {string.Join(", ", _targets.Keys.Order(StringComparer.Ordinal))})");
 
     /// <summary>Opens the target's object store (with retries on transient failures).</summary>
     public IObjectStore Open(string name)
     {
         var target = Get(name);
-        var store = TargetStoreFactory.Create(target, this, _configuration);
+        var store = target.Type == PoolTargets.Type
+            ? new PoolObjectStore(target.Name, PoolTargets.Membership(target, this))
+            : _backends[target.Type].Open(name);
         // Per-target retry budget (Targets:<name>:Retry): a slow WAN link wants more patience
         // than a local disk, and tests of outages want less.
         var retry = ConfigurationBinding.Bind<RetryOptions>(_configuration, target.Section.GetSection("Retry"));
@@ -56,27 +67,34 @@ public sealed class TargetRegistry
     public PoolObjectStore OpenPool(string name)
     {
         var target = Get(name);
-        return target.Type == "pool"
-            ? new PoolObjectStore(name, TargetStoreFactory.PoolMembership(target, this))
-            : throw new ConfigurationException($"{ConfigurationLoader.FileName(_configuration)}: Targets:{name}: is a {target.Type} target, not a pool");
+        return target.Type == PoolTargets.Type
+            ? new PoolObjectStore(name, PoolTargets.Membership(target, this))
+            : throw new ConfigurationException($"{ConfigurationFile.FileName(_configuration)}: Targets:{name}: is a {target.Type} target, not a pool");
     }
 
-    private static Dictionary<string, TargetDefinition> LoadDefinitions(IConfiguration configuration)
+    private Dictionary<string, TargetDefinition> LoadDefinitions()
     {
-        var file = ConfigurationLoader.FileName(configuration);
+        var file = ConfigurationFile.FileName(_configuration);
         var result = new Dictionary<string, TargetDefinition>(StringComparer.Ordinal);
-        foreach (var section in configuration.GetSection("Targets").GetChildren())
+        foreach (var section in _configuration.GetSection(TargetBackendRegistration.TargetsSection).GetChildren())
         {
             var options = section.Get<TargetOptions>() ?? new TargetOptions();
             var type = options.Type.Trim().ToLowerInvariant();
-            if (!TargetStoreFactory.KnownTypes.Contains(type))
+            if (!KnownTypes.Contains(type))
             {
                 throw new ConfigurationException(
-                    $"{file}: Targets:{section.Key}:Type: unknown target type '{options.Type}' (expected {string.Join(", ", TargetStoreFactory.KnownTypes)})");
+                    $"{file}: Targets:{section.Key}:Type: unknown target type '{options.Type}' (expected {string.Join(", ", KnownTypes)})");
             }
 
             var definition = new TargetDefinition(section.Key, type, section, options.RepositoryKey);
-            TargetStoreFactory.Validate(definition, configuration);
+            var problem = type == PoolTargets.Type
+                ? PoolTargets.Validate(definition, _configuration)
+                : _backends[type].Validate(section.Key).FirstOrDefault();
+            if (problem is not null)
+            {
+                throw new ConfigurationException(problem);
+            }
+
             result.Add(section.Key, definition);
         }
 
@@ -84,5 +102,5 @@ public sealed class TargetRegistry
     }
 }
 
-/// <summary>One configured target: its name, type and raw section (bound by the factory).</summary>
+/// <summary>One configured target: its name, type and raw section (bound by its backend).</summary>
 public sealed record TargetDefinition(string Name, string Type, IConfigurationSection Section, SecretReferenceOptions? RepositoryKey);

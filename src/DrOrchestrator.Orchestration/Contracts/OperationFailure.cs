@@ -1,0 +1,47 @@
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Restore;
+using DrOrchestrator.Core.Security;
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Orchestration.Backup;
+using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Orchestration.Policies;
+using Microsoft.Extensions.Options;
+
+namespace DrOrchestrator.Orchestration.Contracts;
+
+/// <summary>Which kind of failure: the CLI maps it to its exit code, the API to its status code.</summary>
+public enum FailureKind
+{
+    /// <summary>The operation ran and failed (target unreachable, damaged repository, wrong key…).</summary>
+    Failed,
+
+    /// <summary>Invalid input: policy file, configuration, unknown name, refused destination.</summary>
+    InvalidInput,
+
+    /// <summary>Interrupted; nothing half-written is visible.</summary>
+    Cancelled,
+}
+
+/// <summary>
+/// An exception as the front doors report it: its kind and one line per problem. Known failures
+/// keep their own message (which names the file, field, target or snapshot); anything else is
+/// reported with its type so a bug is recognisable, without a stack trace.
+/// </summary>
+public sealed record OperationFailure(FailureKind Kind, IReadOnlyList<string> Messages)
+{
+    public static OperationFailure From(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            PolicyValidationException invalid => new(FailureKind.InvalidInput, [.. invalid.Problems.Select(p => p.ToString())]),
+            OptionsValidationException invalidOptions => new(FailureKind.InvalidInput, [.. invalidOptions.Failures]),
+            OperationCanceledException => new(FailureKind.Cancelled, ["interrupted; no partial snapshot was committed"]),
+            ConfigurationException invalidConfiguration => new(FailureKind.InvalidInput, invalidConfiguration.Problems),
+            PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
+                or SecretNotFoundException or RepositoryNotFoundException => new(FailureKind.InvalidInput, [exception.Message]),
+            RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException => new(FailureKind.Failed, [exception.Message]),
+            _ => new(FailureKind.Failed, [$"{exception.GetType().Name}: {exception.Message}"]),
+        };
+    }
+}

@@ -1,0 +1,45 @@
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Orchestration.Contracts;
+using DrOrchestrator.Orchestration.Targets;
+
+namespace DrOrchestrator.Orchestration.Snapshots;
+
+/// <summary>
+/// `snapshots`: a policy's (or every) snapshot, oldest recovery point first — from the catalog,
+/// with each snapshot's presence per target, or straight from one target's repository (what
+/// works when the catalog is gone).
+/// </summary>
+public sealed class SnapshotListService
+{
+    /// <summary>Lazy: a listing from a target never loads EF Core or a database driver.</summary>
+    private readonly Lazy<CatalogStore> _catalog;
+
+    /// <summary>Lazy: a listing from the catalog neither binds nor validates the targets (the cost `snapshots` had before).</summary>
+    private readonly Lazy<RepositoryAccess> _repositories;
+
+    public SnapshotListService(Lazy<CatalogStore> catalog, Lazy<RepositoryAccess> repositories)
+    {
+        _catalog = catalog;
+        _repositories = repositories;
+    }
+
+    /// <summary>From <paramref name="fromTarget"/>'s repository when given, else from the catalog (whose schema the caller keeps current).</summary>
+    public Task<IReadOnlyList<SnapshotListItem>> ListAsync(string? policy, string? fromTarget, CancellationToken cancellationToken) =>
+        fromTarget is null ? FromCatalogAsync(policy, cancellationToken) : FromTargetAsync(fromTarget, policy, cancellationToken);
+
+    private async Task<IReadOnlyList<SnapshotListItem>> FromCatalogAsync(string? policy, CancellationToken cancellationToken)
+    {
+        var snapshots = await _catalog.Value.ListSnapshotsAsync(policy, cancellationToken).ConfigureAwait(false);
+        return [.. snapshots.OrderBy(s => s.Figures.RecoveryPoint).Select(SnapshotListItem.FromCatalog)];
+    }
+
+    private async Task<IReadOnlyList<SnapshotListItem>> FromTargetAsync(string target, string? policy, CancellationToken cancellationToken)
+    {
+        await using var repository = await _repositories.Value.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        return [.. snapshots
+            .Where(s => policy is null || s.PolicyName == policy)
+            .OrderBy(s => s.RecoveryPoint)
+            .Select(s => SnapshotListItem.FromRepository(s, target))];
+    }
+}
