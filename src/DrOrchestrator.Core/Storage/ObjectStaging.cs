@@ -14,9 +14,9 @@ public static class ObjectStaging
     /// than forwarding the capability: staging is local file I/O with nothing worth retrying (its
     /// errors are disk full, read-only or I/O errors), and a commit must not be retried at all — after
     /// a failed fsync the kernel may have dropped the dirty pages, so a second fsync could "succeed"
-    /// over lost data. <see cref="ReadOnlyObjectStore"/> must refuse writes and
-    /// <see cref="FaultInjectingObjectStore"/> must see every put it is asked to fail, so both hide
-    /// the capability; composites (mirror, pool, fallback) write to several stores and have none.
+    /// over lost data. <see cref="ReadOnlyObjectStore"/> must refuse writes and a fault-injecting
+    /// test store must see every put it is asked to fail, so both hide the capability; composites
+    /// (mirror, pool, fallback) write to several stores and have none.
     /// </remarks>
     public static IStagedObjectStore? Find(IObjectStore store) => store switch
     {
