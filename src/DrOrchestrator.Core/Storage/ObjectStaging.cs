@@ -24,4 +24,16 @@ public static class ObjectStaging
         RetryingObjectStore retrying => Find(retrying.Inner),
         _ => null,
     };
+
+    /// <summary>
+    /// The store's list of staging files, looked up through the retry and the read-only decorators:
+    /// listing is a read, so a check on a target opened read-only still reports leftover staging files.
+    /// </summary>
+    public static IStagingInventory? FindInventory(IObjectStore store) => store switch
+    {
+        IStagingInventory inventory => inventory,
+        RetryingObjectStore retrying => FindInventory(retrying.Inner),
+        ReadOnlyObjectStore readOnly => FindInventory(readOnly.Inner),
+        _ => null,
+    };
 }
