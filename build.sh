@@ -34,8 +34,10 @@ run_tests() {
   rm -rf "$results"
   local status=0
   # One test project at a time: the server fixtures (PostgreSQL, Azurite, s3rver) are heavy on a
-  # 2-core machine, and sequential runs keep timings and logs readable.
-  for project in tests/*/*.csproj; do
+  # 2-core machine, and sequential runs keep timings and logs readable. Only tests/*.Tests are
+  # test projects (Directory.Build.props marks them); tests/DrOrchestrator.Testing is the shared
+  # library of test doubles and has no tests to run (it would only report "no test results").
+  for project in tests/*.Tests/*.csproj; do
     local name; name=$(basename "$project" .csproj)
     echo "== $name"
     dotnet test "$project" -c Release --no-build -nologo \

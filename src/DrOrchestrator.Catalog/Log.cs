@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Catalog;
 
-/// <summary>Catalog log messages; event ids 3000-3099 belong to this module.</summary>
+/// <summary>Catalog log messages (event ids 3000–3999; see docs/event-ids.md).</summary>
 internal static partial class Log
 {
     [LoggerMessage(3000, LogLevel.Information, "Applying {Count} catalog migration(s) on {Provider}: {Migrations}")]

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Orchestration;
 
-/// <summary>Source-generated log messages of the orchestration layer (stable event ids 1000–1099).</summary>
+/// <summary>Source-generated log messages of the orchestration layer (stable event ids 1000–1999; see docs/event-ids.md).</summary>
 internal static partial class Log
 {
     [LoggerMessage(1000, LogLevel.Information, "Snapshot {SnapshotId} of policy {Policy} committed on {Target}: {Files} files, {BytesStored} bytes stored")]

@@ -21,8 +21,8 @@ internal static class S3ClientFactory
             Timeout = TimeSpan.FromMinutes(2),
             // The SDK copies upload bodies to the connection in BufferSize writes (default 8 KiB); over
             // TLS each write becomes its own record, so the server decrypts and handles twice as many
-            // records as with full 16 KiB ones. 64 KiB writes fill records: against s3rver that cut the
-            // server's CPU for a 2 GiB backup from ~9.5 to ~7.4 s (client CPU unchanged).
+            // records as with full 16 KiB ones. 64 KiB writes fill records, which saves the server
+            // CPU (figures in docs/decisions.md §21).
             BufferSize = UploadWriteBuffer,
         };
         if (options.CaCertificateFile is not null)

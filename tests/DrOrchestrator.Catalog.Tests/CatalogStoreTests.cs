@@ -277,6 +277,52 @@ public abstract class CatalogStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Copy_presence_marks_the_copied_snapshots_present_and_the_rest_missing_in_one_pass()
+    {
+        await SeedAsync();
+        await Store.UpsertPolicyAsync(TestPolicies.Named("other"), Ct);
+        foreach (var (id, hours) in new[] { ("aa01", 0), ("aa02", 1), ("aa03", 2), ("aa04", 3), ("aa05", 4) })
+        {
+            await Store.RecordSnapshotAsync("home", Snapshot(id, hours), "local", CatalogHarness.Start.AddHours(hours), Ct);
+        }
+
+        await Store.RecordSnapshotAsync("other", Snapshot("bb01", 0), "local", CatalogHarness.Start, Ct);
+        var earlier = CatalogHarness.Start.AddHours(5);
+        await Store.SetPresenceAsync("aa01", "offsite", PresenceStatus.Present, earlier, CatalogHarness.Start.AddHours(6), Ct);
+        await Store.SetPresenceAsync("aa02", "offsite", PresenceStatus.Copying, null, null, Ct);
+        await Store.SetPresenceAsync("aa05", "offsite", PresenceStatus.Present, earlier, null, Ct);
+        var copiedAt = CatalogHarness.Start.AddDays(1).AddTicks(1_234_567);
+
+        await Store.RecordCopyPresenceAsync("home", "offsite", ["aa01", "aa02", "aa03", "bb01", "ffff"], copiedAt, Ct);
+
+        var stamp = CatalogStore.Normalize(copiedAt);
+        Assert.Equal(
+            [
+                ("aa01", new SnapshotPresenceInfo("offsite", PresenceStatus.Present, earlier, CatalogHarness.Start.AddHours(6))),
+                ("aa02", new SnapshotPresenceInfo("offsite", PresenceStatus.Present, stamp, null)),
+                ("aa03", new SnapshotPresenceInfo("offsite", PresenceStatus.Present, stamp, null)),
+                ("aa04", new SnapshotPresenceInfo("offsite", PresenceStatus.Missing, null, null)),
+                ("aa05", new SnapshotPresenceInfo("offsite", PresenceStatus.Present, earlier, null)),
+            ],
+            await OffsitePresenceAsync());
+        var other = Assert.Single(await Store.ListSnapshotsAsync("other", Ct));
+        Assert.Equal(["local"], other.Presence.Select(p => p.TargetName));
+
+        // A failed copy reports nothing present: nothing changes and no row is added twice.
+        await Store.RecordCopyPresenceAsync("home", "offsite", [], copiedAt.AddDays(1), Ct);
+        var after = await OffsitePresenceAsync();
+        Assert.Equal(5, after.Count);
+        Assert.Equal(new SnapshotPresenceInfo("offsite", PresenceStatus.Missing, null, null), after.Single(p => p.Id == "aa04").Presence);
+        await using (var db = Harness.Db())
+        {
+            Assert.Equal(11, await db.SnapshotPresence.CountAsync());
+        }
+
+        var unknown = await Assert.ThrowsAsync<CatalogException>(() => Store.RecordCopyPresenceAsync("home", "nowhere", [], copiedAt, Ct));
+        Assert.Equal("target 'nowhere' is not in the catalog (is it configured under Targets:nowhere?)", unknown.Message);
+    }
+
+    [Fact]
     public async Task Recovery_points_per_target_feed_the_rpo_calculator()
     {
         await SeedAsync();
@@ -362,6 +408,11 @@ public abstract class CatalogStoreTests : IAsyncLifetime
 
     private async Task<SnapshotPresenceInfo> PresenceAsync(string target) =>
         (await Store.ListSnapshotsAsync("home", Ct)).Single().Presence.Single(p => p.TargetName == target);
+
+    private async Task<List<(string Id, SnapshotPresenceInfo Presence)>> OffsitePresenceAsync() =>
+        [.. (await Store.ListSnapshotsAsync("home", Ct))
+            .SelectMany(s => s.Presence.Where(p => p.TargetName == "offsite").Select(p => (s.Figures.SnapshotId, p)))
+            .OrderBy(s => s.SnapshotId, StringComparer.Ordinal)];
 
     private static SnapshotFigures Snapshot(string id, double hoursAfterStart) => new(
         id,

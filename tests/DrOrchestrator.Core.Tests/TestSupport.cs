@@ -3,7 +3,7 @@ using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Core.Security;
-using DrOrchestrator.Core.Tests.Fakes;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests;
 

@@ -56,7 +56,7 @@ public static class CatalogDbContextConfigurator
 
     /// <summary>
     /// Uses the provider's compiled model when its migrations assembly is deployed: building the
-    /// model at run time costs every command ~85 ms and ~5 MB (docs/decisions.md §14). Only the
+    /// model at run time costs every command time and memory (docs/decisions.md §14). Only the
     /// application does this; design-time tooling must see the model the code describes, or a
     /// new migration would be diffed against a stale compiled model.
     /// </summary>

@@ -71,6 +71,50 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// After a copy to <paramref name="targetName"/>: every snapshot of <paramref name="policyName"/>
+    /// whose id is in <paramref name="presentSnapshotIds"/> becomes present there (stamped
+    /// <paramref name="completeAt"/> when it was not present before; a present row keeps its time),
+    /// every other snapshot without a row there gets a "missing" row, and existing rows of absent
+    /// snapshots are left as they are. Set-based: one INSERT…SELECT and one UPDATE in a
+    /// transaction, however many snapshots the policy has, instead of a round trip per snapshot.
+    /// </summary>
+    public async Task RecordCopyPresenceAsync(
+        string policyName, string targetName, IReadOnlyCollection<string> presentSnapshotIds, DateTimeOffset completeAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(presentSnapshotIds);
+        DateTimeOffset? stamp = Normalize(completeAt);
+        var present = presentSnapshotIds.Distinct(StringComparer.Ordinal).ToArray();
+        var missing = PresenceStatus.Missing.ToString().ToLowerInvariant();
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var policyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id;
+            var targetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
+            var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                // Rows first, all "missing" (EF has no INSERT…SELECT; this SQL is the same on SQLite
+                // and PostgreSQL): the UPDATE below then turns the present ones, old or new, present.
+                await db.Database.ExecuteSqlAsync(
+                    $"""
+                    INSERT INTO "SnapshotPresence" ("SnapshotRowId", "TargetId", "Status")
+                    SELECT s."Id", {targetId}, {missing} FROM "Snapshots" AS s
+                    WHERE s."PolicyId" = {policyId}
+                      AND NOT EXISTS (SELECT 1 FROM "SnapshotPresence" AS p WHERE p."SnapshotRowId" = s."Id" AND p."TargetId" = {targetId})
+                    """,
+                    cancellationToken).ConfigureAwait(false);
+                await db.SnapshotPresence
+                    .Where(p => p.TargetId == targetId && p.Snapshot!.PolicyId == policyId
+                        && p.Status != PresenceStatus.Present && present.Contains(p.Snapshot.SnapshotId))
+                    .ExecuteUpdateAsync(
+                        set => set.SetProperty(p => p.Status, PresenceStatus.Present).SetProperty(p => p.CompleteAt, stamp),
+                        cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Snapshots (of one policy, or all), newest recovery point first, with presence per target.</summary>
     public async Task<IReadOnlyList<CatalogSnapshot>> ListSnapshotsAsync(string? policyName, CancellationToken cancellationToken)
     {

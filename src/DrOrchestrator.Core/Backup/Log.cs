@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Core.Backup;
 
+/// <summary>Log messages of the archiver (event ids 2000–2099; see docs/event-ids.md).</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Backup to {Store} of {Sources} source(s) starting")]

@@ -171,7 +171,7 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
     /// </summary>
     private void ReportStagingFiles()
     {
-        if (ObjectStaging.Find(repo.Store) is not IStagingInventory inventory)
+        if (ObjectStaging.FindInventory(repo.Store) is not { } inventory)
         {
             return;
         }

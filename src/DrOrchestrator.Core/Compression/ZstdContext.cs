@@ -8,9 +8,9 @@ namespace DrOrchestrator.Core.Compression;
 /// wrote it.
 /// </summary>
 /// <remarks>
-/// Why native when a managed port exists: in a 2 GiB restore the managed decoder and the JIT
-/// re-compiling its very large methods at tier 1 cost ~1 CPU-second of ~8; libzstd decodes the
-/// same data 2–3× faster with no JIT at all, and compresses incompressible data twice as fast.
+/// Why native when a managed port exists: the managed decoder is slower and the JIT re-compiles
+/// its very large methods at tier 1 during every run, while libzstd needs no JIT at all and also
+/// compresses incompressible data faster (figures in docs/decisions.md §10).
 /// </remarks>
 internal abstract class ZstdContext : IDisposable
 {

@@ -8,8 +8,8 @@ public static class ConsistentHashRing
 {
     /// <summary>
     /// Virtual nodes per unit of weight. A member's share deviates from its ideal by about
-    /// 1/√V: 256 gives ≈ 6%. Measured over 100 random 4-member rings × 10,000 packs, the busiest
-    /// member held ≤ 1.13× the mean (160 nodes: up to 1.19×, 9% of rings above 1.15×). A 32-member
+    /// 1/√V: 256 gives ≈ 6%, and fewer nodes left the busiest member of random rings visibly
+    /// fuller (docs/decisions.md §21; the table in Placement/README.md). A 32-member
     /// ring is still only ~8,000 points (≈ 100 KiB) and a lookup is one binary search.
     /// Changing this value moves most packs: it is part of a pool's persistent configuration.
     /// </summary>
@@ -118,7 +118,7 @@ public sealed class ConsistentHashRing<TMember>
 
         var wanted = Math.Min(count, _ownerTable.Length);
         var result = new List<TMember>(wanted);
-        Span<bool> taken = _ownerTable.Length <= 256 ? stackalloc bool[_ownerTable.Length] : new bool[_ownerTable.Length];
+        var taken = _ownerTable.Length <= 256 ? stackalloc bool[_ownerTable.Length] : new bool[_ownerTable.Length];
         var index = FirstAtOrAfter(XxHash64.HashUtf8(key));
         for (var step = 0; step < _positions.Length && result.Count < wanted; step++)
         {

@@ -56,7 +56,7 @@ public static class RpoCalculator
 
         var covered = TimeSpan.Zero;
         DateTimeOffset? runStart = null;
-        DateTimeOffset runEnd = from;
+        var runEnd = from;
         foreach (var (start, end) in intervals)
         {
             if (runStart is null || start > runEnd)

@@ -78,7 +78,7 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <remarks>
     /// Three independent chains run at once: read the config; list the key files, derive the
     /// key-encryption key from the passphrase and unwrap the master key; list and download the
-    /// indexes. The key derivation (PBKDF2, about 0.15 s of one core) is deliberately slow, and
+    /// indexes. The key derivation (PBKDF2; docs/decisions.md §14) is deliberately slow, and
     /// run first it delayed every command by that much; now it hides behind the downloads and
     /// their connection set-up. Each index worker waits for the key after its first download, so
     /// no more than one undecoded index per worker is ever held.

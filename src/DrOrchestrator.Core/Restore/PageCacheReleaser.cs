@@ -15,7 +15,7 @@ namespace DrOrchestrator.Core.Restore;
 /// Why this pays even on an idle machine: a freshly written page needs a free page, and on
 /// virtual machines that hand unused memory back to the hypervisor (free page reporting, as on
 /// this project's CI and benchmark machine) every such page can cost a hypervisor fault on first
-/// touch — 1–3 s of kernel CPU per 2 GiB written, measured. Dropped pages are taken again by the
+/// touch, seconds of kernel CPU per restore. Dropped pages are taken again by the
 /// next writes within milliseconds, before they are ever reported, so a restore keeps reusing a
 /// working set of about <see cref="ByteBudget"/> (docs/decisions.md §16).
 /// The system calls run on the background task because <c>sync_file_range</c> blocks while the
@@ -25,7 +25,7 @@ namespace DrOrchestrator.Core.Restore;
 /// </remarks>
 internal sealed class PageCacheReleaser : IDisposable
 {
-    /// <summary>Bytes queued before the oldest file's pages are dropped; 16 and 64 MiB dropped too early (pages still in write-back stay).</summary>
+    /// <summary>Bytes queued before the oldest file's pages are dropped; smaller budgets drop too early, while pages are still in write-back (§16).</summary>
     public const long ByteBudget = 256L << 20;
 
     /// <summary>

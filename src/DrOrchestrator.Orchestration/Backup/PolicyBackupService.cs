@@ -55,7 +55,7 @@ public sealed class PolicyBackupService
         var primaryNames = policy.Primaries.Select(t => t.Name).ToList();
         // The run's row and the targets' preparation (probe, catch-up, opening the repository: a
         // key derivation and index reads) do not depend on each other, so they overlap; a cold
-        // catalog insert costs about as much as opening a repository (~0.2 s each here). The row is
+        // catalog insert costs about as much as opening a repository (docs/decisions.md §17). The row is
         // awaited before the archiver writes anything, so no snapshot exists without its run, and it
         // is created whatever the token says, so a cancelled run is still recorded as one.
         // Task.Run: the SQLite provider's "async" calls complete synchronously.

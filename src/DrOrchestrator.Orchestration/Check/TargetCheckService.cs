@@ -4,7 +4,10 @@ using DrOrchestrator.Orchestration.Targets;
 
 namespace DrOrchestrator.Orchestration.Check;
 
-/// <summary>Runs the repository checker on one configured target and streams its findings.</summary>
+/// <summary>
+/// Runs the repository checker on one configured target and streams its findings. The target is
+/// opened read-only: a check reports, it never repairs.
+/// </summary>
 public sealed class TargetCheckService
 {
     private readonly RepositoryAccess _repositories;
@@ -29,7 +32,7 @@ public sealed class TargetCheckService
     public async IAsyncEnumerable<CheckFinding> CheckAsync(
         string target, bool readData, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var repository = await _repositories.OpenAsync(target, cancellationToken).ConfigureAwait(false);
+        await using var repository = await _repositories.OpenReadOnlyAsync(target, cancellationToken).ConfigureAwait(false);
         await foreach (var finding in _checker.CheckAsync(repository, new CheckOptions(readData), cancellationToken).ConfigureAwait(false))
         {
             yield return finding;

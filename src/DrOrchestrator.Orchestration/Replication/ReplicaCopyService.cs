@@ -63,7 +63,8 @@ public sealed class ReplicaCopyService
     {
         foreach (var primary in policy.Primaries)
         {
-            var store = _targets.Open(primary.Name);
+            // The source is only read: opened read-only, a copy can never modify the good copy.
+            var store = _targets.OpenReadOnly(primary.Name);
             try
             {
                 if (!await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false))
@@ -92,7 +93,7 @@ public sealed class ReplicaCopyService
             var store = _targets.Open(destination);
             var report = await _replicator.ReplicateAsync(source, store, new ReplicationOptions(), null, cancellationToken).ConfigureAwait(false);
             var present = await RepositoryReplicator.ListSnapshotIdsAsync(store, cancellationToken).ConfigureAwait(false);
-            await RecordPresenceAsync(policy.Name, destination, present, cancellationToken).ConfigureAwait(false);
+            await _catalog.RecordCopyPresenceAsync(policy.Name, destination, present, DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
             var status = report.Errors.Count == 0 ? RunStatus.Succeeded : RunStatus.Degraded;
             await _catalog.CompleteRunAsync(
                 runId, status, new RunFigures(report.BytesCopied, report.BytesCopied, report.BytesCopied, report.PacksCopied, 0),
@@ -103,29 +104,9 @@ public sealed class ReplicaCopyService
         catch (Exception ex) when (ex is ObjectStoreException or ReplicationException)
         {
             await _catalog.CompleteRunAsync(runId, RunStatus.Failed, RunFigures.None, [], ex.Message, CancellationToken.None).ConfigureAwait(false);
-            await RecordPresenceAsync(policy.Name, destination, [], CancellationToken.None).ConfigureAwait(false);
+            await _catalog.RecordCopyPresenceAsync(policy.Name, destination, [], DateTimeOffset.UtcNow, CancellationToken.None).ConfigureAwait(false);
             Log.TargetUnreadable(_logger, destination, policy.Name, ex.Message);
             return new TargetCopyOutcome(destination, null, ex.Message);
-        }
-    }
-
-    /// <summary>Marks the policy's snapshots now on the target as present there, stamping when that became true.</summary>
-    private async Task RecordPresenceAsync(string policy, string target, IReadOnlyList<string> presentIds, CancellationToken cancellationToken)
-    {
-        var present = presentIds.ToHashSet(StringComparer.Ordinal);
-        var now = DateTimeOffset.UtcNow;
-        foreach (var snapshot in await _catalog.ListSnapshotsAsync(policy, cancellationToken).ConfigureAwait(false))
-        {
-            var row = snapshot.Presence.FirstOrDefault(p => p.TargetName == target);
-            var isThere = present.Contains(snapshot.Figures.SnapshotId);
-            if (isThere && row?.Status != PresenceStatus.Present)
-            {
-                await _catalog.SetPresenceAsync(snapshot.Figures.SnapshotId, target, PresenceStatus.Present, now, null, cancellationToken).ConfigureAwait(false);
-            }
-            else if (!isThere && row is null)
-            {
-                await _catalog.SetPresenceAsync(snapshot.Figures.SnapshotId, target, PresenceStatus.Missing, null, null, cancellationToken).ConfigureAwait(false);
-            }
         }
     }
 }

@@ -84,9 +84,9 @@ public sealed class PolicyRestoreService
         foreach (var candidate in candidates)
         {
             using var view = candidate.Targets.Count > 1
-                ? new VerifiedPackReadStore(new FallbackObjectStore(candidate.Targets.Select(_repositories.Targets.Open), badCopies))
+                ? new VerifiedPackReadStore(new FallbackObjectStore(candidate.Targets.Select(_repositories.Targets.OpenReadOnly), badCopies))
                 : null;
-            var store = (IObjectStore?)view ?? _repositories.Targets.Open(candidate.Targets[0]);
+            var store = (IObjectStore?)view ?? _repositories.Targets.OpenReadOnly(candidate.Targets[0]);
             BackupRepository repository;
             Snapshot? snapshot;
             try

@@ -72,6 +72,13 @@ public sealed class RepositoryAccess
         return await BackupRepository.OpenAsync(store, KeyFor(targetName), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Opens an existing repository for reading only (check, listing): writes are refused.</summary>
+    public async Task<BackupRepository> OpenReadOnlyAsync(string targetName, CancellationToken cancellationToken)
+    {
+        var store = _targets.OpenReadOnly(targetName);
+        return await BackupRepository.OpenAsync(store, KeyFor(targetName), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Opens the repository, initialising it on first use (the first backup to a new target).</summary>
     public Task<BackupRepository> OpenOrInitAsync(string targetName, CancellationToken cancellationToken) =>
         OpenOrInitAsync(_targets.Open(targetName), KeyFor(targetName), cancellationToken);

@@ -61,6 +61,12 @@ public sealed class TargetRegistry
     }
 
     /// <summary>
+    /// Opens the target for reading only (restore, check, the source of a copy): puts and deletes
+    /// are refused, so no bug above can modify the repository an incident depends on.
+    /// </summary>
+    public IObjectStore OpenReadOnly(string name) => new ReadOnlyObjectStore(Open(name));
+
+    /// <summary>
     /// Opens a pool target as the pool itself (its members carry the retries), for membership
     /// operations such as rebalancing.
     /// </summary>

@@ -1,6 +1,7 @@
 using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests.Check;
 
@@ -58,7 +59,7 @@ public sealed class CheckerTests
     }
 
     /// <summary>A new repository holding one backup of src/a.bin (12,000 random bytes).</summary>
-    private static async Task<(Fakes.InMemoryObjectStore Store, BackupRepository Repo, Snapshot Snapshot, byte[] Data)> BackUpOneFileAsync(TempDir dir, int seed)
+    private static async Task<(InMemoryObjectStore Store, BackupRepository Repo, Snapshot Snapshot, byte[] Data)> BackUpOneFileAsync(TempDir dir, int seed)
     {
         Directory.CreateDirectory(dir.Sub("src"));
         var data = TestSupport.RandomBytes(12_000, seed);

@@ -1,4 +1,5 @@
 using DrOrchestrator.Core.Placement;
+using DrOrchestrator.Testing;
 using Xunit.Abstractions;
 
 namespace DrOrchestrator.Core.Tests.Placement;

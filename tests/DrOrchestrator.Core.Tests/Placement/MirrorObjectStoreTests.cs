@@ -1,6 +1,6 @@
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
-using DrOrchestrator.Core.Tests.Fakes;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests.Placement;
 

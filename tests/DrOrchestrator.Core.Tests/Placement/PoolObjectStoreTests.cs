@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
-using DrOrchestrator.Core.Tests.Fakes;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests.Placement;
 

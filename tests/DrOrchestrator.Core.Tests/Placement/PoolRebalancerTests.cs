@@ -1,5 +1,6 @@
 using DrOrchestrator.Core.Placement;
 using DrOrchestrator.Core.Storage.Composite;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests.Placement;
 

@@ -1,5 +1,5 @@
 using DrOrchestrator.Core.Storage;
-using DrOrchestrator.Core.Tests.Fakes;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests.Replication;
 

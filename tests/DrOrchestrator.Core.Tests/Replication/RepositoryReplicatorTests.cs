@@ -1,7 +1,7 @@
 using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Core.Repository;
-using DrOrchestrator.Core.Storage.Decorators;
+using DrOrchestrator.Testing;
 using static DrOrchestrator.Core.Tests.Replication.ReplicationTestSupport;
 
 namespace DrOrchestrator.Core.Tests.Replication;

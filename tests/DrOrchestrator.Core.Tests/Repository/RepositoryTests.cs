@@ -1,6 +1,6 @@
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Security;
-using DrOrchestrator.Core.Tests.Fakes;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests.Repository;
 

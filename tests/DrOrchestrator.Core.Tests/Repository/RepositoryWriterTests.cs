@@ -5,7 +5,7 @@ using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Decorators;
-using DrOrchestrator.Core.Tests.Fakes;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Core.Tests.Repository;
 

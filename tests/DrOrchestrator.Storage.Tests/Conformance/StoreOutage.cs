@@ -1,5 +1,5 @@
 using DrOrchestrator.Core.Storage;
-using DrOrchestrator.Core.Storage.Decorators;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Storage.Tests.Conformance;
 

@@ -1,7 +1,7 @@
 using DrOrchestrator.Core.Storage;
-using DrOrchestrator.Core.Storage.Decorators;
 using DrOrchestrator.Storage.Local;
 using DrOrchestrator.Storage.Tests.Conformance;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Storage.Tests.Decorators;
 

@@ -2,6 +2,7 @@ using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Decorators;
 using DrOrchestrator.Storage.Local;
 using DrOrchestrator.Storage.Tests.Conformance;
+using DrOrchestrator.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Storage.Tests.Decorators;

@@ -4,6 +4,7 @@ using DrOrchestrator.Core.Storage.Decorators;
 using DrOrchestrator.Storage.Local;
 using DrOrchestrator.Storage.Tests.Conformance;
 using DrOrchestrator.Storage.Tests.Decorators;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Storage.Tests.Local;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Core.Storage.Decorators;
 
-/// <summary>Log messages of the storage decorators (event ids 2100–2199). Keys and store descriptions never hold secrets.</summary>
+/// <summary>Log messages of the storage decorators (event ids 2100–2199; see docs/event-ids.md). Keys and store descriptions never hold secrets.</summary>
 internal static partial class Log
 {
     [LoggerMessage(EventId = 2101, Level = LogLevel.Warning,

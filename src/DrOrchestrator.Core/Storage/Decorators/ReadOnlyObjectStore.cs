@@ -8,6 +8,9 @@ public sealed class ReadOnlyObjectStore(IObjectStore inner) : IObjectStore
 {
     public string Description => inner.Description;
 
+    /// <summary>The wrapped store; <see cref="ObjectStaging.FindInventory"/> looks through to it for reads.</summary>
+    public IObjectStore Inner => inner;
+
     public ObjectStoreCapabilities Capabilities => inner.Capabilities;
 
     public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) =>

@@ -1,8 +1,11 @@
-namespace DrOrchestrator.Core.Placement;
+using DrOrchestrator.Core.Placement;
+
+namespace DrOrchestrator.Testing;
 
 /// <summary>
-/// Compares where keys live under two rings: the plan a rebalancer executes (and an admin can
-/// preview) after adding, removing or re-weighting members.
+/// Compares where keys live under two rings after adding, removing or re-weighting members: the
+/// moves a correct rebalance must make, computed from the ring alone. Tests hold the rebalancer's
+/// report against it (an oracle independent of the rebalancer's own walk).
 /// </summary>
 public static class PlacementPlanner
 {

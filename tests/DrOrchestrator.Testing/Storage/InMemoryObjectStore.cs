@@ -1,9 +1,8 @@
-using DrOrchestrator.Core.Repository;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using DrOrchestrator.Core.Storage;
 
-namespace DrOrchestrator.Core.Tests.Fakes;
+namespace DrOrchestrator.Testing;
 
 /// <summary>
 /// A thread-safe in-memory <see cref="IObjectStore"/> honouring the seam's contract (atomic put,
@@ -13,6 +12,9 @@ namespace DrOrchestrator.Core.Tests.Fakes;
 public sealed class InMemoryObjectStore : IObjectStore
 {
     private readonly ConcurrentDictionary<string, (byte[] Data, DateTimeOffset Modified)> _objects = new(StringComparer.Ordinal);
+    /// <summary>Where a repository keeps its packs (Core's internal <c>ObjectKeys.DataPrefix</c>).</summary>
+    private const string PackPrefix = "data/";
+
     private int _puts;
 
     public string Description => "memory:test";
@@ -67,7 +69,7 @@ public sealed class InMemoryObjectStore : IObjectStore
             await beforeGet(key, cancellationToken).ConfigureAwait(false);
         }
 
-        if (key.StartsWith(ObjectKeys.DataPrefix, StringComparison.Ordinal))
+        if (key.StartsWith(PackPrefix, StringComparison.Ordinal))
         {
             Interlocked.Increment(ref _packGets);
         }

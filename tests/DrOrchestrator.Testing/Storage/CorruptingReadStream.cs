@@ -1,7 +1,9 @@
-namespace DrOrchestrator.Core.Storage.Decorators;
+using DrOrchestrator.Core.Storage;
+
+namespace DrOrchestrator.Testing;
 
 /// <summary>Flips the low bit of the first byte read, so a checksum over the content no longer matches.</summary>
-internal sealed class CorruptingReadStream(Stream inner) : ForwardReadStream
+public sealed class CorruptingReadStream(Stream inner) : ForwardReadStream
 {
     private bool _corrupted;
 

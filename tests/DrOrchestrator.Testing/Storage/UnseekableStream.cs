@@ -1,11 +1,11 @@
-namespace DrOrchestrator.Core.Tests.Fakes;
+namespace DrOrchestrator.Testing;
 
 /// <summary>
 /// A forward-only stream, like a network body or a pipe (a dump tool's stdout): no length, no
 /// seeking. Optionally fails with an <see cref="IOException"/> once <c>failAfter</c> bytes were
 /// read, like a tool that dies mid-stream.
 /// </summary>
-internal sealed class UnseekableStream(byte[] content, int failAfter = -1) : Stream
+public sealed class UnseekableStream(byte[] content, int failAfter = -1) : Stream
 {
     private readonly MemoryStream _inner = new(content, writable: false);
 

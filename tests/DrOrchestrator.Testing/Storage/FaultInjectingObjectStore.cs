@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
+using DrOrchestrator.Core.Storage;
 
-namespace DrOrchestrator.Core.Storage.Decorators;
+namespace DrOrchestrator.Testing;
 
 /// <summary>
 /// A test double that wraps a real store and injects failures, so that retry, fallback and

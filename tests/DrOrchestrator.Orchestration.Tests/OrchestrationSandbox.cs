@@ -1,0 +1,120 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Orchestration.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DrOrchestrator.Orchestration.Tests;
+
+/// <summary>
+/// The Orchestration services wired as a front door wires them (<c>AddDrOrchestratorOrchestration</c>
+/// over a loaded appsettings.json), without the CLI: an SQLite catalog, migrated, and two local
+/// targets (<c>main</c>, <c>offsite</c>) in a temp folder, a repository key in a uniquely named
+/// environment variable, and a small source tree with known content.
+/// </summary>
+internal sealed class OrchestrationSandbox : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly string _keyVariable;
+
+    private OrchestrationSandbox(string root, ServiceProvider services, string keyVariable)
+    {
+        Root = root;
+        _services = services;
+        _keyVariable = keyVariable;
+    }
+
+    public string Root { get; }
+
+    /// <summary>The tree the policies back up (its folder name, "source", is what a restore recreates).</summary>
+    public string Source => Path.Combine(Root, "source");
+
+    public CatalogStore Catalog => Get<CatalogStore>();
+
+    public static async Task<OrchestrationSandbox> CreateAsync()
+    {
+        var root = Directory.CreateTempSubdirectory("drorch-orch-").FullName;
+        var keyVariable = "DRORCH_ORCH_TEST_KEY_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(keyVariable, "orchestration test passphrase " + keyVariable);
+        var settings = new Dictionary<string, object>
+        {
+            ["Catalog"] = new Dictionary<string, string> { ["Provider"] = "Sqlite", ["ConnectionString"] = "Data Source=catalog.db" },
+            ["RepositoryKey"] = new Dictionary<string, string> { ["EnvironmentVariable"] = keyVariable },
+            ["Targets"] = new Dictionary<string, object>
+            {
+                ["main"] = new Dictionary<string, string> { ["Type"] = "local", ["Path"] = "main" },
+                ["offsite"] = new Dictionary<string, string> { ["Type"] = "local", ["Path"] = "offsite" },
+            },
+        };
+        var configPath = Path.Combine(root, "appsettings.json");
+        await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(settings));
+        var configuration = ConfigurationLoader.Load(configPath);
+        var services = new ServiceCollection()
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddDrOrchestratorOrchestration(configuration)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        var sandbox = new OrchestrationSandbox(root, services, keyVariable);
+        await sandbox.Get<CatalogMigrator>().MigrateAsync(CancellationToken.None);
+        sandbox.WriteSourceTree();
+        return sandbox;
+    }
+
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
+
+    /// <summary>Writes and applies a policy over <see cref="Source"/>: primary <c>main</c>, replica <c>offsite</c>.</summary>
+    public string WritePolicy(string name, string primary = "main", string replica = "offsite")
+    {
+        var path = Path.Combine(Root, name + ".yaml");
+        File.WriteAllText(path, $$"""
+            name: {{name}}
+            sources:
+              - type: files
+                paths: ["{{Source}}"]
+            targets:
+              - name: {{primary}}
+                role: primary
+              - name: {{replica}}
+                role: replica
+            schedule: { cron: "0 0 2 * * ?", timeZone: UTC }
+            rpo: 24h
+            rto: 1h
+            retention: { keepLast: 7 }
+            """);
+        return path;
+    }
+
+    /// <summary>Relative path → SHA-256 of every file under <paramref name="directory"/>.</summary>
+    public static SortedDictionary<string, string> Hashes(string directory) =>
+        new(Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).ToDictionary(
+            f => Path.GetRelativePath(directory, f),
+            f =>
+            {
+                using var stream = File.OpenRead(f);
+                return Convert.ToHexString(SHA256.HashData(stream));
+            }), StringComparer.Ordinal);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Environment.SetEnvironmentVariable(_keyVariable, null);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Root, recursive: true);
+    }
+
+    private void WriteSourceTree()
+    {
+        var random = new Random(12);
+        Directory.CreateDirectory(Path.Combine(Source, "docs", "deep"));
+        File.WriteAllText(Path.Combine(Source, "readme.txt"), "a small text file\n");
+        File.WriteAllBytes(Path.Combine(Source, "empty.bin"), []);
+        var large = new byte[3 * 1024 * 1024 + 17];
+        random.NextBytes(large);
+        File.WriteAllBytes(Path.Combine(Source, "docs", "large.bin"), large);
+        var text = string.Join('\n', Enumerable.Range(0, 20_000).Select(i => $"line {i} of a compressible file"));
+        File.WriteAllText(Path.Combine(Source, "docs", "deep", "notes.txt"), text);
+    }
+}
