@@ -10,16 +10,18 @@ internal sealed record PackRecord(BlobId Id, long Size, IReadOnlyList<PackEntry>
 
 /// <summary>
 /// The in-memory blob index: every blob id → pack and range, loaded from all <c>index/</c> objects.
-/// Compact: a 32-byte struct key and a 20-byte value per blob (~64 bytes with dictionary overhead),
-/// pack ids kept once in a table. Thread-safe (a lock; one lookup per ~1 MiB chunk is cheap).
+/// Blobs sit in a <see cref="CompactBlobTable"/> (44 bytes each, no object per blob); pack ids are
+/// kept once in a table, and the id → pack number map that only adding packs needs is dropped by
+/// <see cref="Compact"/> and rebuilt on the next <see cref="Add"/>. Thread-safe (a lock; one lookup
+/// per ~1 MiB chunk is cheap).
 /// </summary>
 internal sealed class RepositoryIndex
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<BlobId, BlobLocation> _blobs = [];
+    private readonly CompactBlobTable _blobs = new();
     private readonly List<BlobId> _packIds = [];
     private readonly List<long> _packSizes = [];
-    private readonly Dictionary<BlobId, int> _packNumbers = [];
+    private Dictionary<BlobId, int>? _packNumbers = [];
 
     public int BlobCount
     {
@@ -36,7 +38,7 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
-            return _blobs.ContainsKey(id);
+            return _blobs.TryGet(id, out _);
         }
     }
 
@@ -44,7 +46,7 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
-            return _blobs.TryGetValue(id, out location);
+            return _blobs.TryGet(id, out location);
         }
     }
 
@@ -70,7 +72,22 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
-            return [.. _blobs];
+            return [.. _blobs.Enumerate()];
+        }
+    }
+
+    /// <summary>
+    /// Sorts what a bulk load appended and releases the memory only loading needed (growth slack,
+    /// the pack id map). Called once the repository's index objects are all in.
+    /// </summary>
+    public void Compact()
+    {
+        lock (_lock)
+        {
+            _blobs.Compact();
+            _packIds.TrimExcess();
+            _packSizes.TrimExcess();
+            _packNumbers = null;
         }
     }
 
@@ -89,7 +106,7 @@ internal sealed class RepositoryIndex
             if (_treesByPack is null)
             {
                 _treesByPack = [];
-                foreach (var (blob, where) in _blobs)
+                foreach (var (blob, where) in _blobs.Enumerate())
                 {
                     AddTree(blob, where);
                 }
@@ -153,6 +170,15 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
+            if (_packNumbers is null)
+            {
+                _packNumbers = new Dictionary<BlobId, int>(_packIds.Count);
+                for (var i = 0; i < _packIds.Count; i++)
+                {
+                    _packNumbers.TryAdd(_packIds[i], i);
+                }
+            }
+
             if (!_packNumbers.TryGetValue(pack.Id, out var number))
             {
                 number = _packIds.Count;
@@ -165,9 +191,16 @@ internal sealed class RepositoryIndex
             {
                 // First writer wins: a duplicate copy (two runs racing) is equally valid.
                 var location = new BlobLocation(number, e.Offset, e.Length, e.PlainLength, e.Type, e.Compressed);
-                if (_blobs.TryAdd(e.Id, location) && _treesByPack is not null)
+                if (_treesByPack is not null && e.Type == BlobType.Tree)
                 {
-                    AddTree(e.Id, location); // entries of one pack arrive in offset order
+                    if (_blobs.TryAdd(e.Id, location))
+                    {
+                        AddTree(e.Id, location); // entries of one pack arrive in offset order
+                    }
+                }
+                else
+                {
+                    _blobs.Append(e.Id, location);
                 }
             }
         }
