@@ -7,9 +7,10 @@ using DrOrchestrator.Storage.Local;
 // drorch-index-scale make DIR CHUNKS   — a repository whose index objects list CHUNKS chunks
 // drorch-index-scale open DIR          — open it, list snapshots; time and resident bytes per chunk
 // drorch-index-scale dictionary CHUNKS — the same ids in a Dictionary<BlobId, BlobLocation> (the index before the compact table)
+// drorch-index-scale history DIR COUNT — add COUNT small snapshots (policy bench-history, path /history) to an existing repository
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: make DIR CHUNKS | open DIR | dictionary CHUNKS");
+    Console.Error.WriteLine("usage: make DIR CHUNKS | open DIR | dictionary CHUNKS | history DIR COUNT");
     return 2;
 }
 
@@ -22,6 +23,9 @@ switch (args[0])
     case "open":
         await OpenAsync(args[1]);
         return 0;
+    case "history":
+        await HistoryAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
     case "dictionary":
         Dictionary(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture));
         return 0;
@@ -30,8 +34,8 @@ switch (args[0])
         return 2;
 }
 
-// 1 MiB chunks, 16 per 16 MiB pack (the defaults), 2,000 packs per index object: what a 10 TB
-// repository of incompressible data would list. Ids come from a seeded generator, so the same
+// 16 chunks of 256 KiB-4 MiB per pack (the chunker's range around its 1 MiB average), 2,000
+// packs per index object: what a repository of ~20 TB of incompressible data would list. Ids come from a seeded generator, so the same
 // CHUNKS always make the same repository.
 async Task MakeAsync(string dir, long chunks)
 {
@@ -73,6 +77,26 @@ async Task MakeAsync(string dir, long chunks)
     await repo.SaveSnapshotAsync(new Snapshot(NextId().ToString(), now, now, "bench", ["/synthetic"], "bench-index", new Dictionary<string, string>(),
         NextId().ToString(), null, new SnapshotSummary(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TimeSpan.Zero, 0, 0)), CancellationToken.None);
     Console.WriteLine($"made {dir}: {written:N0} chunks in {(written + (PerPack * PacksPerIndex) - 1) / (PerPack * PacksPerIndex)} index objects, {clock.Elapsed.TotalSeconds:F1} s");
+}
+
+// The snapshots a long history leaves: each a small backup of another source (its own tree of
+// one tiny file, stored once), so a later backup of the big source must read past them all but
+// never takes one as its parent.
+async Task HistoryAsync(string dir, int count)
+{
+    var clock = Stopwatch.StartNew();
+    var store = LocalObjectStore.Create(new LocalTargetOptions { Path = Path.GetFullPath(dir) });
+    await using var repo = await BackupRepository.OpenAsync(store, key, CancellationToken.None);
+    var start = DateTimeOffset.UtcNow.AddDays(-count);
+    for (var i = 0; i < count; i++)
+    {
+        var when = start.AddHours(i);
+        var id = BlobId.Hash(System.Text.Encoding.UTF8.GetBytes($"history {i} {when:O}"));
+        await repo.SaveSnapshotAsync(new Snapshot(id.ToString(), when, when, "bench", ["/history"], "bench-history", new Dictionary<string, string>(),
+            id.ToString(), null, new SnapshotSummary(0, 1, 0, 1, 1, 20, 20, 20, 20, 0, TimeSpan.FromSeconds(1), 0, 0)), CancellationToken.None);
+    }
+
+    Console.WriteLine($"added {count} snapshots to {dir} in {clock.Elapsed.TotalSeconds:F1} s");
 }
 
 async Task OpenAsync(string dir)

@@ -345,6 +345,8 @@ public sealed class BackupRepository : IAsyncDisposable
     {
         var errors = new List<(string, string)>();
         var keys = await store.ListAllAsync(ObjectKeys.IndexPrefix, ct).ConfigureAwait(false);
+        // An index object holds about one entry per PackEntry.EncodedSize bytes (ids do not compress).
+        index.Reserve(keys.Sum(k => k.Size) / PackEntry.EncodedSize);
         var options = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(2, store.Capabilities.RecommendedConcurrency) };
         await Parallel.ForEachAsync(keys, options, async (info, token) =>
         {
@@ -364,10 +366,7 @@ public sealed class BackupRepository : IAsyncDisposable
             var master = await unlock.ConfigureAwait(false) ?? throw new OperationCanceledException(token);
             try
             {
-                foreach (var pack in RepositoryIndex.Decode(ObjectCodec.Open(master, ObjectCodec.Index, data)))
-                {
-                    index.Add(pack);
-                }
+                index.AddEncoded(ObjectCodec.Open(master, ObjectCodec.Index, data));
             }
             catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
             {

@@ -73,6 +73,31 @@ internal sealed class CompactBlobTable
         _counts[b] = n + 1;
     }
 
+    /// <summary>
+    /// Grows every bucket at once to hold about <paramref name="more"/> further records (their mean
+    /// share plus four standard deviations), so a bulk load of millions does not reallocate each
+    /// bucket a dozen times. Below 16 per bucket it does nothing: small tables grow as they go.
+    /// </summary>
+    public void Reserve(long more)
+    {
+        var mean = more / (double)BucketCount;
+        if (mean < 16)
+        {
+            return;
+        }
+
+        var extra = (int)Math.Ceiling(mean + (4 * Math.Sqrt(mean)));
+        for (var b = 0; b < BucketCount; b++)
+        {
+            var items = _buckets[b];
+            if (items is null || items.Length < _counts[b] + extra)
+            {
+                Array.Resize(ref items, _counts[b] + extra);
+                _buckets[b] = items;
+            }
+        }
+    }
+
     /// <summary>Adds the record unless the id is already present; true when added.</summary>
     public bool TryAdd(BlobId id, in BlobLocation location)
     {
