@@ -157,6 +157,9 @@ internal sealed class CompactBlobTable
         }
     }
 
+    /// <summary>Throws the FormatException <see cref="Append"/> would for a blob range no record can hold.</summary>
+    public static void CheckFits(uint offset, uint length, uint plainLength) => Record.CheckFits(offset, length, plainLength);
+
     private static int BucketOf(BlobId id) => (int)(id.Words.A >> (64 - BucketBits));
 
     private void EnsureSorted(int b)
@@ -309,9 +312,7 @@ internal sealed class CompactBlobTable
 
         public static Record Create(BlobId id, in BlobLocation location)
         {
-            Check(location.Offset, MaxOffset, "offset");
-            Check(location.Length, MaxLength, "length");
-            Check(location.PlainLength, MaxLength, "plain length");
+            CheckFits(location.Offset, location.Length, location.PlainLength);
             Check(location.Pack, MaxPack, "pack number");
             var bits = (UInt128)location.Offset
                 | ((UInt128)location.Length << OffsetBits)
@@ -321,6 +322,13 @@ internal sealed class CompactBlobTable
                 | ((UInt128)(location.Compressed ? 1u : 0u) << (OffsetBits + LengthBits + LengthBits + PackBits + 1));
             var key = KeyOf(id);
             return new Record(key.A48, key.B, key.C, key.D, bits);
+        }
+
+        public static void CheckFits(uint offset, uint length, uint plainLength)
+        {
+            Check(offset, MaxOffset, "offset");
+            Check(length, MaxLength, "length");
+            Check(plainLength, MaxLength, "plain length");
         }
 
         private static ulong Field(UInt128 bits, int shift, int width) => (ulong)(bits >> shift) & ((1UL << width) - 1);

@@ -280,7 +280,8 @@ internal sealed class RepositoryIndex
 
             for (var j = 0; j < n; j++)
             {
-                PackEntry.Read(data.Slice((int)pos, PackEntry.EncodedSize));
+                var e = PackEntry.Read(data.Slice((int)pos, PackEntry.EncodedSize));
+                CompactBlobTable.CheckFits(e.Offset, e.Length, e.PlainLength);
                 pos += PackEntry.EncodedSize;
             }
         }

@@ -63,6 +63,9 @@ public sealed class RepositoryIndexTests
         Assert.Equal("index ends inside a pack's entries", truncated.Message);
         var trailing = Assert.Throws<FormatException>(() => index.AddEncoded([.. encoded, 0]));
         Assert.Equal("index has 1 trailing bytes", trailing.Message);
+        var tooFar = encoded.ToArray();
+        tooFar[^5] = 0x40; // the last entry's length: 0x40xxxxxx > 128 MiB
+        Assert.StartsWith("blob length", Assert.Throws<FormatException>(() => index.AddEncoded(tooFar)).Message);
         encoded[5 + 44] = 9; // the first entry's type byte
         Assert.Throws<FormatException>(() => index.AddEncoded(encoded));
 
