@@ -28,7 +28,7 @@ REPO_ROOT = os.path.dirname(HERE)
 
 def parse_args(argv: list) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--only", choices=("mixed", "small", "cloud", "azure"), action="append",
+    p.add_argument("--only", choices=("mixed", "small", "cloud", "azure", "scale"), action="append",
                    help="run only these sequences (repeatable); default: mixed and small, "
                         "plus cloud (s3) / azure when --cloud names them")
     p.add_argument("--rounds", type=int, default=3, help="rounds per tool (default 3)")
@@ -109,11 +109,12 @@ def main(argv: list) -> int:
     tls = cloud.tls_files(a.work) if js else None
     az_js = cloud.azurite_js(REPO_ROOT) if "azure" in a.plan else None
     needed = {"mixed" if s in ("cloud", "azure") else s for s in a.plan}
-    datasets = {n: dataset.prepare(a.work, n, a.scale, a.skip_generate, log) for n in ("mixed", "small")
+    datasets = {n: dataset.prepare(a.work, n, a.scale, a.skip_generate, log) for n in ("mixed", "small", "scale")
                 if n in needed}
     records = runner.run_all(tool_objs, datasets, a.plan, a.rounds, a.work, a.keep,
                              lambda seq, d: cloud.S3rver(js, d, tls) if seq == "cloud" else cloud.Azurite(az_js, d), log)
-    steps_of = {"mixed": runner.MIXED_STEPS, "small": runner.SMALL_STEPS, "cloud": runner.CLOUD_STEPS,
+    steps_of = {"mixed": runner.MIXED_STEPS, "small": runner.SMALL_STEPS, "scale": runner.SCALE_STEPS,
+                "cloud": runner.CLOUD_STEPS,
                 "azure": runner.CLOUD_STEPS}
     rows = report.summarise(records, a.plan, steps_of)
     by_name = {t.name: t for t in tool_objs}

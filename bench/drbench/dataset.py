@@ -114,7 +114,32 @@ def small_layout(scale: float) -> list:
     return specs
 
 
-LAYOUTS = {"mixed": mixed_layout, "small": small_layout}
+def scale_layout(scale: float) -> list:
+    """The many-files family: 1,000,000 x scale files of 1-8 KiB, 100 per leaf directory,
+    leaf directories nested 4 levels deep with the same fan-out on every level (10 at
+    1,000,000 files: 10,000 leaves; 6 at 100,000; 8 at 300,000), half text, half random.
+    Files live only in the leaves, so the tree has ~1 tree object per 100 files plus the
+    inner ones, like a large server's."""
+    rng = random.Random(0x7363616C65)  # "scale"
+    n = max(100, round(1_000_000 * scale))
+    nleaves = max(1, n // 100)
+    fanout = 2
+    while fanout ** 4 < nleaves:
+        fanout += 1
+    specs = []
+    for i in range(n):
+        kind = "text" if i % 2 == 0 else "random"
+        d = i % nleaves
+        digits = []
+        for level in "abcd":
+            digits.append(f"{level}{d % fanout}")
+            d //= fanout
+        rel = "/".join(reversed(digits[::-1])) + f"/g{i:07d}{'.txt' if kind == 'text' else '.dat'}"
+        specs.append(FileSpec(rel, rng.randint(1 << 10, 8 << 10), kind, rng.getrandbits(63)))
+    return specs
+
+
+LAYOUTS = {"mixed": mixed_layout, "small": small_layout, "scale": scale_layout}
 
 
 # ---------------------------------------------------------------- content

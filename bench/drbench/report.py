@@ -45,13 +45,14 @@ _OBJECTS_PER_GIB = ("objects per GiB of new data ↓",
                     lambda m: m["repo_objects"] / (m["extra"]["src_bytes"] / GIB), "lower")
 _SERVER_CPU = ("emulator CPU s ↓", lambda m: m["extra"].get("server_cpu_s", 0.0), "lower")
 TITLES = {"mixed": "mixed (local repository)", "small": "small files (local repository)",
+          "scale": "scale: many small files in 4 levels of directories (local repository)",
           "cloud": "mixed to s3rver (S3 emulator)",
           "azure": "mixed to Azurite (Azure Blob emulator; drorch only — restic 0.14 cannot reach it)"}
 
 
 def figures(seq: str, step: str) -> list:
     out = list(_COMMON) + _EXTRA.get(step, [])
-    if seq == "small" and step == "backup-initial":
+    if (seq == "small" and step == "backup-initial") or (seq == "scale" and step.startswith("backup")):
         out.append(("files/s ↑", lambda m: m["extra"]["src_files"] / m["wall_s"], "higher"))
     if step.startswith("backup"):
         out += _REPO

@@ -33,6 +33,7 @@ MIXED_STEPS = ("backup-initial", "snapshots", "backup-nochange", "backup-1pct", 
                "check-read-data")
 SMALL_STEPS = ("backup-initial", "backup-nochange")
 CLOUD_STEPS = ("backup-initial", "restore")
+SCALE_STEPS = ("backup-initial", "backup-nochange", "restore-one", "restore")
 
 
 class Session:
@@ -93,6 +94,23 @@ class Session:
         # the tree stays until the run's directory goes to the graveyard (see the module doc)
         return m
 
+    def restore_one(self) -> Measurement:
+        """Restore of a single file chosen deterministically from the middle of the set (the
+        incident case: one file back from a big server); verified: that file, nothing else."""
+        spec = self.ds.files[len(self.ds.files) // 2 + 7]
+        dst = os.path.join(self.rdir, "restore-one")
+        os.makedirs(dst)
+        warm_s = warm(self.target.warm_paths())
+        m = self._timed("restore-one", self.tool.restore_one(dst, self.ds.root, spec.rel))
+        self._record(m, warm_s)
+        found = [os.path.join(d, n) for d, _, names in os.walk(dst) for n in names]
+        if len(found) != 1 or not found[0].endswith("/" + spec.rel):
+            raise ToolFailed(f"restore-one verification: expected only {spec.rel}, found {found[:3]} "
+                             f"({len(found)} files)")
+        if dsmod.sha256_file(found[0]) != self.ds.digests[spec.rel]:
+            raise ToolFailed(f"restore-one verification: {found[0]} has the wrong SHA-256")
+        return m
+
     def snapshots(self) -> Measurement:
         """A trivial command: the fixed cost of one invocation (process start-up, opening the
         catalog or repository), which every other figure includes once."""
@@ -121,6 +139,14 @@ def run_small(s: Session) -> None:
     s.setup()
     s.backup("backup-initial")
     s.backup("backup-nochange")
+
+
+def run_scale(s: Session) -> None:
+    s.setup()
+    s.backup("backup-initial")
+    s.backup("backup-nochange")
+    s.restore_one()
+    s.restore(s.ds.digests)
 
 
 def run_cloud(s: Session) -> None:
@@ -152,7 +178,7 @@ def verify_restore(dst: str, ds, expected: dict) -> int:
     return len(ds.files)
 
 
-SEQUENCES = {"mixed": (run_mixed, MIXED_STEPS), "small": (run_small, SMALL_STEPS),
+SEQUENCES = {"mixed": (run_mixed, MIXED_STEPS), "small": (run_small, SMALL_STEPS), "scale": (run_scale, SCALE_STEPS),
              "cloud": (run_cloud, CLOUD_STEPS), "azure": (run_cloud, CLOUD_STEPS)}
 
 # restic 0.14 cannot address Azurite (it builds https://ACCOUNT.blob.core.windows.net URLs), so
@@ -183,7 +209,8 @@ class Graveyard:
     timed step (see the module doc)."""
 
     # a run needs at most a 2 GiB restore tree, a ~1.3 GiB repository and the tools' caches
-    MIN_FREE_BYTES = 12 * 2**30
+    # (the 1,000,000-file scale set: a 4.3 GiB restore tree (~8 GiB on disk) and a 4.5 GiB repository)
+    MIN_FREE_BYTES = 20 * 2**30
     # ext4 stops scanning past a freed inode 60 s after its deletion (recently_deleted)
     AFTER_EMPTY_S = 65
 

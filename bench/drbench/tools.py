@@ -75,6 +75,10 @@ class Restic:
     def restore(self, dst: str) -> list:
         return self._cmd("restore", "latest", "--target", dst)
 
+    def restore_one(self, dst: str, src: str, rel: str) -> list:
+        # restic matches --include against the absolute path the snapshot recorded
+        return self._cmd("restore", "latest", "--target", dst, "--include", os.path.join(src, rel))
+
     def check(self) -> list:
         return self._cmd("check", "--read-data")
 
@@ -143,6 +147,11 @@ class Drorch:
 
     def restore(self, dst: str) -> list:
         return [self.exe, "--config", self.config, "restore", self.policy, "--to", dst]
+
+    def restore_one(self, dst: str, src: str, rel: str) -> list:
+        # drorch stores a source under its last path segment
+        return [self.exe, "--config", self.config, "restore", self.policy, "--to", dst,
+                "--include", f"{os.path.basename(src)}/{rel}"]
 
     def check(self) -> list:
         return [self.exe, "--config", self.config, "check", "bench", "--read-data"]

@@ -14,10 +14,15 @@ public sealed class GlobMatcher
 {
     private readonly Regex[] _patterns;
 
+    /// <summary>Per anchored glob, one regex per '/'-separated segment (null: a "**" segment); null for a glob that can match at any depth.</summary>
+    private readonly Regex?[]?[] _segments;
+
     public GlobMatcher(IEnumerable<string> globs)
     {
         ArgumentNullException.ThrowIfNull(globs);
-        _patterns = [.. globs.Where(g => !string.IsNullOrWhiteSpace(g)).Select(Compile)];
+        var kept = globs.Where(g => !string.IsNullOrWhiteSpace(g)).ToList();
+        _patterns = [.. kept.Select(Compile)];
+        _segments = [.. kept.Select(CompileSegments)];
     }
 
     public bool IsEmpty => _patterns.Length == 0;
@@ -42,6 +47,80 @@ public sealed class GlobMatcher
         for (var end = relativePath.Length; end > 0; end = relativePath.LastIndexOf('/', end - 1))
         {
             if (Matches(relativePath[..end]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// False only when nothing at or below the directory <paramref name="relativeDirectory"/> can
+    /// match: a walk may then skip the whole subtree without reading it (a one-file restore reads
+    /// the trees on the file's path, not every directory of the snapshot). Conservative: true
+    /// whenever a glob can match at any depth or has a "**" at or above this depth.
+    /// </summary>
+    public bool CouldMatchBelow(string relativeDirectory)
+    {
+        if (IsEmpty || relativeDirectory.Length == 0)
+        {
+            return true;
+        }
+
+        var parts = relativeDirectory.Split('/');
+        foreach (var segments in _segments)
+        {
+            if (segments is null || PrefixCouldMatch(segments, parts))
+            {
+                return true;
+            }
+        }
+
+        return MatchesSelfOrAncestor(relativeDirectory);
+    }
+
+    private static bool PrefixCouldMatch(Regex?[] segments, string[] parts)
+    {
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (i >= segments.Length)
+            {
+                return false;
+            }
+
+            if (segments[i] is not { } segment)
+            {
+                return true;
+            }
+
+            if (!segment.IsMatch(parts[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Regex?[]? CompileSegments(string glob)
+    {
+        var g = glob.Trim().Replace('\\', '/').TrimEnd('/');
+        if (!g.Contains('/', StringComparison.Ordinal) || ClassHoldsSlash(g))
+        {
+            return null;
+        }
+
+        return [.. g.TrimStart('/').Split('/').Select(part => part.Contains("**", StringComparison.Ordinal) ? null : Compile("/" + part))];
+    }
+
+    /// <summary>A "[...]" holding '/' cannot be split into segments; such a glob is treated as matching anywhere.</summary>
+    private static bool ClassHoldsSlash(string glob)
+    {
+        for (var open = glob.IndexOf('[', StringComparison.Ordinal); open >= 0; open = glob.IndexOf('[', open + 1))
+        {
+            var close = glob.IndexOf(']', open + 1);
+            if (close > 0 && glob.AsSpan(open, close - open).Contains('/'))
             {
                 return true;
             }

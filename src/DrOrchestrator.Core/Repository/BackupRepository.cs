@@ -32,11 +32,8 @@ public sealed class BackupRepository : IAsyncDisposable
 
     internal RepositoryIndex Index { get; }
 
-    /// <summary>Trees read along with a neighbour and not asked for yet (bounded; taken once).</summary>
-    private readonly ReadAheadCache _readAheadTrees = new(maxBytes: 16L * 1024 * 1024);
-
-    /// <summary>Trees that a running batched read will put into <see cref="_readAheadTrees"/>.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<BlobId, Task> _treeRunsInFlight = new();
+    /// <summary>Recently read runs of neighbouring trees, sealed (bounded; see <see cref="LoadTreeBytesAsync"/>).</summary>
+    private readonly TreeRunCache _treeRuns = new(maxBytes: 32L * 1024 * 1024);
 
     /// <summary>Index objects that could not be read at open (the checker reports them).</summary>
     internal IReadOnlyList<(string Key, string Error)> IndexErrors => _indexErrors;
@@ -97,6 +94,7 @@ public sealed class BackupRepository : IAsyncDisposable
             var config = await configBytes.ConfigureAwait(false) ?? throw new RepositoryNotFoundException(store.Description);
             var master = await unlock.ConfigureAwait(false) ?? throw new WrongRepositoryKeyException(store.Description);
             var errors = await indexes.ConfigureAwait(false);
+            index.Compact();
             return new BackupRepository(store, ReadConfig(store, master, config), master, index, errors);
         }
         catch
@@ -230,85 +228,51 @@ public sealed class BackupRepository : IAsyncDisposable
     /// <summary>
     /// A tree's plain bytes. Trees sit next to each other in packs of their own (the packer keeps
     /// them apart from data), so the tree is read together with its neighbouring trees in one
-    /// ranged read (gaps up to <see cref="TreeReadGap"/>, at most <see cref="TreeReadSpan"/>); the
-    /// neighbours are verified and kept in <see cref="_readAheadTrees"/> for the walk that will ask
-    /// for them next. On a cloud target this turns a request per directory into a request per run
-    /// of trees.
+    /// ranged read (gaps up to <see cref="TreeReadGap"/>, at most <see cref="TreeReadSpan"/>) and
+    /// the run is kept, sealed, in <see cref="_treeRuns"/>: on a cloud target this turns a request
+    /// per directory into a request per run of trees. Only the tree asked for is decrypted and
+    /// verified, so the work follows the trees a walk needs, not the size of the runs they sit in.
     /// </summary>
     private async Task<byte[]> LoadTreeBytesAsync(BlobId id, CancellationToken ct)
     {
-        if (_readAheadTrees.TryTake(id) is { } cached)
-        {
-            return cached;
-        }
-
-        if (_treeRunsInFlight.TryGetValue(id, out var inFlight))
-        {
-            // A sibling's read covers this tree (walks prefetch siblings in parallel): wait for it.
-            await inFlight.WaitAsync(ct).ConfigureAwait(false);
-            return _readAheadTrees.TryTake(id) ?? await LoadBlobAsync(id, ct).ConfigureAwait(false);
-        }
-
         var loc = Locate(id);
+        var run = _treeRuns.GetOrAdd(loc, () => TreeRunRange(id, loc), out var isNew);
+        var packKey = ObjectKeys.Pack(Index.PackId(loc.Pack));
+        if (isNew)
+        {
+            try
+            {
+                run.Bytes.TrySetResult(await Store.ReadAllBytesAsync(packKey, new ByteRange(run.Start, run.Length), ct).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                _treeRuns.Fail(run, e);
+                throw;
+            }
+        }
+
+        var sealedRun = await run.Bytes.Task.WaitAsync(ct).ConfigureAwait(false);
+        var offset = loc.Offset - run.Start;
+        if (offset + loc.Length > sealedRun.Length)
+        {
+            throw new RepositoryCorruptException($"{Store.Description}: {packKey}: pack is shorter than the index says");
+        }
+
+        using var codec = CreateCodec(ArrayPool<byte>.Shared);
+        return OpenVerified(codec, packKey, id, loc, sealedRun.AsSpan((int)offset, (int)loc.Length));
+    }
+
+    /// <summary>The pack range one read of <paramref name="id"/> covers: its run of neighbouring trees, or the tree alone.</summary>
+    private (long Start, long Length) TreeRunRange(BlobId id, in BlobLocation loc)
+    {
         var run = Index.TreeRun(id, loc, TreeReadGap, TreeReadSpan);
         if (run.Count <= 1)
         {
-            return await LoadBlobAsync(id, ct).ConfigureAwait(false);
+            return (loc.Offset, loc.Length);
         }
 
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var registered = run.Where(t => t.Id != id && _treeRunsInFlight.TryAdd(t.Id, done.Task)).Select(t => t.Id).ToList();
-        try
-        {
-            return await ReadTreeRunAsync(id, loc, run, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Neighbours are in the cache (or failed) before waiters wake; a waiter that finds
-            // nothing reads its tree alone.
-            done.TrySetResult();
-            foreach (var neighbour in registered)
-            {
-                _treeRunsInFlight.TryRemove(KeyValuePair.Create(neighbour, done.Task));
-            }
-        }
-    }
-
-    private async Task<byte[]> ReadTreeRunAsync(BlobId id, BlobLocation loc, List<(BlobId Id, BlobLocation Location)> run, CancellationToken ct)
-    {
-        var packKey = ObjectKeys.Pack(Index.PackId(loc.Pack));
         var start = run[0].Location.Offset;
-        var span = (long)run[^1].Location.Offset + run[^1].Location.Length - start;
-        var sealedRun = await Store.ReadAllBytesAsync(packKey, new ByteRange(start, span), ct).ConfigureAwait(false);
-        using var codec = CreateCodec(ArrayPool<byte>.Shared);
-        byte[]? wanted = null;
-        foreach (var (treeId, treeLoc) in run)
-        {
-            var offset = (long)treeLoc.Offset - start;
-            if (offset + treeLoc.Length > sealedRun.Length)
-            {
-                throw new RepositoryCorruptException($"{Store.Description}: {packKey}: pack is shorter than the index says");
-            }
-
-            var sealedTree = sealedRun.AsSpan((int)offset, (int)treeLoc.Length);
-            if (treeId == id)
-            {
-                wanted = OpenVerified(codec, packKey, treeId, treeLoc, sealedTree);
-            }
-            else
-            {
-                // A damaged neighbour is not this read's problem: it is reported if and when it is needed.
-                try
-                {
-                    _readAheadTrees.TryAdd(treeId, OpenVerified(codec, packKey, treeId, treeLoc, sealedTree));
-                }
-                catch (RepositoryCorruptException)
-                {
-                }
-            }
-        }
-
-        return wanted!;
+        return (start, (long)run[^1].Location.Offset + run[^1].Location.Length - start);
     }
 
     private const uint TreeReadGap = 64 * 1024;
@@ -402,6 +366,8 @@ public sealed class BackupRepository : IAsyncDisposable
     {
         var errors = new List<(string, string)>();
         var keys = await store.ListAllAsync(ObjectKeys.IndexPrefix, ct).ConfigureAwait(false);
+        // An index object holds about one entry per PackEntry.EncodedSize bytes (ids do not compress).
+        index.Reserve(keys.Sum(k => k.Size) / PackEntry.EncodedSize);
         var options = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(2, store.Capabilities.RecommendedConcurrency) };
         await Parallel.ForEachAsync(keys, options, async (info, token) =>
         {
@@ -421,10 +387,7 @@ public sealed class BackupRepository : IAsyncDisposable
             var master = await unlock.ConfigureAwait(false) ?? throw new OperationCanceledException(token);
             try
             {
-                foreach (var pack in RepositoryIndex.Decode(ObjectCodec.Open(master, ObjectCodec.Index, data)))
-                {
-                    index.Add(pack);
-                }
+                index.AddEncoded(ObjectCodec.Open(master, ObjectCodec.Index, data));
             }
             catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
             {

@@ -26,6 +26,18 @@ internal readonly struct BlobId : IEquatable<BlobId>, IComparable<BlobId>
         _d = BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]);
     }
 
+    /// <summary>From the id's four big-endian 64-bit words (the compact index stores ids this way).</summary>
+    internal BlobId(ulong a, ulong b, ulong c, ulong d)
+    {
+        _a = a;
+        _b = b;
+        _c = c;
+        _d = d;
+    }
+
+    /// <summary>The id's four big-endian 64-bit words, most significant first (ordering follows them).</summary>
+    internal (ulong A, ulong B, ulong C, ulong D) Words => (_a, _b, _c, _d);
+
     public static BlobId Hash(ReadOnlySpan<byte> data)
     {
         Span<byte> h = stackalloc byte[Size];

@@ -10,16 +10,18 @@ internal sealed record PackRecord(BlobId Id, long Size, IReadOnlyList<PackEntry>
 
 /// <summary>
 /// The in-memory blob index: every blob id → pack and range, loaded from all <c>index/</c> objects.
-/// Compact: a 32-byte struct key and a 20-byte value per blob (~64 bytes with dictionary overhead),
-/// pack ids kept once in a table. Thread-safe (a lock; one lookup per ~1 MiB chunk is cheap).
+/// Blobs sit in a <see cref="CompactBlobTable"/> (44 bytes each, no object per blob); pack ids are
+/// kept once in a table, and the id → pack number map that only adding packs needs is dropped by
+/// <see cref="Compact"/> and rebuilt on the next <see cref="Add"/>. Thread-safe (a lock; one lookup
+/// per ~1 MiB chunk is cheap).
 /// </summary>
 internal sealed class RepositoryIndex
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<BlobId, BlobLocation> _blobs = [];
+    private readonly CompactBlobTable _blobs = new();
     private readonly List<BlobId> _packIds = [];
     private readonly List<long> _packSizes = [];
-    private readonly Dictionary<BlobId, int> _packNumbers = [];
+    private Dictionary<BlobId, int>? _packNumbers = [];
 
     public int BlobCount
     {
@@ -36,7 +38,7 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
-            return _blobs.ContainsKey(id);
+            return _blobs.TryGet(id, out _);
         }
     }
 
@@ -44,7 +46,7 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
-            return _blobs.TryGetValue(id, out location);
+            return _blobs.TryGet(id, out location);
         }
     }
 
@@ -70,7 +72,22 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
-            return [.. _blobs];
+            return [.. _blobs.Enumerate()];
+        }
+    }
+
+    /// <summary>
+    /// Sorts what a bulk load appended and releases the memory only loading needed (growth slack,
+    /// the pack id map). Called once the repository's index objects are all in.
+    /// </summary>
+    public void Compact()
+    {
+        lock (_lock)
+        {
+            _blobs.Compact();
+            _packIds.TrimExcess();
+            _packSizes.TrimExcess();
+            _packNumbers = null;
         }
     }
 
@@ -89,7 +106,7 @@ internal sealed class RepositoryIndex
             if (_treesByPack is null)
             {
                 _treesByPack = [];
-                foreach (var (blob, where) in _blobs)
+                foreach (var (blob, where) in _blobs.Enumerate())
                 {
                     AddTree(blob, where);
                 }
@@ -153,24 +170,128 @@ internal sealed class RepositoryIndex
     {
         lock (_lock)
         {
-            if (!_packNumbers.TryGetValue(pack.Id, out var number))
-            {
-                number = _packIds.Count;
-                _packIds.Add(pack.Id);
-                _packSizes.Add(pack.Size);
-                _packNumbers.Add(pack.Id, number);
-            }
-
+            var number = PackNumber(pack.Id, pack.Size);
             foreach (var e in pack.Entries)
             {
-                // First writer wins: a duplicate copy (two runs racing) is equally valid.
-                var location = new BlobLocation(number, e.Offset, e.Length, e.PlainLength, e.Type, e.Compressed);
-                if (_blobs.TryAdd(e.Id, location) && _treesByPack is not null)
+                AddEntry(number, e);
+            }
+        }
+    }
+
+    /// <summary>The pack's number, registering it if new. Caller holds the lock.</summary>
+    private int PackNumber(BlobId id, long size)
+    {
+        if (_packNumbers is null)
+        {
+            _packNumbers = new Dictionary<BlobId, int>(_packIds.Count);
+            for (var i = 0; i < _packIds.Count; i++)
+            {
+                _packNumbers.TryAdd(_packIds[i], i);
+            }
+        }
+
+        if (!_packNumbers.TryGetValue(id, out var number))
+        {
+            number = _packIds.Count;
+            _packIds.Add(id);
+            _packSizes.Add(size);
+            _packNumbers.Add(id, number);
+        }
+
+        return number;
+    }
+
+    /// <summary>Caller holds the lock. First writer wins: a duplicate copy (two runs racing) is equally valid.</summary>
+    private void AddEntry(int pack, in PackEntry e)
+    {
+        var location = new BlobLocation(pack, e.Offset, e.Length, e.PlainLength, e.Type, e.Compressed);
+        if (_treesByPack is not null && e.Type == BlobType.Tree)
+        {
+            if (_blobs.TryAdd(e.Id, location))
+            {
+                AddTree(e.Id, location); // entries of one pack arrive in offset order
+            }
+        }
+        else
+        {
+            _blobs.Append(e.Id, location);
+        }
+    }
+
+    /// <summary>
+    /// Adds every pack of one index object's payload (the format of <see cref="Encode"/>) without
+    /// building a record per entry: the whole payload is checked first, so a malformed one adds
+    /// nothing (FormatException).
+    /// </summary>
+    public void AddEncoded(ReadOnlySpan<byte> payload)
+    {
+        var packs = Validate(payload);
+        lock (_lock)
+        {
+            var pos = 5;
+            for (var i = 0; i < packs; i++)
+            {
+                var id = new BlobId(payload.Slice(pos, 32));
+                var size = BinaryPrimitives.ReadInt64LittleEndian(payload[(pos + 32)..]);
+                var n = BinaryPrimitives.ReadInt32LittleEndian(payload[(pos + 40)..]);
+                pos += 44;
+                var number = PackNumber(id, size);
+                for (var j = 0; j < n; j++)
                 {
-                    AddTree(e.Id, location); // entries of one pack arrive in offset order
+                    AddEntry(number, PackEntry.Read(payload.Slice(pos, PackEntry.EncodedSize)));
+                    pos += PackEntry.EncodedSize;
                 }
             }
         }
+    }
+
+    /// <summary>Makes room for about this many more blobs at once (a bulk load that knows its size), so the table does not grow step by step.</summary>
+    public void Reserve(long blobs)
+    {
+        lock (_lock)
+        {
+            _blobs.Reserve(blobs);
+        }
+    }
+
+    /// <summary>Checks the structure of an index payload; returns its pack count.</summary>
+    private static int Validate(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 5 || data[0] != 1)
+        {
+            throw new FormatException("index has an unknown version");
+        }
+
+        var count = BinaryPrimitives.ReadInt32LittleEndian(data[1..]);
+        long pos = 5;
+        for (var i = 0; i < count; i++)
+        {
+            if (pos + 44 > data.Length)
+            {
+                throw new FormatException("index ends inside a pack record");
+            }
+
+            var n = BinaryPrimitives.ReadInt32LittleEndian(data[(int)(pos + 40)..]);
+            pos += 44;
+            if (n < 0 || pos + ((long)n * PackEntry.EncodedSize) > data.Length)
+            {
+                throw new FormatException("index ends inside a pack's entries");
+            }
+
+            for (var j = 0; j < n; j++)
+            {
+                var e = PackEntry.Read(data.Slice((int)pos, PackEntry.EncodedSize));
+                CompactBlobTable.CheckFits(e.Offset, e.Length, e.PlainLength);
+                pos += PackEntry.EncodedSize;
+            }
+        }
+
+        if (pos != data.Length)
+        {
+            throw new FormatException($"index has {data.Length - pos} trailing bytes");
+        }
+
+        return count;
     }
 
     /// <summary>Index file payload: version u8 (=1) | packs u32 | per pack: id[32] | size u64 | count u32 | entries.</summary>
@@ -195,39 +316,5 @@ internal sealed class RepositoryIndex
         }
 
         return buffer;
-    }
-
-    public static List<PackRecord> Decode(ReadOnlySpan<byte> data)
-    {
-        if (data.Length < 5 || data[0] != 1)
-        {
-            throw new FormatException("index has an unknown version");
-        }
-
-        var count = BinaryPrimitives.ReadInt32LittleEndian(data[1..]);
-        var packs = new List<PackRecord>(Math.Max(0, count));
-        var pos = 5;
-        for (var i = 0; i < count; i++)
-        {
-            var id = new BlobId(data.Slice(pos, 32));
-            var size = BinaryPrimitives.ReadInt64LittleEndian(data[(pos + 32)..]);
-            var n = BinaryPrimitives.ReadInt32LittleEndian(data[(pos + 40)..]);
-            pos += 44;
-            var entries = new PackEntry[n];
-            for (var j = 0; j < n; j++)
-            {
-                entries[j] = PackEntry.Read(data.Slice(pos, PackEntry.EncodedSize));
-                pos += PackEntry.EncodedSize;
-            }
-
-            packs.Add(new PackRecord(id, size, entries));
-        }
-
-        if (pos != data.Length)
-        {
-            throw new FormatException($"index has {data.Length - pos} trailing bytes");
-        }
-
-        return packs;
     }
 }

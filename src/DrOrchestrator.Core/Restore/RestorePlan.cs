@@ -32,17 +32,20 @@ internal sealed class RestorePlan
     private async Task<bool> AddTreeAsync(TreePrefetcher trees, BlobId treeId, string directory, string prefix, GlobMatcher include, CancellationToken ct)
     {
         var nodes = await trees.TakeAsync(treeId, ct).ConfigureAwait(false);
-        trees.Prefetch(nodes.Where(n => n.Type == NodeType.Directory).Select(n => n.Subtree), ct);
+        // Only subtrees that can hold a match are read: a one-file restore reads the trees on its path.
+        trees.Prefetch(nodes.Where(n => n.Type == NodeType.Directory && include.CouldMatchBelow(Join(prefix, n.Name))).Select(n => n.Subtree), ct);
         var names = new HashSet<string>(StringComparer.Ordinal);
         var any = false;
         foreach (var node in nodes)
         {
             ValidateName(node.Name, prefix, names);
-            var snapshotPath = prefix.Length == 0 ? node.Name : prefix + "/" + node.Name;
+            var snapshotPath = Join(prefix, node.Name);
             var path = directory + "/" + node.Name;
             var selected = include.IsEmpty || include.MatchesSelfOrAncestor(snapshotPath);
             switch (node.Type)
             {
+                case NodeType.Directory when !include.CouldMatchBelow(snapshotPath):
+                    break;
                 case NodeType.Directory:
                     var position = Directories.Count;
                     Directories.Add(new PlannedItem(path, snapshotPath, node));
@@ -72,6 +75,8 @@ internal sealed class RestorePlan
 
         return any;
     }
+
+    private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "/" + name;
 
     private static void ValidateName(string name, string prefix, HashSet<string> seen)
     {
