@@ -31,9 +31,9 @@ public static class ServerHost
     public const int InvalidConfiguration = 2;
 
     /// <summary>Runs the service until <paramref name="cancellationToken"/> or a stop signal; returns the exit code.</summary>
-    public static async Task<int> RunAsync(IConfiguration configuration, TextWriter errors, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IConfiguration configuration, Action<string> reportError, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(reportError);
         WebApplication app;
         try
         {
@@ -43,14 +43,14 @@ public static class ServerHost
         {
             foreach (var failure in ex.Failures)
             {
-                await errors.WriteLineAsync($"drorch serve: {failure}").ConfigureAwait(false);
+                reportError(failure);
             }
 
             return InvalidConfiguration;
         }
         catch (ConfigurationException ex)
         {
-            await errors.WriteLineAsync($"drorch serve: {ex.Message}").ConfigureAwait(false);
+            reportError(ex.Message);
             return InvalidConfiguration;
         }
 
