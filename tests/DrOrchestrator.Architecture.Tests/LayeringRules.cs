@@ -14,6 +14,9 @@ public static class LayeringRules
 
     public static readonly string[] OuterLayers = ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Server", "DrOrchestrator.Orchestration"];
 
+    /// <summary>Quartz (when) and Hangfire (work) belong to the service alone (declared before Rules, which uses it).</summary>
+    public static readonly string[] ServerOnly = ["Quartz", "Hangfire", "Microsoft.AspNetCore"];
+
     /// <summary>(assembly name or prefix, forbidden references) pairs.</summary>
     public static readonly (string Assembly, string[] Forbidden)[] Rules =
     [
@@ -23,8 +26,18 @@ public static class LayeringRules
         ("DrOrchestrator.Catalog", ["DrOrchestrator.Storage", "DrOrchestrator.Sources", .. OuterLayers,
             "AWSSDK", "Azure.Storage", "Hangfire", "Quartz", "Spectre.Console", "System.CommandLine"]),
 
-        // The use-case layer is shared by both hosts, so it must not depend on either of them.
-        ("DrOrchestrator.Orchestration", ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Server", "Spectre.Console", "System.CommandLine"]),
+        // The use-case layer is shared by both hosts, so it must not depend on either of them,
+        // nor on the server's scheduler, work queue or web stack.
+        ("DrOrchestrator.Orchestration", ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Server", "Spectre.Console", "System.CommandLine",
+            .. ServerOnly]),
+
+        // The service is a front door like the CLI: it calls Orchestration, never a backend directly.
+        ("DrOrchestrator.Server", ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Storage", "DrOrchestrator.Sources", "DrOrchestrator.Migrations",
+            "Spectre.Console", "System.CommandLine", "AWSSDK", "Azure.Storage"]),
+
+        // The CLI starts the server for `drorch serve` only; scheduling and the work queue stay inside it.
+        ("DrOrchestrator.Cli", ["Quartz", "Hangfire"]),
+        ("drorch", ["Quartz", "Hangfire"]),
     ];
 
     public static bool Matches(string name, string pattern) =>

@@ -13,7 +13,7 @@ public sealed class LayeringTests
     private static readonly string[] ExpectedAssemblies =
     [
         "DrOrchestrator.Core", "DrOrchestrator.Storage.Local", "DrOrchestrator.Storage.S3",
-        "DrOrchestrator.Storage.AzureBlob", "DrOrchestrator.Catalog",
+        "DrOrchestrator.Storage.AzureBlob", "DrOrchestrator.Catalog", "DrOrchestrator.Server",
     ];
 
     [Fact]
@@ -70,6 +70,14 @@ public sealed class LayeringTests
     [InlineData("DrOrchestrator.Orchestration", "Spectre.Console", true)]
     [InlineData("DrOrchestrator.Orchestration", "DrOrchestrator.Catalog", false)]
     [InlineData("DrOrchestrator.Storage.S3", "DrOrchestrator.Orchestration", true)]
+    [InlineData("DrOrchestrator.Orchestration", "Quartz", true)]
+    [InlineData("DrOrchestrator.Orchestration", "Hangfire.Core", true)]
+    [InlineData("DrOrchestrator.Server", "DrOrchestrator.Orchestration", false)]
+    [InlineData("DrOrchestrator.Server", "Quartz", false)]
+    [InlineData("DrOrchestrator.Server", "DrOrchestrator.Storage.S3", true)]
+    [InlineData("DrOrchestrator.Server", "drorch", true)]
+    [InlineData("drorch", "Hangfire.Core", true)]
+    [InlineData("drorch", "DrOrchestrator.Server", false)]
     public void The_rules_match_what_they_should(string assembly, string reference, bool forbidden)
     {
         var rule = LayeringRules.Rules.Single(r => LayeringRules.Matches(assembly, r.Assembly));
