@@ -137,6 +137,34 @@ public sealed class ApiTests
         var change = Assert.Single(await ServerSandbox.JsonAsync<List<PolicyChangeDto>>(await server.Operator().GetAsync("/api/policies/web/changes")));
         Assert.Equal(("created", "alice", null), (change.Kind, change.ChangedBy, change.YamlBefore));
         Assert.Contains("cron: 0 0 3 * * ?", change.YamlAfter, StringComparison.Ordinal);
+
+        // Restore through the API into a folder under Server:RestoreRoot; every file comes back byte for byte.
+        var restore = await ServerSandbox.JsonAsync<JobDto>(await server.Operator().PostAsJsonAsync("/api/policies/web/restore", new RestoreRequestDto("r1")));
+        var restored = await ServerSandbox.WaitForAsync(
+            async () => await ServerSandbox.JsonAsync<JobDto>(await server.Operator().GetAsync($"/api/jobs/{restore.JobId}")),
+            j => j.FinishedAt is not null, JobTimeout, "restore job");
+        Assert.Equal("succeeded", restored.Phase);
+        var restoredFiles = Directory.GetFiles(Path.Combine(server.Root, "restores", "r1"), "*", SearchOption.AllDirectories);
+        Assert.Equal(5, restoredFiles.Length);
+        Assert.All(restoredFiles, f => Assert.Equal(Sha256(Path.Combine(source, Path.GetFileName(f))), Sha256(f)));
+        var outside = await server.Operator().PostAsJsonAsync("/api/policies/web/restore", new RestoreRequestDto("../../etc"));
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.Contains("outside Server:RestoreRoot", await outside.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Delete: unscheduled, gone from the API, recorded.
+        Assert.Equal(HttpStatusCode.NoContent, (await server.Admin().DeleteAsync("/api/policies/web")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Operator().GetAsync("/api/policies/web")).StatusCode);
+        Assert.Equal(("deleted", "alice"), (await ServerSandbox.JsonAsync<List<PolicyChangeDto>>(await server.Operator().GetAsync("/api/policies/web/changes"))).Select(c => (c.Kind, c.ChangedBy)).First());
+        var scheduler = server.App.Services.GetRequiredService<DrOrchestrator.Server.Scheduling.PolicyScheduler>();
+        await ServerSandbox.WaitForAsync(
+            async () => await scheduler.NextFireAsync("web", DrOrchestrator.Catalog.RunKind.Backup, CancellationToken.None),
+            next => next is null, TimeSpan.FromSeconds(15), "trigger removed");
+    }
+
+    private static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
     [Fact]

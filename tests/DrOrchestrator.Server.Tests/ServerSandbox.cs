@@ -59,10 +59,27 @@ public sealed class ServerSandbox : IAsyncDisposable
         };
         configure?.Invoke(settings);
         await File.WriteAllTextAsync(sandbox.ConfigPath, JsonSerializer.Serialize(settings));
-        var configuration = ConfigurationLoader.Load(sandbox.ConfigPath);
-        sandbox.App = await ServerHost.StartAsync(configuration, ["http://127.0.0.1:0"], CancellationToken.None);
-        sandbox.BaseAddress = new Uri(ServerHost.BoundAddresses(sandbox.App).Single());
+        await sandbox.StartServerAsync();
         return sandbox;
+    }
+
+    private async Task StartServerAsync()
+    {
+        App = await ServerHost.StartAsync(ConfigurationLoader.Load(ConfigPath), ["http://127.0.0.1:0"], CancellationToken.None);
+        BaseAddress = new Uri(ServerHost.BoundAddresses(App).Single());
+    }
+
+    /// <summary>Stops the service as SIGTERM does (the caller times it), keeping the installation.</summary>
+    public async Task StopAsync()
+    {
+        await App.StopAsync();
+    }
+
+    /// <summary>Starts a new service process over the same installation (catalog, repository, keys).</summary>
+    public async Task RestartAsync()
+    {
+        await App.DisposeAsync();
+        await StartServerAsync();
     }
 
     private string Set(string variable, string value)
