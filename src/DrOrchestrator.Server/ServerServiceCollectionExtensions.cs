@@ -25,7 +25,8 @@ public static class ServerServiceCollectionExtensions
     public static IServiceCollection AddDrOrchestratorServer(this IServiceCollection services, IConfiguration configuration, ServerOptions options, ApiKeyStore keys)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddOptions<ServerOptions>().Configure(o => Copy(options, o));
+        // Already bound and validated (ServerOptionsLoader): the same instance serves every consumer.
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(keys);
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -100,20 +101,5 @@ public static class ServerServiceCollectionExtensions
             o.CancellationCheckInterval = TimeSpan.FromSeconds(1);
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
-    }
-
-    private static void Copy(ServerOptions from, ServerOptions to)
-    {
-        to.Urls = from.Urls;
-        to.CertificateFile = from.CertificateFile;
-        to.CertificatePasswordEnvironmentVariable = from.CertificatePasswordEnvironmentVariable;
-        to.PolicyPollSeconds = from.PolicyPollSeconds;
-        to.MisfireGraceSeconds = from.MisfireGraceSeconds;
-        to.RpoCheckSeconds = from.RpoCheckSeconds;
-        to.ShutdownGraceSeconds = from.ShutdownGraceSeconds;
-        to.WorkerCount = from.WorkerCount;
-        to.WorkStorage = from.WorkStorage;
-        to.RestoreRoot = from.RestoreRoot;
-        to.ApiKeys = from.ApiKeys;
     }
 }

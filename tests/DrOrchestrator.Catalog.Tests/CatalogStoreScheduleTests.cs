@@ -8,28 +8,8 @@ namespace DrOrchestrator.Catalog.Tests;
 /// The service's catalog tables: policy change history, deleted policies, the policy version and
 /// scheduled fires with their unique (policy, kind, due time) key. Runs once per provider.
 /// </summary>
-public abstract class CatalogStoreScheduleTests : IAsyncLifetime
+public abstract class CatalogStoreScheduleTests : CatalogDatabaseTests
 {
-    private CatalogHarness? _harness;
-
-    private CatalogHarness Harness => _harness ?? throw new InvalidOperationException("not initialised");
-
-    private CatalogStore Store => Harness.Store;
-
-    private static CancellationToken Ct => CancellationToken.None;
-
-    protected abstract Task<Dictionary<string, string?>> CreateDatabaseAsync();
-
-    public async Task InitializeAsync() => _harness = await CatalogHarness.CreateAsync(await CreateDatabaseAsync());
-
-    public virtual async Task DisposeAsync()
-    {
-        if (_harness is not null)
-        {
-            await _harness.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task Every_policy_change_is_recorded_with_actor_and_text_before_and_after_and_moves_the_version()
     {
