@@ -10,6 +10,12 @@ public sealed record PolicySchedule(string Cron, string TimeZone)
 
     /// <summary>Daily windows (in <see cref="TimeZone"/>) in which no run of this schedule starts.</summary>
     public IReadOnlyList<BlackoutWindow> Blackouts { get; init; } = [];
+
+    // Value equality includes the windows' contents (a record would compare the list by reference).
+    public bool Equals(PolicySchedule? other) =>
+        other is not null && Cron == other.Cron && TimeZone == other.TimeZone && Blackouts.SequenceEqual(other.Blackouts);
+
+    public override int GetHashCode() => HashCode.Combine(Cron, TimeZone, Blackouts.Count);
 }
 
 /// <summary>
