@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # DrOrchestrator developer entry point.
 #   ./build.sh quickstart   build and run the embedded demo (SQLite catalog, local target; no service needed)
+#   ./build.sh serve-demo   run `drorch serve` on the embedded default with a demo policy backing up every 20 s
 #   ./build.sh test         install everything the tests need (Debian packages, npm emulators), build, run ALL tests
 #   ./build.sh deps         only the installation step of `test`
 # The test run prints a final "N passed, N failed" line and exits non-zero on any failure.
@@ -64,7 +65,28 @@ case "${1:-}" in
     dotnet build src/DrOrchestrator.Cli -c Release -nologo -clp:ErrorsOnly
     dotnet src/DrOrchestrator.Cli/bin/Release/net10.0/drorch.dll quickstart "${@:2}"
     ;;
+  serve-demo)
+    dotnet build src/DrOrchestrator.Cli -c Release -nologo -clp:ErrorsOnly
+    drorch=(dotnet src/DrOrchestrator.Cli/bin/Release/net10.0/drorch.dll)
+    mkdir -p data/demo-source
+    [ -f data/repository.key ] || (umask 077 && head -c 32 /dev/urandom | base64 > data/repository.key)
+    [ -f data/demo-source/file1.bin ] || for i in $(seq 1 20); do head -c 262144 /dev/urandom > "data/demo-source/file$i.bin"; done
+    cat > data/demo-policy.yaml <<EOF
+name: demo
+sources: [{ type: files, paths: ["$PWD/data/demo-source"] }]
+targets: [{ name: local, role: primary }]
+schedule: { cron: "0/20 * * * * ?", timeZone: UTC }
+rpo: 1h
+rto: 1h
+retention: { keepLast: 10 }
+EOF
+    "${drorch[@]}" policy apply data/demo-policy.yaml
+    export DRORCH_DEMO_KEY="${DRORCH_DEMO_KEY:-demo-admin-key}"
+    export DRORCH__Server__ApiKeys__0__Name=demo DRORCH__Server__ApiKeys__0__Role=Admin DRORCH__Server__ApiKeys__0__EnvironmentVariable=DRORCH_DEMO_KEY
+    export DRORCH__Logging__LogLevel__DrOrchestrator=Information
+    exec "${drorch[@]}" serve
+    ;;
   test) run_tests ;;
   deps) install_deps ;;
-  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -25,6 +25,10 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
 
     public DbSet<DrillResultEntity> DrillResults => Set<DrillResultEntity>();
 
+    public DbSet<PolicyChangeEntity> PolicyChanges => Set<PolicyChangeEntity>();
+
+    public DbSet<ScheduledFireEntity> ScheduledFires => Set<ScheduledFireEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);
@@ -38,6 +42,8 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
         configurationBuilder.Properties<RunStatus>().HaveConversion<LowerCaseEnumConverter<RunStatus>>().HaveMaxLength(16);
         configurationBuilder.Properties<SnapshotKind>().HaveConversion<LowerCaseEnumConverter<SnapshotKind>>().HaveMaxLength(16);
         configurationBuilder.Properties<PresenceStatus>().HaveConversion<LowerCaseEnumConverter<PresenceStatus>>().HaveMaxLength(16);
+        configurationBuilder.Properties<PolicyChangeKind>().HaveConversion<LowerCaseEnumConverter<PolicyChangeKind>>().HaveMaxLength(16);
+        configurationBuilder.Properties<FireStatus>().HaveConversion<LowerCaseEnumConverter<FireStatus>>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -63,6 +69,28 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
 
         ConfigureSnapshots(modelBuilder);
         ConfigureRuns(modelBuilder);
+        ConfigureSchedule(modelBuilder);
+    }
+
+    private static void ConfigureSchedule(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<PolicyChangeEntity>(e =>
+        {
+            e.ToTable("PolicyChanges");
+            e.Property(c => c.PolicyName).HasMaxLength(63);
+            e.Property(c => c.ChangedBy).HasMaxLength(200);
+            e.HasIndex(c => new { c.PolicyName, c.ChangedAt });
+        });
+
+        modelBuilder.Entity<ScheduledFireEntity>(e =>
+        {
+            e.ToTable("ScheduledFires");
+            e.Property(f => f.PolicyName).HasMaxLength(63);
+            e.Property(f => f.JobId).HasMaxLength(64);
+            e.Property(f => f.Detail).HasMaxLength(1000);
+            e.HasIndex(f => new { f.PolicyName, f.Kind, f.ScheduledAt }).IsUnique();
+            e.HasIndex(f => new { f.Status, f.ScheduledAt });
+        });
     }
 
     private static void ConfigureSnapshots(ModelBuilder modelBuilder)

@@ -30,6 +30,8 @@ public sealed class LayeringRuleTests
         { "DrOrchestrator.Cli", "DrOrchestrator.Catalog", "the CLI references Orchestration only among our assemblies" },
         { "drorch", "DrOrchestrator.Storage.S3", "the CLI (as built: drorch) references Orchestration only among our assemblies" },
         { "drorch", "DrOrchestrator.Migrations.Sqlite", "the CLI (as built: drorch) references Orchestration only among our assemblies" },
+        { "DrOrchestrator.Server", "DrOrchestrator.Storage.S3", "the service reaches backends only through Orchestration" },
+        { "DrOrchestrator.Server", "drorch", "the service reaches backends only through Orchestration" },
         { "drorch", "Hangfire.Core", "Quartz and Hangfire only in Server" },
         { "DrOrchestrator.Catalog", "Quartz", "Quartz and Hangfire only in Server" },
         { "DrOrchestrator.Sources.Postgres", "Hangfire.Core", "Quartz and Hangfire only in Server" },

@@ -57,6 +57,12 @@ public static class LayeringRules
         new("the CLI (as built: drorch) references Orchestration only among our assemblies", "drorch",
             [Ours], ["DrOrchestrator.Orchestration", "DrOrchestrator.Server"], []),
 
+        // The service is a front door like the CLI: it calls Orchestration, never a backend, the
+        // catalog's migrations or a database source directly.
+        new("the service reaches backends only through Orchestration", "DrOrchestrator.Server",
+            ["DrOrchestrator.Cli", "drorch", "DrOrchestrator.Storage", "DrOrchestrator.Sources", "DrOrchestrator.Migrations",
+             "Spectre.Console", "System.CommandLine", "AWSSDK", "Azure.Storage"], [], []),
+
         // Quartz owns *when*, Hangfire owns *work*: both live in the service and nowhere else.
         new("Quartz and Hangfire only in Server", "*", Schedulers, [], ["DrOrchestrator.Server"]),
     ];

@@ -6,19 +6,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace DrOrchestrator.Catalog.Tests;
 
-/// <summary>
-/// Every <see cref="CatalogStore"/> method, asserted through the API and through the rows behind
-/// it. Runs once per provider (see the subclasses); each test gets a fresh, migrated database.
-/// </summary>
-public abstract class CatalogStoreTests : IAsyncLifetime
+/// <summary>A fresh, migrated catalog per test on the provider a subclass names.</summary>
+public abstract class CatalogDatabaseTests : IAsyncLifetime
 {
     private CatalogHarness? _harness;
 
-    private CatalogHarness Harness => _harness ?? throw new InvalidOperationException("not initialised");
+    private protected CatalogHarness Harness => _harness ?? throw new InvalidOperationException("not initialised");
 
-    private CatalogStore Store => Harness.Store;
+    private protected CatalogStore Store => Harness.Store;
 
-    private static CancellationToken Ct => CancellationToken.None;
+    private protected static CancellationToken Ct => CancellationToken.None;
 
     /// <summary>Configuration keys (Catalog:*) pointing at a fresh, empty database.</summary>
     protected abstract Task<Dictionary<string, string?>> CreateDatabaseAsync();
@@ -32,6 +29,14 @@ public abstract class CatalogStoreTests : IAsyncLifetime
             await _harness.DisposeAsync();
         }
     }
+}
+
+/// <summary>
+/// Every <see cref="CatalogStore"/> method, asserted through the API and through the rows behind
+/// it. Runs once per provider (see the subclasses); each test gets a fresh, migrated database.
+/// </summary>
+public abstract class CatalogStoreTests : CatalogDatabaseTests
+{
 
     [Fact]
     public async Task The_migrators_quick_check_passes_a_migrated_catalog_and_fails_one_missing_a_migration()

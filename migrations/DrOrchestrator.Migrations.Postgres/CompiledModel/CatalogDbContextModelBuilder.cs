@@ -12,16 +12,18 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a5661eea-cac9-4c48-8595-b93c78a5b20a"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("1e69ec6a-2095-4368-96cb-dacd3d0d2d52"), entityTypeCount: 9)
         {
         }
 
         partial void Initialize()
         {
             var drillResultEntity = DrillResultEntityEntityType.Create(this);
+            var policyChangeEntity = PolicyChangeEntityEntityType.Create(this);
             var policyEntity = PolicyEntityEntityType.Create(this);
             var runEntity = RunEntityEntityType.Create(this);
             var runErrorEntity = RunErrorEntityEntityType.Create(this);
+            var scheduledFireEntity = ScheduledFireEntityEntityType.Create(this);
             var snapshotEntity = SnapshotEntityEntityType.Create(this);
             var snapshotPresenceEntity = SnapshotPresenceEntityEntityType.Create(this);
             var targetEntity = TargetEntityEntityType.Create(this);
@@ -35,9 +37,11 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
             SnapshotPresenceEntityEntityType.CreateForeignKey2(snapshotPresenceEntity, targetEntity);
 
             DrillResultEntityEntityType.CreateAnnotations(drillResultEntity);
+            PolicyChangeEntityEntityType.CreateAnnotations(policyChangeEntity);
             PolicyEntityEntityType.CreateAnnotations(policyEntity);
             RunEntityEntityType.CreateAnnotations(runEntity);
             RunErrorEntityEntityType.CreateAnnotations(runErrorEntity);
+            ScheduledFireEntityEntityType.CreateAnnotations(scheduledFireEntity);
             SnapshotEntityEntityType.CreateAnnotations(snapshotEntity);
             SnapshotPresenceEntityEntityType.CreateAnnotations(snapshotPresenceEntity);
             TargetEntityEntityType.CreateAnnotations(targetEntity);

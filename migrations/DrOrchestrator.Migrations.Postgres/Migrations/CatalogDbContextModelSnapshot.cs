@@ -57,6 +57,45 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
                     b.ToTable("DrillResults", (string)null);
                 });
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.PolicyChangeEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("ChangedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ChangedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("PolicyName")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<string>("YamlAfter")
+                        .HasColumnType("text");
+
+                    b.Property<string>("YamlBefore")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PolicyName", "ChangedAt");
+
+                    b.ToTable("PolicyChanges", (string)null);
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.PolicyEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -69,6 +108,9 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("DeletedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Description")
@@ -210,6 +252,53 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
                     b.HasIndex("RunId");
 
                     b.ToTable("RunErrors", (string)null);
+                });
+
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.ScheduledFireEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("PolicyName")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<DateTimeOffset>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("ScheduledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "ScheduledAt");
+
+                    b.HasIndex("PolicyName", "Kind", "ScheduledAt")
+                        .IsUnique();
+
+                    b.ToTable("ScheduledFires", (string)null);
                 });
 
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.SnapshotEntity", b =>

@@ -11,16 +11,18 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("1bdbc483-4333-45c7-b05b-62b4927e76a4"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("a1a3d2b4-b244-40f1-a45a-4376bf8d9744"), entityTypeCount: 9)
         {
         }
 
         partial void Initialize()
         {
             var drillResultEntity = DrillResultEntityEntityType.Create(this);
+            var policyChangeEntity = PolicyChangeEntityEntityType.Create(this);
             var policyEntity = PolicyEntityEntityType.Create(this);
             var runEntity = RunEntityEntityType.Create(this);
             var runErrorEntity = RunErrorEntityEntityType.Create(this);
+            var scheduledFireEntity = ScheduledFireEntityEntityType.Create(this);
             var snapshotEntity = SnapshotEntityEntityType.Create(this);
             var snapshotPresenceEntity = SnapshotPresenceEntityEntityType.Create(this);
             var targetEntity = TargetEntityEntityType.Create(this);
@@ -34,9 +36,11 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
             SnapshotPresenceEntityEntityType.CreateForeignKey2(snapshotPresenceEntity, targetEntity);
 
             DrillResultEntityEntityType.CreateAnnotations(drillResultEntity);
+            PolicyChangeEntityEntityType.CreateAnnotations(policyChangeEntity);
             PolicyEntityEntityType.CreateAnnotations(policyEntity);
             RunEntityEntityType.CreateAnnotations(runEntity);
             RunErrorEntityEntityType.CreateAnnotations(runErrorEntity);
+            ScheduledFireEntityEntityType.CreateAnnotations(scheduledFireEntity);
             SnapshotEntityEntityType.CreateAnnotations(snapshotEntity);
             SnapshotPresenceEntityEntityType.CreateAnnotations(snapshotPresenceEntity);
             TargetEntityEntityType.CreateAnnotations(targetEntity);

@@ -20,7 +20,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
                 "DrOrchestrator.Catalog.Entities.PolicyEntity",
                 typeof(PolicyEntity),
                 baseEntityType,
-                propertyCount: 10,
+                propertyCount: 11,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -48,6 +48,14 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
                 fieldInfo: typeof(PolicyEntity).GetField("<CreatedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 valueConverter: new UtcMicrosecondsConverter());
             createdAt.SetSentinelFromProviderValue(-62135596800000000L);
+
+            var deletedAt = runtimeEntityType.AddProperty(
+                "DeletedAt",
+                typeof(DateTimeOffset?),
+                propertyInfo: typeof(PolicyEntity).GetProperty("DeletedAt", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(PolicyEntity).GetField("<DeletedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                valueConverter: new UtcMicrosecondsConverter());
 
             var description = runtimeEntityType.AddProperty(
                 "Description",

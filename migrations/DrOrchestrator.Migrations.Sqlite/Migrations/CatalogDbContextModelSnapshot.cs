@@ -49,6 +49,43 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
                     b.ToTable("DrillResults", (string)null);
                 });
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.PolicyChangeEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChangedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ChangedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyName")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("YamlAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("YamlBefore")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PolicyName", "ChangedAt");
+
+                    b.ToTable("PolicyChanges", (string)null);
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.PolicyEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -59,6 +96,9 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("DeletedAt")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Description")
@@ -196,6 +236,51 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
                     b.HasIndex("RunId");
 
                     b.ToTable("RunErrors", (string)null);
+                });
+
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.ScheduledFireEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyName")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ScheduledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status", "ScheduledAt");
+
+                    b.HasIndex("PolicyName", "Kind", "ScheduledAt")
+                        .IsUnique();
+
+                    b.ToTable("ScheduledFires", (string)null);
                 });
 
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.SnapshotEntity", b =>

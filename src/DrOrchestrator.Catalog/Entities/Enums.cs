@@ -26,6 +26,9 @@ public enum RunStatus
 
     /// <summary>Its process died (killed, power cut) before it finished; found and marked by the next command.</summary>
     Interrupted,
+
+    /// <summary>Stopped on request (API cancel) before it committed anything.</summary>
+    Cancelled,
 }
 
 /// <summary>What a snapshot holds.</summary>
@@ -41,4 +44,28 @@ public enum PresenceStatus
     Present,
     Missing,
     Copying,
+}
+
+/// <summary>What a recorded policy change did.</summary>
+public enum PolicyChangeKind
+{
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// <summary>What became of a scheduled fire.</summary>
+public enum FireStatus
+{
+    /// <summary>Work was enqueued for it and has not finished.</summary>
+    Enqueued,
+
+    /// <summary>Its work finished (whatever the run's own status: see the run).</summary>
+    Done,
+
+    /// <summary>It fired later than the grace allows (or while the service was down) and was skipped.</summary>
+    Missed,
+
+    /// <summary>Its work was stopped by a shutdown and must run again.</summary>
+    Interrupted,
 }

@@ -24,4 +24,7 @@ public sealed class PolicyEntity
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset AppliedAt { get; set; }
+
+    /// <summary>Set when the policy was deleted: it is no longer listed nor scheduled, but its runs and snapshots keep pointing at it.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
 }

@@ -90,3 +90,11 @@ public sealed record DrillRecord(
     long Mismatches,
     TimeSpan RtoAchieved,
     DateTimeOffset StartedAt);
+
+/// <summary>One recorded change of a policy.</summary>
+public sealed record PolicyChangeRecord(
+    long Id, string PolicyName, PolicyChangeKind Kind, DateTimeOffset ChangedAt, string ChangedBy, string? YamlBefore, string? YamlAfter);
+
+/// <summary>One scheduled fire and what became of it.</summary>
+public sealed record ScheduledFireRecord(
+    long Id, string PolicyName, RunKind Kind, DateTimeOffset ScheduledAt, DateTimeOffset RecordedAt, FireStatus Status, string? JobId, string? Detail);

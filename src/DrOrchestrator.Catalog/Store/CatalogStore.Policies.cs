@@ -8,6 +8,9 @@ namespace DrOrchestrator.Catalog;
 
 public sealed partial class CatalogStore
 {
+    /// <summary>Who changed a policy when no API key did: the command line.</summary>
+    public const string CliActor = "cli";
+
     /// <summary>Stores <paramref name="policy"/> in canonical form (<see cref="PolicySerializer"/>).</summary>
     public Task<PolicyChange> UpsertPolicyAsync(Policy policy, CancellationToken cancellationToken)
     {
@@ -15,11 +18,18 @@ public sealed partial class CatalogStore
         return UpsertPolicyAsync(policy, PolicySerializer.Serialize(policy), cancellationToken);
     }
 
+    /// <summary>As <see cref="UpsertPolicyAsync(Policy, string, string, CancellationToken)"/>, recorded as changed by <c>cli</c>.</summary>
+    public Task<PolicyChange> UpsertPolicyAsync(Policy policy, string yaml, CancellationToken cancellationToken) =>
+        UpsertPolicyAsync(policy, yaml, CliActor, cancellationToken);
+
     /// <summary>
     /// Creates or updates the policy named <c>policy.Name</c> with <paramref name="yaml"/> (its
-    /// canonical text). <see cref="CatalogPolicy.AppliedAt"/> moves only when the text changed.
+    /// canonical text). <see cref="CatalogPolicy.AppliedAt"/> moves only when the text changed;
+    /// every change is recorded in the same transaction (<see cref="ListPolicyChangesAsync"/>)
+    /// with <paramref name="changedBy"/> and the text before and after. A deleted policy of the
+    /// same name comes back as created.
     /// </summary>
-    public async Task<PolicyChange> UpsertPolicyAsync(Policy policy, string yaml, CancellationToken cancellationToken)
+    public async Task<PolicyChange> UpsertPolicyAsync(Policy policy, string yaml, string changedBy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(yaml);
@@ -29,10 +39,17 @@ public sealed partial class CatalogStore
         {
             var row = await db.Policies.SingleOrDefaultAsync(p => p.Name == policy.Name, cancellationToken).ConfigureAwait(false);
             PolicyChange change;
+            string? before = row?.DeletedAt is null ? row?.Yaml : null;
             if (row is null)
             {
                 row = new PolicyEntity { Name = policy.Name, Yaml = yaml, YamlSha256 = hash, CreatedAt = Now };
                 db.Policies.Add(row);
+                change = PolicyChange.Created;
+            }
+            else if (row.DeletedAt is not null)
+            {
+                row.DeletedAt = null;
+                row.CreatedAt = Now;
                 change = PolicyChange.Created;
             }
             else if (row.YamlSha256 == hash)
@@ -43,6 +60,16 @@ public sealed partial class CatalogStore
             {
                 change = PolicyChange.Updated;
             }
+
+            db.PolicyChanges.Add(new PolicyChangeEntity
+            {
+                PolicyName = policy.Name,
+                Kind = change == PolicyChange.Created ? PolicyChangeKind.Created : PolicyChangeKind.Updated,
+                ChangedAt = Now,
+                ChangedBy = changedBy,
+                YamlBefore = before,
+                YamlAfter = yaml,
+            });
 
             row.Yaml = yaml;
             row.YamlSha256 = hash;
@@ -63,7 +90,7 @@ public sealed partial class CatalogStore
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var rows = await db.Policies.AsNoTracking().OrderBy(p => p.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
+            var rows = await db.Policies.AsNoTracking().Where(p => p.DeletedAt == null).OrderBy(p => p.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
             return [.. rows.Select(ToRecord)];
         }
     }
@@ -74,8 +101,65 @@ public sealed partial class CatalogStore
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var row = await db.Policies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name, cancellationToken).ConfigureAwait(false);
+            var row = await db.Policies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name && p.DeletedAt == null, cancellationToken).ConfigureAwait(false);
             return row is null ? null : ToRecord(row);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the policy: it is no longer listed, fetched or scheduled, while its runs and
+    /// snapshots keep their history. Recorded like any change. False when there was no such policy.
+    /// </summary>
+    public async Task<bool> DeletePolicyAsync(string name, string changedBy, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var row = await db.Policies.SingleOrDefaultAsync(p => p.Name == name && p.DeletedAt == null, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                return false;
+            }
+
+            row.DeletedAt = Now;
+            db.PolicyChanges.Add(new PolicyChangeEntity
+            {
+                PolicyName = name, Kind = PolicyChangeKind.Deleted, ChangedAt = Now, ChangedBy = changedBy, YamlBefore = row.Yaml, YamlAfter = null,
+            });
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+    }
+
+    /// <summary>The newest <paramref name="limit"/> policy changes (of one policy, or all), newest first.</summary>
+    public async Task<IReadOnlyList<PolicyChangeRecord>> ListPolicyChangesAsync(string? policyName, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var query = db.PolicyChanges.AsNoTracking();
+            if (policyName is not null)
+            {
+                query = query.Where(c => c.PolicyName == policyName);
+            }
+
+            return await query.OrderByDescending(c => c.Id).Take(limit)
+                .Select(c => new PolicyChangeRecord(c.Id, c.PolicyName, c.Kind, c.ChangedAt, c.ChangedBy, c.YamlBefore, c.YamlAfter))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A number that grows with every policy change (the newest change's id; 0 before any): a
+    /// running service polls it, one indexed read, and reloads the policies only when it moved.
+    /// </summary>
+    public async Task<long> GetPolicyVersionAsync(CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.PolicyChanges.MaxAsync(c => (long?)c.Id, cancellationToken).ConfigureAwait(false) ?? 0;
         }
     }
 

@@ -24,6 +24,7 @@ public static class CommandTree
         root.Subcommands.Add(CheckCommand.Build(output));
         root.Subcommands.Add(PoolCommands.Build(output));
         root.Subcommands.Add(QuickstartCommand.Build(output));
+        root.Subcommands.Add(ServeCommand.Build(output));
         return root;
     }
 

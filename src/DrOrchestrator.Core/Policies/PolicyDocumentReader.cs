@@ -179,7 +179,29 @@ internal sealed partial class PolicyDocumentReader(ProblemSink problems, IReadOn
         var zone = reader.String("timeZone", required: false) ?? PolicySchedule.DefaultTimeZone;
         bool ok = cron is not null && CheckCron(reader, cron);
         ok &= CheckTimeZone(reader, zone);
-        return ok ? new PolicySchedule(cron!, zone) : null;
+        var blackouts = ReadBlackouts(reader);
+        return ok && blackouts is not null ? new PolicySchedule(cron!, zone) { Blackouts = blackouts } : null;
+    }
+
+    private List<BlackoutWindow>? ReadBlackouts(YamlMappingReader reader)
+    {
+        var items = reader.StringList("blackout", required: false);
+        var windows = new List<BlackoutWindow>();
+        bool ok = true;
+        foreach (var (value, node, field) in items ?? [])
+        {
+            if (BlackoutWindow.TryParse(value) is { } window)
+            {
+                windows.Add(window);
+            }
+            else
+            {
+                problems.Add(node, field, $"'{value}' is not a blackout window (HH:mm-HH:mm, e.g. 08:00-18:00)");
+                ok = false;
+            }
+        }
+
+        return ok ? windows : null;
     }
 
     private bool CheckCron(YamlMappingReader reader, string cron)

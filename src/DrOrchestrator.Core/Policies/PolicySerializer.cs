@@ -80,11 +80,22 @@ public static class PolicySerializer
         _ => throw new NotSupportedException($"source type '{source.Type}' has no serializer"),
     };
 
-    private static YamlMappingNode ScheduleNode(PolicySchedule schedule) => new()
+    private static YamlMappingNode ScheduleNode(PolicySchedule schedule)
     {
-        { "cron", schedule.Cron },
-        { "timeZone", schedule.TimeZone },
-    };
+        var node = new YamlMappingNode
+        {
+            { "cron", schedule.Cron },
+            { "timeZone", schedule.TimeZone },
+        };
+
+        // Only when present, so the canonical text (and hash) of a policy without windows is unchanged.
+        if (schedule.Blackouts.Count > 0)
+        {
+            node.Add("blackout", List(schedule.Blackouts.Select(b => b.ToString())));
+        }
+
+        return node;
+    }
 
     private static YamlSequenceNode List(IEnumerable<string> items) => new(items.Select(i => new YamlScalarNode(i)));
 

@@ -98,7 +98,8 @@ public sealed class PolicyBackupService
             if (await RunIdOrNullAsync(runStart).ConfigureAwait(false) is { } started)
             {
                 var partial = new PolicyBackupOutcome(policy, primaryNames[0], started, results, clock.Elapsed);
-                await _catalog.CompleteRunAsync(started, RunStatus.Failed, partial.RunFigures, partial.RunErrors, reason, CancellationToken.None).ConfigureAwait(false);
+                var status = ex is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed;
+                await _catalog.CompleteRunAsync(started, status, partial.RunFigures, partial.RunErrors, reason, CancellationToken.None).ConfigureAwait(false);
             }
 
             Log.BackupFailed(_logger, policy.Name, reason);

@@ -61,10 +61,26 @@ public sealed class PolicyApplyService
     public async Task<IReadOnlyList<PolicyInfo>> ListAsync(CancellationToken cancellationToken) =>
         [.. (await _catalog.ListPoliciesAsync(cancellationToken).ConfigureAwait(false)).Select(p => PolicyInfo.From(p.ToPolicy()))];
 
-    /// <summary>Applies every policy of the file, or throws <see cref="PolicyValidationException"/> and applies none.</summary>
-    public async Task<IReadOnlyList<Policy>> ApplyAsync(string path, CancellationToken cancellationToken)
+
+    /// <summary>Validates policy YAML that did not come from a file (the API's request body), named <paramref name="fileName"/> in problems.</summary>
+    public PolicyParseResult ValidateText(string yaml, string fileName)
     {
-        var result = Validate(path);
+        ArgumentNullException.ThrowIfNull(yaml);
+        return PolicyFileParser.Parse(new StringReader(yaml), fileName, new HashSet<string>(Targets.Names, StringComparer.Ordinal));
+    }
+
+    /// <summary>Applies every policy of the file, or throws <see cref="PolicyValidationException"/> and applies none; recorded as changed by <c>cli</c>.</summary>
+    public Task<IReadOnlyList<Policy>> ApplyAsync(string path, CancellationToken cancellationToken) =>
+        ApplyAsync(Validate(path), CatalogStore.CliActor, cancellationToken);
+
+    /// <summary>
+    /// Applies every policy of an already validated <paramref name="result"/>, or throws
+    /// <see cref="PolicyValidationException"/> and applies none. Each change is recorded in the
+    /// catalog with <paramref name="changedBy"/> and the canonical text before and after.
+    /// </summary>
+    public async Task<IReadOnlyList<Policy>> ApplyAsync(PolicyParseResult result, string changedBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
         if (!result.IsValid)
         {
             throw new PolicyValidationException(result.Problems);
@@ -78,7 +94,7 @@ public sealed class PolicyApplyService
 
         foreach (var policy in result.Policies)
         {
-            await _catalog.UpsertPolicyAsync(policy, PolicySerializer.Serialize(policy), cancellationToken).ConfigureAwait(false);
+            await _catalog.UpsertPolicyAsync(policy, PolicySerializer.Serialize(policy), changedBy, cancellationToken).ConfigureAwait(false);
         }
 
         return result.Policies;

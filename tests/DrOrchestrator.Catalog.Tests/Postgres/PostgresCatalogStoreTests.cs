@@ -10,3 +10,14 @@ public sealed class PostgresCatalogStoreTests(PostgresServerFixture server) : Ca
         ["Catalog:PasswordEnvironmentVariable"] = PostgresServerFixture.PasswordVariable,
     };
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresCatalogStoreScheduleTests(PostgresServerFixture server) : CatalogStoreScheduleTests
+{
+    protected override async Task<Dictionary<string, string?>> CreateDatabaseAsync() => new()
+    {
+        ["Catalog:Provider"] = "Postgres",
+        ["Catalog:ConnectionString"] = server.ConnectionString(await server.CreateDatabaseAsync()),
+        ["Catalog:PasswordEnvironmentVariable"] = PostgresServerFixture.PasswordVariable,
+    };
+}

@@ -1,0 +1,86 @@
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Orchestration.Targets;
+using DrOrchestrator.Server.Scheduling;
+using DrOrchestrator.Server.Work;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace DrOrchestrator.Server.Api;
+
+/// <summary>/api/status (per policy: next fire, last run, RPO exposure; running jobs), /healthz, /readyz.</summary>
+public static class StatusEndpoints
+{
+    /// <summary>How long /readyz waits for one target before calling it unreachable.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
+    public static void Map(RouteGroupBuilder api, IEndpointRouteBuilder root)
+    {
+        api.MapGet("/status", StatusAsync).WithTags("status");
+        root.MapGet("/healthz", () => Results.Ok(new { status = "live" })).AllowAnonymous().WithTags("health");
+        root.MapGet("/readyz", ReadyAsync).AllowAnonymous().WithTags("health");
+    }
+
+    private static async Task<IResult> StatusAsync(
+        CatalogStore catalog, PolicyScheduler scheduler, RpoReadings rpo, RunTracker tracker, TimeProvider time, CancellationToken ct)
+    {
+        var policies = new List<PolicyStatusDto>();
+        foreach (var policy in await catalog.ListPoliciesAsync(ct).ConfigureAwait(false))
+        {
+            var last = (await catalog.ListRunsAsync(policy.Name, 1, ct).ConfigureAwait(false)).FirstOrDefault();
+            rpo.ByPolicy.TryGetValue(policy.Name, out var reading);
+            scheduler.States.TryGetValue(policy.Name, out var state);
+            policies.Add(new PolicyStatusDto(
+                policy.Name,
+                await scheduler.NextFireAsync(policy.Name, RunKind.Backup, ct).ConfigureAwait(false),
+                last?.Status.ToString().ToLowerInvariant(),
+                last?.StartedAt,
+                reading?.Exposure?.TotalSeconds,
+                policy.Rpo.TotalSeconds,
+                reading?.Exceeded,
+                state?.Problem));
+        }
+
+        var jobs = tracker.Jobs.Where(j => !j.IsFinished).OrderBy(j => j.QueuedAt).Select(JobDto.From).ToList();
+        return Results.Ok(new StatusDto(Environment.MachineName, time.GetUtcNow(), policies, jobs));
+    }
+
+    private static async Task<IResult> ReadyAsync(CatalogStore catalog, TargetRegistry targets, CancellationToken ct)
+    {
+        CheckDto catalogCheck;
+        try
+        {
+            var version = await catalog.GetPolicyVersionAsync(ct).ConfigureAwait(false);
+            catalogCheck = new CheckDto("catalog", true, $"policy version {version}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            catalogCheck = new CheckDto("catalog", false, ex.GetBaseException().Message);
+        }
+
+        var checks = await Task.WhenAll(targets.Names.Order(StringComparer.Ordinal).Select(name => ProbeAsync(targets, name, ct))).ConfigureAwait(false);
+        var ready = new ReadyDto(catalogCheck.Ok && checks.All(c => c.Ok), catalogCheck, checks);
+        return Results.Json(ready, statusCode: ready.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<CheckDto> ProbeAsync(TargetRegistry targets, string name, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            var exists = await BackupRepository.ExistsAsync(targets.Open(name), timeout.Token).ConfigureAwait(false);
+            return new CheckDto(name, true, exists ? "repository present" : "reachable, no repository yet");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new CheckDto(name, false, $"no answer within {ProbeTimeout.TotalSeconds:0} s");
+        }
+        catch (Exception ex) when (ex is ObjectStoreException or RepositoryException or InvalidOperationException)
+        {
+            return new CheckDto(name, false, ex.Message);
+        }
+    }
+}

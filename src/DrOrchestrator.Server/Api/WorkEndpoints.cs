@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Server.Configuration;
+using DrOrchestrator.Server.Work;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace DrOrchestrator.Server.Api;
+
+/// <summary>Trigger backup/copy/restore now, follow jobs (live progress), cancel them, read runs, fires and snapshots.</summary>
+public static class WorkEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var policies = api.MapGroup("/policies").WithTags("work");
+        policies.MapPost("/{name}/backup", BackupAsync);
+        policies.MapPost("/{name}/copy", CopyAsync);
+        policies.MapPost("/{name}/restore", RestoreAsync);
+
+        var jobs = api.MapGroup("/jobs").WithTags("work");
+        jobs.MapGet("/", (RunTracker tracker) => Results.Ok(tracker.Jobs.OrderBy(j => j.QueuedAt).Select(JobDto.From)));
+        jobs.MapGet("/{id}", (string id, RunTracker tracker) =>
+            tracker.Get(id) is { } job ? Results.Ok(JobDto.From(job)) : Problems.NotFound($"job '{id}' is not known on this node"));
+        jobs.MapPost("/{id}/cancel", (string id, IWorkQueue queue) =>
+            queue.Cancel(id) ? Results.Accepted($"/api/jobs/{id}") : Problems.Conflict($"job '{id}' is not queued or running"));
+
+        api.MapGet("/runs", async (CatalogStore catalog, CancellationToken ct, string? policy = null, int limit = 50) =>
+            Results.Ok((await catalog.ListRunsAsync(policy, Math.Clamp(limit, 1, 1000), ct).ConfigureAwait(false)).Select(RunDto.From))).WithTags("work");
+        api.MapGet("/fires", async (CatalogStore catalog, CancellationToken ct, string? policy = null) =>
+            Results.Ok((await catalog.ListFiresAsync(policy, null, ct).ConfigureAwait(false)).Select(FireDto.From))).WithTags("work");
+        api.MapGet("/snapshots", async (SnapshotListing listing, CancellationToken ct, string? policy = null, string? target = null) =>
+            Results.Ok(target is null
+                ? await listing.FromCatalogAsync(policy, ct).ConfigureAwait(false)
+                : await listing.FromTargetAsync(target, policy, ct).ConfigureAwait(false))).WithTags("snapshots");
+    }
+
+    private static async Task<IResult> BackupAsync(string name, ClaimsPrincipal user, CatalogStore catalog, IWorkQueue queue, RunTracker tracker, CancellationToken ct)
+    {
+        if (await catalog.GetPolicyAsync(name, ct).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"policy '{name}' is not in the catalog");
+        }
+
+        var id = queue.EnqueueBackup(name, null, Actor(user));
+        return Results.Accepted($"/api/jobs/{id}", JobDto.From(tracker.Get(id)!));
+    }
+
+    private static async Task<IResult> CopyAsync(string name, ClaimsPrincipal user, CatalogStore catalog, IWorkQueue queue, RunTracker tracker, CancellationToken ct)
+    {
+        if (await catalog.GetPolicyAsync(name, ct).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"policy '{name}' is not in the catalog");
+        }
+
+        var id = queue.EnqueueCopy(name, Actor(user));
+        return Results.Accepted($"/api/jobs/{id}", JobDto.From(tracker.Get(id)!));
+    }
+
+    /// <summary>A restore writes only under Server:RestoreRoot: an API caller names a folder there, never an arbitrary path on the server.</summary>
+    private static IResult RestoreAsync(
+        string name, RestoreRequestDto request, ClaimsPrincipal user, IWorkQueue queue, RunTracker tracker, IConfiguration configuration, IOptions<ServerOptions> options)
+    {
+        if (string.IsNullOrWhiteSpace(request.Destination))
+        {
+            return Problems.BadRequest("destination: required (a folder under Server:RestoreRoot)");
+        }
+
+        var root = ConfigurationLoader.ResolvePath(configuration, options.Value.RestoreRoot);
+        var destination = Path.GetFullPath(Path.Combine(root, request.Destination));
+        if (!destination.StartsWith(root.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return Problems.BadRequest($"destination: '{request.Destination}' is outside Server:RestoreRoot");
+        }
+
+        var job = new RestoreJobRequest(name, request.SnapshotId, request.At, request.From, request.Include ?? [], destination, request.Overwrite);
+        var id = queue.EnqueueRestore(job, Actor(user));
+        return Results.Accepted($"/api/jobs/{id}", JobDto.From(tracker.Get(id)!));
+    }
+
+    private static string Actor(ClaimsPrincipal user) => user.Identity?.Name ?? "api";
+}

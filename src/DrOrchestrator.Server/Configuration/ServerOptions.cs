@@ -1,0 +1,71 @@
+namespace DrOrchestrator.Server.Configuration;
+
+/// <summary>Section <c>Server</c>: where the service listens, how it schedules and runs work, who may call it.</summary>
+public sealed class ServerOptions
+{
+    public const string SectionName = "Server";
+
+    /// <summary>Listen URLs; loopback only unless an admin opens it up (an API that can restore files must not be public by accident).</summary>
+    public List<string> Urls { get; set; } = ["http://127.0.0.1:8080"];
+
+    /// <summary>PFX certificate for https URLs; its password from the environment variable named here.</summary>
+    public string? CertificateFile { get; set; }
+
+    public string? CertificatePasswordEnvironmentVariable { get; set; }
+
+    /// <summary>How often the catalog's policy version is polled, so an apply takes effect without a restart.</summary>
+    public int PolicyPollSeconds { get; set; } = 2;
+
+    /// <summary>A fire late by less than this runs once now; later ones are recorded as missed.</summary>
+    public int MisfireGraceSeconds { get; set; } = 300;
+
+    /// <summary>How often the RPO watchdog compares each policy's exposure with its RPO.</summary>
+    public int RpoCheckSeconds { get; set; } = 60;
+
+    /// <summary>On SIGTERM, how long a running backup may go on before it is cancelled and re-queued.</summary>
+    public int ShutdownGraceSeconds { get; set; } = 60;
+
+    /// <summary>Hangfire worker threads (jobs running at once on this node).</summary>
+    public int WorkerCount { get; set; } = 4;
+
+    /// <summary>The work queue's store: <c>InMemory</c> (single node, default) or <c>Postgres</c> (cluster).</summary>
+    public WorkStorage WorkStorage { get; set; } = WorkStorage.InMemory;
+
+    /// <summary>Directory under which API restores may write (relative to the configuration file).</summary>
+    public string RestoreRoot { get; set; } = "restores";
+
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+}
+
+public enum WorkStorage
+{
+    InMemory,
+    Postgres,
+}
+
+/// <summary>
+/// One API key: a name (recorded as who changed a policy), a role, and where the key is — an
+/// environment variable, a file, or only its SHA-256 (hex). The key itself never sits in the
+/// configuration; the service keeps only its hash.
+/// </summary>
+public sealed class ApiKeyOptions
+{
+    public string Name { get; set; } = "";
+
+    public ApiRole Role { get; set; } = ApiRole.Operator;
+
+    public string? EnvironmentVariable { get; set; }
+
+    public string? File { get; set; }
+
+    public string? Sha256 { get; set; }
+}
+
+public enum ApiRole
+{
+    /// <summary>Read, trigger backups/copies, restore, cancel.</summary>
+    Operator,
+
+    /// <summary>Everything: also apply and delete policies, the Hangfire dashboard.</summary>
+    Admin,
+}

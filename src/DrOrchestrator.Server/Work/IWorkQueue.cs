@@ -1,0 +1,18 @@
+namespace DrOrchestrator.Server.Work;
+
+/// <summary>The durable work queue as the scheduler and the API see it (Hangfire behind it).</summary>
+public interface IWorkQueue
+{
+    /// <summary>Enqueues a backup of <paramref name="policy"/>; <paramref name="fireId"/> links a scheduled fire. Returns the job id.</summary>
+    string EnqueueBackup(string policy, long? fireId, string requestedBy);
+
+    string EnqueueCopy(string policy, string requestedBy);
+
+    string EnqueueRestore(RestoreJobRequest request, string requestedBy);
+
+    /// <summary>Stops a queued or running job; false when there is no such job or it already finished.</summary>
+    bool Cancel(string jobId);
+}
+
+/// <summary>A restore as the API asks for it; the destination is already resolved and checked.</summary>
+public sealed record RestoreJobRequest(string Policy, string? SnapshotId, DateTimeOffset? At, string? From, IReadOnlyList<string> Include, string Destination, bool Overwrite);

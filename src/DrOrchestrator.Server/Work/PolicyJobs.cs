@@ -1,0 +1,168 @@
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Restore;
+using DrOrchestrator.Orchestration.Backup;
+using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Orchestration.Policies;
+using DrOrchestrator.Orchestration.Replication;
+using DrOrchestrator.Orchestration.Restore;
+using Hangfire;
+using Hangfire.Server;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Server.Work;
+
+/// <summary>
+/// The Hangfire jobs: each calls one Orchestration service, reports progress to the
+/// <see cref="RunTracker"/> and can be cancelled (API) or interrupted (shutdown). Failures that
+/// another attempt may fix are retried with back-off (1, 5, 15 minutes); a missing policy or bad
+/// input is not. Backups of one policy never overlap: a distributed lock in the work queue's
+/// store (so across nodes too) turns a second one into a recorded skip.
+/// </summary>
+[AutomaticRetry(Attempts = 3, DelaysInSeconds = [60, 300, 900])]
+public sealed class PolicyJobs(
+    IServiceScopeFactory scopes, RunTracker tracker, ShutdownCoordinator shutdown, CatalogStore catalog, JobStorage storage, TimeProvider time, ILogger<PolicyJobs> logger)
+{
+    public static readonly TimeSpan PolicyLockWait = TimeSpan.FromSeconds(2);
+
+    [JobDisplayName("backup {0}")]
+    public async Task BackupAsync(string policy, long? fireId, string requestedBy, PerformContext? context, CancellationToken cancellationToken)
+    {
+        var job = tracker.Track(JobId(context), "backup", policy, requestedBy);
+        using var connection = storage.GetConnection();
+        IDisposable policyLock;
+        try
+        {
+            policyLock = connection.AcquireDistributedLock($"drorch:backup:{policy}", PolicyLockWait);
+        }
+        catch (DistributedLockTimeoutException)
+        {
+            await FinishFireAsync(fireId, FireStatus.Done, "skipped: a backup of this policy was still running").ConfigureAwait(false);
+            tracker.Finish(job, "skipped", "a backup of this policy is already running");
+            return;
+        }
+
+        using (policyLock)
+        {
+            await RunAsync(job, fireId, cancellationToken, async (scope, ct) =>
+            {
+                var progress = new Reporter<BackupProgress>(p =>
+                {
+                    job.FilesDone = p.FilesDone;
+                    job.BytesDone = p.BytesDone;
+                    job.TotalBytes = p.TotalBytes;
+                    job.Phase = p.TotalBytes is null ? "scanning" : "archiving";
+                });
+                var outcome = await scope.GetRequiredService<PolicyBackupService>().BackupAsync(policy, progress, ct).ConfigureAwait(false);
+                job.RunId = outcome.RunId;
+                return (outcome.Status.ToString().ToLowerInvariant(), $"{outcome.Results.Count} snapshot(s), {outcome.TotalFiles} files, {outcome.BytesStored} bytes stored");
+            }).ConfigureAwait(false);
+        }
+    }
+
+    [JobDisplayName("copy {0}")]
+    public async Task CopyAsync(string policy, string requestedBy, PerformContext? context, CancellationToken cancellationToken)
+    {
+        var job = tracker.Track(JobId(context), "copy", policy, requestedBy);
+        await RunAsync(job, null, cancellationToken, async (scope, ct) =>
+        {
+            job.Phase = "copying";
+            var stored = await catalog.GetPolicyAsync(policy, ct).ConfigureAwait(false) ?? throw new PolicyNotFoundException(policy);
+            var outcomes = await scope.GetRequiredService<ReplicaCopyService>().CatchUpAsync(stored.ToPolicy(), ct).ConfigureAwait(false);
+            var failed = outcomes.Where(o => !o.Succeeded).ToList();
+            job.BytesDone = outcomes.Sum(o => o.Report?.BytesCopied ?? 0);
+            return (failed.Count == 0 ? "succeeded" : "degraded", string.Join("; ", outcomes.Select(o => o.Succeeded ? $"{o.Target}: ok" : $"{o.Target}: {o.Error}")));
+        }).ConfigureAwait(false);
+    }
+
+    [JobDisplayName("restore {0}")]
+    public async Task RestoreAsync(
+        string policy, string? snapshotId, DateTimeOffset? at, string? from, string[] include, string destination, bool overwrite, string requestedBy,
+        PerformContext? context, CancellationToken cancellationToken)
+    {
+        var job = tracker.Track(JobId(context), "restore", policy, requestedBy);
+        await RunAsync(job, null, cancellationToken, async (scope, ct) =>
+        {
+            job.Phase = "restoring";
+            var progress = new Reporter<RestoreProgress>(p =>
+            {
+                job.FilesDone = p.FilesDone;
+                job.BytesDone = p.BytesDone;
+                job.TotalBytes = p.TotalBytes;
+            });
+            var request = new PolicyRestoreRequest(policy, snapshotId, at, from, include, destination, overwrite);
+            var outcome = await scope.GetRequiredService<PolicyRestoreService>().RestoreAsync(request, progress, ct).ConfigureAwait(false);
+            return ("succeeded", $"snapshot {outcome.Snapshot.ShortId} from {outcome.Target}: {outcome.Result.FilesVerified} files verified");
+        }).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(LiveJob job, long? fireId, CancellationToken hangfireToken, Func<IServiceProvider, CancellationToken, Task<(string Phase, string Message)>> work)
+    {
+        // Hangfire's token fires on a shutdown request and when the job is deleted. A shutdown
+        // gives the job the grace first (the coordinator's deadline); a deletion cancels at once.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation.Token, shutdown.Deadline);
+        using var onHangfire = hangfireToken.Register(() =>
+        {
+            if (!shutdown.IsStopping)
+            {
+                job.Cancellation.Cancel();
+            }
+        });
+        job.StartedAt = time.GetUtcNow();
+        job.Phase = "starting";
+        Log.JobStarted(logger, job.JobId, job.Kind, job.Policy, job.RequestedBy);
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            var (phase, message) = await work(scope.ServiceProvider, cancellation.Token).ConfigureAwait(false);
+            await FinishFireAsync(fireId, FireStatus.Done, phase).ConfigureAwait(false);
+            tracker.Finish(job, phase, message);
+        }
+        catch (OperationCanceledException) when (shutdown.Deadline.IsCancellationRequested || (shutdown.IsStopping && !job.Cancellation.IsCancellationRequested))
+        {
+            await FinishFireAsync(fireId, FireStatus.Interrupted, "interrupted by a shutdown; re-queued").ConfigureAwait(false);
+            tracker.Finish(job, "interrupted", "the service shut down; the job is re-queued");
+            throw; // Hangfire puts a job cancelled by its shutdown back into the queue.
+        }
+        catch (OperationCanceledException) when (job.Cancellation.IsCancellationRequested)
+        {
+            await FinishFireAsync(fireId, FireStatus.Done, "cancelled").ConfigureAwait(false);
+            tracker.Finish(job, "cancelled", "cancelled on request; nothing was committed");
+        }
+        catch (Exception ex) when (ex is PolicyNotFoundException or PolicyValidationException or ConfigurationException or CatalogException
+            or SnapshotNotFoundException or RestoreRefusedException)
+        {
+            await FinishFireAsync(fireId, FireStatus.Done, $"failed: {ex.Message}").ConfigureAwait(false);
+            tracker.Finish(job, "failed", ex.Message); // another attempt cannot fix bad input: no retry
+        }
+        catch (Exception ex)
+        {
+            await FinishFireAsync(fireId, FireStatus.Done, $"failed (retried with back-off): {ex.Message}").ConfigureAwait(false);
+            tracker.Finish(job, "failed", ex.Message);
+            throw;
+        }
+        finally
+        {
+            Log.JobFinished(logger, job.JobId, job.Kind, job.Policy, job.Phase);
+        }
+    }
+
+    private async Task FinishFireAsync(long? fireId, FireStatus status, string detail)
+    {
+        if (fireId is { } id)
+        {
+            await catalog.UpdateFireAsync(id, status, null, detail, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static string JobId(PerformContext? context) => context?.BackgroundJob.Id ?? "local-" + Guid.NewGuid().ToString("N")[..8];
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the pool and could report after the end).</summary>
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

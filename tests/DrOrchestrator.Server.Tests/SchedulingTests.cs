@@ -1,0 +1,174 @@
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Core.Policies;
+using DrOrchestrator.Server.Scheduling;
+using Quartz;
+using Quartz.Extensibility;
+
+namespace DrOrchestrator.Server.Tests;
+
+/// <summary>Quartz owns when: cron in a time zone across DST, blackout calendars, misfire grace, double fires.</summary>
+public sealed class SchedulingTests
+{
+    private static readonly CancellationToken Ct = CancellationToken.None;
+
+    private static PolicySchedule Schedule(string cron, string zone = "UTC", params string[] blackouts) =>
+        new(cron, zone) { Blackouts = [.. blackouts.Select(b => BlackoutWindow.TryParse(b)!)] };
+
+    /// <summary>The instants the scheduler would fire the trigger at (calendar applied), starting after <paramref name="start"/>.</summary>
+    private static List<DateTimeOffset> Fires(PolicySchedule schedule, DateTimeOffset start, int count)
+    {
+        var calendar = PolicyTriggers.BlackoutCalendar(schedule);
+        var trigger = (IOperableTrigger)PolicyTriggers.Build("p", RunKind.Backup, schedule, calendar is null ? null : "c", start);
+        var fires = new List<DateTimeOffset>();
+        for (var next = trigger.ComputeFirstFireTimeUtc(calendar); next is not null && fires.Count < count; next = trigger.NextFireTimeUtc)
+        {
+            fires.Add(next.Value);
+            trigger.Triggered(calendar);
+        }
+
+        return fires;
+    }
+
+    [Fact]
+    public void A_Berlin_cron_keeps_its_local_time_across_the_spring_DST_change()
+    {
+        // 28 March 2027: Europe/Berlin goes from UTC+1 to UTC+2 at 02:00 local.
+        var fires = Fires(Schedule("0 30 1 * * ?", "Europe/Berlin"), new DateTimeOffset(2027, 3, 26, 12, 0, 0, TimeSpan.Zero), 3);
+
+        Assert.Equal(
+            [
+                new DateTimeOffset(2027, 3, 27, 0, 30, 0, TimeSpan.Zero), // 01:30 CET
+                new DateTimeOffset(2027, 3, 28, 0, 30, 0, TimeSpan.Zero), // 01:30 CET, before the switch
+                new DateTimeOffset(2027, 3, 28, 23, 30, 0, TimeSpan.Zero), // 01:30 CEST
+            ],
+            fires);
+    }
+
+    [Fact]
+    public void A_Berlin_cron_in_the_repeated_autumn_hour_fires_once()
+    {
+        // 31 October 2027: 03:00 CEST becomes 02:00 CET, so 02:30 local happens twice.
+        var fires = Fires(Schedule("0 30 2 * * ?", "Europe/Berlin"), new DateTimeOffset(2027, 10, 30, 12, 0, 0, TimeSpan.Zero), 2);
+
+        Assert.Equal(new DateTimeOffset(2027, 10, 31, 0, 30, 0, TimeSpan.Zero), fires[0]); // first 02:30 (CEST)
+        Assert.Equal(new DateTimeOffset(2027, 11, 1, 1, 30, 0, TimeSpan.Zero), fires[1]); // next day, CET
+    }
+
+    [Fact]
+    public void A_blackout_window_skips_the_fires_inside_it_and_only_those()
+    {
+        var schedule = Schedule("0 0/15 * * * ?", "Europe/Berlin", "08:00-09:00");
+        var start = new DateTimeOffset(2027, 1, 12, 6, 20, 0, TimeSpan.Zero); // 07:20 CET
+
+        var local = Fires(schedule, start, 6).Select(f => TimeZoneInfo.ConvertTime(f, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(["07:30", "07:45", "09:00", "09:15", "09:30", "09:45"], local);
+    }
+
+    [Fact]
+    public void A_blackout_window_across_midnight_skips_the_night()
+    {
+        var schedule = Schedule("0 0 * * * ?", "UTC", "22:00-02:00");
+        var due = FireCatchUp.DueTimes(schedule, new DateTimeOffset(2027, 1, 1, 20, 30, 0, TimeSpan.Zero), new DateTimeOffset(2027, 1, 2, 3, 30, 0, TimeSpan.Zero));
+
+        Assert.Equal([21, 2, 3], due.Select(d => d.Hour));
+    }
+
+    [Fact]
+    public void Quartz_refuses_a_schedule_that_never_fires_and_the_check_names_the_field()
+    {
+        var policy = PolicyFileParser.Parse(new StringReader(TestPolicies.Yaml("never", "/tmp", "0 0 0 30 2 ?")), "never.yaml").Policies.Single();
+
+        var problem = PolicyScheduler.Check(policy, DateTimeOffset.UtcNow);
+
+        Assert.NotNull(problem);
+        Assert.Equal("schedule.cron", problem.Value.Field);
+        Assert.Contains("never fires", problem.Value.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_fire_late_by_less_than_the_grace_runs_once_now()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(59), graceSeconds: 60);
+        await harness.ApplyAsync(TestPolicies.Yaml("web", "/srv", "0 0 3 * * ?"));
+
+        var outcome = await harness.Handler().HandleAsync("web", RunKind.Backup, due, Ct);
+
+        Assert.Equal(FireOutcome.Enqueued, outcome);
+        var fire = Assert.Single(await harness.Catalog.ListFiresAsync("web", null, Ct));
+        Assert.Equal((FireStatus.Enqueued, due, "job-1"), (fire.Status, fire.ScheduledAt, fire.JobId));
+        Assert.Equal([("web", (long?)fire.Id)], harness.Queue.Backups);
+    }
+
+    [Fact]
+    public async Task A_fire_later_than_the_grace_is_recorded_missed_and_starts_nothing()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(61), graceSeconds: 60);
+        await harness.ApplyAsync(TestPolicies.Yaml("web", "/srv", "0 0 3 * * ?"));
+
+        var outcome = await harness.Handler().HandleAsync("web", RunKind.Backup, due, Ct);
+
+        Assert.Equal(FireOutcome.Missed, outcome);
+        var fire = Assert.Single(await harness.Catalog.ListFiresAsync("web", null, Ct));
+        Assert.Equal(FireStatus.Missed, fire.Status);
+        Assert.Equal("fired 61 s late, grace 60 s", fire.Detail);
+        Assert.Empty(harness.Queue.Backups);
+    }
+
+    [Fact]
+    public async Task A_double_fire_of_one_instant_enqueues_once()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
+        await harness.ApplyAsync(TestPolicies.Yaml("web", "/srv", "0 0 3 * * ?"));
+
+        // Two fires of the same instant at once (two nodes, or Quartz and the catch-up), then a late repeat.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => harness.Handler().HandleAsync("web", RunKind.Backup, due, Ct))));
+        var again = await harness.Handler().HandleAsync("web", RunKind.Backup, due, Ct);
+
+        Assert.Equal(1, outcomes.Count(o => o == FireOutcome.Enqueued));
+        Assert.Equal(3, outcomes.Count(o => o == FireOutcome.Duplicate));
+        Assert.Equal(FireOutcome.Duplicate, again);
+        Assert.Single(harness.Queue.Backups);
+        Assert.Single(await harness.Catalog.ListFiresAsync("web", null, Ct));
+    }
+
+    [Fact]
+    public async Task Fires_missed_while_the_service_was_down_are_recorded_and_the_newest_within_grace_runs_once()
+    {
+        var applied = new DateTimeOffset(2027, 5, 1, 3, 0, 30, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(applied, graceSeconds: 90);
+        await harness.ApplyAsync(TestPolicies.Yaml("web", "/srv", "0 * * * * ?"));
+        harness.Clock.Now = applied.AddMinutes(10); // down from 03:00:30 to 03:10:30: fires 03:01 … 03:10 were due
+
+        var handled = await harness.CatchUp().RunAsync(await harness.Catalog.ListPoliciesAsync(Ct), Ct);
+        var again = await harness.CatchUp().RunAsync(await harness.Catalog.ListPoliciesAsync(Ct), Ct);
+
+        var fires = await harness.Catalog.ListFiresAsync("web", null, Ct);
+        Assert.Equal(10, handled);
+        Assert.Equal(0, again);
+        Assert.Equal(Enumerable.Range(1, 10).Select(m => new DateTimeOffset(2027, 5, 1, 3, m, 0, TimeSpan.Zero)), fires.Select(f => f.ScheduledAt));
+        Assert.All(fires.Take(9), f => Assert.Equal(FireStatus.Missed, f.Status));
+        Assert.Equal(FireStatus.Enqueued, fires[^1].Status);
+        Assert.Single(harness.Queue.Backups);
+    }
+
+    [Fact]
+    public async Task After_a_long_outage_even_the_newest_fire_is_missed()
+    {
+        var applied = new DateTimeOffset(2027, 5, 1, 3, 0, 30, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(applied, graceSeconds: 60);
+        await harness.ApplyAsync(TestPolicies.Yaml("web", "/srv", "0 0 * * * ?"));
+        harness.Clock.Now = applied.AddHours(5).AddMinutes(30); // newest due 08:00, now 08:30:30
+
+        await harness.CatchUp().RunAsync(await harness.Catalog.ListPoliciesAsync(Ct), Ct);
+
+        var fires = await harness.Catalog.ListFiresAsync("web", null, Ct);
+        Assert.Equal(5, fires.Count);
+        Assert.All(fires, f => Assert.Equal(FireStatus.Missed, f.Status));
+        Assert.Equal("fired 1830 s late, grace 60 s", fires[^1].Detail);
+        Assert.Empty(harness.Queue.Backups);
+    }
+}
