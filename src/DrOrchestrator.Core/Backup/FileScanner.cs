@@ -61,6 +61,12 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         }
 
         var node = NewNode(name, st);
+        node.Xattrs = ExtendedAttributes.Read(path, out var xattrErrno);
+        if (xattrErrno != 0)
+        {
+            AddIssue(run.Warnings, path, $"cannot read extended attributes (errno {xattrErrno}); stored without them");
+        }
+
         var previous = parents?.GetValueOrDefault(name);
         switch (st.FileType)
         {
@@ -96,8 +102,9 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            AddIssue(run.Errors, path, $"cannot list directory: {e.Message}");
-            return null;
+            // Kept as an empty directory (its metadata is known), so the restore shows where it was.
+            AddIssue(run.Errors, path, $"cannot list directory: {e.Message}; stored empty");
+            names = [];
         }
 
         names.Sort(string.CompareOrdinal);
@@ -167,7 +174,7 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         }
 
         Interlocked.Increment(ref previous is null ? ref run.FilesNew : ref run.FilesChanged);
-        var pending = new PendingFile(path, node, st, directory);
+        var pending = new PendingFile(path, node, st, directory) { IsNew = previous is null };
         await run.Files.Writer.WriteAsync(pending, ct).ConfigureAwait(false);
         return new ScanEntry(node) { File = pending };
     }
@@ -195,6 +202,8 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         Size = st.Size,
         Inode = st.Inode,
         Device = st.Device,
+        Links = st.FileType == UnixStat.RegularFile ? st.Links : 1,
+        Sparse = st.IsSparse,
     };
 
     private static Dictionary<string, TreeNode>? ToDictionary(List<TreeNode>? nodes)

@@ -1,0 +1,179 @@
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Restore;
+using DrOrchestrator.Core.Storage;
+
+namespace DrOrchestrator.Core.Tests.Restore;
+
+/// <summary>A damaged pack must never leave damaged files under their real names, nor stop the restore of the others.</summary>
+public sealed class DamagedPackRestoreTests
+{
+    [Fact]
+    public async Task A_flipped_byte_fails_exactly_the_files_using_the_blob_and_restores_every_other()
+    {
+        using var dir = new TempDir();
+        var source = WriteSource(dir);
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
+        var files = await FilesAsync(repo, snapshot);
+
+        // The twins share their chunks (dedup): damaging one of them damages both.
+        var damaged = files["src/twin-a.bin"].Content[0];
+        Assert.True(repo.Index.TryGet(damaged, out var location));
+        var packKey = ObjectKeys.Pack(repo.Index.PackId(location.Pack));
+        var others = files.Where(f => f.Value.Content.Any(c => repo.Index.TryGet(c, out var l) && l.Pack == location.Pack && c != damaged)).Select(f => f.Key).ToList();
+        Assert.NotEmpty(others); // the pack holds parts of several files
+        var bytes = store[packKey];
+        bytes[(int)(location.Offset + (location.Length / 2))] ^= 0x01;
+        store[packKey] = bytes;
+        var affected = files.Where(f => f.Value.Content.Contains(damaged)).Select(f => f.Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains("src/twin-b.bin", affected);
+
+        var result = await TestSupport.RestoreAsync(repo, snapshot, dir.Sub("out"));
+
+        Assert.Equal(affected, result.Failures.Select(f => f.Path));
+        Assert.All(result.Failures, f => Assert.Contains($"{packKey}: blob {damaged.ToShortString()} is corrupt", f.Message, StringComparison.Ordinal));
+        Assert.All(result.Failures, f => Assert.Contains("no good copy elsewhere either", f.Message, StringComparison.Ordinal));
+        Assert.Equal(files.Count - affected.Count, result.Files);
+        AssertDestination(dir.Sub("out"), files, affected, keptDamaged: false);
+    }
+
+    [Fact]
+    public async Task Keep_damaged_renames_what_failed_and_nothing_else()
+    {
+        using var dir = new TempDir();
+        var source = WriteSource(dir);
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
+        var files = await FilesAsync(repo, snapshot);
+        var damaged = files["src/large.bin"].Content[1];
+        Assert.True(repo.Index.TryGet(damaged, out var location));
+        var packKey = ObjectKeys.Pack(repo.Index.PackId(location.Pack));
+        var bytes = store[packKey];
+        bytes[(int)location.Offset + 20] ^= 0x80;
+        store[packKey] = bytes;
+
+        var result = await new Restorer().RestoreAsync(repo, new RestoreRequest(snapshot, dir.Sub("out"), [], Overwrite: false) { KeepDamaged = true }, null, CancellationToken.None);
+
+        var failure = Assert.Single(result.Failures);
+        Assert.Equal("src/large.bin", failure.Path);
+        Assert.EndsWith($"(kept as {dir.Sub("out/src/large.bin")}.drorch-damaged)", failure.Message, StringComparison.Ordinal);
+        AssertDestination(dir.Sub("out"), files, ["src/large.bin"], keptDamaged: true);
+        Assert.Equal(new FileInfo(Path.Combine(source, "large.bin")).Length, new FileInfo(dir.Sub("out/src/large.bin.drorch-damaged")).Length);
+    }
+
+    [Fact]
+    public async Task A_ranged_read_that_returns_bad_bytes_once_is_healed_by_the_verified_whole_pack_retry()
+    {
+        using var dir = new TempDir();
+        var source = WriteSource(dir);
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
+        var files = await FilesAsync(repo, snapshot);
+        var flaky = new FlipOnceStore(store);
+        var reopened = await BackupRepository.OpenAsync(flaky, TestSupport.Key, CancellationToken.None);
+
+        var result = await TestSupport.RestoreAsync(reopened, snapshot, dir.Sub("out"));
+
+        Assert.True(flaky.Flipped > 0);
+        Assert.Empty(result.Failures);
+        AssertDestination(dir.Sub("out"), files, [], keptDamaged: false);
+    }
+
+    private static string WriteSource(TempDir dir)
+    {
+        var source = dir.Sub("src");
+        Directory.CreateDirectory(Path.Combine(source, "d"));
+        for (var i = 0; i < 12; i++)
+        {
+            File.WriteAllBytes(Path.Combine(source, "d", $"part-{i:D2}"), TestSupport.RandomBytes(20_000 + (i * 997), seed: i));
+        }
+
+        var twin = TestSupport.RandomBytes(40_000, seed: 50);
+        File.WriteAllBytes(Path.Combine(source, "twin-a.bin"), twin);
+        File.WriteAllBytes(Path.Combine(source, "twin-b.bin"), twin);
+        File.WriteAllBytes(Path.Combine(source, "large.bin"), TestSupport.RandomBytes(900_000, seed: 51));
+        File.WriteAllBytes(Path.Combine(source, "empty"), []);
+        return source;
+    }
+
+    /// <summary>Every file node of the snapshot by snapshot path ("src/d/part-00").</summary>
+    private static async Task<Dictionary<string, TreeNode>> FilesAsync(BackupRepository repo, Snapshot snapshot)
+    {
+        var result = new Dictionary<string, TreeNode>(StringComparer.Ordinal);
+        async Task WalkAsync(BlobId tree, string prefix)
+        {
+            foreach (var node in await repo.LoadTreeAsync(tree, CancellationToken.None))
+            {
+                var path = prefix.Length == 0 ? node.Name : prefix + "/" + node.Name;
+                if (node.Type == NodeType.Directory)
+                {
+                    await WalkAsync(node.Subtree, path);
+                }
+                else if (node.Type == NodeType.File)
+                {
+                    result[path] = node;
+                }
+            }
+        }
+
+        await WalkAsync(BlobId.Parse(snapshot.TreeId), "");
+        return result;
+    }
+
+    /// <summary>
+    /// No file in the destination differs from its recorded SHA-256; every file is there unless it
+    /// failed; failed files are absent under their names (kept as .drorch-damaged only when asked);
+    /// no temporary file is left.
+    /// </summary>
+    private static void AssertDestination(string destination, Dictionary<string, TreeNode> files, IReadOnlyCollection<string> failed, bool keptDamaged)
+    {
+        var present = Directory.GetFiles(destination, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(destination, f)).Order(StringComparer.Ordinal).ToList();
+        var expected = files.Keys.Where(k => !failed.Contains(k))
+            .Concat(keptDamaged ? failed.Select(f => f + FileTarget.DamagedSuffix) : [])
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, present);
+        foreach (var path in present.Where(p => !p.EndsWith(FileTarget.DamagedSuffix, StringComparison.Ordinal)))
+        {
+            Assert.Equal(files[path].FileHash.ToString(), TestSupport.Sha256(Path.Combine(destination, path)));
+        }
+    }
+
+    /// <summary>Flips a byte in the first large ranged pack read it serves (data, not the small tree reads); whole-object reads pass untouched.</summary>
+    private sealed class FlipOnceStore(IObjectStore inner) : IObjectStore
+    {
+        private int _flipped;
+
+        public int Flipped => _flipped;
+
+        public string Description => "flip-once:" + inner.Description;
+
+        public ObjectStoreCapabilities Capabilities => inner.Capabilities;
+
+        public async Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+        {
+            var stream = await inner.GetAsync(key, range, cancellationToken);
+            if (range is null || !key.StartsWith("data/", StringComparison.Ordinal) || range.Value.Length < 20_000 || Interlocked.CompareExchange(ref _flipped, 1, 0) != 0)
+            {
+                return stream;
+            }
+
+            var copy = new MemoryStream();
+            await using (stream)
+            {
+                await stream.CopyToAsync(copy, cancellationToken);
+            }
+
+            copy.GetBuffer()[copy.Length / 2] ^= 0x01;
+            copy.Position = 0;
+            return copy;
+        }
+
+        public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) => inner.StatAsync(key, cancellationToken);
+
+        public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task PutAsync(string key, Stream content, CancellationToken cancellationToken) => inner.PutAsync(key, content, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+    }
+}
