@@ -13,6 +13,9 @@ namespace DrOrchestrator.Core.Backup;
 internal sealed class FileScanner(BackupRun run) : IDisposable
 {
     private readonly TreePrefetcher _parentTrees = new(run.Repo);
+
+    /// <summary>Lists a directory's entries (full paths).</summary>
+    public Func<string, IEnumerable<string>> ListDirectory { get; init; } = Directory.EnumerateFileSystemEntries;
     private BlobCodec? _codec;
 
     /// <summary>Seals the tree blobs of directories finished during the scan; created on first use.</summary>
@@ -98,7 +101,7 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         List<string> names;
         try
         {
-            names = [.. Directory.EnumerateFileSystemEntries(path).Select(p => Path.GetFileName(p))];
+            names = [.. ListDirectory(path).Select(p => Path.GetFileName(p))];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

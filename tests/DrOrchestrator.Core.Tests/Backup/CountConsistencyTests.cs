@@ -63,6 +63,33 @@ public sealed class CountConsistencyTests
         Assert.Equal(grown, File.ReadAllBytes(dir.Sub("out/src/log.bin")));
     }
 
+    [Fact]
+    public async Task A_directory_that_cannot_be_listed_is_an_error_and_kept_empty_with_its_metadata()
+    {
+        using var dir = new TempDir();
+        var source = WriteFiles(dir, ("ok.bin", 10_000));
+        var locked = Path.Combine(source, "locked");
+        Directory.CreateDirectory(locked);
+        File.WriteAllText(Path.Combine(locked, "inside.txt"), "never seen");
+        File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute);
+        Directory.SetLastWriteTimeUtc(locked, new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+        var archiver = new Archiver
+        {
+            ListDirectory = p => p == locked ? throw new UnauthorizedAccessException($"Access to the path '{p}' is denied.") : Directory.EnumerateFileSystemEntries(p),
+        };
+
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var result = await archiver.BackupAsync(repo, TestSupport.Request(source), null, CancellationToken.None);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal((locked, $"cannot list directory: Access to the path '{locked}' is denied.; stored empty"), (error.Path, error.Message));
+        var summary = result.Snapshot.Summary;
+        Assert.Equal((1L, 2L, 0, 1), (summary.TotalFiles, summary.Directories, summary.Warnings, summary.Errors));
+        await AssertRestoreMatchesAsync(repo, result, dir, ["src/ok.bin"]);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Sub("out/src/locked")));
+        Assert.Equal(TestSupport.Describe(source)["locked"], TestSupport.Describe(dir.Sub("out/src"))["locked"]);
+    }
+
     private static string WriteFiles(TempDir dir, params (string Name, int Size)[] files)
     {
         var source = dir.Sub("src");
