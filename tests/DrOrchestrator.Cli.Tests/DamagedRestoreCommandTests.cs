@@ -34,8 +34,7 @@ public sealed class DamagedRestoreCommandTests : IDisposable
     [Fact]
     public async Task A_flipped_byte_lists_every_file_not_restored_and_leaves_no_damaged_file_under_its_name()
     {
-        await BackUpToPrimaryAndReplicaAsync();
-        FlipBytesInEveryDataPack(_sandbox.RepositoryPath);
+        await BackUpAndDamageThePrimaryAsync();
 
         var destination = Path.Combine(_sandbox.Root, "from-primary");
         var restore = await _sandbox.RunAsync("restore", "guarded", "--from", "local", "--to", destination, "--json");
@@ -58,8 +57,7 @@ public sealed class DamagedRestoreCommandTests : IDisposable
     [Fact]
     public async Task Keep_damaged_keeps_them_under_a_name_that_says_so()
     {
-        await BackUpToPrimaryAndReplicaAsync();
-        FlipBytesInEveryDataPack(_sandbox.RepositoryPath);
+        await BackUpAndDamageThePrimaryAsync();
 
         var destination = Path.Combine(_sandbox.Root, "kept");
         var restore = await _sandbox.RunAsync("restore", "guarded", "--from", "local", "--to", destination, "--keep-damaged");
@@ -75,8 +73,7 @@ public sealed class DamagedRestoreCommandTests : IDisposable
     [Fact]
     public async Task With_a_replica_the_damaged_packs_are_read_from_it_and_everything_is_restored()
     {
-        await BackUpToPrimaryAndReplicaAsync();
-        FlipBytesInEveryDataPack(_sandbox.RepositoryPath);
+        await BackUpAndDamageThePrimaryAsync();
 
         var destination = Path.Combine(_sandbox.Root, "from-both");
         var restore = await _sandbox.RunAsync("restore", "guarded", "--to", destination, "--json");
@@ -88,7 +85,8 @@ public sealed class DamagedRestoreCommandTests : IDisposable
         BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(destination, "source"));
     }
 
-    private async Task BackUpToPrimaryAndReplicaAsync()
+    /// <summary>Backs up to the primary (local) and the replica (vault), then damages every data pack of the primary.</summary>
+    private async Task BackUpAndDamageThePrimaryAsync()
     {
         var path = _sandbox.WritePolicy("guarded", _source, target: "local");
         File.WriteAllText(path, File.ReadAllText(path).Replace("    role: primary\n", "    role: primary\n  - name: vault\n    role: replica\n", StringComparison.Ordinal));
@@ -99,6 +97,7 @@ public sealed class DamagedRestoreCommandTests : IDisposable
         Assert.True(backup.ExitCode == 0, backup.ToString());
         using var json = JsonDocument.Parse(backup.Stdout);
         Assert.True(Assert.Single(json.RootElement.GetProperty("copies").EnumerateArray()).GetProperty("succeeded").GetBoolean(), backup.ToString());
+        FlipBytesInEveryDataPack(_sandbox.RepositoryPath);
     }
 
     /// <summary>

@@ -11,20 +11,13 @@ public sealed class DamagedPackRestoreTests
     public async Task A_flipped_byte_fails_exactly_the_files_using_the_blob_and_restores_every_other()
     {
         using var dir = new TempDir();
-        var source = WriteSource(dir);
-        var (store, repo) = await TestSupport.NewRepoAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
-        var files = await FilesAsync(repo, snapshot);
+        var (repo, snapshot, files) = await BackUpAsync(dir);
 
         // The twins share their chunks (dedup): damaging one of them damages both.
         var damaged = files["src/twin-a.bin"].Content[0];
-        Assert.True(repo.Index.TryGet(damaged, out var location));
-        var packKey = ObjectKeys.Pack(repo.Index.PackId(location.Pack));
-        var others = files.Where(f => f.Value.Content.Any(c => repo.Index.TryGet(c, out var l) && l.Pack == location.Pack && c != damaged)).Select(f => f.Key).ToList();
+        var (packKey, pack) = Damage(repo, damaged, at: l => l.Length / 2);
+        var others = files.Where(f => f.Value.Content.Any(c => repo.Index.TryGet(c, out var l) && l.Pack == pack && c != damaged)).Select(f => f.Key).ToList();
         Assert.NotEmpty(others); // the pack holds parts of several files
-        var bytes = store[packKey];
-        bytes[(int)(location.Offset + (location.Length / 2))] ^= 0x01;
-        store[packKey] = bytes;
         var affected = files.Where(f => f.Value.Content.Contains(damaged)).Select(f => f.Key).Order(StringComparer.Ordinal).ToList();
         Assert.Contains("src/twin-b.bin", affected);
 
@@ -41,16 +34,8 @@ public sealed class DamagedPackRestoreTests
     public async Task Keep_damaged_renames_what_failed_and_nothing_else()
     {
         using var dir = new TempDir();
-        var source = WriteSource(dir);
-        var (store, repo) = await TestSupport.NewRepoAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
-        var files = await FilesAsync(repo, snapshot);
-        var damaged = files["src/large.bin"].Content[1];
-        Assert.True(repo.Index.TryGet(damaged, out var location));
-        var packKey = ObjectKeys.Pack(repo.Index.PackId(location.Pack));
-        var bytes = store[packKey];
-        bytes[(int)location.Offset + 20] ^= 0x80;
-        store[packKey] = bytes;
+        var (repo, snapshot, files) = await BackUpAsync(dir);
+        Damage(repo, files["src/large.bin"].Content[1], at: _ => 20);
 
         var result = await new Restorer().RestoreAsync(repo, new RestoreRequest(snapshot, dir.Sub("out"), [], Overwrite: false) { KeepDamaged = true }, null, CancellationToken.None);
 
@@ -58,18 +43,15 @@ public sealed class DamagedPackRestoreTests
         Assert.Equal("src/large.bin", failure.Path);
         Assert.EndsWith($"(kept as {dir.Sub("out/src/large.bin")}.drorch-damaged)", failure.Message, StringComparison.Ordinal);
         AssertDestination(dir.Sub("out"), files, ["src/large.bin"], keptDamaged: true);
-        Assert.Equal(new FileInfo(Path.Combine(source, "large.bin")).Length, new FileInfo(dir.Sub("out/src/large.bin.drorch-damaged")).Length);
+        Assert.Equal(new FileInfo(dir.Sub("src/large.bin")).Length, new FileInfo(dir.Sub("out/src/large.bin.drorch-damaged")).Length);
     }
 
     [Fact]
     public async Task A_ranged_read_that_returns_bad_bytes_once_is_healed_by_the_verified_whole_pack_retry()
     {
         using var dir = new TempDir();
-        var source = WriteSource(dir);
-        var (store, repo) = await TestSupport.NewRepoAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
-        var files = await FilesAsync(repo, snapshot);
-        var flaky = new FlipOnceStore(store);
+        var (repo, snapshot, files) = await BackUpAsync(dir);
+        var flaky = new FlipOnceStore(repo.Store);
         var reopened = await BackupRepository.OpenAsync(flaky, TestSupport.Key, CancellationToken.None);
 
         var result = await TestSupport.RestoreAsync(reopened, snapshot, dir.Sub("out"));
@@ -77,6 +59,54 @@ public sealed class DamagedPackRestoreTests
         Assert.True(flaky.Flipped > 0);
         Assert.Empty(result.Failures);
         AssertDestination(dir.Sub("out"), files, [], keptDamaged: false);
+    }
+
+    [Fact]
+    public async Task An_interrupted_restore_leaves_only_verified_files_and_no_temporary_ones()
+    {
+        using var dir = new TempDir();
+        var (repo, snapshot, files) = await BackUpAsync(dir);
+        using var cts = new CancellationTokenSource();
+        var store = (Fakes.InMemoryObjectStore)repo.Store;
+        var dataPacks = files.Values.SelectMany(f => f.Content).Select(c => repo.Index.TryGet(c, out var l) ? ObjectKeys.Pack(repo.Index.PackId(l.Pack)) : "").ToHashSet();
+        Assert.True(dataPacks.Count >= 4, $"{dataPacks.Count} packs of file data");
+        var dataReads = 0;
+        store.BeforeGet = async (key, ct) =>
+        {
+            // Let a few reads of file data through (trees have packs of their own), then cancel while the rest are pending.
+            if (dataPacks.Contains(key) && Interlocked.Increment(ref dataReads) == 3)
+            {
+                await cts.CancelAsync();
+                ct.ThrowIfCancellationRequested();
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            new Restorer().RestoreAsync(repo, new RestoreRequest(snapshot, dir.Sub("out"), [], Overwrite: false), null, cts.Token));
+
+        var present = Directory.GetFiles(dir.Sub("out"), "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir.Sub("out"), f)).ToList();
+        Assert.True(present.Count < files.Count, string.Join(", ", present));
+        Assert.All(present, p => Assert.Equal(files[p].FileHash.ToString(), TestSupport.Sha256(dir.Sub("out/" + p))));
+    }
+
+    /// <summary>Backs up <see cref="WriteSource"/> into a new in-memory repository; returns its file nodes by snapshot path.</summary>
+    private static async Task<(BackupRepository Repo, Snapshot Snapshot, Dictionary<string, TreeNode> Files)> BackUpAsync(TempDir dir)
+    {
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, WriteSource(dir))).Snapshot;
+        return (repo, snapshot, await FilesAsync(repo, snapshot));
+    }
+
+    /// <summary>Flips one byte of the stored blob <paramref name="id"/> (at the offset <paramref name="at"/> picks within it); returns its pack.</summary>
+    private static (string Key, int Pack) Damage(BackupRepository repo, BlobId id, Func<BlobLocation, long> at)
+    {
+        Assert.True(repo.Index.TryGet(id, out var location));
+        var packKey = ObjectKeys.Pack(repo.Index.PackId(location.Pack));
+        var store = (Fakes.InMemoryObjectStore)repo.Store;
+        var bytes = store[packKey];
+        bytes[(int)(location.Offset + at(location))] ^= 0x01;
+        store[packKey] = bytes;
+        return (packKey, location.Pack);
     }
 
     private static string WriteSource(TempDir dir)
