@@ -9,8 +9,8 @@ namespace DrOrchestrator.Core.Restore;
 
 /// <summary>
 /// Restores a snapshot (or part of it) into a directory, verifying every file's SHA-256.
-/// See README.md in this folder for the guarantees (never writes outside the destination) and
-/// the limits (an interrupted restore leaves partial files).
+/// See README.md in this folder for the guarantees (never writes outside the destination; a
+/// file gets its real name only once verified) and the limits.
 /// </summary>
 public sealed class Restorer
 {
