@@ -1,6 +1,7 @@
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Composite;
 
 namespace DrOrchestrator.Core.Tests.Restore;
 
@@ -57,6 +58,26 @@ public sealed class DamagedPackRestoreTests
         var result = await TestSupport.RestoreAsync(reopened, snapshot, dir.Sub("out"));
 
         Assert.True(flaky.Flipped > 0);
+        Assert.Empty(result.Failures);
+        AssertDestination(dir.Sub("out"), files, [], keptDamaged: false);
+    }
+
+    [Fact]
+    public async Task A_pool_target_restores_a_pack_damaged_on_the_member_read_first_from_the_other_copy()
+    {
+        using var dir = new TempDir();
+        var members = new[] { new PoolMember("m1", new Placement.PlacementTestStore("m1")), new PoolMember("m2", new Placement.PlacementTestStore("m2")) };
+        var pool = new PoolObjectStore("p", members, replicationFactor: 2);
+        var repo = await BackupRepository.InitAsync(pool, TestSupport.Key, TestSupport.SmallOptions, CancellationToken.None);
+        var snapshot = (await TestSupport.BackupAsync(repo, WriteSource(dir))).Snapshot;
+        var files = await FilesAsync(repo, snapshot);
+        Assert.True(repo.Index.TryGet(files["src/large.bin"].Content[0], out var location));
+        var packKey = ObjectKeys.Pack(repo.Index.PackId(location.Pack));
+        var first = (Placement.PlacementTestStore)pool.Membership.ReadOrder(packKey)[0].Store;
+        first.Corrupt(packKey);
+
+        var result = await TestSupport.RestoreAsync(repo, snapshot, dir.Sub("out"));
+
         Assert.Empty(result.Failures);
         AssertDestination(dir.Sub("out"), files, [], keptDamaged: false);
     }
