@@ -50,7 +50,7 @@ public sealed class DamagedRestoreCommandTests : IDisposable
             Assert.Contains($"drorch: error: not restored: {path}: {message}", restore.Stderr, StringComparison.Ordinal);
         }
 
-        AssertPartition(destination, failures.Keys, damagedKept: false);
+        AssertPartition(destination, failures.Keys, kept: []);
         Assert.Equal(SourceFiles().Count - failures.Count, json.RootElement.GetProperty("files").GetInt64());
     }
 
@@ -64,10 +64,18 @@ public sealed class DamagedRestoreCommandTests : IDisposable
 
         Assert.True(restore.ExitCode == 1, restore.ToString());
         var failed = restore.Stderr.Split('\n').Where(l => l.StartsWith("drorch: error: not restored: ", StringComparison.Ordinal))
-            .Select(l => l["drorch: error: not restored: ".Length..].Split(": ")[0]).ToList();
+            .Select(l => l["drorch: error: not restored: ".Length..]).ToDictionary(l => l.Split(": ")[0], l => l);
         Assert.NotEmpty(failed);
         Assert.Contains($"{failed.Count} {(failed.Count == 1 ? "file" : "files")} could not be restored", restore.Stderr, StringComparison.Ordinal);
-        AssertPartition(destination, failed, damagedKept: true);
+
+        // What was read of a failed file is kept, and said so; a file none of whose chunks could be read has nothing to keep, and says that.
+        var kept = failed.Where(f => f.Value.EndsWith($"(kept as {Path.Combine(destination, f.Key)}.drorch-damaged)", StringComparison.Ordinal)).Select(f => f.Key).ToList();
+        Assert.All(failed.Where(f => !kept.Contains(f.Key)), f => Assert.EndsWith("(none of it was read: nothing kept)", f.Value, StringComparison.Ordinal));
+        if (failed.ContainsKey("source/large.bin"))
+        {
+            Assert.Contains("source/large.bin", kept); // several chunks: only the damaged ones are missing
+        }
+        AssertPartition(destination, failed.Keys, kept);
     }
 
     [Fact]
@@ -126,32 +134,24 @@ public sealed class DamagedRestoreCommandTests : IDisposable
 
     /// <summary>
     /// Every source file is either in the destination with its original SHA-256 or listed as not
-    /// restored — never both, never neither; nothing else is there but (when kept) the damaged copies.
+    /// restored — never both, never neither; nothing else is there but the damaged copies kept.
     /// </summary>
-    private void AssertPartition(string destination, IEnumerable<string> failed, bool damagedKept)
+    private void AssertPartition(string destination, IEnumerable<string> failed, IReadOnlyCollection<string> kept)
     {
+        const string Damaged = ".drorch-damaged";
         var expected = SourceFiles();
         var failedSet = failed.ToHashSet(StringComparer.Ordinal);
         Assert.Subset(expected.Keys.ToHashSet(StringComparer.Ordinal), failedSet);
+        Assert.Subset(failedSet, kept.ToHashSet(StringComparer.Ordinal));
         var present = Directory.GetFiles(destination, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(destination, f)).ToList();
-        foreach (var relative in present)
+        foreach (var relative in present.Where(p => !p.EndsWith(Damaged, StringComparison.Ordinal)))
         {
-            if (relative.EndsWith(".drorch-damaged", StringComparison.Ordinal))
-            {
-                Assert.True(damagedKept, relative);
-                Assert.Contains(relative[..^".drorch-damaged".Length], failedSet);
-                continue;
-            }
-
             Assert.DoesNotContain(relative, failedSet);
             Assert.True(expected.TryGetValue(relative, out var sha), $"unexpected file {relative}");
             Assert.Equal(sha, CliSandbox.Sha256(Path.Combine(destination, relative)));
         }
 
-        Assert.Equal(expected.Keys.Where(k => !failedSet.Contains(k)).Order(StringComparer.Ordinal), present.Where(p => !p.EndsWith(".drorch-damaged", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
-        if (damagedKept)
-        {
-            Assert.Equal(failedSet.Order(StringComparer.Ordinal), present.Where(p => p.EndsWith(".drorch-damaged", StringComparison.Ordinal)).Select(p => p[..^".drorch-damaged".Length]).Order(StringComparer.Ordinal));
-        }
+        Assert.Equal(expected.Keys.Where(k => !failedSet.Contains(k)).Order(StringComparer.Ordinal), present.Where(p => !p.EndsWith(Damaged, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(kept.Order(StringComparer.Ordinal), present.Where(p => p.EndsWith(Damaged, StringComparison.Ordinal)).Select(p => p[..^Damaged.Length]).Order(StringComparer.Ordinal));
     }
 }

@@ -85,7 +85,8 @@ public sealed class Restorer
         {
             file.Fail("not every chunk could be read"); // keeps an earlier, more precise reason
             file.Discard(request.KeepDamaged, request.Overwrite);
-            failures.Add(new RestoreIssue(file.SnapshotPath, file.DamagedPath is { } kept ? $"{file.Failure} (kept as {kept})" : file.Failure!));
+            var note = file.DamagedPath is { } kept ? $" (kept as {kept})" : request.KeepDamaged ? " (none of it was read: nothing kept)" : "";
+            failures.Add(new RestoreIssue(file.SnapshotPath, file.Failure + note));
         }
 
         failures.AddRange(links.Link(request.Overwrite, tracker));
