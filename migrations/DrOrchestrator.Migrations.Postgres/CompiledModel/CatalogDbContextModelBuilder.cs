@@ -12,7 +12,7 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a5661eea-cac9-4c48-8595-b93c78a5b20a"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("247c768f-30c5-4be3-be7f-966db78edb8b"), entityTypeCount: 7)
         {
         }
 

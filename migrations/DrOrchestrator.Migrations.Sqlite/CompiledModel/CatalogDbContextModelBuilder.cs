@@ -11,7 +11,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("1bdbc483-4333-45c7-b05b-62b4927e76a4"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("6820198a-8a32-4735-bbe7-8442bf2146e7"), entityTypeCount: 7)
         {
         }
 
