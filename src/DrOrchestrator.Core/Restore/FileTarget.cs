@@ -110,7 +110,7 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
 
     public long PlannedSize => _offsets![^1];
 
-    /// <summary>Marks the file as not restorable (the first reason is kept); later chunks for it are ignored.</summary>
+    /// <summary>Marks the file as not restorable (the first reason is kept); later chunks for it are ignored unless it is to be kept.</summary>
     public void Fail(string reason)
     {
         lock (_lock)
@@ -128,7 +128,9 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         SafeFileHandle handle;
         lock (_lock)
         {
-            if (_failure is not null || _claimed![index])
+            // A failed file still takes the chunks that can be read when it is to be kept as
+            // NAME.drorch-damaged (as much of it as possible); it is never completed or renamed.
+            if ((_failure is not null && !context.KeepDamaged) || _claimed is null || _claimed[index])
             {
                 return false;
             }
