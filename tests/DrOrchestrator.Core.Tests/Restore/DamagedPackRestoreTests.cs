@@ -88,7 +88,7 @@ public sealed class DamagedPackRestoreTests
         using var dir = new TempDir();
         var (repo, snapshot, files) = await BackUpAsync(dir);
         using var cts = new CancellationTokenSource();
-        var store = (Fakes.InMemoryObjectStore)repo.Store;
+        var store = (DrOrchestrator.Testing.InMemoryObjectStore)repo.Store;
         var dataPacks = files.Values.SelectMany(f => f.Content).Select(c => repo.Index.TryGet(c, out var l) ? ObjectKeys.Pack(repo.Index.PackId(l.Pack)) : "").ToHashSet();
         Assert.True(dataPacks.Count >= 4, $"{dataPacks.Count} packs of file data");
         var dataReads = 0;
@@ -123,7 +123,7 @@ public sealed class DamagedPackRestoreTests
     {
         Assert.True(repo.Index.TryGet(id, out var location));
         var packKey = ObjectKeys.Pack(repo.Index.PackId(location.Pack));
-        var store = (Fakes.InMemoryObjectStore)repo.Store;
+        var store = (DrOrchestrator.Testing.InMemoryObjectStore)repo.Store;
         var bytes = store[packKey];
         bytes[(int)(location.Offset + at(location))] ^= 0x01;
         store[packKey] = bytes;
