@@ -9,7 +9,7 @@ internal static partial class Log
         Message = "Restored snapshot {SnapshotId} to {Destination}: {Files} files, {Bytes} bytes verified in {Seconds:F1} s")]
     public static partial void RestoreFinished(ILogger logger, string snapshotId, string destination, long files, long bytes, double seconds);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 2202, Level = LogLevel.Warning,
         Message = "Restore of snapshot {SnapshotId}: {Count} files could not be restored (first: {First})")]
     public static partial void FilesNotRestored(ILogger logger, string snapshotId, int count, string first);
 }
