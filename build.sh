@@ -12,12 +12,14 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_deps() {
   # Real servers for the integration tests, never mocks: PostgreSQL (catalog on Npgsql),
-  # Node.js for the pinned Azurite and s3rver emulators (tests/package.json + lock file).
+  # Node.js for the pinned Azurite and s3rver emulators (tests/package.json + lock file), acl.
   local need=()
   command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v node >/dev/null || need+=(nodejs)
   command -v npm >/dev/null || need+=(npm)
+  # setfacl/getfacl: the file-system fidelity test sets and compares POSIX ACLs.
+  command -v setfacl >/dev/null || need+=(acl)
   if [ ${#need[@]} -gt 0 ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

@@ -22,7 +22,7 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
                 "DrOrchestrator.Catalog.Entities.RunErrorEntity",
                 typeof(RunErrorEntity),
                 baseEntityType,
-                propertyCount: 4,
+                propertyCount: 5,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 1,
                 keyCount: 1);
@@ -36,6 +36,14 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: 0L);
             id.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);
+
+            var isWarning = runtimeEntityType.AddProperty(
+                "IsWarning",
+                typeof(bool),
+                propertyInfo: typeof(RunErrorEntity).GetProperty("IsWarning", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunErrorEntity).GetField("<IsWarning>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
+            isWarning.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var message = runtimeEntityType.AddProperty(
                 "Message",

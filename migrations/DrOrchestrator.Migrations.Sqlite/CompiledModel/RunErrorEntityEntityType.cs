@@ -21,7 +21,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
                 "DrOrchestrator.Catalog.Entities.RunErrorEntity",
                 typeof(RunErrorEntity),
                 baseEntityType,
-                propertyCount: 4,
+                propertyCount: 5,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 1,
                 keyCount: 1);
@@ -34,6 +34,13 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
                 valueGenerated: ValueGenerated.OnAdd,
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: 0L);
+
+            var isWarning = runtimeEntityType.AddProperty(
+                "IsWarning",
+                typeof(bool),
+                propertyInfo: typeof(RunErrorEntity).GetProperty("IsWarning", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(RunErrorEntity).GetField("<IsWarning>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: false);
 
             var message = runtimeEntityType.AddProperty(
                 "Message",

@@ -65,8 +65,11 @@ public sealed record RunFigures(long BytesRead, long BytesNew, long BytesStored,
     public static RunFigures None { get; } = new(0, 0, 0, 0, 0);
 }
 
-/// <summary>One per-item error of a run.</summary>
-public sealed record RunErrorInfo(string? Path, string Message);
+/// <summary>One per-item issue of a run: an error, or a warning when <see cref="IsWarning"/>.</summary>
+public sealed record RunErrorInfo(string? Path, string Message)
+{
+    public bool IsWarning { get; init; }
+}
 
 /// <summary>A run as recorded.</summary>
 public sealed record CatalogRun(

@@ -78,7 +78,7 @@ public sealed partial class CatalogStore
             run.WarningsCount = figures.WarningsCount;
             run.SnapshotId = figures.SnapshotId;
             run.ErrorMessage = Truncate(errorMessage);
-            run.Errors.AddRange(errors.Select(e => new RunErrorEntity { Path = e.Path, Message = Truncate(e.Message)! }));
+            run.Errors.AddRange(errors.Select(e => new RunErrorEntity { Path = e.Path, Message = Truncate(e.Message)!, IsWarning = e.IsWarning }));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Log.RunCompleted(logger, runId, run.Kind, status);
         }
@@ -177,5 +177,5 @@ public sealed partial class CatalogStore
         r.FinishedAt,
         new RunFigures(r.BytesRead, r.BytesNew, r.BytesStored, r.Files, r.WarningsCount, r.SnapshotId),
         r.ErrorMessage,
-        [.. r.Errors.OrderBy(e => e.Id).Select(e => new RunErrorInfo(e.Path, e.Message))]);
+        [.. r.Errors.OrderBy(e => e.Id).Select(e => new RunErrorInfo(e.Path, e.Message) { IsWarning = e.IsWarning })]);
 }

@@ -68,6 +68,14 @@ public static class BackupCommand
             output.Line($"  data:  {Format.Bytes(s.TotalBytes)} in snapshot, {Format.Bytes(s.BytesRead)} read, {Format.Bytes(s.BytesNew)} new, {Format.Bytes(s.BytesStored)} stored");
         }
 
+        // The same two figures the catalog records for the run (WarningsCount, RunErrors) and --json lists.
+        var warnings = run.Warnings.Count;
+        var errors = run.Errors.Count;
+        if (warnings + errors > 0)
+        {
+            output.Line($"  issues: {warnings:N0} {(warnings == 1 ? "warning" : "warnings")}, {errors:N0} {(errors == 1 ? "error" : "errors")} (listed above; errors are not in the snapshot)");
+        }
+
         output.Line($"  time:  {Format.Duration(run.Elapsed)} ({Format.Rate(run.BytesRead, run.Elapsed)} read)");
         foreach (var copy in run.Copies.Where(c => c.Succeeded))
         {

@@ -21,10 +21,12 @@ public static class RestoreCommand
         var include = new Option<string[]>("--include") { Description = "Restore only paths matching GLOB (repeatable)", AllowMultipleArgumentsPerToken = false };
         var to = new Option<string>("--to") { Description = "Destination directory (must be empty unless --overwrite)", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Allow a non-empty destination; existing files are replaced" };
+        var keepDamaged = new Option<bool>("--keep-damaged") { Description = "Keep files that fail verification as NAME.drorch-damaged (default: removed)" };
+        var noOwner = new Option<bool>("--no-owner") { Description = "Do not restore owners and groups (restored only when running as root)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable summary" };
         var command = new Command("restore", "Restore a snapshot into a directory, verifying every file's SHA-256")
         {
-            policy, snapshot, at, from, include, to, overwrite, json,
+            policy, snapshot, at, from, include, to, overwrite, keepDamaged, noOwner, json,
         };
         command.Validators.Add(result =>
         {
@@ -45,7 +47,11 @@ public static class RestoreCommand
                 parse.GetValue(from),
                 parse.GetValue(include) ?? [],
                 Path.GetFullPath(parse.GetRequiredValue(to)),
-                parse.GetValue(overwrite));
+                parse.GetValue(overwrite))
+            {
+                KeepDamaged = parse.GetValue(keepDamaged),
+                SkipOwners = parse.GetValue(noOwner),
+            };
             var restored = await context.Output.WithProgressAsync($"restore {request.Policy}", progress =>
                 context.Get<PolicyRestoreService>().RunAsync(request, progress, ct)).ConfigureAwait(false);
             if (restored.CatalogProblem is { } catalogProblem)
@@ -58,16 +64,33 @@ public static class RestoreCommand
                 context.Output.Warning($"bad copy skipped: {bad}");
             }
 
+            foreach (var warning in restored.Warnings)
+            {
+                context.Output.Warning(warning.ToString());
+            }
+
+            // Every file that is not in place is listed (it is nowhere under its real name), then one summary line.
+            foreach (var failure in restored.Failures)
+            {
+                context.Output.Error($"not restored: {failure.Path}: {failure.Message}");
+            }
+
+            var exit = restored.Failures.Count > 0 ? ExitCodes.Failure : ExitCodes.Success;
             if (parse.GetValue(json))
             {
                 context.Output.Line(ContractJson.Serialize(restored));
-                return ExitCodes.Success;
+                return exit;
             }
 
             var r = restored;
             context.Output.Line($"restored snapshot {r.ShortId} (recovery point {Format.Time(r.RecoveryPoint)}) from {r.Target} to {r.Destination}");
             context.Output.Line($"  {r.Files:N0} files ({r.FilesVerified:N0} SHA-256 verified), {r.Directories:N0} dirs, {r.Symlinks:N0} symlinks, {Format.Bytes(r.Bytes)} in {Format.Duration(r.Elapsed)} ({Format.Rate(r.Bytes, r.Elapsed)})");
-            return ExitCodes.Success;
+            if (r.Failures.Count > 0)
+            {
+                context.Output.Error($"{r.Failures.Count:N0} {(r.Failures.Count == 1 ? "file" : "files")} could not be restored (listed above); none of them is in the destination under its name");
+            }
+
+            return exit;
         });
         return command;
     }

@@ -19,6 +19,9 @@ public sealed class Archiver
     /// <summary>Opens a file for reading. Tests replace it to simulate unreadable files.</summary>
     internal Func<string, Stream> OpenFile { get; set; } = DefaultOpen;
 
+    /// <summary>Lists a directory's entries (full paths). Tests replace it to simulate directories that cannot be listed.</summary>
+    internal Func<string, IEnumerable<string>> ListDirectory { get; set; } = Directory.EnumerateFileSystemEntries;
+
     /// <summary>
     /// Runs one backup of file trees and stores its snapshot last: a writer, the trees added to it
     /// (<see cref="AddFilesAsync"/>), the commit. Unreadable items end up in
@@ -84,7 +87,7 @@ public sealed class Archiver
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, run.Writer.Aborted);
         var token = cts.Token;
         var content = new ContentStage(run, OpenFile);
-        using var scanner = new FileScanner(run);
+        using var scanner = new FileScanner(run) { ListDirectory = ListDirectory };
         var trees = new TreeBuilder(run);
         var tasks = new List<Task>();
 

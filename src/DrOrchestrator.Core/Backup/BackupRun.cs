@@ -27,6 +27,9 @@ internal sealed class PendingFile(string path, TreeNode node, UnixStat stat, Pen
 
     public PendingDirectory Parent { get; } = parent;
 
+    /// <summary>Counted as new (no node of that name in the parent), else as changed.</summary>
+    public bool IsNew { get; init; }
+
     /// <summary>Set when the file could not be read; the tree stage leaves it out.</summary>
     public bool Failed { get; set; }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Security;
@@ -57,6 +58,11 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
         {
             stream = openFile(file.Path);
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            LeaveOut(file, run.Warnings, "vanished before it could be read");
+            return;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Fail(file, $"cannot open: {e.Message}");
@@ -78,6 +84,9 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
         }
 
         Interlocked.Add(ref run.BytesRead, reader.BytesRead);
+
+        // The snapshot records what was read (a growing file's size is its bytes stored), and so do the totals.
+        Interlocked.Add(ref run.TotalBytes, reader.BytesRead - file.Stat.Size);
         CheckUnchangedWhileRead(file, reader.BytesRead);
         run.FileDone(reader.BytesRead, file.Path);
     }
@@ -141,9 +150,15 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
         }
     }
 
-    private void Fail(PendingFile file, string message)
+    private void Fail(PendingFile file, string message) => LeaveOut(file, run.Errors, message);
+
+    /// <summary>The file is not in the snapshot: it is an error or warning, and no longer counted among the files and bytes backed up.</summary>
+    private void LeaveOut(PendingFile file, ConcurrentQueue<BackupIssue> issues, string message)
     {
         file.Failed = true;
-        run.Errors.Enqueue(new BackupIssue(file.Path, message));
+        Interlocked.Decrement(ref run.TotalFiles);
+        Interlocked.Add(ref run.TotalBytes, -file.Stat.Size);
+        Interlocked.Decrement(ref file.IsNew ? ref run.FilesNew : ref run.FilesChanged);
+        issues.Enqueue(new BackupIssue(file.Path, message));
     }
 }

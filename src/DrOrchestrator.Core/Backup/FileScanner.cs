@@ -13,6 +13,9 @@ namespace DrOrchestrator.Core.Backup;
 internal sealed class FileScanner(BackupRun run) : IDisposable
 {
     private readonly TreePrefetcher _parentTrees = new(run.Repo);
+
+    /// <summary>Lists a directory's entries (full paths).</summary>
+    public Func<string, IEnumerable<string>> ListDirectory { get; init; } = Directory.EnumerateFileSystemEntries;
     private BlobCodec? _codec;
 
     /// <summary>Seals the tree blobs of directories finished during the scan; created on first use.</summary>
@@ -61,6 +64,12 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         }
 
         var node = NewNode(name, st);
+        node.Xattrs = ExtendedAttributes.Read(path, out var xattrErrno);
+        if (xattrErrno != 0)
+        {
+            AddIssue(run.Warnings, path, $"cannot read extended attributes (errno {xattrErrno}); stored without them");
+        }
+
         var previous = parents?.GetValueOrDefault(name);
         switch (st.FileType)
         {
@@ -92,12 +101,13 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         List<string> names;
         try
         {
-            names = [.. Directory.EnumerateFileSystemEntries(path).Select(p => Path.GetFileName(p))];
+            names = [.. ListDirectory(path).Select(p => Path.GetFileName(p))];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            AddIssue(run.Errors, path, $"cannot list directory: {e.Message}");
-            return null;
+            // Kept as an empty directory (its metadata is known), so the restore shows where it was.
+            AddIssue(run.Errors, path, $"cannot list directory: {e.Message}; stored empty");
+            names = [];
         }
 
         names.Sort(string.CompareOrdinal);
@@ -167,7 +177,7 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         }
 
         Interlocked.Increment(ref previous is null ? ref run.FilesNew : ref run.FilesChanged);
-        var pending = new PendingFile(path, node, st, directory);
+        var pending = new PendingFile(path, node, st, directory) { IsNew = previous is null };
         await run.Files.Writer.WriteAsync(pending, ct).ConfigureAwait(false);
         return new ScanEntry(node) { File = pending };
     }
@@ -195,6 +205,8 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         Size = st.Size,
         Inode = st.Inode,
         Device = st.Device,
+        Links = st.FileType == UnixStat.RegularFile ? st.Links : 1,
+        Sparse = st.IsSparse,
     };
 
     private static Dictionary<string, TreeNode>? ToDictionary(List<TreeNode>? nodes)

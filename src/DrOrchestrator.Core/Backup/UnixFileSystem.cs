@@ -7,6 +7,15 @@ namespace DrOrchestrator.Core.Backup;
 /// <summary>What <c>lstat</c> says about a path (never follows a final symlink).</summary>
 internal readonly record struct UnixStat(uint Mode, uint Uid, uint Gid, long Size, long MTimeNs, ulong Inode, ulong Device)
 {
+    /// <summary>Hard links to the inode (<c>st_nlink</c>).</summary>
+    public uint Links { get; init; } = 1;
+
+    /// <summary>512-byte blocks allocated (<c>st_blocks</c>): fewer than the size needs means holes.</summary>
+    public long Blocks { get; init; }
+
+    /// <summary>A regular file with at least one 4 KiB block fewer allocated than its size needs: it has holes.</summary>
+    public bool IsSparse => FileType == RegularFile && (Blocks * 512) + 4096 <= Size;
+
     public const uint TypeMask = 0xF000;
     public const uint RegularFile = 0x8000;
     public const uint Directory = 0x4000;
@@ -44,7 +53,7 @@ internal static partial class UnixFileSystem
         }
 
         errno = 0;
-        // struct statx offsets: uid 20, gid 24, mode u16 28, ino 32, size 40, mtime {i64 sec, u32 nsec} 112,
+        // struct statx offsets: nlink 16, uid 20, gid 24, mode u16 28, ino 32, size 40, blocks 48, mtime {i64 sec, u32 nsec} 112,
         // dev_major 136, dev_minor 140.
         var mtime = (BinaryPrimitives.ReadInt64LittleEndian(buf[112..]) * 1_000_000_000L) + BinaryPrimitives.ReadUInt32LittleEndian(buf[120..]);
         var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buf[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(buf[140..]);
@@ -55,7 +64,11 @@ internal static partial class UnixFileSystem
             BinaryPrimitives.ReadInt64LittleEndian(buf[40..]),
             mtime,
             BinaryPrimitives.ReadUInt64LittleEndian(buf[32..]),
-            device);
+            device)
+        {
+            Links = BinaryPrimitives.ReadUInt32LittleEndian(buf[16..]),
+            Blocks = BinaryPrimitives.ReadInt64LittleEndian(buf[48..]),
+        };
     }
 
     /// <summary>Sets mtime (and atime to the same) with ns precision, not following a final symlink. Best effort: returns false on failure.</summary>

@@ -12,6 +12,9 @@ internal enum NodeType : byte
 /// <see cref="MTimeNs"/> is Unix time in nanoseconds; <see cref="Mode"/> holds the permission bits
 /// (incl. setuid/setgid/sticky). <see cref="Inode"/>/<see cref="Device"/> serve change detection only.
 /// </summary>
+/// <summary>One extended attribute: its full name (e.g. <c>user.comment</c>) and raw value.</summary>
+internal sealed record ExtendedAttribute(string Name, byte[] Value);
+
 internal sealed class TreeNode
 {
     public required string Name { get; set; }
@@ -43,6 +46,22 @@ internal sealed class TreeNode
 
     /// <summary>Tree blob id of a directory's listing.</summary>
     public BlobId Subtree { get; set; }
+
+    /// <summary>
+    /// Hard links to the file's inode at backup time (recorded when above 1). Files of one
+    /// snapshot with <see cref="Links"/> above 1 and the same <see cref="Device"/> and
+    /// <see cref="Inode"/> are one link group and are restored as links to one file.
+    /// </summary>
+    public uint Links { get; set; } = 1;
+
+    /// <summary>The file had holes at backup time: the restore leaves its all-zero blocks unallocated.</summary>
+    public bool Sparse { get; set; }
+
+    /// <summary>Extended attributes incl. POSIX ACLs (<c>system.posix_acl_*</c>), sorted by name.</summary>
+    public IReadOnlyList<ExtendedAttribute> Xattrs { get; set; } = [];
+
+    /// <summary>True when the node carries anything only tree version 2 can encode.</summary>
+    public bool HasExtras => Links > 1 || Sparse || Xattrs.Count > 0;
 
     public bool SameFileIdentity(TreeNode other) =>
         Type == NodeType.File && other.Type == NodeType.File

@@ -11,9 +11,12 @@ internal sealed record NeededBlob(BlobId Id, BlobLocation Location, List<(FileTa
 /// <summary>
 /// Reads the needed blobs of one pack with as few ranged reads as possible (neighbouring blobs
 /// closer than <see cref="MaxGap"/> share one read, streamed blob by blob into pooled buffers),
-/// opens each blob and writes it to every file that uses it.
+/// opens each blob and writes it to every file that uses it. A blob that cannot be read or
+/// opened does not stop the restore: it is tried once more from <paramref name="retryStore"/>
+/// (another copy, or the whole pack verified against its SHA-256), and if that fails too, every
+/// file using it is marked failed and the restore goes on with the rest.
 /// </summary>
-internal sealed class PackReader(BackupRepository repo, FileWriteContext files, Action<FileTarget> fileDone)
+internal sealed class PackReader(BackupRepository repo, FileWriteContext files, Action<FileTarget> fileDone, Func<IObjectStore>? retryStore)
 {
     private const long MaxGap = 1 << 20;
 
@@ -22,6 +25,29 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
         blobs.Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
         var packKey = ObjectKeys.Pack(repo.Index.PackId(pack));
         using var codec = repo.CreateCodec(files.Pool);
+        var failed = await ReadBlobsAsync(repo.Store, packKey, blobs, codec, ct).ConfigureAwait(false);
+        if (failed.Count > 0 && retryStore is not null)
+        {
+            var first = failed;
+            failed = await ReadBlobsAsync(retryStore(), packKey, [.. first.Select(f => f.Blob)], codec, ct).ConfigureAwait(false);
+            var firstReasons = first.ToDictionary(f => f.Blob.Id, f => f.Reason);
+            failed = [.. failed.Select(f => (f.Blob, $"{firstReasons[f.Blob.Id]}; no good copy elsewhere either ({f.Reason})"))];
+        }
+
+        foreach (var (blob, reason) in failed)
+        {
+            foreach (var (file, index) in blob.Targets)
+            {
+                file.Fail($"chunk {index} ({blob.Id.ToShortString()}): {reason}");
+            }
+        }
+    }
+
+    /// <summary>Reads <paramref name="blobs"/> (sorted by offset) from <paramref name="store"/>; returns those that could not be restored, with why.</summary>
+    private async Task<List<(NeededBlob Blob, string Reason)>> ReadBlobsAsync(
+        IObjectStore store, string packKey, List<NeededBlob> blobs, BlobCodec codec, CancellationToken ct)
+    {
+        var failed = new List<(NeededBlob, string)>();
         var start = 0;
         while (start < blobs.Count)
         {
@@ -31,50 +57,69 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
                 end++;
             }
 
-            await RestoreRangeAsync(packKey, blobs, start, end, codec, ct).ConfigureAwait(false);
+            await RestoreRangeAsync(store, packKey, blobs, start, end, codec, failed, ct).ConfigureAwait(false);
             start = end;
         }
+
+        return failed;
     }
 
     private static long End(NeededBlob b) => (long)b.Location.Offset + b.Location.Length;
 
-    private async Task RestoreRangeAsync(string packKey, List<NeededBlob> blobs, int start, int end, BlobCodec codec, CancellationToken ct)
+    private async Task RestoreRangeAsync(
+        IObjectStore store, string packKey, List<NeededBlob> blobs, int start, int end, BlobCodec codec, List<(NeededBlob, string)> failed, CancellationToken ct)
     {
         long position = blobs[start].Location.Offset;
         var range = new ByteRange(position, End(blobs[end - 1]) - position);
-        var stream = await repo.Store.GetAsync(packKey, range, ct).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
+        var i = start;
+        try
         {
-            for (var i = start; i < end; i++)
+            var stream = await store.GetAsync(packKey, range, ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                var blob = blobs[i];
-                if (blob.Location.Offset < position)
+                for (; i < end; i++)
                 {
-                    continue; // same blob listed twice cannot happen; defensive against overlapping entries
-                }
-
-                await SkipAsync(stream, blob.Location.Offset - position, ct).ConfigureAwait(false);
-                var sealedBuffer = files.Pool.Rent((int)blob.Location.Length);
-                try
-                {
-                    var read = await StoreExtensions.ReadFullyAsync(stream, sealedBuffer.AsMemory(0, (int)blob.Location.Length), ct).ConfigureAwait(false);
-                    position = blob.Location.Offset + (long)read;
-                    if (read != blob.Location.Length)
+                    var blob = blobs[i];
+                    if (blob.Location.Offset < position)
                     {
-                        throw Corrupt(packKey, blob, "pack is shorter than the index says");
+                        continue; // same blob listed twice cannot happen; defensive against overlapping entries
                     }
 
-                    WriteBlob(packKey, blob, codec, sealedBuffer.AsSpan(0, read));
+                    await SkipAsync(stream, blob.Location.Offset - position, ct).ConfigureAwait(false);
+                    var sealedBuffer = files.Pool.Rent((int)blob.Location.Length);
+                    try
+                    {
+                        var read = await StoreExtensions.ReadFullyAsync(stream, sealedBuffer.AsMemory(0, (int)blob.Location.Length), ct).ConfigureAwait(false);
+                        position = blob.Location.Offset + (long)read;
+                        if (read != blob.Location.Length)
+                        {
+                            throw new EndOfStreamException($"{packKey} is shorter than the index says");
+                        }
+
+                        if (Open(packKey, blob, codec, sealedBuffer.AsSpan(0, read)) is { } reason)
+                        {
+                            failed.Add((blob, reason));
+                        }
+                    }
+                    finally
+                    {
+                        files.Pool.Return(sealedBuffer);
+                    }
                 }
-                finally
-                {
-                    files.Pool.Return(sealedBuffer);
-                }
+            }
+        }
+        catch (Exception e) when (e is ObjectStoreException or IOException && !ct.IsCancellationRequested)
+        {
+            // The read broke off: this blob and the rest of the range were not restored from this copy.
+            for (; i < end; i++)
+            {
+                failed.Add((blobs[i], $"{store.Description}: {packKey}: {e.Message}"));
             }
         }
     }
 
-    private void WriteBlob(string packKey, NeededBlob blob, BlobCodec codec, ReadOnlySpan<byte> sealedBlob)
+    /// <summary>Opens a blob and writes it to its files; returns why it could not be opened, or null.</summary>
+    private string? Open(string packKey, NeededBlob blob, BlobCodec codec, ReadOnlySpan<byte> sealedBlob)
     {
         byte[] plain;
         try
@@ -83,7 +128,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
         }
         catch (Exception e) when (e is CryptographicException or InvalidDataException)
         {
-            throw Corrupt(packKey, blob, e.Message);
+            return $"{packKey}: blob {blob.Id.ToShortString()} is corrupt ({e.Message})";
         }
 
         try
@@ -91,9 +136,17 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
             var data = plain.AsSpan(0, (int)blob.Location.PlainLength);
             foreach (var (file, index) in blob.Targets)
             {
-                if (file.Write(index, data, files))
+                try
                 {
-                    fileDone(file);
+                    if (file.Write(index, data, files))
+                    {
+                        fileDone(file);
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // The destination's problem (full, read-only), not the copy's: no retry.
+                    file.Fail($"cannot write {file.Path}: {e.Message}");
                 }
             }
         }
@@ -101,6 +154,8 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
         {
             files.Pool.Return(plain);
         }
+
+        return null;
     }
 
     private async Task SkipAsync(Stream stream, long count, CancellationToken ct)
@@ -129,7 +184,4 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
             files.Pool.Return(scratch);
         }
     }
-
-    private static RepositoryCorruptException Corrupt(string packKey, NeededBlob blob, string reason) =>
-        new($"{packKey}: blob {blob.Id.ToShortString()} is corrupt ({reason}); affects {string.Join(", ", blob.Targets.Select(t => t.File.Path).Distinct())}");
 }

@@ -1,16 +1,55 @@
+using System.Runtime.InteropServices;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Repository;
+using Microsoft.Win32.SafeHandles;
 
 namespace DrOrchestrator.Core.Restore;
 
-/// <summary>Applies mode and mtime, and clears the way for a new entry when overwriting.</summary>
+/// <summary>
+/// Applies owner (as root), mode, extended attributes (incl. ACLs) and mtime — in that order:
+/// a change of owner clears setuid/setgid and file capabilities, and every other change bumps
+/// nothing but ctime once mtime is set last. Metadata that cannot be applied is a warning of the
+/// restore, not a failure: the content is verified and in place.
+/// </summary>
 internal static class RestoreMetadata
 {
-    public static void Apply(string path, TreeNode node)
+    /// <summary>For a file being restored, through its open handle (no path lookups).</summary>
+    public static void Apply(SafeFileHandle handle, string path, TreeNode node, FileWriteContext context)
     {
+        if (context.RestoreOwners)
+        {
+            Warn(context, path, $"owner {node.Uid}:{node.Gid}", UnixFileSystem.SetOwner(handle, node.Uid, node.Gid));
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(handle, (UnixFileMode)(node.Mode & 0xFFF));
+        }
+
+        foreach (var attribute in node.Xattrs)
+        {
+            Warn(context, path, $"extended attribute {attribute.Name}", ExtendedAttributes.Write(handle, attribute));
+        }
+
+        UnixFileSystem.SetModificationTime(handle, node.MTimeNs);
+    }
+
+    /// <summary>For a directory or symlink, by path without following a final symlink.</summary>
+    public static void Apply(string path, TreeNode node, FileWriteContext context)
+    {
+        if (context.RestoreOwners)
+        {
+            Warn(context, path, $"owner {node.Uid}:{node.Gid}", UnixFileSystem.SetOwner(path, node.Uid, node.Gid));
+        }
+
         if (node.Type != NodeType.Symlink && !OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, (UnixFileMode)(node.Mode & 0xFFF));
+        }
+
+        foreach (var attribute in node.Xattrs)
+        {
+            Warn(context, path, $"extended attribute {attribute.Name}", ExtendedAttributes.Write(path, attribute));
         }
 
         // Best effort for symlinks (not every file system supports it); exact to the nanosecond.
@@ -33,6 +72,23 @@ internal static class RestoreMetadata
         else
         {
             File.Delete(path);
+        }
+    }
+
+    /// <summary>Removes a directory tree at <paramref name="path"/> (a rename cannot replace one); anything else is left.</summary>
+    public static void RemoveDirectory(string path)
+    {
+        if (UnixFileSystem.LStat(path, out _) is { FileType: UnixStat.Directory })
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
+
+    private static void Warn(FileWriteContext context, string path, string what, int errno)
+    {
+        if (errno != 0)
+        {
+            context.Warnings.Enqueue(new RestoreIssue(path, $"cannot restore {what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})"));
         }
     }
 }

@@ -20,6 +20,13 @@ internal sealed class RestoreTracker(RestorePlan plan, IProgress<RestoreProgress
         }
     }
 
+    /// <summary>A file restored as a hard link to one already restored (no progress report: they come last, all at once).</summary>
+    public void LinkDone(FileTarget file)
+    {
+        Interlocked.Increment(ref _files);
+        Interlocked.Add(ref _bytes, file.Node.Size);
+    }
+
     /// <summary>Every file finished was verified (a mismatch throws), so verified = files.</summary>
     public RestoreResult Result(long directories, long symlinks) =>
         new(Interlocked.Read(ref _files), directories, symlinks, Interlocked.Read(ref _bytes), Interlocked.Read(ref _files));

@@ -9,8 +9,8 @@ namespace DrOrchestrator.Core.Restore;
 
 /// <summary>
 /// Restores a snapshot (or part of it) into a directory, verifying every file's SHA-256.
-/// See README.md in this folder for the guarantees (never writes outside the destination) and
-/// the limits (an interrupted restore leaves partial files).
+/// See README.md in this folder for the guarantees (never writes outside the destination; a
+/// file gets its real name only once verified) and the limits.
 /// </summary>
 public sealed class Restorer
 {
@@ -21,9 +21,13 @@ public sealed class Restorer
         _logger = logger ?? NullLogger<Restorer>.Instance;
     }
 
+    /// <summary>
+    /// Restores every selected file it can. A file that cannot be read back intact (a damaged or
+    /// missing chunk on every copy, a checksum mismatch) is never left under its real name: it is
+    /// listed in <see cref="RestoreResult.Failures"/> and the restore goes on with the others.
+    /// </summary>
     /// <exception cref="RestoreRefusedException">Destination not empty (without Overwrite) or an unsafe name in the snapshot; nothing written.</exception>
-    /// <exception cref="ChecksumMismatchException">A restored file's SHA-256 differs from the recorded one.</exception>
-    /// <exception cref="RepositoryCorruptException">A blob is missing or fails authentication; the message names the files.</exception>
+    /// <exception cref="RepositoryCorruptException">A directory listing (tree) is missing or damaged: nothing can be planned.</exception>
     public async Task<RestoreResult> RestoreAsync(BackupRepository repo, RestoreRequest request, IProgress<RestoreProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(repo);
@@ -33,6 +37,7 @@ public sealed class Restorer
         var destination = full.Length > 1 ? full.TrimEnd('/') : full;
         CheckDestination(destination, request.Overwrite);
         var plan = await RestorePlan.BuildAsync(repo, request.Snapshot, destination, new GlobMatcher(request.Include), ct).ConfigureAwait(false);
+        var links = HardLinkGroups.Split(plan.Files);
         var packs = GroupByPack(repo, plan);
 
         Directory.CreateDirectory(destination);
@@ -42,48 +47,73 @@ public sealed class Restorer
         }
 
         using var finished = new PageCacheReleaser();
-        var files = new FileWriteContext(request.Overwrite, BufferPool.Engine, finished);
+        var files = new FileWriteContext(request, BufferPool.Engine, finished);
         var tracker = new RestoreTracker(plan, progress);
-        foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0))
-        {
-            empty.WriteEmpty(files);
-            tracker.FileDone(empty);
-        }
-
-        var reader = new PackReader(repo, files, tracker.FileDone);
-        var options = new ParallelOptions
-        {
-            CancellationToken = ct,
-            // Local packs: one per core keeps both busy (more only adds memory). Remote packs: enough
-            // ranged reads in flight to hide latency.
-            MaxDegreeOfParallelism = repo.Store.Capabilities.IsLocal
-                ? Math.Max(2, Environment.ProcessorCount)
-                : Math.Max(Environment.ProcessorCount, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
-        };
-        ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
+        using var retry = new RetryStore(repo.Store);
         try
         {
+            foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0 && f.Failure is null))
+            {
+                if (empty.WriteEmpty(files))
+                {
+                    tracker.FileDone(empty);
+                }
+            }
+
+            var reader = new PackReader(repo, files, tracker.FileDone, retry.Available ? retry.Get : null);
+            var options = new ParallelOptions
+            {
+                CancellationToken = ct,
+                // Local packs: one per core keeps both busy (more only adds memory). Remote packs: enough
+                // ranged reads in flight to hide latency.
+                MaxDegreeOfParallelism = repo.Store.Capabilities.IsLocal
+                    ? Math.Max(2, Environment.ProcessorCount)
+                    : Math.Max(Environment.ProcessorCount, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
+            };
+            ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
             await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
         }
         catch
         {
-            plan.Files.ForEach(f => f.Abort());
+            // Interrupted or broken off: nothing half-written stays, under any name.
+            plan.Files.Where(f => !f.Restored).ToList().ForEach(f => f.Discard(keep: false, request.Overwrite));
             throw;
         }
 
+        var failures = new List<RestoreIssue>();
+        foreach (var file in plan.Files.Where(f => !f.Restored))
+        {
+            file.Fail("not every chunk could be read"); // keeps an earlier, more precise reason
+            file.Discard(request.KeepDamaged, request.Overwrite);
+            var note = file.DamagedPath is { } kept ? $" (kept as {kept})" : request.KeepDamaged ? " (none of it was read: nothing kept)" : "";
+            failures.Add(new RestoreIssue(file.SnapshotPath, file.Failure + note));
+        }
+
+        failures.AddRange(links.Link(request.Overwrite, tracker));
         foreach (var link in plan.Symlinks)
         {
-            CreateSymlink(link, request.Overwrite);
+            CreateSymlink(link, files);
         }
 
         // Directories last and deepest first: their mtime must not be bumped by what is created inside.
         for (var i = plan.Directories.Count - 1; i >= 0; i--)
         {
-            RestoreMetadata.Apply(plan.Directories[i].Path, plan.Directories[i].Node);
+            RestoreMetadata.Apply(plan.Directories[i].Path, plan.Directories[i].Node, files);
         }
 
-        var result = tracker.Result(plan.Directories.Count, plan.Symlinks.Count);
+        failures.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        var result = tracker.Result(plan.Directories.Count, plan.Symlinks.Count) with
+        {
+            Failures = failures,
+            Warnings = [.. files.Warnings],
+            HardLinks = links.Linked,
+        };
         Log.RestoreFinished(_logger, request.Snapshot.ShortId, destination, result.Files, result.Bytes, clock.Elapsed.TotalSeconds);
+        if (failures.Count > 0)
+        {
+            Log.FilesNotRestored(_logger, request.Snapshot.ShortId, failures.Count, failures[0].ToString());
+        }
+
         return result;
     }
 
@@ -116,8 +146,8 @@ public sealed class Restorer
                 {
                     if (!repo.Index.TryGet(id, out var location))
                     {
-                        throw new RepositoryCorruptException(
-                            $"{repo.Store.Description}: chunk {id.ToShortString()} of {file.SnapshotPath} is not in any index (data lost)");
+                        file.Fail($"chunk {i} ({id.ToShortString()}) is not in any index of {repo.Store.Description} (data lost)");
+                        break;
                     }
 
                     needed = new NeededBlob(id, location, []);
@@ -135,7 +165,10 @@ public sealed class Restorer
                 lengths[i] = needed.Location.PlainLength;
             }
 
-            file.Prepare(lengths);
+            if (file.Failure is null)
+            {
+                file.Prepare(lengths);
+            }
         }
 
         return [.. order.Select(p => new KeyValuePair<int, List<NeededBlob>>(p, packs[p]))];
@@ -163,14 +196,14 @@ public sealed class Restorer
         Directory.CreateDirectory(path);
     }
 
-    private static void CreateSymlink(PlannedItem link, bool overwrite)
+    private static void CreateSymlink(PlannedItem link, FileWriteContext files)
     {
-        if (overwrite)
+        if (files.Overwrite)
         {
             RestoreMetadata.RemoveExisting(link.Path);
         }
 
         File.CreateSymbolicLink(link.Path, link.Node.LinkTarget ?? "");
-        RestoreMetadata.Apply(link.Path, link.Node);
+        RestoreMetadata.Apply(link.Path, link.Node, files);
     }
 }

@@ -41,6 +41,10 @@ public sealed record PolicyBackupOutcome(Policy Policy, string Target, long RunI
     public RunFigures RunFigures => new(
         BytesRead, BytesNew, BytesStored, TotalFiles, Warnings.Count(), Results.Count > 0 ? Results[^1].Snapshot.Id : null);
 
-    /// <summary>Per-file errors for the catalog (warnings are counted, errors listed).</summary>
-    public IReadOnlyList<RunErrorInfo> RunErrors => [.. Errors.Select(e => new RunErrorInfo(e.Path, e.Message))];
+    /// <summary>
+    /// Per-file issues for the catalog: the errors, then the warnings (flagged) — the same lists
+    /// the CLI prints and --json carries; <see cref="RunFigures"/> counts the warnings.
+    /// </summary>
+    public IReadOnlyList<RunErrorInfo> RunErrors =>
+        [.. Errors.Select(e => new RunErrorInfo(e.Path, e.Message)), .. Warnings.Select(w => new RunErrorInfo(w.Path, w.Message) { IsWarning = true })];
 }

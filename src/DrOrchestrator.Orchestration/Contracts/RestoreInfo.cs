@@ -14,6 +14,15 @@ public sealed record RestoreInfo(
     [JsonIgnore]
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>Every file that could not be restored (snapshot path) and why; none of them is under its real name.</summary>
+    public IReadOnlyList<IssueInfo> Failures { get; init; } = [];
+
+    /// <summary>Metadata the destination refused (owner, extended attribute), by destination path.</summary>
+    public IReadOnlyList<IssueInfo> Warnings { get; init; } = [];
+
+    /// <summary>Files restored as hard links to another restored file (counted in Files too).</summary>
+    public long HardLinks { get; init; }
+
     /// <summary>Why the catalog was not used to order the targets; null when it was.</summary>
     [JsonIgnore]
     public string? CatalogProblem { get; init; }
@@ -27,6 +36,9 @@ public sealed record RestoreInfo(
         {
             Elapsed = o.Elapsed,
             CatalogProblem = o.CatalogProblem,
+            Failures = [.. o.Result.Failures.Select(f => new IssueInfo(f.Path, f.Message))],
+            Warnings = [.. o.Result.Warnings.Select(w => new IssueInfo(w.Path, w.Message))],
+            HardLinks = o.Result.HardLinks,
         };
     }
 }

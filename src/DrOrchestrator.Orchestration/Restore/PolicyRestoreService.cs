@@ -17,7 +17,14 @@ public sealed record PolicyRestoreRequest(
     string? FromTarget,
     IReadOnlyList<string> Include,
     string Destination,
-    bool Overwrite);
+    bool Overwrite)
+{
+    /// <summary>Keep files that could not be verified as <c>NAME.drorch-damaged</c> (default: removed).</summary>
+    public bool KeepDamaged { get; init; }
+
+    /// <summary>Do not restore owners (restored only when running as root anyway).</summary>
+    public bool SkipOwners { get; init; }
+}
 
 public sealed record PolicyRestoreOutcome(Snapshot Snapshot, string Target, RestoreResult Result, TimeSpan Elapsed)
 {
@@ -110,7 +117,11 @@ public sealed class PolicyRestoreService
                 }
 
                 var result = await _restorer.RestoreAsync(
-                    repository, new RestoreRequest(snapshot, request.Destination, request.Include, request.Overwrite), progress, cancellationToken).ConfigureAwait(false);
+                    repository, new RestoreRequest(snapshot, request.Destination, request.Include, request.Overwrite)
+                    {
+                        KeepDamaged = request.KeepDamaged,
+                        SkipOwners = request.SkipOwners,
+                    }, progress, cancellationToken).ConfigureAwait(false);
                 Log.Restored(_logger, request.Policy, snapshot.Id, candidate.Name, request.Destination, result.FilesVerified);
                 return new PolicyRestoreOutcome(snapshot, candidate.Name, result, clock.Elapsed)
                 {

@@ -110,19 +110,20 @@ public sealed class PathSafetyTests
     }
 
     [Fact]
-    public async Task Wrong_recorded_checksum_throws_ChecksumMismatchException_naming_the_file()
+    public async Task Wrong_recorded_checksum_lists_the_file_and_leaves_nothing_under_its_name()
     {
         using var dir = new TempDir();
         var (_, repo) = await TestSupport.NewRepoAsync();
         var content = "actual content"u8.ToArray();
         var claimed = BlobId.Hash("something else"u8);
-        var snapshot = await CraftAsync(repo, [File("f.txt", content, claimed)], (BlobType.Data, content));
+        var snapshot = await CraftAsync(repo, [File("f.txt", content, claimed), File("g.txt", "fine"u8.ToArray())],
+            (BlobType.Data, content), (BlobType.Data, "fine"u8.ToArray()));
 
-        var e = await Assert.ThrowsAsync<ChecksumMismatchException>(() => TestSupport.RestoreAsync(repo, snapshot, dir.Sub("dest")));
+        var result = await TestSupport.RestoreAsync(repo, snapshot, dir.Sub("dest"));
 
-        Assert.Equal(dir.Sub("dest/f.txt"), e.Path);
-        Assert.Equal(claimed.ToString(), e.ExpectedSha256);
-        Assert.Equal(BlobId.Hash(content).ToString(), e.ActualSha256);
-        Assert.Equal($"checksum mismatch restoring {dir.Sub("dest/f.txt")}: expected SHA-256 {claimed}, got {BlobId.Hash(content)}", e.Message);
+        var failure = Assert.Single(result.Failures);
+        Assert.Equal(("f.txt", $"checksum mismatch: expected SHA-256 {claimed}, got {BlobId.Hash(content)}"), (failure.Path, failure.Message));
+        Assert.Equal(["g.txt"], Directory.GetFileSystemEntries(dir.Sub("dest")).Select(Path.GetFileName));
+        Assert.Equal("fine", System.IO.File.ReadAllText(dir.Sub("dest/g.txt")));
     }
 }
