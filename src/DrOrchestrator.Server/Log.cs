@@ -5,42 +5,42 @@ namespace DrOrchestrator.Server;
 /// <summary>Source-generated log messages of the service (stable event ids 4000–4099).</summary>
 internal static partial class Log
 {
-    [LoggerMessage(4000, LogLevel.Information, "Policy {Policy}: {Kind} fire due {ScheduledAt:o} enqueued as job {JobId}")]
+    [LoggerMessage(6000, LogLevel.Information, "Policy {Policy}: {Kind} fire due {ScheduledAt:o} enqueued as job {JobId}")]
     public static partial void FireEnqueued(ILogger logger, string policy, string kind, DateTimeOffset scheduledAt, string jobId);
 
-    [LoggerMessage(4001, LogLevel.Warning, "Policy {Policy}: {Kind} fire due {ScheduledAt:o} missed: {Reason}")]
+    [LoggerMessage(6001, LogLevel.Warning, "Policy {Policy}: {Kind} fire due {ScheduledAt:o} missed: {Reason}")]
     public static partial void FireMissed(ILogger logger, string policy, string kind, DateTimeOffset scheduledAt, string reason);
 
-    [LoggerMessage(4002, LogLevel.Debug, "Policy {Policy}: {Kind} fire due {ScheduledAt:o} was already handled")]
+    [LoggerMessage(6002, LogLevel.Debug, "Policy {Policy}: {Kind} fire due {ScheduledAt:o} was already handled")]
     public static partial void FireDuplicate(ILogger logger, string policy, string kind, DateTimeOffset scheduledAt);
 
-    [LoggerMessage(4003, LogLevel.Information, "Policy {Policy} scheduled: {Kind} cron '{Cron}' in {TimeZone}, next fire {Next:o}")]
+    [LoggerMessage(6003, LogLevel.Information, "Policy {Policy} scheduled: {Kind} cron '{Cron}' in {TimeZone}, next fire {Next:o}")]
     public static partial void PolicyScheduled(ILogger logger, string policy, string kind, string cron, string timeZone, DateTimeOffset? next);
 
-    [LoggerMessage(4004, LogLevel.Information, "Policy {Policy} unscheduled")]
+    [LoggerMessage(6004, LogLevel.Information, "Policy {Policy} unscheduled")]
     public static partial void PolicyUnscheduled(ILogger logger, string policy);
 
-    [LoggerMessage(4005, LogLevel.Error, "Policy {Policy}: the change was not scheduled, the previous schedule keeps running: {Problem}")]
+    [LoggerMessage(6005, LogLevel.Error, "Policy {Policy}: the change was not scheduled, the previous schedule keeps running: {Problem}")]
     public static partial void PolicyRejected(ILogger logger, string policy, string problem);
 
-    [LoggerMessage(4006, LogLevel.Information, "Job {JobId}: {Kind} of policy {Policy} started (requested by {RequestedBy})")]
+    [LoggerMessage(6006, LogLevel.Information, "Job {JobId}: {Kind} of policy {Policy} started (requested by {RequestedBy})")]
     public static partial void JobStarted(ILogger logger, string jobId, string kind, string policy, string requestedBy);
 
-    [LoggerMessage(4007, LogLevel.Information, "Job {JobId}: {Kind} of policy {Policy} finished: {Outcome}")]
+    [LoggerMessage(6007, LogLevel.Information, "Job {JobId}: {Kind} of policy {Policy} finished: {Outcome}")]
     public static partial void JobFinished(ILogger logger, string jobId, string kind, string policy, string outcome);
 
-    [LoggerMessage(4008, LogLevel.Warning, "Policy {Policy}: RPO exceeded, exposure {Exposure} > objective {Rpo}")]
+    [LoggerMessage(6008, LogLevel.Warning, "Policy {Policy}: RPO exceeded, exposure {Exposure} > objective {Rpo}")]
     public static partial void RpoExceeded(ILogger logger, string policy, TimeSpan exposure, TimeSpan rpo);
 
-    [LoggerMessage(4009, LogLevel.Warning, "Shutting down: running jobs get {GraceSeconds} s before they are cancelled and re-queued")]
+    [LoggerMessage(6009, LogLevel.Warning, "Shutting down: running jobs get {GraceSeconds} s before they are cancelled and re-queued")]
     public static partial void ShutdownGrace(ILogger logger, int graceSeconds);
 
-    [LoggerMessage(4010, LogLevel.Information, "Re-queued interrupted {Kind} of policy {Policy} (fire due {ScheduledAt:o}) as job {JobId}")]
+    [LoggerMessage(6010, LogLevel.Information, "Re-queued interrupted {Kind} of policy {Policy} (fire due {ScheduledAt:o}) as job {JobId}")]
     public static partial void Requeued(ILogger logger, string kind, string policy, DateTimeOffset scheduledAt, string jobId);
 
-    [LoggerMessage(4011, LogLevel.Error, "Policy schedule synchronisation failed; retrying: {Reason}")]
+    [LoggerMessage(6011, LogLevel.Error, "Policy schedule synchronisation failed; retrying: {Reason}")]
     public static partial void SyncFailed(ILogger logger, string reason);
 
-    [LoggerMessage(4012, LogLevel.Information, "drorch serve listening on {Urls} (catalog {Provider}, work queue {WorkStorage})")]
+    [LoggerMessage(6012, LogLevel.Information, "drorch serve listening on {Urls} (catalog {Provider}, work queue {WorkStorage})")]
     public static partial void Listening(ILogger logger, string urls, string provider, string workStorage);
 }

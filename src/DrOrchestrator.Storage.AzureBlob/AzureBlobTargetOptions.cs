@@ -37,7 +37,7 @@ public sealed partial class AzureBlobTargetOptions
     /// <summary>
     /// A seekable upload (a pack in its temp file) up to this many MiB goes up as one Put Blob
     /// streamed from the file: one request and no block buffers. Staged, the SDK copies every block
-    /// of a seekable stream into pooled memory too (docs/decisions.md §21). 0 = always stage above
+    /// of a seekable stream into pooled memory too (docs/decisions.md §23). 0 = always stage above
     /// <see cref="BlockSizeMiB"/>. Azure takes up to 5000.
     /// </summary>
     public int SinglePutMaxMiB { get; set; } = 64;

@@ -45,7 +45,7 @@ internal sealed class CustomCaHttpClientFactory(X509Certificate2Collection trust
         // Custom root trust: the chain must end in one of these certificates, and the system's
         // store is never consulted. Besides being what the operator asked for, it skips loading
         // that store, which .NET on Linux reads file by file from /etc/ssl/certs when the first
-        // connection is validated, delaying a restore's first request (docs/decisions.md §21).
+        // connection is validated, delaying a restore's first request (docs/decisions.md §23).
         // Revocation stays unchecked, as it is for the SDK's own client (SslStream's default).
         var policy = new X509ChainPolicy
         {

@@ -22,7 +22,7 @@ internal static class S3ClientFactory
             // The SDK copies upload bodies to the connection in BufferSize writes (default 8 KiB); over
             // TLS each write becomes its own record, so the server decrypts and handles twice as many
             // records as with full 16 KiB ones. 64 KiB writes fill records, which saves the server
-            // CPU (figures in docs/decisions.md §21).
+            // CPU (figures in docs/decisions.md §23).
             BufferSize = UploadWriteBuffer,
         };
         if (options.CaCertificateFile is not null)

@@ -9,7 +9,7 @@ public static class ConsistentHashRing
     /// <summary>
     /// Virtual nodes per unit of weight. A member's share deviates from its ideal by about
     /// 1/√V: 256 gives ≈ 6%, and fewer nodes left the busiest member of random rings visibly
-    /// fuller (docs/decisions.md §21; the table in Placement/README.md). A 32-member
+    /// fuller (docs/decisions.md §23; the table in Placement/README.md). A 32-member
     /// ring is still only ~8,000 points (≈ 100 KiB) and a lookup is one binary search.
     /// Changing this value moves most packs: it is part of a pool's persistent configuration.
     /// </summary>

@@ -5,7 +5,7 @@ namespace DrOrchestrator.Core.Repository;
 /// <summary>
 /// The engine's pool for chunk-sized buffers. Power-of-two pools (ArrayPool.Create) keep up to N
 /// arrays in *every* size class a run touches (512 KiB, 1, 2, 4, 8 MiB… for variable-size chunks),
-/// which alone cost tens of MiB resident (docs/decisions.md §21). This pool keeps one free list and hands out the smallest
+/// which alone cost tens of MiB resident (docs/decisions.md §23). This pool keeps one free list and hands out the smallest
 /// free array that is large enough, so the arrays it keeps converge to what is really in flight
 /// (bounded by the pipelines' channels) and few new large arrays are made — new large arrays are
 /// what fragments the large-object heap. What it keeps is capped. Requests under 64 KiB go to
@@ -17,7 +17,7 @@ internal sealed class BufferPool : ArrayPool<byte>
     /// <summary>
     /// The engine's shared pool. 24 MiB kept: about what a backup has rented at once at its peak;
     /// every kept array beyond that is resident for nothing (a larger cap fills up with arrays of
-    /// the wrong sizes), and keeping nothing costs gen2 collections (docs/decisions.md §21).
+    /// the wrong sizes), and keeping nothing costs gen2 collections (docs/decisions.md §23).
     /// </summary>
     public static readonly BufferPool Engine = new(maxRetainedBytes: 24L * 1024 * 1024);
 

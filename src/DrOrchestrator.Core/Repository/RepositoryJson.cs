@@ -8,7 +8,7 @@ namespace DrOrchestrator.Core.Repository;
 /// <summary>
 /// The JSON of config, snapshot and key objects: camelCase, compact. Serialization code is
 /// generated at build time (<see cref="RepositoryJsonContext"/>): the reflection-based serializer
-/// spent part of every command's start building its metadata and JIT-compiling accessors (docs/decisions.md §21).
+/// spent part of every command's start building its metadata and JIT-compiling accessors (docs/decisions.md §23).
 /// </summary>
 internal static class RepositoryJson
 {
