@@ -2,6 +2,7 @@ using DrOrchestrator.Catalog;
 using DrOrchestrator.Catalog.Configuration;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Check;
+using DrOrchestrator.Core.Configuration;
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Orchestration.Backup;
@@ -33,7 +34,8 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddDrOrchestratorOrchestration(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(configuration);
-        services.AddDrOrchestratorCatalog(configuration);
+        // The catalog owns its options; relative paths in the file mean "relative to the file".
+        services.AddDrOrchestratorCatalog(configuration, ConfigurationFile.BaseDirectory(configuration));
         services.AddDrOrchestratorTargets(configuration);
         services.TryAddSingleton<Archiver>();
         services.TryAddSingleton<Restorer>();

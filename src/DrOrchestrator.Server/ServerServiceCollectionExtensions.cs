@@ -46,7 +46,6 @@ public static class ServerServiceCollectionExtensions
         services.AddScoped<FireHandler>();
         services.AddScoped<FireCatchUp>();
         services.AddScoped<InterruptedWork>();
-        services.AddScoped<SnapshotListing>();
         services.AddTransient<PolicyJobs>();
         services.AddSingleton<PolicyScheduleSynchronizer>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyScheduleSynchronizer>());

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Storage;
@@ -7,6 +8,7 @@ using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Restore;
 using DrOrchestrator.Orchestration.Targets;
+using DrOrchestrator.Testing;
 
 namespace DrOrchestrator.Orchestration.Tests;
 
@@ -97,21 +99,20 @@ public sealed class BackupRestoreCopyCheckTests : IAsyncLifetime
         var healthy = await check.CheckAsync("main", readData: true, None).ToListAsync();
         Assert.DoesNotContain(healthy, f => f.Severity == CheckSeverity.Error);
 
-        var pack = Directory.EnumerateFiles(Path.Combine(_sandbox.Root, "main", "data"), "*", SearchOption.AllDirectories)
-            .MaxBy(f => new FileInfo(f).Length)!;
-        var bytes = await File.ReadAllBytesAsync(pack);
-        bytes[bytes.Length / 2] ^= 0xFF;
-        await File.WriteAllBytesAsync(pack, bytes);
-        var files = Directory.GetFiles(Path.Combine(_sandbox.Root, "main"), "*", SearchOption.AllDirectories).Order().ToList();
+        var main = _sandbox.Targets["main"];
+        var packKey = main.Keys.Where(k => k.StartsWith("data/", StringComparison.Ordinal)).MaxBy(k => main[k].Length)!;
+        var damaged = main[packKey].ToArray();
+        damaged[damaged.Length / 2] ^= 0xFF;
+        main[packKey] = damaged;
+        var objects = Contents(main);
 
         var findings = await check.CheckAsync("main", readData: true, None).ToListAsync();
 
         var errors = findings.Where(f => f.Severity == CheckSeverity.Error).ToList();
         Assert.NotEmpty(errors);
-        var packKey = Path.GetRelativePath(Path.Combine(_sandbox.Root, "main"), pack);
         Assert.All(errors, e => Assert.Equal(packKey, e.ObjectKey));
         Assert.Contains(errors.SelectMany(e => e.AffectedFiles), f => f.EndsWith(":source/docs/large.bin", StringComparison.Ordinal));
-        Assert.Equal(files, Directory.GetFiles(Path.Combine(_sandbox.Root, "main"), "*", SearchOption.AllDirectories).Order());
+        Assert.Equal(objects, Contents(main));
     }
 
     [Fact]
@@ -124,6 +125,10 @@ public sealed class BackupRestoreCopyCheckTests : IAsyncLifetime
 
         Assert.Contains("put refused: the store is opened read-only", put.Message, StringComparison.Ordinal);
         Assert.Contains("delete refused: the store is opened read-only", delete.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_sandbox.Root, "main", "config")));
+        Assert.DoesNotContain("config", _sandbox.Targets["main"].Keys);
     }
+
+    /// <summary>Every object of <paramref name="store"/>: key → SHA-256 of its bytes.</summary>
+    private static SortedDictionary<string, string> Contents(InMemoryObjectStore store) =>
+        new(store.Keys.ToDictionary(k => k, k => Convert.ToHexString(SHA256.HashData(store[k]))), StringComparer.Ordinal);
 }

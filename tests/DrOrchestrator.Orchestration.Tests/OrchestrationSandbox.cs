@@ -10,23 +10,27 @@ namespace DrOrchestrator.Orchestration.Tests;
 
 /// <summary>
 /// The Orchestration services wired as a front door wires them (<c>AddDrOrchestratorOrchestration</c>
-/// over a loaded appsettings.json), without the CLI: an SQLite catalog, migrated, and two local
-/// targets (<c>main</c>, <c>offsite</c>) in a temp folder, a repository key in a uniquely named
-/// environment variable, and a small source tree with known content.
+/// over a loaded appsettings.json), without the CLI: an SQLite catalog in a temp folder, migrated,
+/// two in-memory targets (<c>main</c>, <c>offsite</c>, see <see cref="MemoryTargets"/>), a
+/// repository key in a uniquely named environment variable, and a small source tree with known content.
 /// </summary>
 internal sealed class OrchestrationSandbox : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly string _keyVariable;
 
-    private OrchestrationSandbox(string root, ServiceProvider services, string keyVariable)
+    private OrchestrationSandbox(string root, ServiceProvider services, string keyVariable, MemoryTargets targets)
     {
         Root = root;
         _services = services;
         _keyVariable = keyVariable;
+        Targets = targets;
     }
 
     public string Root { get; }
+
+    /// <summary>The object stores behind the targets, by target name.</summary>
+    public MemoryTargets Targets { get; }
 
     /// <summary>The tree the policies back up (its folder name, "source", is what a restore recreates).</summary>
     public string Source => Path.Combine(Root, "source");
@@ -44,19 +48,21 @@ internal sealed class OrchestrationSandbox : IAsyncDisposable
             ["RepositoryKey"] = new Dictionary<string, string> { ["EnvironmentVariable"] = keyVariable },
             ["Targets"] = new Dictionary<string, object>
             {
-                ["main"] = new Dictionary<string, string> { ["Type"] = "local", ["Path"] = "main" },
-                ["offsite"] = new Dictionary<string, string> { ["Type"] = "local", ["Path"] = "offsite" },
+                ["main"] = new Dictionary<string, string> { ["Type"] = MemoryTargets.TypeName },
+                ["offsite"] = new Dictionary<string, string> { ["Type"] = MemoryTargets.TypeName },
             },
         };
         var configPath = Path.Combine(root, "appsettings.json");
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(settings));
         var configuration = ConfigurationLoader.Load(configPath);
+        var targets = new MemoryTargets(configuration);
         var services = new ServiceCollection()
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
             .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
+            .AddMemoryTargets(targets)
             .AddDrOrchestratorOrchestration(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        var sandbox = new OrchestrationSandbox(root, services, keyVariable);
+        var sandbox = new OrchestrationSandbox(root, services, keyVariable, targets);
         await sandbox.Get<CatalogMigrator>().MigrateAsync(CancellationToken.None);
         sandbox.WriteSourceTree();
         return sandbox;

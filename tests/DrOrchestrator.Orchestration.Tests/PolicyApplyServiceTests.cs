@@ -23,7 +23,7 @@ public sealed class PolicyApplyServiceTests : IAsyncLifetime
         Assert.Equal(["offsite"], policy.Replicas.Select(t => t.Name));
         Assert.Equal(TimeSpan.FromHours(24), stored.Rpo);
         var targets = await _sandbox.Catalog.ListTargetsAsync(CancellationToken.None);
-        Assert.Equal([("main", "local"), ("offsite", "local")], targets.Select(t => (t.Name, t.Type)).Order());
+        Assert.Equal([("main", MemoryTargets.TypeName), ("offsite", MemoryTargets.TypeName)], targets.Select(t => (t.Name, t.Type)).Order());
     }
 
     [Fact]

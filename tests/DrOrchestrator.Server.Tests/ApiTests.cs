@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Server.Api;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -128,9 +129,9 @@ public sealed class ApiTests
 
         Assert.Equal("succeeded", done.Phase);
         Assert.Equal(5, done.FilesDone);
-        var snapshot = Assert.Single(await ServerSandbox.JsonAsync<List<SnapshotDto>>(await server.Operator().GetAsync("/api/snapshots?policy=web")));
+        var snapshot = Assert.Single(await ServerSandbox.JsonAsync<List<SnapshotListItem>>(await server.Operator().GetAsync("/api/snapshots?policy=web")));
         Assert.Equal((5L, "local", "present"), (snapshot.Files, snapshot.Targets.Single().Name, snapshot.Targets.Single().Status));
-        var fromTarget = Assert.Single(await ServerSandbox.JsonAsync<List<SnapshotDto>>(await server.Operator().GetAsync("/api/snapshots?policy=web&target=local")));
+        var fromTarget = Assert.Single(await ServerSandbox.JsonAsync<List<SnapshotListItem>>(await server.Operator().GetAsync("/api/snapshots?policy=web&target=local")));
         Assert.Equal(snapshot.Id, fromTarget.Id);
         var run = Assert.Single(await ServerSandbox.JsonAsync<List<RunDto>>(await server.Operator().GetAsync("/api/runs?policy=web")));
         Assert.Equal(("succeeded", done.RunId, snapshot.Id), (run.Status, (long?)run.Id, run.SnapshotId));
@@ -201,8 +202,8 @@ public sealed class ApiTests
             async () => await ServerSandbox.JsonAsync<List<RunDto>>(await server.Operator().GetAsync("/api/runs?policy=big")),
             runs => runs.Count == 1 && runs[0].Status != "running", JobTimeout, "run recorded");
         Assert.Equal(("cancelled", null), (run[0].Status, run[0].SnapshotId));
-        Assert.Empty(await ServerSandbox.JsonAsync<List<SnapshotDto>>(await server.Operator().GetAsync("/api/snapshots?policy=big")));
-        Assert.Empty(await ServerSandbox.JsonAsync<List<SnapshotDto>>(await server.Operator().GetAsync("/api/snapshots?policy=big&target=local")));
+        Assert.Empty(await ServerSandbox.JsonAsync<List<SnapshotListItem>>(await server.Operator().GetAsync("/api/snapshots?policy=big")));
+        Assert.Empty(await ServerSandbox.JsonAsync<List<SnapshotListItem>>(await server.Operator().GetAsync("/api/snapshots?policy=big&target=local")));
         Assert.Equal(HttpStatusCode.Conflict, (await server.Operator().PostAsync($"/api/jobs/{job.JobId}/cancel", null)).StatusCode);
     }
 

@@ -12,14 +12,21 @@ public static class CatalogServiceCollectionExtensions
     /// Registers the catalog: options from section <c>Catalog</c> (validated at start-up),
     /// an <see cref="IDbContextFactory{TContext}"/> for <see cref="CatalogDbContext"/>,
     /// <see cref="CatalogStore"/> (also as <see cref="Lazy{T}"/>) and <see cref="CatalogMigrator"/>. The host must reference the
-    /// migrations assembly of the provider it uses (both, to allow either).
+    /// migrations assembly of the provider it uses (both, to allow either). With
+    /// <paramref name="baseDirectory"/> (the configuration file's folder), a relative SQLite
+    /// <c>Data Source</c> is resolved against it rather than the working directory.
     /// </summary>
-    public static IServiceCollection AddDrOrchestratorCatalog(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddDrOrchestratorCatalog(this IServiceCollection services, IConfiguration configuration, string? baseDirectory = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddLogging();
         services.AddOptions<CatalogOptions>().Configure(options => Bind(configuration.GetSection(CatalogOptions.SectionName), options)).ValidateOnStart();
+        if (baseDirectory is not null)
+        {
+            services.AddSingleton<IPostConfigureOptions<CatalogOptions>>(new SqliteDataSourceResolver(Path.GetFullPath(baseDirectory)));
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>());
         services.AddDbContextFactory<CatalogDbContext>((sp, builder) =>
         {

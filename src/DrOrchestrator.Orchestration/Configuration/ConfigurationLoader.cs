@@ -11,7 +11,8 @@ namespace DrOrchestrator.Orchestration.Configuration;
 /// <remarks>
 /// Relative paths in the file mean "relative to the file", not to the working directory: an
 /// admin running <c>drorch</c> from another folder at 3 a.m. must hit the same catalog and
-/// repository. The file's folder is exposed as <see cref="BaseDirectoryKey"/>.
+/// repository. The file's folder is exposed as <see cref="BaseDirectoryKey"/>; each consumer
+/// resolves its own paths from it (the backends, and the catalog for a relative SQLite file).
 /// </remarks>
 public static class ConfigurationLoader
 {
@@ -66,47 +67,7 @@ public static class ConfigurationLoader
             throw new ConfigurationException($"{fullPath}: not valid JSON: {ex.GetBaseException().Message}", ex);
         }
 
-        var sqlite = AbsoluteSqliteConnectionString(configuration, baseDirectory);
-        if (sqlite is not null)
-        {
-            builder.AddInMemoryCollection(new Dictionary<string, string?> { ["Catalog:ConnectionString"] = sqlite });
-            configuration = builder.Build();
-        }
-
         return configuration;
-    }
-
-    /// <summary>
-    /// A relative SQLite "Data Source" is made absolute against the configuration file's folder,
-    /// so the embedded default works from any working directory. No folder is created: a catalog
-    /// under a missing folder is a configuration error (<see cref="ConfigurationValidator"/>).
-    /// </summary>
-    private static string? AbsoluteSqliteConnectionString(IConfiguration configuration, string baseDirectory)
-    {
-        var provider = configuration["Catalog:Provider"];
-        var text = configuration["Catalog:ConnectionString"];
-        if (text is null || (provider is not null && !provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase)))
-        {
-            return null;
-        }
-
-        Microsoft.Data.Sqlite.SqliteConnectionStringBuilder builder;
-        try
-        {
-            builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(text);
-        }
-        catch (ArgumentException)
-        {
-            return null; // ConfigurationValidator names the field
-        }
-
-        if (string.IsNullOrEmpty(builder.DataSource) || builder.DataSource == ":memory:" || Path.IsPathFullyQualified(builder.DataSource))
-        {
-            return null;
-        }
-
-        builder.DataSource = Path.GetFullPath(Path.Combine(baseDirectory, builder.DataSource));
-        return builder.ToString();
     }
 
     /// <summary>Resolves a path from the configuration against the configuration file's folder.</summary>

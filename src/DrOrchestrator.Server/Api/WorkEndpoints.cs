@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Orchestration.Snapshots;
 using DrOrchestrator.Server.Configuration;
 using DrOrchestrator.Server.Work;
 using Microsoft.AspNetCore.Builder;
@@ -32,10 +33,8 @@ public static class WorkEndpoints
             Results.Ok((await catalog.ListRunsAsync(policy, Math.Clamp(limit, 1, 1000), ct).ConfigureAwait(false)).Select(RunDto.From))).WithTags("work");
         api.MapGet("/fires", async (CatalogStore catalog, CancellationToken ct, string? policy = null) =>
             Results.Ok((await catalog.ListFiresAsync(policy, null, ct).ConfigureAwait(false)).Select(FireDto.From))).WithTags("work");
-        api.MapGet("/snapshots", async (SnapshotListing listing, CancellationToken ct, string? policy = null, string? target = null) =>
-            Results.Ok(target is null
-                ? await listing.FromCatalogAsync(policy, ct).ConfigureAwait(false)
-                : await listing.FromTargetAsync(target, policy, ct).ConfigureAwait(false))).WithTags("snapshots");
+        api.MapGet("/snapshots", async (SnapshotListService listing, CancellationToken ct, string? policy = null, string? target = null) =>
+            Results.Ok(await listing.ListAsync(policy, target, ct).ConfigureAwait(false))).WithTags("snapshots");
     }
 
     private static async Task<IResult> BackupAsync(string name, ClaimsPrincipal user, CatalogStore catalog, IWorkQueue queue, RunTracker tracker, CancellationToken ct)

@@ -17,7 +17,8 @@ public sealed class InMemoryObjectStore : IObjectStore
 
     private int _puts;
 
-    public string Description => "memory:test";
+    /// <summary>Distinct per store where several are combined (a restore's fallback sources refuse duplicates).</summary>
+    public string Description { get; init; } = "memory:test";
 
     public ObjectStoreCapabilities Capabilities { get; init; } = new(null, 2, true);
 
