@@ -25,6 +25,8 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
 
     public DbSet<DrillResultEntity> DrillResults => Set<DrillResultEntity>();
 
+    public DbSet<DrillMismatchEntity> DrillMismatches => Set<DrillMismatchEntity>();
+
     public DbSet<PolicyChangeEntity> PolicyChanges => Set<PolicyChangeEntity>();
 
     public DbSet<ScheduledFireEntity> ScheduledFires => Set<ScheduledFireEntity>();
@@ -44,6 +46,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
         configurationBuilder.Properties<PresenceStatus>().HaveConversion<LowerCaseEnumConverter<PresenceStatus>>().HaveMaxLength(16);
         configurationBuilder.Properties<PolicyChangeKind>().HaveConversion<LowerCaseEnumConverter<PolicyChangeKind>>().HaveMaxLength(16);
         configurationBuilder.Properties<FireStatus>().HaveConversion<LowerCaseEnumConverter<FireStatus>>().HaveMaxLength(16);
+        configurationBuilder.Properties<DrillOutcome>().HaveConversion<LowerCaseEnumConverter<DrillOutcome>>().HaveMaxLength(16);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -146,6 +149,16 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             e.HasIndex(d => d.RunId).IsUnique();
             e.HasIndex(d => d.SnapshotId);
             e.HasOne(d => d.Run).WithOne().HasForeignKey<DrillResultEntity>(d => d.RunId).OnDelete(DeleteBehavior.Cascade);
+            e.HasMany(d => d.MismatchDetails).WithOne().HasForeignKey(m => m.DrillResultId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DrillMismatchEntity>(e =>
+        {
+            e.ToTable("DrillMismatches");
+            e.Property(m => m.Path).HasMaxLength(4000);
+            e.Property(m => m.Expected).HasMaxLength(128);
+            e.Property(m => m.Actual).HasMaxLength(128);
+            e.Property(m => m.Reason).HasMaxLength(4000);
         });
     }
 }

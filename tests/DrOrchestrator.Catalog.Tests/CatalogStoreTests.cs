@@ -370,21 +370,33 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
     {
         await SeedAsync();
         await Store.RecordSnapshotAsync("home", Snapshot("aa01", 0), "local", CatalogHarness.Start, Ct);
-        long drill = await Store.StartRunAsync("home", RunKind.Drill, Ct);
+        long drill = await Store.StartRunAsync("home", RunKind.Drill, "local", Ct);
+        DrillMismatch[] mismatches =
+        [
+            new("/data/a.bin", new string('a', 64), new string('b', 64), "SHA-256 differs"),
+            new("/data/b.bin", new string('c', 64), null, "not restored: authentication tag did not match"),
+        ];
 
-        await Store.RecordDrillAsync(drill, "aa01", 1_234, 1, TimeSpan.FromSeconds(95.5), Ct);
+        await Store.RecordDrillAsync(
+            drill,
+            new DrillOutcomeInput("aa01", DrillOutcome.Failed, 1_234, 5_000_000, TimeSpan.FromSeconds(95.5), TimeSpan.FromMinutes(30), mismatches),
+            Ct);
 
         var record = Assert.Single(await Store.ListDrillsAsync("home", Ct));
-        Assert.Equal(new DrillRecord(drill, "home", "aa01", 1_234, 1, TimeSpan.FromSeconds(95.5), CatalogHarness.Start), record);
+        Assert.Equal(
+            new DrillRecord(drill, "home", "local", "aa01", DrillOutcome.Failed, 1_234, 5_000_000, 2, TimeSpan.FromSeconds(95.5), TimeSpan.FromMinutes(30), CatalogHarness.Start),
+            record);
+        Assert.Equal(mismatches, await Store.ListDrillMismatchesAsync(drill, Ct));
         Assert.Empty(await Store.ListDrillsAsync("other", Ct));
         await using (var db = Harness.Db())
         {
             var row = await db.DrillResults.SingleAsync();
-            Assert.Equal((drill, 1_234L, 1L, 95.5), (row.RunId, row.FilesVerified, row.Mismatches, row.RtoAchievedSeconds));
+            Assert.Equal((drill, 1_234L, 2L, 95.5, DrillOutcome.Failed), (row.RunId, row.FilesVerified, row.Mismatches, row.RtoAchievedSeconds, row.Outcome));
         }
 
         long backup = await Store.StartRunAsync("home", RunKind.Backup, Ct);
-        var notDrill = await Assert.ThrowsAsync<CatalogException>(() => Store.RecordDrillAsync(backup, "aa01", 1, 0, TimeSpan.FromSeconds(1), Ct));
+        var passed = new DrillOutcomeInput("aa01", DrillOutcome.Passed, 1, 1, TimeSpan.FromSeconds(1), null, []);
+        var notDrill = await Assert.ThrowsAsync<CatalogException>(() => Store.RecordDrillAsync(backup, passed, Ct));
         Assert.Equal($"run {backup} is a backup run, not a drill", notDrill.Message);
     }
 

@@ -12,12 +12,13 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("1e69ec6a-2095-4368-96cb-dacd3d0d2d52"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("7f8baa1b-4160-422c-a69f-153f0f6b2642"), entityTypeCount: 10)
         {
         }
 
         partial void Initialize()
         {
+            var drillMismatchEntity = DrillMismatchEntityEntityType.Create(this);
             var drillResultEntity = DrillResultEntityEntityType.Create(this);
             var policyChangeEntity = PolicyChangeEntityEntityType.Create(this);
             var policyEntity = PolicyEntityEntityType.Create(this);
@@ -28,6 +29,7 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
             var snapshotPresenceEntity = SnapshotPresenceEntityEntityType.Create(this);
             var targetEntity = TargetEntityEntityType.Create(this);
 
+            DrillMismatchEntityEntityType.CreateForeignKey1(drillMismatchEntity, drillResultEntity);
             DrillResultEntityEntityType.CreateForeignKey1(drillResultEntity, runEntity);
             RunEntityEntityType.CreateForeignKey1(runEntity, policyEntity);
             RunEntityEntityType.CreateForeignKey2(runEntity, targetEntity);
@@ -36,6 +38,7 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
             SnapshotPresenceEntityEntityType.CreateForeignKey1(snapshotPresenceEntity, snapshotEntity);
             SnapshotPresenceEntityEntityType.CreateForeignKey2(snapshotPresenceEntity, targetEntity);
 
+            DrillMismatchEntityEntityType.CreateAnnotations(drillMismatchEntity);
             DrillResultEntityEntityType.CreateAnnotations(drillResultEntity);
             PolicyChangeEntityEntityType.CreateAnnotations(policyChangeEntity);
             PolicyEntityEntityType.CreateAnnotations(policyEntity);

@@ -22,6 +22,42 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actual")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("DrillResultId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Expected")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DrillResultId");
+
+                    b.ToTable("DrillMismatches", (string)null);
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillResultEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -30,13 +66,24 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<long>("BytesRestored")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("FilesVerified")
                         .HasColumnType("bigint");
 
                     b.Property<long>("Mismatches")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<double>("RtoAchievedSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("RtoTargetSeconds")
                         .HasColumnType("double precision");
 
                     b.Property<long>("RunId")
@@ -429,6 +476,15 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
                     b.ToTable("Targets", (string)null);
                 });
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>
+                {
+                    b.HasOne("DrOrchestrator.Catalog.Entities.DrillResultEntity", null)
+                        .WithMany("MismatchDetails")
+                        .HasForeignKey("DrillResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillResultEntity", b =>
                 {
                     b.HasOne("DrOrchestrator.Catalog.Entities.RunEntity", "Run")
@@ -494,6 +550,11 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
                     b.Navigation("Snapshot");
 
                     b.Navigation("Target");
+                });
+
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillResultEntity", b =>
+                {
+                    b.Navigation("MismatchDetails");
                 });
 
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.RunEntity", b =>

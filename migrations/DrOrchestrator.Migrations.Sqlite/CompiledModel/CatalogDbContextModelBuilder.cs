@@ -11,12 +11,13 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a1a3d2b4-b244-40f1-a45a-4376bf8d9744"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("23c8218b-0b9d-4aa4-9084-15d88c09b04f"), entityTypeCount: 10)
         {
         }
 
         partial void Initialize()
         {
+            var drillMismatchEntity = DrillMismatchEntityEntityType.Create(this);
             var drillResultEntity = DrillResultEntityEntityType.Create(this);
             var policyChangeEntity = PolicyChangeEntityEntityType.Create(this);
             var policyEntity = PolicyEntityEntityType.Create(this);
@@ -27,6 +28,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
             var snapshotPresenceEntity = SnapshotPresenceEntityEntityType.Create(this);
             var targetEntity = TargetEntityEntityType.Create(this);
 
+            DrillMismatchEntityEntityType.CreateForeignKey1(drillMismatchEntity, drillResultEntity);
             DrillResultEntityEntityType.CreateForeignKey1(drillResultEntity, runEntity);
             RunEntityEntityType.CreateForeignKey1(runEntity, policyEntity);
             RunEntityEntityType.CreateForeignKey2(runEntity, targetEntity);
@@ -35,6 +37,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
             SnapshotPresenceEntityEntityType.CreateForeignKey1(snapshotPresenceEntity, snapshotEntity);
             SnapshotPresenceEntityEntityType.CreateForeignKey2(snapshotPresenceEntity, targetEntity);
 
+            DrillMismatchEntityEntityType.CreateAnnotations(drillMismatchEntity);
             DrillResultEntityEntityType.CreateAnnotations(drillResultEntity);
             PolicyChangeEntityEntityType.CreateAnnotations(policyChangeEntity);
             PolicyEntityEntityType.CreateAnnotations(policyEntity);

@@ -16,10 +16,47 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actual")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DrillResultId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Expected")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DrillResultId");
+
+                    b.ToTable("DrillMismatches", (string)null);
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillResultEntity", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BytesRestored")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("FilesVerified")
@@ -28,7 +65,15 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
                     b.Property<long>("Mismatches")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<double>("RtoAchievedSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("RtoTargetSeconds")
                         .HasColumnType("REAL");
 
                     b.Property<long>("RunId")
@@ -407,6 +452,15 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
                     b.ToTable("Targets", (string)null);
                 });
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>
+                {
+                    b.HasOne("DrOrchestrator.Catalog.Entities.DrillResultEntity", null)
+                        .WithMany("MismatchDetails")
+                        .HasForeignKey("DrillResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillResultEntity", b =>
                 {
                     b.HasOne("DrOrchestrator.Catalog.Entities.RunEntity", "Run")
@@ -472,6 +526,11 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
                     b.Navigation("Snapshot");
 
                     b.Navigation("Target");
+                });
+
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillResultEntity", b =>
+                {
+                    b.Navigation("MismatchDetails");
                 });
 
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.RunEntity", b =>

@@ -69,3 +69,16 @@ public enum FireStatus
     /// <summary>Its work was stopped by a shutdown and must run again.</summary>
     Interrupted,
 }
+
+/// <summary>How a restore drill ended.</summary>
+public enum DrillOutcome
+{
+    /// <summary>Everything restored and verified within the policy's RTO.</summary>
+    Passed,
+
+    /// <summary>Something could not be restored or did not verify.</summary>
+    Failed,
+
+    /// <summary>Everything verified, but it took longer than the policy's RTO target.</summary>
+    PassedOverRto,
+}

@@ -84,15 +84,32 @@ public sealed record CatalogRun(
     string? ErrorMessage,
     IReadOnlyList<RunErrorInfo> Errors);
 
-/// <summary>A drill's outcome with the run it belongs to.</summary>
+/// <summary>A drill's outcome with the run it belongs to (the run's target is the target drilled).</summary>
 public sealed record DrillRecord(
     long RunId,
     string? PolicyName,
+    string? TargetName,
     string SnapshotId,
+    DrillOutcome Outcome,
     long FilesVerified,
+    long BytesRestored,
     long Mismatches,
     TimeSpan RtoAchieved,
+    TimeSpan? RtoTarget,
     DateTimeOffset StartedAt);
+
+/// <summary>What a finished drill found, as recorded by <c>CatalogStore.RecordDrillAsync</c>.</summary>
+public sealed record DrillOutcomeInput(
+    string SnapshotId,
+    DrillOutcome Outcome,
+    long FilesVerified,
+    long BytesRestored,
+    TimeSpan RtoAchieved,
+    TimeSpan? RtoTarget,
+    IReadOnlyList<DrillMismatch> Mismatches);
+
+/// <summary>One file (or table) that did not verify: expected and actual SHA-256/fingerprint in hex, null when absent.</summary>
+public sealed record DrillMismatch(string Path, string? Expected, string? Actual, string Reason);
 
 /// <summary>One recorded change of a policy.</summary>
 public sealed record PolicyChangeRecord(

@@ -114,9 +114,10 @@ public sealed partial class CatalogStore
         }
     }
 
-    /// <summary>Records the outcome of the drill run <paramref name="runId"/>.</summary>
-    public async Task RecordDrillAsync(long runId, string snapshotId, long filesVerified, long mismatches, TimeSpan rtoAchieved, CancellationToken cancellationToken)
+    /// <summary>Records the outcome of the drill run <paramref name="runId"/>, with every mismatch it found.</summary>
+    public async Task RecordDrillAsync(long runId, DrillOutcomeInput outcome, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(outcome);
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
@@ -129,10 +130,23 @@ public sealed partial class CatalogStore
             db.DrillResults.Add(new DrillResultEntity
             {
                 RunId = runId,
-                SnapshotId = snapshotId,
-                FilesVerified = filesVerified,
-                Mismatches = mismatches,
-                RtoAchievedSeconds = rtoAchieved.TotalSeconds,
+                SnapshotId = outcome.SnapshotId,
+                Outcome = outcome.Outcome,
+                FilesVerified = outcome.FilesVerified,
+                BytesRestored = outcome.BytesRestored,
+                Mismatches = outcome.Mismatches.Count,
+                RtoAchievedSeconds = outcome.RtoAchieved.TotalSeconds,
+                RtoTargetSeconds = outcome.RtoTarget?.TotalSeconds,
+                MismatchDetails =
+                [
+                    .. outcome.Mismatches.Select(m => new DrillMismatchEntity
+                    {
+                        Path = Truncate(m.Path)!,
+                        Expected = m.Expected,
+                        Actual = m.Actual,
+                        Reason = Truncate(m.Reason)!,
+                    }),
+                ],
             });
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -151,9 +165,32 @@ public sealed partial class CatalogStore
             }
 
             var rows = await query.OrderByDescending(d => d.Run!.StartedAt).ThenByDescending(d => d.Id)
-                .Select(d => new { d.RunId, Policy = d.Run!.Policy!.Name, d.SnapshotId, d.FilesVerified, d.Mismatches, d.RtoAchievedSeconds, d.Run.StartedAt })
+                .Select(d => new
+                {
+                    d.RunId, Policy = d.Run!.Policy!.Name, Target = d.Run.Target!.Name, d.SnapshotId, d.Outcome, d.FilesVerified, d.BytesRestored,
+                    d.Mismatches, d.RtoAchievedSeconds, d.RtoTargetSeconds, d.Run.StartedAt,
+                })
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            return [.. rows.Select(d => new DrillRecord(d.RunId, d.Policy, d.SnapshotId, d.FilesVerified, d.Mismatches, TimeSpan.FromSeconds(d.RtoAchievedSeconds), d.StartedAt))];
+            return
+            [
+                .. rows.Select(d => new DrillRecord(
+                    d.RunId, d.Policy, d.Target, d.SnapshotId, d.Outcome, d.FilesVerified, d.BytesRestored, d.Mismatches,
+                    TimeSpan.FromSeconds(d.RtoAchievedSeconds), d.RtoTargetSeconds is { } t ? TimeSpan.FromSeconds(t) : null, d.StartedAt)),
+            ];
+        }
+    }
+
+    /// <summary>The mismatches recorded for the drill run <paramref name="runId"/>, in the order they were recorded.</summary>
+    public async Task<IReadOnlyList<DrillMismatch>> ListDrillMismatchesAsync(long runId, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var rows = await db.DrillMismatches.AsNoTracking()
+                .Where(m => db.DrillResults.Any(d => d.RunId == runId && d.Id == m.DrillResultId))
+                .OrderBy(m => m.Id)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(m => new DrillMismatch(m.Path, m.Expected, m.Actual, m.Reason))];
         }
     }
 
