@@ -20,12 +20,19 @@ public static class ServeCommand
         return command;
     }
 
-    /// <summary>How to invoke the parsed command line: `serve` without the 2-second forced exit on a signal.</summary>
+    /// <summary>
+    /// How long another command may take to wind down after Ctrl-C/SIGTERM before the process is
+    /// ended anyway (System.CommandLine's default is 2 s): an interrupted backup indexes the packs it
+    /// already stored, so the next run reuses them, and that must not be cut off on a busy host.
+    /// </summary>
+    public static readonly TimeSpan CommandWindDown = TimeSpan.FromSeconds(10);
+
+    /// <summary>How to invoke the parsed command line: `serve` without a forced exit on a signal, others after <see cref="CommandWindDown"/>.</summary>
     public static InvocationConfiguration InvocationFor(ParseResult parseResult)
     {
         ArgumentNullException.ThrowIfNull(parseResult);
         return parseResult.CommandResult.Command.Name == Name
             ? new InvocationConfiguration { ProcessTerminationTimeout = null }
-            : new InvocationConfiguration();
+            : new InvocationConfiguration { ProcessTerminationTimeout = CommandWindDown };
     }
 }

@@ -22,6 +22,9 @@ public sealed class Archiver
     /// <summary>Lists a directory's entries (full paths). Tests replace it to simulate directories that cannot be listed.</summary>
     internal Func<string, IEnumerable<string>> ListDirectory { get; set; } = Directory.EnumerateFileSystemEntries;
 
+    /// <summary>Reads a path's extended attributes. Tests replace it to see which paths are read.</summary>
+    internal ExtendedAttributeReader ReadExtendedAttributes { get; set; } = ExtendedAttributes.Read;
+
     /// <summary>
     /// Runs one backup of file trees and stores its snapshot last: a writer, the trees added to it
     /// (<see cref="AddFilesAsync"/>), the commit. Unreadable items end up in
@@ -87,7 +90,7 @@ public sealed class Archiver
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct, run.Writer.Aborted);
         var token = cts.Token;
         var content = new ContentStage(run, OpenFile);
-        using var scanner = new FileScanner(run) { ListDirectory = ListDirectory };
+        using var scanner = new FileScanner(run) { ListDirectory = ListDirectory, ReadAttributes = ReadExtendedAttributes };
         var trees = new TreeBuilder(run);
         var tasks = new List<Task>();
 

@@ -6,6 +6,9 @@ using Microsoft.Win32.SafeHandles;
 
 namespace DrOrchestrator.Core.Backup;
 
+/// <summary>Reads a path's extended attributes; <paramref name="errno"/> as <see cref="ExtendedAttributes.Read"/> sets it.</summary>
+internal delegate IReadOnlyList<ExtendedAttribute> ExtendedAttributeReader(string path, out int errno);
+
 /// <summary>
 /// Reads and writes extended attributes (<c>user.*</c>, <c>security.*</c>, <c>trusted.*</c>, and
 /// POSIX ACLs, which Linux keeps as <c>system.posix_acl_access</c>/<c>system.posix_acl_default</c>)

@@ -16,6 +16,9 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
 
     /// <summary>Lists a directory's entries (full paths).</summary>
     public Func<string, IEnumerable<string>> ListDirectory { get; init; } = Directory.EnumerateFileSystemEntries;
+
+    /// <summary>Reads a path's extended attributes (see <see cref="ExtendedAttributes.Read"/>).</summary>
+    public ExtendedAttributeReader ReadAttributes { get; init; } = ExtendedAttributes.Read;
     private BlobCodec? _codec;
 
     /// <summary>Seals the tree blobs of directories finished during the scan; created on first use.</summary>
@@ -64,12 +67,6 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         }
 
         var node = NewNode(name, st);
-        node.Xattrs = ExtendedAttributes.Read(path, out var xattrErrno);
-        if (xattrErrno != 0)
-        {
-            AddIssue(run.Warnings, path, $"cannot read extended attributes (errno {xattrErrno}); stored without them");
-        }
-
         var previous = parents?.GetValueOrDefault(name);
         switch (st.FileType)
         {
@@ -86,9 +83,17 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
                 node.Type = NodeType.Symlink;
                 node.LinkTarget = new FileInfo(path).LinkTarget ?? "";
                 node.Size = 0;
+                ReadExtendedAttributes(path, node, previous);
                 return new ScanEntry(node);
             case UnixStat.RegularFile:
-                return filter.IsIncluded(relative) ? await ScanFileAsync(path, node, st, previous, directory, ct).ConfigureAwait(false) : null;
+                if (!filter.IsIncluded(relative))
+                {
+                    return null;
+                }
+
+                node.Type = NodeType.File;
+                ReadExtendedAttributes(path, node, previous);
+                return await ScanFileAsync(path, node, st, previous, directory, ct).ConfigureAwait(false);
             default:
                 AddIssue(run.Warnings, path, "skipped: sockets, FIFOs and devices are not backed up");
                 return null;
@@ -148,6 +153,7 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
             return null;
         }
 
+        ReadExtendedAttributes(path, node, previous);
         Interlocked.Increment(ref run.Directories);
         if (children.TrueForAll(c => c.IsFinished))
         {
@@ -162,12 +168,34 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         return new ScanEntry(node) { Directory = directory };
     }
 
+    /// <summary>
+    /// The entry's extended attributes (incl. ACLs), read only for entries that are kept. An inode
+    /// whose status has not changed since the parent snapshot (same inode, device and ctime, which
+    /// every xattr, ACL, owner or mode change moves) has the parent node's attributes: on a source
+    /// that did not change this saves a listxattr per entry.
+    /// </summary>
+    private void ReadExtendedAttributes(string path, TreeNode node, TreeNode? previous)
+    {
+        if (previous is not null && node.SameInodeStatus(previous))
+        {
+            node.Xattrs = previous.Xattrs;
+            return;
+        }
+
+        node.Xattrs = ReadAttributes(path, out var errno);
+        if (errno != 0)
+        {
+            AddIssue(run.Warnings, path, $"cannot read extended attributes (errno {errno}); stored without them");
+            // Without its ctime the node is never taken as unchanged: the next run reads them again.
+            node.CTimeNs = 0;
+        }
+    }
+
     private async Task<ScanEntry> ScanFileAsync(string path, TreeNode node, UnixStat st, TreeNode? previous, PendingDirectory directory, CancellationToken ct)
     {
-        node.Type = NodeType.File;
         Interlocked.Increment(ref run.TotalFiles);
         Interlocked.Add(ref run.TotalBytes, st.Size);
-        if (previous is not null && node.SameFileIdentity(previous) && previous.Content.All(run.Repo.Index.Contains))
+        if (previous is not null && node.SameFileIdentity(previous) && AllIndexed(previous.Content))
         {
             node.Content = previous.Content;
             node.FileHash = previous.FileHash;
@@ -180,6 +208,21 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         var pending = new PendingFile(path, node, st, directory) { IsNew = previous is null };
         await run.Files.Writer.WriteAsync(pending, ct).ConfigureAwait(false);
         return new ScanEntry(node) { File = pending };
+    }
+
+    /// <summary>Every chunk of an unchanged file is still in the index (a plain loop: this runs once per file of the source).</summary>
+    private bool AllIndexed(BlobId[] content)
+    {
+        var index = run.Repo.Index;
+        foreach (var id in content)
+        {
+            if (!index.Contains(id))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task<List<TreeNode>?> LoadParentTreeAsync(TreeNode previous, CancellationToken ct)
@@ -202,6 +245,7 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         Uid = st.Uid,
         Gid = st.Gid,
         MTimeNs = st.MTimeNs,
+        CTimeNs = st.CTimeNs,
         Size = st.Size,
         Inode = st.Inode,
         Device = st.Device,

@@ -10,6 +10,12 @@ internal readonly record struct UnixStat(uint Mode, uint Uid, uint Gid, long Siz
     /// <summary>Hard links to the inode (<c>st_nlink</c>).</summary>
     public uint Links { get; init; } = 1;
 
+    /// <summary>
+    /// Last status change (<c>st_ctime</c>) in Unix ns: the kernel moves it on every change of the
+    /// inode (content, mode, owner, link count, extended attributes and ACLs), and no call can set it.
+    /// </summary>
+    public long CTimeNs { get; init; }
+
     /// <summary>512-byte blocks allocated (<c>st_blocks</c>): fewer than the size needs means holes.</summary>
     public long Blocks { get; init; }
 
@@ -53,9 +59,9 @@ internal static partial class UnixFileSystem
         }
 
         errno = 0;
-        // struct statx offsets: nlink 16, uid 20, gid 24, mode u16 28, ino 32, size 40, blocks 48, mtime {i64 sec, u32 nsec} 112,
-        // dev_major 136, dev_minor 140.
-        var mtime = (BinaryPrimitives.ReadInt64LittleEndian(buf[112..]) * 1_000_000_000L) + BinaryPrimitives.ReadUInt32LittleEndian(buf[120..]);
+        // struct statx offsets: nlink 16, uid 20, gid 24, mode u16 28, ino 32, size 40, blocks 48, ctime {i64 sec, u32 nsec} 96,
+        // mtime 112, dev_major 136, dev_minor 140.
+        var mtime = TimestampNs(buf[112..]);
         var device = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(buf[136..]) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(buf[140..]);
         return new UnixStat(
             BinaryPrimitives.ReadUInt16LittleEndian(buf[28..]),
@@ -68,8 +74,13 @@ internal static partial class UnixFileSystem
         {
             Links = BinaryPrimitives.ReadUInt32LittleEndian(buf[16..]),
             Blocks = BinaryPrimitives.ReadInt64LittleEndian(buf[48..]),
+            CTimeNs = TimestampNs(buf[96..]),
         };
     }
+
+    /// <summary>A struct statx_timestamp {i64 sec, u32 nsec} in Unix ns.</summary>
+    private static long TimestampNs(ReadOnlySpan<byte> timestamp) =>
+        (BinaryPrimitives.ReadInt64LittleEndian(timestamp) * 1_000_000_000L) + BinaryPrimitives.ReadUInt32LittleEndian(timestamp[8..]);
 
     /// <summary>Sets mtime (and atime to the same) with ns precision, not following a final symlink. Best effort: returns false on failure.</summary>
     public static bool SetModificationTime(string path, long mtimeNs)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using DrOrchestrator.Core.Storage;
@@ -11,9 +12,13 @@ namespace DrOrchestrator.Core.Repository;
 /// concurrency) make finished packs durable and delete the files. On a store that stages files (a
 /// local directory, see <see cref="IStagedObjectStore"/>) the pack is built in the store's own
 /// staging file and "uploading" is its fsync + rename, so the bytes are written once; elsewhere
-/// the pack is built in a temp file and put. Every <see cref="PacksPerIndex"/> durable packs an
-/// index is written for them, so a long backup that is interrupted still leaves its data indexed
-/// and reusable; <see cref="CompleteAsync"/> writes the index for the rest at the end.
+/// the pack is built in a temp file and put. Durable packs are indexed as the run goes — once
+/// <see cref="PacksPerIndex"/> of them wait, or the oldest has waited <see cref="IndexMaxAge"/> —
+/// and, when the pipeline is aborted (Ctrl-C, a failed store, a failed source), every pack already
+/// durable is indexed before it returns: the next run finds their blobs in the index and uploads
+/// only what is missing (resume). <see cref="CompleteAsync"/> writes the index for the rest at the
+/// end. A kill -9 loses at most the packs of the last <see cref="IndexMaxAge"/> (they stay in the
+/// store unindexed: `check` lists them, prune removes them).
 /// </summary>
 /// <remarks>
 /// The stages start with the pipeline and run until <see cref="CompleteAsync"/> (every pack
@@ -25,6 +30,12 @@ internal sealed class PackPipeline
 {
     public const int PacksPerIndex = 64;
 
+    /// <summary>A durable pack is indexed at the latest when the next pack after this age completes (see docs/decisions.md §28).</summary>
+    public static readonly TimeSpan IndexMaxAge = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an aborted pipeline tries to index its durable packs: an index is one small put.</summary>
+    private static readonly TimeSpan AbortIndexTimeout = TimeSpan.FromSeconds(10);
+
     private readonly BackupRepository _repo;
     private readonly ArrayPool<byte> _pool;
     private readonly CancellationTokenSource _abort = new();
@@ -32,6 +43,7 @@ internal sealed class PackPipeline
         Channel.CreateBounded<(PackWriter, PackRecord)>(new BoundedChannelOptions(2) { SingleWriter = true });
 
     private readonly List<PackRecord> _unindexed = [];
+    private long _oldestUnindexed;
     private readonly IStagedObjectStore? _staging;
     private readonly SemaphoreSlim _indexLock = new(1, 1);
     private readonly Task _stages;
@@ -73,7 +85,7 @@ internal sealed class PackPipeline
         DiscardUnsent();
         Fault?.Throw();
         ct.ThrowIfCancellationRequested();
-        await FlushIndexAsync(1, ct).ConfigureAwait(false);
+        await FlushIndexAsync(force: true, ct).ConfigureAwait(false);
     }
 
     /// <summary>Stops every stage and deletes the files of packs that were never stored.</summary>
@@ -87,6 +99,25 @@ internal sealed class PackPipeline
         while (Sealed.Reader.TryRead(out var left))
         {
             _pool.Return(left.Buffer);
+        }
+
+        await IndexDurablePacksAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After an abort: the packs stored so far are durable, so they are indexed for the next run to
+    /// reuse. Best effort and bounded: when the store is what failed, this fails too, and a pack
+    /// left unindexed costs only its upload again.
+    /// </summary>
+    private async Task IndexDurablePacksAsync()
+    {
+        using var timeout = new CancellationTokenSource(AbortIndexTimeout);
+        try
+        {
+            await FlushIndexAsync(force: true, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectStoreException or OperationCanceledException or IOException or UnauthorizedAccessException)
+        {
         }
     }
 
@@ -105,7 +136,8 @@ internal sealed class PackPipeline
         }
     }, CancellationToken.None);
 
-    private async Task FlushIndexAsync(int minimumPacks, CancellationToken ct)
+    /// <summary>Indexes the durable packs not indexed yet: all of them when <paramref name="force"/>, else only when <see cref="IndexDue"/>.</summary>
+    private async Task FlushIndexAsync(bool force, CancellationToken ct)
     {
         await _indexLock.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -114,7 +146,7 @@ internal sealed class PackPipeline
             lock (_unindexed)
             {
                 // Another uploader may have flushed while this one waited.
-                if (_unindexed.Count < minimumPacks)
+                if (_unindexed.Count == 0 || !(force || IndexDue()))
                 {
                     return;
                 }
@@ -130,6 +162,10 @@ internal sealed class PackPipeline
             _indexLock.Release();
         }
     }
+
+    /// <summary>Enough packs wait, or the oldest has waited long enough. Caller holds the <see cref="_unindexed"/> lock.</summary>
+    private bool IndexDue() =>
+        _unindexed.Count >= PacksPerIndex || (_unindexed.Count > 0 && Stopwatch.GetElapsedTime(_oldestUnindexed) >= IndexMaxAge);
 
     /// <remarks>
     /// Tree blobs get packs of their own. The tree stage encodes directories while data is still
@@ -207,16 +243,21 @@ internal sealed class PackPipeline
                     await writer.StoreAsync(_repo.Store, ObjectKeys.Pack(record.Id), ct).ConfigureAwait(false);
                 }
 
-                bool full;
+                bool due;
                 lock (_unindexed)
                 {
+                    if (_unindexed.Count == 0)
+                    {
+                        _oldestUnindexed = Stopwatch.GetTimestamp();
+                    }
+
                     _unindexed.Add(record);
-                    full = _unindexed.Count >= PacksPerIndex;
+                    due = IndexDue();
                 }
 
-                if (full)
+                if (due)
                 {
-                    await FlushIndexAsync(PacksPerIndex, ct).ConfigureAwait(false);
+                    await FlushIndexAsync(force: false, ct).ConfigureAwait(false);
                 }
             }
         }

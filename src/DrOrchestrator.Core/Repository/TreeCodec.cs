@@ -13,7 +13,8 @@ namespace DrOrchestrator.Core.Repository;
 ///        | dir: subtree id [32]
 ///        | symlink: target str
 /// extras := count varint | (tag u8 | payload length varint | payload)*
-///        tag 1 links: nlink varint; tag 2 sparse: empty; tag 3 xattr: name str | value length varint | value
+///        tag 1 links: nlink varint; tag 2 sparse: empty; tag 3 xattr: name str | value length varint | value;
+///        tag 4 ctime: i64 LE (Unix ns)
 ///        (unknown tags are skipped by their length)
 /// str   := byte length varint | UTF-8 bytes (any characters incl. newlines)
 /// </code>
@@ -150,72 +151,103 @@ internal static class TreeCodec
     private const byte LinksTag = 1;
     private const byte SparseTag = 2;
     private const byte XattrTag = 3;
+    private const byte CTimeTag = 4;
 
+    /// <summary>Writes the extras straight into the listing (each payload length is computed, not buffered): one allocation-free pass per node.</summary>
     private static void WriteExtras(BinaryWriter w, TreeNode n)
     {
-        w.Write7BitEncodedInt((n.Links > 1 ? 1 : 0) + (n.Sparse ? 1 : 0) + n.Xattrs.Count);
-        using var payload = new MemoryStream();
-        using var p = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true);
-        void Flush(byte tag)
-        {
-            p.Flush();
-            w.Write(tag);
-            w.Write7BitEncodedInt((int)payload.Length);
-            w.Write(payload.GetBuffer(), 0, (int)payload.Length);
-            payload.SetLength(0);
-        }
-
+        w.Write7BitEncodedInt((n.Links > 1 ? 1 : 0) + (n.Sparse ? 1 : 0) + (n.CTimeNs != 0 ? 1 : 0) + n.Xattrs.Count);
         if (n.Links > 1)
         {
-            p.Write7BitEncodedInt64(n.Links);
-            Flush(LinksTag);
+            w.Write(LinksTag);
+            w.Write7BitEncodedInt(VarIntSize(n.Links));
+            w.Write7BitEncodedInt64(n.Links);
         }
 
         if (n.Sparse)
         {
-            Flush(SparseTag);
+            w.Write(SparseTag);
+            w.Write7BitEncodedInt(0);
+        }
+
+        if (n.CTimeNs != 0)
+        {
+            w.Write(CTimeTag);
+            w.Write7BitEncodedInt(sizeof(long));
+            w.Write(n.CTimeNs);
         }
 
         foreach (var x in n.Xattrs)
         {
-            p.Write(x.Name);
-            p.Write7BitEncodedInt(x.Value.Length);
-            p.Write(x.Value);
-            Flush(XattrTag);
+            var nameLength = Encoding.UTF8.GetByteCount(x.Name);
+            w.Write(XattrTag);
+            w.Write7BitEncodedInt(VarIntSize((ulong)nameLength) + nameLength + VarIntSize((ulong)x.Value.Length) + x.Value.Length);
+            w.Write(x.Name);
+            w.Write7BitEncodedInt(x.Value.Length);
+            w.Write(x.Value);
         }
     }
 
+    /// <summary>Bytes of a 7-bit-group varint.</summary>
+    private static int VarIntSize(ulong value)
+    {
+        var size = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            size++;
+        }
+
+        return size;
+    }
+
+    /// <summary>Reads the extras in place; each is bounded by its payload length, and a payload longer than its fields is skipped to its end.</summary>
     private static void ReadExtras(BinaryReader r, TreeNode n)
     {
+        var stream = r.BaseStream;
         var count = r.Read7BitEncodedInt();
         List<ExtendedAttribute>? xattrs = null;
         for (var i = 0; i < count; i++)
         {
             var tag = r.ReadByte();
             var length = r.Read7BitEncodedInt();
-            var payload = r.ReadBytes(length);
-            if (payload.Length != length)
+            var end = stream.Position + length;
+            if (length < 0 || end > stream.Length)
             {
                 throw new EndOfStreamException("tree ends inside a node's extras");
             }
 
-            using var p = new BinaryReader(new MemoryStream(payload, writable: false), Encoding.UTF8);
             switch (tag)
             {
                 case LinksTag:
-                    n.Links = checked((uint)p.Read7BitEncodedInt64());
+                    n.Links = checked((uint)r.Read7BitEncodedInt64());
                     break;
                 case SparseTag:
                     n.Sparse = true;
                     break;
+                case CTimeTag:
+                    n.CTimeNs = r.ReadInt64();
+                    break;
                 case XattrTag:
-                    var name = p.ReadString();
-                    var value = p.ReadBytes(p.Read7BitEncodedInt());
-                    (xattrs ??= []).Add(new ExtendedAttribute(name, value));
+                    var name = r.ReadString();
+                    var valueLength = r.Read7BitEncodedInt();
+                    if (valueLength < 0 || stream.Position + valueLength > end)
+                    {
+                        throw new EndOfStreamException("tree ends inside an extended attribute");
+                    }
+
+                    (xattrs ??= []).Add(new ExtendedAttribute(name, r.ReadBytes(valueLength)));
                     break;
                 default:
                     break; // a newer writer's extra: skipped, the rest of the node is still read
             }
+
+            if (stream.Position > end)
+            {
+                throw new EndOfStreamException($"tree node \"{n.Name}\" has an extra (tag {tag}) longer than its payload");
+            }
+
+            stream.Position = end;
         }
 
         n.Xattrs = xattrs ?? (IReadOnlyList<ExtendedAttribute>)[];

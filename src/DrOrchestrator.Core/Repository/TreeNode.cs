@@ -57,11 +57,26 @@ internal sealed class TreeNode
     /// <summary>The file had holes at backup time: the restore leaves its all-zero blocks unallocated.</summary>
     public bool Sparse { get; set; }
 
+    /// <summary>
+    /// Last status change (<c>st_ctime</c>, Unix ns) at backup time; 0 when unknown (trees written
+    /// before it was recorded). Serves change detection only: an entry whose inode, device and
+    /// ctime are unchanged has its parent node's extended attributes, so they are not read again.
+    /// </summary>
+    public long CTimeNs { get; set; }
+
     /// <summary>Extended attributes incl. POSIX ACLs (<c>system.posix_acl_*</c>), sorted by name.</summary>
     public IReadOnlyList<ExtendedAttribute> Xattrs { get; set; } = [];
 
     /// <summary>True when the node carries anything only tree version 2 can encode.</summary>
-    public bool HasExtras => Links > 1 || Sparse || Xattrs.Count > 0;
+    public bool HasExtras => Links > 1 || Sparse || Xattrs.Count > 0 || CTimeNs != 0;
+
+    /// <summary>
+    /// Same inode of the same type, and its status has not changed since <paramref name="other"/>
+    /// was recorded (ctime moves on any change of content, mode, owner, xattrs or ACLs); never
+    /// true when either ctime is unknown.
+    /// </summary>
+    public bool SameInodeStatus(TreeNode other) =>
+        CTimeNs != 0 && CTimeNs == other.CTimeNs && Type == other.Type && Inode == other.Inode && Device == other.Device;
 
     public bool SameFileIdentity(TreeNode other) =>
         Type == NodeType.File && other.Type == NodeType.File

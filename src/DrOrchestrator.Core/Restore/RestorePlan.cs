@@ -19,19 +19,23 @@ internal sealed class RestorePlan
 
     public List<PlannedItem> Symlinks { get; } = [];
 
+    /// <summary>Directories whose listing could not be read: nothing below them is restored, the rest is.</summary>
+    public List<RestoreIssue> Failures { get; } = [];
+
     public long TotalBytes { get; private set; }
 
+    /// <exception cref="RepositoryCorruptException">The snapshot's root listing cannot be read: there is nothing to plan.</exception>
     public static async Task<RestorePlan> BuildAsync(BackupRepository repo, Snapshot snapshot, string destination, GlobMatcher include, CancellationToken ct)
     {
         var plan = new RestorePlan();
         var trees = new TreePrefetcher(repo);
-        await plan.AddTreeAsync(trees, BlobId.Parse(snapshot.TreeId), destination, "", include, ct).ConfigureAwait(false);
+        var root = await trees.TakeAsync(BlobId.Parse(snapshot.TreeId), ct).ConfigureAwait(false);
+        await plan.AddTreeAsync(trees, root, destination, "", include, ct).ConfigureAwait(false);
         return plan;
     }
 
-    private async Task<bool> AddTreeAsync(TreePrefetcher trees, BlobId treeId, string directory, string prefix, GlobMatcher include, CancellationToken ct)
+    private async Task<bool> AddTreeAsync(TreePrefetcher trees, List<TreeNode> nodes, string directory, string prefix, GlobMatcher include, CancellationToken ct)
     {
-        var nodes = await trees.TakeAsync(treeId, ct).ConfigureAwait(false);
         // Only subtrees that can hold a match are read: a one-file restore reads the trees on its path.
         trees.Prefetch(nodes.Where(n => n.Type == NodeType.Directory && include.CouldMatchBelow(Join(prefix, n.Name))).Select(n => n.Subtree), ct);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -47,9 +51,15 @@ internal sealed class RestorePlan
                 case NodeType.Directory when !include.CouldMatchBelow(snapshotPath):
                     break;
                 case NodeType.Directory:
+                    if (await TryTakeSubtreeAsync(trees, node, snapshotPath, ct).ConfigureAwait(false) is not { } children)
+                    {
+                        any = true; // reported: what it held is not restored, and a filter did not "match nothing"
+                        break;
+                    }
+
                     var position = Directories.Count;
                     Directories.Add(new PlannedItem(path, snapshotPath, node));
-                    if (await AddTreeAsync(trees, node.Subtree, path, snapshotPath, include, ct).ConfigureAwait(false) || selected)
+                    if (await AddTreeAsync(trees, children, path, snapshotPath, include, ct).ConfigureAwait(false) || selected)
                     {
                         any = true;
                     }
@@ -74,6 +84,24 @@ internal sealed class RestorePlan
         }
 
         return any;
+    }
+
+    /// <summary>
+    /// A directory's listing, or null when it cannot be read (damaged or missing pack, unparseable
+    /// tree): the directory is then a failure of its own — neither it nor anything below it is
+    /// created, so no empty directory stands for lost files — and the walk goes on with its siblings.
+    /// </summary>
+    private async Task<List<TreeNode>?> TryTakeSubtreeAsync(TreePrefetcher trees, TreeNode directory, string snapshotPath, CancellationToken ct)
+    {
+        try
+        {
+            return await trees.TakeAsync(directory.Subtree, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RepositoryCorruptException or Storage.ObjectStoreException)
+        {
+            Failures.Add(new RestoreIssue(snapshotPath, $"directory listing (tree {directory.Subtree.ToShortString()}) cannot be read, nothing in it restored: {e.Message}"));
+            return null;
+        }
     }
 
     private static string Join(string prefix, string name) => prefix.Length == 0 ? name : prefix + "/" + name;

@@ -27,7 +27,7 @@ public sealed class Restorer
     /// listed in <see cref="RestoreResult.Failures"/> and the restore goes on with the others.
     /// </summary>
     /// <exception cref="RestoreRefusedException">Destination not empty (without Overwrite) or an unsafe name in the snapshot; nothing written.</exception>
-    /// <exception cref="RepositoryCorruptException">A directory listing (tree) is missing or damaged: nothing can be planned.</exception>
+    /// <exception cref="RepositoryCorruptException">The snapshot's root listing is missing or damaged: nothing can be planned. A damaged listing below the root fails only what it held (listed in <see cref="RestoreResult.Failures"/>).</exception>
     public async Task<RestoreResult> RestoreAsync(BackupRepository repo, RestoreRequest request, IProgress<RestoreProgress>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(repo);
@@ -80,7 +80,7 @@ public sealed class Restorer
             throw;
         }
 
-        var failures = new List<RestoreIssue>();
+        var failures = new List<RestoreIssue>(plan.Failures);
         foreach (var file in plan.Files.Where(f => !f.Restored))
         {
             file.Fail("not every chunk could be read"); // keeps an earlier, more precise reason

@@ -121,6 +121,58 @@ public sealed class FileSystemFidelityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Security_and_trusted_xattrs_round_trip_when_running_as_root()
+    {
+        using var dir = new TempDir();
+        var source = dir.Sub("src");
+        Directory.CreateDirectory(Path.Combine(source, "sub"));
+        var file = Path.Combine(source, "f.bin");
+        File.WriteAllBytes(file, TestSupport.RandomBytes(10_000, seed: 9));
+        if (!UnixFileSystem.IsRoot)
+        {
+            output.WriteLine("security.*/trusted.* assertions skipped: not running as root (only CAP_SYS_ADMIN may set them)");
+            return;
+        }
+
+        var attributes = new (string Path, ExtendedAttribute Attribute)[]
+        {
+            (file, new ExtendedAttribute("trusted.drorch.origin", "backup test"u8.ToArray())),
+            (file, new ExtendedAttribute("security.drorch.label", [0, 1, 2, 254, 255])),
+            (Path.Combine(source, "sub"), new ExtendedAttribute("trusted.drorch.dir", "on a directory"u8.ToArray())),
+        };
+        foreach (var (path, attribute) in attributes)
+        {
+            var errno = ExtendedAttributes.Write(path, attribute);
+            if (ExtendedAttributes.IsUnsupported(errno))
+            {
+                output.WriteLine($"security.*/trusted.* assertions skipped: {Path.GetTempPath()} does not support {attribute.Name} (errno {errno})");
+                return;
+            }
+
+            Assert.True(errno == 0, $"setting {attribute.Name} on {path} as root: errno {errno}");
+        }
+
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var backup = await TestSupport.BackupAsync(repo, source);
+        Assert.Empty(backup.Errors);
+        Assert.Empty(backup.Warnings);
+        var result = await TestSupport.RestoreAsync(repo, backup.Snapshot, dir.Sub("out"));
+        Assert.Empty(result.Failures);
+        Assert.Empty(result.Warnings);
+
+        foreach (var (path, attribute) in attributes)
+        {
+            var copy = dir.Sub("out/src/" + Path.GetRelativePath(source, path));
+            var restored = ExtendedAttributes.Read(copy, out var errno);
+            Assert.Equal(0, errno);
+            var found = Assert.Single(restored, x => x.Name == attribute.Name);
+            Assert.Equal(attribute.Value, found.Value);
+        }
+
+        Assert.Equal(TestSupport.Sha256(file), TestSupport.Sha256(dir.Sub("out/src/f.bin")));
+    }
+
+    [Fact]
     public void Trees_without_extras_encode_as_version_1_and_trees_with_them_round_trip_as_version_2()
     {
         var plain = new TreeNode { Name = "f", Type = NodeType.File, Mode = 0x1a4, FileHash = BlobId.Hash([]) };

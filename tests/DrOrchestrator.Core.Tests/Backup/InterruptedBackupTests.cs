@@ -100,4 +100,42 @@ public sealed class InterruptedBackupTests
         await TestSupport.RestoreAsync(repo, second.Snapshot, dir.Sub("out"));
         Assert.Equal(TestSupport.Sha256(dir.Sub("src/big.bin")), TestSupport.Sha256(dir.Sub("out/src/big.bin")));
     }
+
+    [Fact]
+    public async Task A_cancelled_backup_indexes_every_pack_it_stored_before_it_returns()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        var size = 6 * 1024 * 1024;
+        File.WriteAllBytes(dir.Sub("src/big.bin"), TestSupport.RandomBytes(size, 32));
+        var (store, repo) = await TestSupport.NewRepoAsync(TestSupport.SmallOptions with { PackSize = 4096 }); // one pack per chunk
+        using var cts = new CancellationTokenSource();
+        var dataPuts = 0;
+        store.BeforePut = key =>
+        {
+            // Far fewer packs than PackPipeline.PacksPerIndex, well within IndexMaxAge: only the abort indexes them.
+            if (key.StartsWith("data/", StringComparison.Ordinal) && Interlocked.Increment(ref dataPuts) == 20)
+            {
+                cts.Cancel();
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TestSupport.BackupAsync(repo, dir.Sub("src"), ct: cts.Token));
+        store.BeforePut = null;
+
+        var packs = store.Keys.Where(k => k.StartsWith("data/", StringComparison.Ordinal)).ToList();
+        Assert.InRange(packs.Count, 1, 40);
+        await using var reopened = await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None);
+        var indexed = reopened.Index.Packs().Select(p => ObjectKeys.Pack(p.Id)).ToHashSet();
+        Assert.All(packs, p => Assert.Contains(p, indexed));
+
+        var storedPlain = reopened.Index.Blobs().Where(b => b.Value.Type == BlobType.Data).Sum(b => (long)b.Value.PlainLength);
+        Assert.True(storedPlain > 0);
+
+        // Same chunks again (random content: no dedup inside the file): exactly what was not stored is new.
+        var second = await TestSupport.BackupAsync(reopened, dir.Sub("src"));
+        Assert.Equal(size - storedPlain, second.Snapshot.Summary.BytesNew);
+        await TestSupport.RestoreAsync(reopened, second.Snapshot, dir.Sub("out"));
+        Assert.Equal(TestSupport.Sha256(dir.Sub("src/big.bin")), TestSupport.Sha256(dir.Sub("out/src/big.bin")));
+    }
 }

@@ -83,6 +83,30 @@ public sealed class DamagedPackRestoreTests
     }
 
     [Fact]
+    public async Task A_damaged_directory_listing_fails_that_directory_and_restores_everything_else()
+    {
+        using var dir = new TempDir();
+        var (repo, snapshot, files) = await BackUpAsync(dir);
+        var src = (await repo.LoadTreeAsync(BlobId.Parse(snapshot.TreeId), CancellationToken.None)).Single(n => n.Name == "src");
+        var subtree = (await repo.LoadTreeAsync(src.Subtree, CancellationToken.None)).Single(n => n.Name == "d").Subtree;
+        var (packKey, _) = Damage(repo, subtree, at: l => l.Length / 2);
+        // A fresh open: the repository above keeps the tree runs it read.
+        var reopened = await BackupRepository.OpenAsync(repo.Store, TestSupport.Key, CancellationToken.None);
+        var below = files.Keys.Where(k => k.StartsWith("src/d/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(12, below.Count);
+
+        var result = await TestSupport.RestoreAsync(reopened, snapshot, dir.Sub("out"));
+
+        var failure = Assert.Single(result.Failures);
+        Assert.Equal("src/d", failure.Path);
+        Assert.StartsWith($"directory listing (tree {subtree.ToShortString()}) cannot be read, nothing in it restored: ", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"{packKey}: blob {subtree} is corrupt", failure.Message, StringComparison.Ordinal);
+        Assert.Equal(files.Count - below.Count, result.Files);
+        Assert.False(Directory.Exists(dir.Sub("out/src/d")), "no empty directory stands for the files that were lost");
+        AssertDestination(dir.Sub("out"), files, below, keptDamaged: false);
+    }
+
+    [Fact]
     public async Task An_interrupted_restore_leaves_only_verified_files_and_no_temporary_ones()
     {
         using var dir = new TempDir();
