@@ -4,6 +4,7 @@ using DrOrchestrator.Server.Configuration;
 using DrOrchestrator.Server.Scheduling;
 using DrOrchestrator.Server.Security;
 using DrOrchestrator.Server.Work;
+using DrOrchestrator.Server.Work.Locks;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.AspNetCore.Authentication;
@@ -43,6 +44,9 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<ShutdownCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());
         services.AddSingleton<IWorkQueue, HangfireWorkQueue>();
+        services.AddSingleton(TargetConcurrencyLimits.Load(configuration));
+        var clusterConnection = options.WorkStorage == WorkStorage.Postgres ? ClusterConnectionString(configuration) : null;
+        services.AddSingleton<IWorkLocks>(clusterConnection is null ? new InProcessWorkLocks() : new PostgresAdvisoryWorkLocks(clusterConnection));
         services.AddScoped<FireHandler>();
         services.AddScoped<FireCatchUp>();
         services.AddScoped<InterruptedWork>();
@@ -50,19 +54,50 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<PolicyScheduleSynchronizer>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyScheduleSynchronizer>());
 
-        AddQuartz(services, options);
-        AddHangfire(services, configuration, options);
+        AddQuartz(services, options, clusterConnection);
+        AddHangfire(services, options, clusterConnection);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownGraceSeconds + 30));
         return services;
     }
 
-    private static void AddQuartz(IServiceCollection services, ServerOptions options)
+    /// <summary>The catalog's PostgreSQL, where a cluster keeps its schedule, its queue and its work claims.</summary>
+    private static string ClusterConnectionString(IConfiguration configuration)
+    {
+        var catalog = new CatalogOptions();
+        configuration.GetSection(CatalogOptions.SectionName).Bind(catalog);
+        return CatalogDbContextConfigurator.PostgresConnectionString(catalog);
+    }
+
+    private static void AddQuartz(IServiceCollection services, ServerOptions options, string? clusterConnection)
     {
         services.AddQuartz(q =>
         {
-            // Unique per host: Quartz keeps schedulers in a process-wide registry by name.
-            q.ConfigureScheduler(s => s.InstanceName = "drorch-" + Guid.NewGuid().ToString("N")[..8]);
-            q.UseInMemoryStore(s => s.MisfireThreshold = TimeSpan.FromSeconds(options.MisfireGraceSeconds));
+            var misfire = TimeSpan.FromSeconds(options.MisfireGraceSeconds);
+            if (clusterConnection is null)
+            {
+                // Unique per host: Quartz keeps schedulers in a process-wide registry by name.
+                q.ConfigureScheduler(s => s.InstanceName = "drorch-" + Guid.NewGuid().ToString("N")[..8]);
+                q.UseInMemoryStore(s => s.MisfireThreshold = misfire);
+            }
+            else
+            {
+                // One scheduler name for every node: it is the key of the shared rows. Quartz creates
+                // its tables itself (idempotent, safe when nodes start at once); each node checks in,
+                // and a node silent past the threshold has its in-flight fires recovered by another.
+                q.ConfigureScheduler(s => s.InstanceName = ClusterSchedulerName);
+                q.UsePersistentStore(s =>
+                {
+                    s.UsePostgres(clusterConnection);
+                    s.UseClustering(c =>
+                    {
+                        c.CheckinInterval = TimeSpan.FromSeconds(options.ClusterCheckinSeconds);
+                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(options.ClusterCheckinSeconds * 2);
+                    });
+                    s.ConfigureStore(store => store.MisfireThreshold = misfire);
+                    s.ProvisionSchema();
+                });
+            }
+
             q.AddJob<PolicyFireJob>(j => j.WithIdentity(PolicyTriggers.FireJob).StoreDurably());
             q.AddJob<RpoWatchdogJob>(j => j.WithIdentity(RpoWatchdogJob.Key).StoreDurably());
             q.AddTrigger(t => t
@@ -74,17 +109,25 @@ public static class ServerServiceCollectionExtensions
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
     }
 
-    private static void AddHangfire(IServiceCollection services, IConfiguration configuration, ServerOptions options)
+    /// <summary>The Quartz scheduler name every node of a cluster shares.</summary>
+    public const string ClusterSchedulerName = "drorch";
+
+    private static void AddHangfire(IServiceCollection services, ServerOptions options, string? clusterConnection)
     {
         services.AddHangfire((sp, c) =>
         {
             c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (options.WorkStorage == WorkStorage.Postgres)
+            if (clusterConnection is not null)
             {
-                var catalog = new CatalogOptions();
-                configuration.GetSection(CatalogOptions.SectionName).Bind(catalog);
-                var connectionString = CatalogDbContextConfigurator.PostgresConnectionString(catalog);
-                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString));
+                // A running job's fetch is renewed while its node lives (sliding); a dead node's job
+                // becomes visible to the others after the timeout and is run again there.
+                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(clusterConnection), new PostgreSqlStorageOptions
+                {
+                    PrepareSchemaIfNecessary = true,
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = TimeSpan.FromSeconds(options.JobInvisibilityTimeoutSeconds),
+                    QueuePollInterval = TimeSpan.FromSeconds(1),
+                });
             }
             else
             {

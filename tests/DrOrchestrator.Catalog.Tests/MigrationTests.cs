@@ -1,6 +1,7 @@
 using DrOrchestrator.Catalog.Configuration;
 using DrOrchestrator.Catalog.Tests.Postgres;
 using DrOrchestrator.Catalog.Tests.Support;
+using DrOrchestrator.Testing.Postgres;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -132,7 +133,7 @@ public sealed class PostgresMigrationTests(PostgresServerFixture server)
         {
             ["Catalog:Provider"] = "Postgres",
             ["Catalog:ConnectionString"] = server.ConnectionString(database),
-            ["Catalog:PasswordEnvironmentVariable"] = PostgresServerFixture.PasswordVariable,
+            ["Catalog:PasswordEnvironmentVariable"] = PostgresServer.PasswordVariable,
         });
         await harness.Migrator.MigrateAsync(CancellationToken.None);
 

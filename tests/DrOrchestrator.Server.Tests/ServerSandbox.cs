@@ -121,8 +121,11 @@ public sealed class ServerSandbox : IAsyncDisposable
     public async Task<HttpResponseMessage> ApplyAsync(string yaml, string file = "policy.yaml") =>
         await Admin().PostAsync($"/api/policies?file={file}", new StringContent(yaml, Encoding.UTF8, "application/yaml"));
 
-    /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds; fails with the last value after <paramref name="timeout"/>.</summary>
-    public static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what)
+    /// <summary>
+    /// Polls <paramref name="read"/> until <paramref name="done"/> holds; fails with the last value
+    /// (and <paramref name="diagnostics"/>, e.g. the service's output) after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what, Func<string>? diagnostics = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         var value = await read();
@@ -130,7 +133,7 @@ public sealed class ServerSandbox : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"{what}: not reached within {timeout.TotalSeconds:0} s; last value: {JsonSerializer.Serialize(value)}");
+                Assert.Fail($"{what}: not reached within {timeout.TotalSeconds:0} s; last value: {JsonSerializer.Serialize(value)}\n{diagnostics?.Invoke()}");
             }
 
             await Task.Delay(200);

@@ -8,7 +8,10 @@ namespace DrOrchestrator.Server.Tests;
 public sealed class StartupTests
 {
     [Theory]
-    [InlineData("WorkStorage", "Redis", "Server:WorkStorage: 'Redis' is not supported (use InMemory or Postgres)")]
+    [InlineData("WorkStorage", "Redis", "Server:WorkStorage: 'Redis' is not supported (use Auto, InMemory or Postgres)")]
+    [InlineData("WorkStorage", "Postgres", "Server:WorkStorage: 'Postgres' needs Catalog:Provider Postgres (it is 'Sqlite'); the schedule and the work queue live in the catalog's database")]
+    [InlineData("JobInvisibilityTimeoutSeconds", "0", "Server:JobInvisibilityTimeoutSeconds: 0 must be at least 1")]
+    [InlineData("MaxConcurrentRuns", "none", "Targets:local:MaxConcurrentRuns: 'none' must be a whole number of at least 1 (leave it out for no limit)")]
     [InlineData("Urls", "ftp://0.0.0.0:21", "Server:Urls:0: 'ftp://0.0.0.0:21' is not an http(s) URL")]
     [InlineData("Urls", "https://127.0.0.1:8443", "Server:Urls:0: 'https://127.0.0.1:8443' is https but Server:CertificateFile is not set")]
     [InlineData("MisfireGraceSeconds", "0", "Server:MisfireGraceSeconds: 0 must be at least 1")]
@@ -30,8 +33,15 @@ public sealed class StartupTests
             await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["Catalog"] = new Dictionary<string, string> { ["Provider"] = "Sqlite", ["ConnectionString"] = "Data Source=catalog.db" },
-                ["Targets"] = new Dictionary<string, object> { ["local"] = new Dictionary<string, string> { ["Type"] = "local", ["Path"] = "repo" } },
-                ["Server"] = new Dictionary<string, object> { [key] = setting, ["Urls"] = key == "Urls" ? setting : new[] { "http://127.0.0.1:0" } },
+                ["Targets"] = new Dictionary<string, object>
+                {
+                    ["local"] = key == "MaxConcurrentRuns"
+                        ? new Dictionary<string, string> { ["Type"] = "local", ["Path"] = "repo", [key] = value }
+                        : new Dictionary<string, string> { ["Type"] = "local", ["Path"] = "repo" },
+                },
+                ["Server"] = key == "MaxConcurrentRuns"
+                    ? new Dictionary<string, object> { ["Urls"] = new[] { "http://127.0.0.1:0" } }
+                    : new Dictionary<string, object> { [key] = setting, ["Urls"] = key == "Urls" ? setting : new[] { "http://127.0.0.1:0" } },
             }));
             var stdout = new StringWriter();
             var stderr = new StringWriter();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DrOrchestrator.Cli.Commands.Remote;
 using DrOrchestrator.Cli.Console;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Contracts;
@@ -55,7 +56,7 @@ public static class BackupCommand
             }
 
             return run.IsIncomplete ? IncompleteSnapshot : ExitCodes.Success;
-        });
+        }, (context, client, ct) => RemoteCommands.BackupAsync(context.Output, client, context.ParseResult.GetRequiredValue(policy), context.ParseResult.GetValue(json), ct));
         return command;
     }
 

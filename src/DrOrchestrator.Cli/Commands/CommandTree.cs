@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DrOrchestrator.Cli.Commands.Remote;
 using DrOrchestrator.Cli.Console;
 
 namespace DrOrchestrator.Cli.Commands;
@@ -12,13 +13,21 @@ public static class CommandTree
         Recursive = true,
     };
 
+    public static readonly Option<string?> ServerOption = new("--server")
+    {
+        Description = $"Send the command to a running `drorch serve` at URL instead of running it here (API key from ${ServiceClient.ApiKeyVariable})",
+        Recursive = true,
+    };
+
     public static RootCommand Build(CliOutput? output = null)
     {
         var root = new RootCommand("drorch — disaster-recovery backup orchestrator: policies, multi-target backups, restores, drills");
         root.Options.Add(ConfigOption);
+        root.Options.Add(ServerOption);
         root.Subcommands.Add(PolicyCommands.Build(output));
         root.Subcommands.Add(BackupCommand.Build(output));
         root.Subcommands.Add(SnapshotsCommand.Build(output));
+        root.Subcommands.Add(RunsCommand.Build(output));
         root.Subcommands.Add(RestoreCommand.Build(output));
         root.Subcommands.Add(CopyCommand.Build(output));
         root.Subcommands.Add(CheckCommand.Build(output));
@@ -30,10 +39,14 @@ public static class CommandTree
 
     /// <summary>
     /// Wraps a command body: builds its context, maps exceptions to the one-line error + exit
-    /// code, and disposes the services.
+    /// code, and disposes the services. With <c>--server URL</c> the <paramref name="remote"/> body
+    /// runs instead, against the service's API; a command without one refuses --server.
     /// </summary>
-    public static void SetAction(Command command, CliOutput? output, Func<CommandContext, CancellationToken, Task<int>> body)
+    public static void SetAction(
+        Command command, CliOutput? output, Func<CommandContext, CancellationToken, Task<int>> body,
+        Func<CommandContext, ServiceClient, CancellationToken, Task<int>>? remote = null)
     {
+        ArgumentNullException.ThrowIfNull(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var cli = output ?? new CliOutput();
@@ -42,7 +55,27 @@ public static class CommandTree
             {
                 try
                 {
-                    return await body(context, cancellationToken).ConfigureAwait(false);
+                    if (parseResult.GetValue(ServerOption) is not { } server)
+                    {
+                        return await body(context, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    if (remote is null)
+                    {
+                        throw new ServiceRequestException([$"--server: `drorch {command.Name}` runs only where the data is; run it on a node"], ExitCodes.InvalidInput);
+                    }
+
+                    using var client = ServiceClient.Connect(server);
+                    return await remote(context, client, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ServiceRequestException ex)
+                {
+                    foreach (var line in ex.Lines.Take(CliErrors.MaxErrorLines))
+                    {
+                        cli.Error(line);
+                    }
+
+                    return ex.ExitCode;
                 }
                 catch (Exception ex)
                 {

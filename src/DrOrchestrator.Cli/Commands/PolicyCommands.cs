@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DrOrchestrator.Cli.Commands.Remote;
 using DrOrchestrator.Cli.Console;
 using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Policies;
@@ -52,7 +53,7 @@ public static class PolicyCommands
             }
 
             return ExitCodes.Success;
-        });
+        }, (context, client, ct) => RemoteCommands.ApplyAsync(context.Output, client, context.ParseResult.GetRequiredValue(files), ct));
         return command;
     }
 
@@ -76,7 +77,7 @@ public static class PolicyCommands
             }
 
             return ExitCodes.Success;
-        });
+        }, (context, client, ct) => RemoteCommands.ListPoliciesAsync(context.Output, client, context.ParseResult.GetValue(json), ct));
         return command;
     }
 }

@@ -25,7 +25,7 @@ public static class WorkEndpoints
         var jobs = api.MapGroup("/jobs").WithTags("work");
         jobs.MapGet("/", (RunTracker tracker) => Results.Ok(tracker.Jobs.OrderBy(j => j.QueuedAt).Select(JobDto.From)));
         jobs.MapGet("/{id}", (string id, RunTracker tracker) =>
-            tracker.Get(id) is { } job ? Results.Ok(JobDto.From(job)) : Problems.NotFound($"job '{id}' is not known on this node"));
+            tracker.Find(id) is { } job ? Results.Ok(JobDto.From(job)) : Problems.NotFound($"job '{id}' is not known"));
         jobs.MapPost("/{id}/cancel", (string id, IWorkQueue queue) =>
             queue.Cancel(id) ? Results.Accepted($"/api/jobs/{id}") : Problems.Conflict($"job '{id}' is not queued or running"));
 

@@ -28,8 +28,21 @@ public sealed class ServerOptions
     /// <summary>Hangfire worker threads (jobs running at once on this node).</summary>
     public int WorkerCount { get; set; } = 4;
 
-    /// <summary>The work queue's store: <c>InMemory</c> (single node, default) or <c>Postgres</c> (cluster).</summary>
-    public WorkStorage WorkStorage { get; set; } = WorkStorage.InMemory;
+    /// <summary>
+    /// Where the schedule (Quartz) and the work queue (Hangfire) live: <c>InMemory</c> (single node) or
+    /// <c>Postgres</c> (cluster: Quartz's clustered job store and Hangfire.PostgreSql in the catalog's
+    /// database). <c>Auto</c> (default) takes <c>Postgres</c> when the catalog is PostgreSQL.
+    /// </summary>
+    public WorkStorage WorkStorage { get; set; } = WorkStorage.Auto;
+
+    /// <summary>Cluster: how often a node records in the shared schedule that it is alive (a dead node's fires are recovered after about twice this).</summary>
+    public int ClusterCheckinSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Cluster: a job whose node stopped renewing it for this long (the node died) is run again by
+    /// another node. A live node renews its running jobs, so a long backup is never taken over.
+    /// </summary>
+    public int JobInvisibilityTimeoutSeconds { get; set; } = 60;
 
     /// <summary>Directory under which API restores may write (relative to the configuration file).</summary>
     public string RestoreRoot { get; set; } = "restores";
@@ -39,6 +52,8 @@ public sealed class ServerOptions
 
 public enum WorkStorage
 {
+    /// <summary>Postgres when Catalog:Provider is Postgres, else InMemory.</summary>
+    Auto,
     InMemory,
     Postgres,
 }

@@ -1,3 +1,4 @@
+using DrOrchestrator.Catalog.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +26,7 @@ public static class ServerOptionsLoader
             var failure = $"Server: {ex.GetBaseException().Message}";
             if (section[nameof(ServerOptions.WorkStorage)] is { } storage && !Enum.TryParse<WorkStorage>(storage, ignoreCase: true, out _))
             {
-                failure = $"Server:WorkStorage: '{storage}' is not supported (use InMemory or Postgres)";
+                failure = $"Server:WorkStorage: '{storage}' is not supported (use Auto, InMemory or Postgres)";
             }
 
             throw new OptionsValidationException(Options.DefaultName, typeof(ServerOptions), [failure]);
@@ -35,6 +36,19 @@ public static class ServerOptionsLoader
         if (section.GetSection(nameof(ServerOptions.Urls)).Exists())
         {
             options.Urls = section.GetSection(nameof(ServerOptions.Urls)).Get<List<string>>() ?? [];
+        }
+
+        var catalogProvider = configuration.GetSection(CatalogOptions.SectionName)[nameof(CatalogOptions.Provider)];
+        bool postgresCatalog = Enum.TryParse<CatalogProvider>(catalogProvider, ignoreCase: true, out var provider) && provider == CatalogProvider.Postgres;
+        if (options.WorkStorage == WorkStorage.Auto)
+        {
+            options.WorkStorage = postgresCatalog ? WorkStorage.Postgres : WorkStorage.InMemory;
+        }
+        else if (options.WorkStorage == WorkStorage.Postgres && !postgresCatalog)
+        {
+            // The schedule and the queue live in the catalog's database: there is no other connection to use.
+            throw new OptionsValidationException(Options.DefaultName, typeof(ServerOptions),
+                [$"Server:WorkStorage: 'Postgres' needs Catalog:Provider Postgres (it is '{catalogProvider ?? "Sqlite"}'); the schedule and the work queue live in the catalog's database"]);
         }
 
         var result = new ServerOptionsValidator().Validate(Options.DefaultName, options);

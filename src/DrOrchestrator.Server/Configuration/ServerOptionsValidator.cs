@@ -33,6 +33,8 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Positive(failures, "RpoCheckSeconds", options.RpoCheckSeconds);
         Positive(failures, "ShutdownGraceSeconds", options.ShutdownGraceSeconds);
         Positive(failures, "WorkerCount", options.WorkerCount);
+        Positive(failures, "ClusterCheckinSeconds", options.ClusterCheckinSeconds);
+        Positive(failures, "JobInvisibilityTimeoutSeconds", options.JobInvisibilityTimeoutSeconds);
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < options.ApiKeys.Count; i++)
         {

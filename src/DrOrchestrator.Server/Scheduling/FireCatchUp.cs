@@ -7,7 +7,7 @@ namespace DrOrchestrator.Server.Scheduling;
 /// <summary>
 /// Fires nobody handled — the service was down, or Quartz dropped a fire it saw too late — are
 /// found from the catalog: every due time of the policy's cron (outside its blackout windows)
-/// after its last recorded fire (or its last apply) up to now. The newest is judged like any fire
+/// after its last recorded fire (or its last apply) up to <see cref="QuartzSlack"/> ago. The newest is judged like any fire
 /// (runs once now when within the grace, else missed); the older ones are recorded as missed,
 /// since one run covers them all.
 /// </summary>
@@ -16,11 +16,18 @@ public sealed class FireCatchUp(CatalogStore catalog, FireHandler handler, TimeP
     /// <summary>At most this many missed fires are recorded per trigger per pass (a year-long outage of a per-minute cron is not 500k rows).</summary>
     public const int MaxRecordedPerPass = 1000;
 
+    /// <summary>
+    /// Only due times at least this old are judged: a younger one is Quartz's to fire (it may be a
+    /// few seconds late on a busy node, or on another node of a cluster), and claiming it here
+    /// would record a fire Quartz is about to run as superseded.
+    /// </summary>
+    public static readonly TimeSpan QuartzSlack = TimeSpan.FromSeconds(30);
+
     public async Task<int> RunAsync(IReadOnlyList<CatalogPolicy> policies, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policies);
         int handled = 0;
-        var now = time.GetUtcNow();
+        var until = time.GetUtcNow() - QuartzSlack;
         foreach (var stored in policies)
         {
             Policy policy;
@@ -37,7 +44,7 @@ public sealed class FireCatchUp(CatalogStore catalog, FireHandler handler, TimeP
             {
                 var last = await catalog.GetLastFireAsync(policy.Name, kind, cancellationToken).ConfigureAwait(false);
                 var since = last is { } l && l > stored.AppliedAt ? l : stored.AppliedAt;
-                var due = DueTimes(schedule, since, now);
+                var due = DueTimes(schedule, since, until);
                 for (int i = 0; i < due.Count; i++)
                 {
                     if (i < due.Count - 1)

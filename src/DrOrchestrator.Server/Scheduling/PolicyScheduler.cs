@@ -41,7 +41,7 @@ public sealed class PolicyScheduler(ISchedulerFactory schedulers, ILogger<Policy
 
             try
             {
-                await ScheduleAsync(scheduler, stored.ToPolicy(), cancellationToken).ConfigureAwait(false);
+                await ScheduleAsync(scheduler, stored.ToPolicy(), stored.YamlSha256, cancellationToken).ConfigureAwait(false);
                 _states[stored.Name] = new PolicyScheduleState(stored.Name, stored.YamlSha256, null, null);
                 _refused.TryRemove(stored.Name, out _);
             }
@@ -53,8 +53,16 @@ public sealed class PolicyScheduler(ISchedulerFactory schedulers, ILogger<Policy
             }
         }
 
+        // Also the triggers of a shared store that no policy has any more (deleted while this node was down).
         var current = policies.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var gone in _states.Keys.Where(n => !current.Contains(n)).ToList())
+        var scheduled = new HashSet<string>(_states.Keys, StringComparer.Ordinal);
+        foreach (var group in PolicyTriggers.Groups)
+        {
+            var keys = await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(group), cancellationToken).ConfigureAwait(false);
+            scheduled.UnionWith(keys.Select(k => k.Name));
+        }
+
+        foreach (var gone in scheduled.Where(n => !current.Contains(n)).ToList())
         {
             await UnscheduleAsync(scheduler, gone, cancellationToken).ConfigureAwait(false);
             _states.TryRemove(gone, out _);
@@ -101,14 +109,19 @@ public sealed class PolicyScheduler(ISchedulerFactory schedulers, ILogger<Policy
         return null;
     }
 
-    private async Task ScheduleAsync(IScheduler scheduler, Policy policy, CancellationToken cancellationToken)
+    private async Task ScheduleAsync(IScheduler scheduler, Policy policy, string textSha256, CancellationToken cancellationToken)
     {
+        if (await IsScheduledAsync(scheduler, policy, textSha256, cancellationToken).ConfigureAwait(false))
+        {
+            return; // a shared store: another node (or this one before a restart) already scheduled this text
+        }
+
         // Build everything first: nothing is replaced unless the whole policy builds.
         var built = new List<(RunKind Kind, PolicySchedule Schedule, ICalendar? Calendar, ITrigger Trigger)>();
         foreach (var (kind, schedule) in PolicyTriggers.Schedules(policy))
         {
             var calendar = PolicyTriggers.BlackoutCalendar(schedule);
-            var trigger = PolicyTriggers.Build(policy.Name, kind, schedule, calendar is null ? null : PolicyTriggers.CalendarName(policy.Name, kind));
+            var trigger = PolicyTriggers.Build(policy.Name, kind, schedule, calendar is null ? null : PolicyTriggers.CalendarName(policy.Name, kind), textSha256: textSha256);
             if (((IOperableTrigger)trigger).ComputeFirstFireTimeUtc(calendar) is null)
             {
                 throw new FormatException($"{(kind == RunKind.Backup ? "schedule" : "drill")}.cron '{schedule.Cron}' never fires");
@@ -147,6 +160,23 @@ public sealed class PolicyScheduler(ISchedulerFactory schedulers, ILogger<Policy
             var next = (await scheduler.GetTrigger(trigger.Key, cancellationToken).ConfigureAwait(false))?.NextFireTimeUtc;
             Log.PolicyScheduled(logger, policy.Name, kind.ToString(), schedule.Cron, schedule.TimeZone, next);
         }
+    }
+
+    /// <summary>True when every trigger of the policy exists, built from this very text, and no other kind lingers.</summary>
+    private static async Task<bool> IsScheduledAsync(IScheduler scheduler, Policy policy, string textSha256, CancellationToken cancellationToken)
+    {
+        var kinds = PolicyTriggers.Schedules(policy).Select(s => s.Kind).ToHashSet();
+        foreach (var kind in new[] { RunKind.Backup, RunKind.Drill })
+        {
+            var trigger = await scheduler.GetTrigger(PolicyTriggers.Key(policy.Name, kind), cancellationToken).ConfigureAwait(false);
+            bool matches = trigger is not null && trigger.JobDataMap.TryGetValue(PolicyTriggers.TextKey, out var sha) && sha as string == textSha256;
+            if (kinds.Contains(kind) != matches)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static async Task UnscheduleAsync(IScheduler scheduler, string policy, CancellationToken cancellationToken)

@@ -18,6 +18,12 @@ public static class PolicyTriggers
     public const string PolicyKey = "policy";
     public const string KindKey = "kind";
 
+    /// <summary>The SHA-256 of the policy text a trigger was built from (a shared store already holding it needs no rebuild).</summary>
+    public const string TextKey = "text-sha256";
+
+    /// <summary>The trigger groups policy triggers live in, one per run kind.</summary>
+    public static readonly string[] Groups = [Key("-", RunKind.Backup).Group, Key("-", RunKind.Drill).Group];
+
     public static TriggerKey Key(string policy, RunKind kind) => new(policy, kind.ToString().ToLowerInvariant());
 
     public static string CalendarName(string policy, RunKind kind) => $"blackout:{kind.ToString().ToLowerInvariant()}:{policy}";
@@ -35,7 +41,7 @@ public static class PolicyTriggers
 
     /// <exception cref="FormatException">Quartz rejects the cron (e.g. it never fires).</exception>
     /// <exception cref="TimeZoneNotFoundException">The time zone is unknown on this host.</exception>
-    public static ITrigger Build(string policy, RunKind kind, PolicySchedule schedule, string? calendarName, DateTimeOffset? startAt = null)
+    public static ITrigger Build(string policy, RunKind kind, PolicySchedule schedule, string? calendarName, DateTimeOffset? startAt = null, string? textSha256 = null)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         var zone = TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone);
@@ -54,6 +60,11 @@ public static class PolicyTriggers
         if (calendarName is not null)
         {
             builder = builder.WithCalendarName(calendarName);
+        }
+
+        if (textSha256 is not null)
+        {
+            builder = builder.UsingJobData(TextKey, textSha256);
         }
 
         return builder.Build();

@@ -1,5 +1,6 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Orchestration.Backup;
@@ -7,9 +8,10 @@ using DrOrchestrator.Orchestration.Configuration;
 using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Restore;
+using DrOrchestrator.Orchestration.Runs;
+using DrOrchestrator.Server.Work.Locks;
 using Hangfire;
 using Hangfire.Server;
-using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -19,36 +21,35 @@ namespace DrOrchestrator.Server.Work;
 /// The Hangfire jobs: each calls one Orchestration service, reports progress to the
 /// <see cref="RunTracker"/> and can be cancelled (API) or interrupted (shutdown). Failures that
 /// another attempt may fix are retried with back-off (1, 5, 15 minutes); a missing policy or bad
-/// input is not. Backups of one policy never overlap: a distributed lock in the work queue's
-/// store (so across nodes too) turns a second one into a recorded skip.
+/// input is not. Backups of one policy never overlap: a claim in <see cref="IWorkLocks"/> (across
+/// nodes too) turns a second one into a recorded skip; a target's <see cref="TargetConcurrencyLimits"/>
+/// limit makes a job wait for a place.
 /// </summary>
 [AutomaticRetry(Attempts = 3, DelaysInSeconds = [60, 300, 900])]
 public sealed class PolicyJobs(
-    IServiceScopeFactory scopes, RunTracker tracker, ShutdownCoordinator shutdown, CatalogStore catalog, JobStorage storage, TimeProvider time, ILogger<PolicyJobs> logger)
+    IServiceScopeFactory scopes, RunTracker tracker, ShutdownCoordinator shutdown, CatalogStore catalog, IWorkLocks locks, TargetConcurrencyLimits limits,
+    TimeProvider time, ILogger<PolicyJobs> logger)
 {
-    public static readonly TimeSpan PolicyLockWait = TimeSpan.FromSeconds(2);
-
     [JobDisplayName("backup {0}")]
     public async Task BackupAsync(string policy, long? fireId, string requestedBy, PerformContext? context, CancellationToken cancellationToken)
     {
         var job = tracker.Track(JobId(context), "backup", policy, requestedBy);
-        using var connection = storage.GetConnection();
-        IDisposable policyLock;
-        try
-        {
-            policyLock = connection.AcquireDistributedLock($"drorch:backup:{policy}", PolicyLockWait);
-        }
-        catch (DistributedLockTimeoutException)
+        var policyLock = await locks.TryAcquireAsync($"backup:{policy}", cancellationToken).ConfigureAwait(false);
+        if (policyLock is null)
         {
             await FinishFireAsync(fireId, FireStatus.Done, "skipped: a backup of this policy was still running").ConfigureAwait(false);
             tracker.Finish(job, "skipped", "a backup of this policy is already running");
             return;
         }
 
-        using (policyLock)
+        await using (policyLock.ConfigureAwait(false))
         {
             await RunAsync(job, fireId, cancellationToken, async (scope, ct) =>
             {
+                // Holding the policy's claim, no live process backs this policy up: a run still marked
+                // running is one a killed process (or node) left behind; it is closed before this one starts.
+                await scope.GetRequiredService<InterruptedRunReconciler>().ReconcileAsync(ct).ConfigureAwait(false);
+                await using var slots = await ClaimTargetsAsync(job, policy, p => p.Primaries, ct).ConfigureAwait(false);
                 var progress = new Reporter<BackupProgress>(p =>
                 {
                     job.FilesDone = p.FilesDone;
@@ -69,8 +70,9 @@ public sealed class PolicyJobs(
         var job = tracker.Track(JobId(context), "copy", policy, requestedBy);
         await RunAsync(job, null, cancellationToken, async (scope, ct) =>
         {
-            job.Phase = "copying";
             var stored = await catalog.GetPolicyAsync(policy, ct).ConfigureAwait(false) ?? throw new PolicyNotFoundException(policy);
+            await using var slots = await ClaimTargetsAsync(job, policy, p => p.Targets, ct).ConfigureAwait(false);
+            job.Phase = "copying";
             var outcomes = await scope.GetRequiredService<ReplicaCopyService>().CatchUpAsync(stored.ToPolicy(), ct).ConfigureAwait(false);
             var failed = outcomes.Where(o => !o.Succeeded).ToList();
             job.BytesDone = outcomes.Sum(o => o.Report?.BytesCopied ?? 0);
@@ -86,6 +88,7 @@ public sealed class PolicyJobs(
         var job = tracker.Track(JobId(context), "restore", policy, requestedBy);
         await RunAsync(job, null, cancellationToken, async (scope, ct) =>
         {
+            await using var slots = await ClaimTargetsAsync(job, policy, p => from is null ? p.Targets : p.Targets.Where(t => t.Name == from), ct).ConfigureAwait(false);
             job.Phase = "restoring";
             var progress = new Reporter<RestoreProgress>(p =>
             {
@@ -147,6 +150,59 @@ public sealed class PolicyJobs(
         finally
         {
             Log.JobFinished(logger, job.JobId, job.Kind, job.Policy, job.Phase);
+        }
+    }
+
+    /// <summary>
+    /// Takes a place on every target of <paramref name="policy"/> (chosen by <paramref name="targets"/>)
+    /// that has a <see cref="TargetConcurrencyLimits"/> limit, waiting while it is full; in name order,
+    /// so two jobs waiting for the same two targets cannot hold one each for ever.
+    /// </summary>
+    private async Task<IAsyncDisposable> ClaimTargetsAsync(LiveJob job, string policy, Func<Policy, IEnumerable<PolicyTarget>> targets, CancellationToken cancellationToken)
+    {
+        var held = new TargetClaims();
+        if (limits.Limits.Count == 0 || await catalog.GetPolicyAsync(policy, cancellationToken).ConfigureAwait(false) is not { } stored)
+        {
+            return held; // no limits, or no policy (the job's own call reports that)
+        }
+
+        var phase = job.Phase;
+        try
+        {
+            foreach (var target in targets(stored.ToPolicy()).Select(t => t.Name).Distinct().Order(StringComparer.Ordinal))
+            {
+                if (limits.LimitOf(target) is { } limit)
+                {
+                    job.Phase = $"waiting for target {target}";
+                    held.Add(await locks.AcquireSlotAsync($"target:{target}", limit, cancellationToken).ConfigureAwait(false));
+                }
+            }
+
+            job.Phase = phase;
+        }
+        catch
+        {
+            await held.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return held;
+    }
+
+    private sealed class TargetClaims : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _claims = [];
+
+        public void Add(IAsyncDisposable claim) => _claims.Add(claim);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var claim in _claims)
+            {
+                await claim.DisposeAsync().ConfigureAwait(false);
+            }
+
+            _claims.Clear();
         }
     }
 

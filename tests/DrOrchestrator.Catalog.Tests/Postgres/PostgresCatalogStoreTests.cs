@@ -1,3 +1,5 @@
+using DrOrchestrator.Testing.Postgres;
+
 namespace DrOrchestrator.Catalog.Tests.Postgres;
 
 [Collection(PostgresCollection.Name)]
@@ -7,7 +9,7 @@ public sealed class PostgresCatalogStoreTests(PostgresServerFixture server) : Ca
     {
         ["Catalog:Provider"] = "Postgres",
         ["Catalog:ConnectionString"] = server.ConnectionString(await server.CreateDatabaseAsync()),
-        ["Catalog:PasswordEnvironmentVariable"] = PostgresServerFixture.PasswordVariable,
+        ["Catalog:PasswordEnvironmentVariable"] = PostgresServer.PasswordVariable,
     };
 }
 
@@ -18,6 +20,6 @@ public sealed class PostgresCatalogStoreScheduleTests(PostgresServerFixture serv
     {
         ["Catalog:Provider"] = "Postgres",
         ["Catalog:ConnectionString"] = server.ConnectionString(await server.CreateDatabaseAsync()),
-        ["Catalog:PasswordEnvironmentVariable"] = PostgresServerFixture.PasswordVariable,
+        ["Catalog:PasswordEnvironmentVariable"] = PostgresServer.PasswordVariable,
     };
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace DrOrchestrator.Catalog.Tests.Support;
+namespace DrOrchestrator.Testing.Processes;
 
 /// <summary>Runs a tool to completion and fails with its output when it exits non-zero.</summary>
-internal static class ProcessRunner
+public static class ProcessRunner
 {
     public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
     {

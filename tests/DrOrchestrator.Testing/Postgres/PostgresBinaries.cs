@@ -1,9 +1,9 @@
-using DrOrchestrator.Catalog.Tests.Support;
+using DrOrchestrator.Testing.Processes;
 
-namespace DrOrchestrator.Catalog.Tests.Postgres;
+namespace DrOrchestrator.Testing.Postgres;
 
 /// <summary>Finds initdb/pg_ctl: <c>pg_config --bindir</c> first, then the newest /usr/lib/postgresql/*/bin.</summary>
-internal static class PostgresBinaries
+public static class PostgresBinaries
 {
     public static string Locate()
     {
@@ -28,7 +28,7 @@ internal static class PostgresBinaries
         return candidates.FirstOrDefault(HasServerTools)
             ?? throw new InvalidOperationException(
                 $"PostgreSQL server binaries (initdb, pg_ctl, postgres) not found in [{string.Join(", ", candidates)}]. "
-                + "The catalog's PostgreSQL tests start their own server: install it with 'apt-get install postgresql'.");
+                + "The PostgreSQL tests start their own server: install it with 'apt-get install postgresql'.");
     }
 
     private static bool HasServerTools(string dir) =>

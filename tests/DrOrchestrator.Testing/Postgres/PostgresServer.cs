@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using DrOrchestrator.Testing.Processes;
+using Npgsql;
+
+namespace DrOrchestrator.Testing.Postgres;
+
+/// <summary>
+/// A throw-away PostgreSQL server for the whole test run: initdb into a temp dir, start on
+/// 127.0.0.1 on a free port (unix socket in the temp dir), stop and delete afterwards.
+/// Password authentication (scram) is on, and the password is only in an environment variable,
+/// so the tests go through Catalog:PasswordEnvironmentVariable exactly like production.
+/// Fails loudly — never skips — when the server binaries are missing. Test projects wrap it in
+/// their xunit fixture (<c>PostgresServerFixture</c>), so this project needs no test framework.
+/// </summary>
+public class PostgresServer
+{
+    public const string PasswordVariable = "DRORCH_TEST_CATALOG_PG_PASSWORD";
+    private const string User = "drorch";
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly string _root = Path.Combine(Path.GetTempPath(), $"drorch-pg-{Guid.NewGuid():N}");
+    private string _binDir = "";
+    private string? _runAs;
+    private int _port;
+    private bool _started;
+
+    private string DataDir => Path.Combine(_root, "data");
+
+    /// <summary>Connection string (no password) for a database on this server.</summary>
+    public string ConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = _port, Username = User, Database = database, Pooling = false }.ToString();
+
+    /// <summary>The port the server listens on (127.0.0.1).</summary>
+    public int Port => _port;
+
+    public async Task InitializeAsync()
+    {
+        _binDir = PostgresBinaries.Locate();
+        _runAs = Environment.IsPrivilegedProcess ? "postgres" : null; // initdb refuses to run as root
+        Directory.CreateDirectory(Path.Combine(_root, "sock"));
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        Environment.SetEnvironmentVariable(PasswordVariable, password);
+        var pwFile = Path.Combine(_root, "pwfile");
+        await File.WriteAllTextAsync(pwFile, password);
+        if (_runAs is not null)
+        {
+            await ProcessRunner.RunAsync("chown", ["-R", $"{_runAs}:", _root], ToolTimeout);
+        }
+
+        await RunToolAsync("initdb", ["-D", DataDir, "-U", User, $"--pwfile={pwFile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"]);
+        File.Delete(pwFile);
+        _port = FreePort();
+        var serverOptions = $"-p {_port} -k {Path.Combine(_root, "sock")} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off";
+        try
+        {
+            await RunToolAsync("pg_ctl", ["-D", DataDir, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60", "-o", serverOptions, "start"]);
+        }
+        catch (InvalidOperationException ex)
+        {
+            var log = File.Exists(Path.Combine(_root, "server.log")) ? await File.ReadAllTextAsync(Path.Combine(_root, "server.log")) : "(no log)";
+            throw new InvalidOperationException($"PostgreSQL did not start: {ex.Message}\nserver.log:\n{log}", ex);
+        }
+
+        _started = true;
+    }
+
+    /// <summary>Creates an empty database and returns its name.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"catalog_{Guid.NewGuid():N}";
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Password = Environment.GetEnvironmentVariable(PasswordVariable) };
+        await using var connection = new NpgsqlConnection(builder.ToString());
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return name;
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            if (_started)
+            {
+                await RunToolAsync("pg_ctl", ["-D", DataDir, "-m", "immediate", "-w", "stop"]);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(_root))
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+        }
+    }
+
+    private Task<string> RunToolAsync(string tool, IEnumerable<string> arguments)
+    {
+        var path = Path.Combine(_binDir, tool);
+        return _runAs is null
+            ? ProcessRunner.RunAsync(path, arguments, ToolTimeout)
+            : ProcessRunner.RunAsync("runuser", ["-u", _runAs, "--", path, .. arguments], ToolTimeout);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
