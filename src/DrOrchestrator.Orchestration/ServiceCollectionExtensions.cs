@@ -52,6 +52,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<TargetCheckService>();
         services.TryAddScoped<PoolRebalanceService>();
         services.TryAddScoped<PolicyPruneService>();
+        services.TryAddScoped<Runbook.RunbookService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();
         return services;
