@@ -2,12 +2,14 @@ using DrOrchestrator.Catalog;
 using DrOrchestrator.Catalog.Configuration;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Check;
+using DrOrchestrator.Core.Prune;
 using DrOrchestrator.Core.Configuration;
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Check;
 using DrOrchestrator.Orchestration.Policies;
+using DrOrchestrator.Orchestration.Prune;
 using DrOrchestrator.Orchestration.Quickstart;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Restore;
@@ -27,7 +29,7 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the use cases shared by the CLI and the server (backup, restore, snapshots, copy,
-    /// check, pool rebalance, policy validate/apply/list, quickstart) plus the catalog and the
+    /// check, prune, pool rebalance, policy validate/apply/list, quickstart) plus the catalog and the
     /// configured targets. Targets are validated when the registry is first resolved, i.e. at
     /// start-up of any command that touches them (and by a host's start-up validation).
     /// </summary>
@@ -41,6 +43,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<Restorer>();
         services.TryAddSingleton<Checker>();
         services.TryAddSingleton<RepositoryReplicator>();
+        services.TryAddSingleton<Pruner>();
         services.TryAddScoped<ReplicaCopyService>();
         services.TryAddScoped<PolicyApplyService>();
         services.TryAddScoped<PolicyBackupService>();
@@ -48,6 +51,8 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<SnapshotListService>();
         services.TryAddScoped<TargetCheckService>();
         services.TryAddScoped<PoolRebalanceService>();
+        services.TryAddScoped<PolicyPruneService>();
+        services.TryAddScoped<Runbook.RunbookService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();
         return services;

@@ -115,6 +115,40 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// Prune forgot <paramref name="snapshotIds"/> on <paramref name="targetName"/>: their presence
+    /// rows there go, and a snapshot left present (or being copied) nowhere loses its row, so no
+    /// row points at data that is gone. Called before the repository deletes anything; runs and
+    /// drill results keep naming the snapshot id as history. Returns the snapshot rows deleted.
+    /// </summary>
+    public async Task<int> RemoveSnapshotPresenceAsync(string targetName, IReadOnlyCollection<string> snapshotIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshotIds);
+        var deleted = 0;
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var targetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
+            foreach (var batch in snapshotIds.Distinct(StringComparer.Ordinal).Chunk(500))
+            {
+                var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    await db.SnapshotPresence.Where(p => p.TargetId == targetId && batch.Contains(p.Snapshot!.SnapshotId))
+                        .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                    var gone = db.Snapshots.Where(s => batch.Contains(s.SnapshotId) && !s.Presence.Any(p => p.Status != PresenceStatus.Missing));
+                    await db.SnapshotPresence.Where(p => gone.Any(s => s.Id == p.SnapshotRowId))
+                        .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                    deleted += await db.Snapshots.Where(s => batch.Contains(s.SnapshotId) && !s.Presence.Any())
+                        .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>Snapshots (of one policy, or all), newest recovery point first, with presence per target.</summary>
     public async Task<IReadOnlyList<CatalogSnapshot>> ListSnapshotsAsync(string? policyName, CancellationToken cancellationToken)
     {

@@ -207,13 +207,27 @@ public sealed class BackupRepository : IAsyncDisposable
             return;
         }
 
-        var sealedIndex = ObjectCodec.Seal(Key, ObjectCodec.Index, RepositoryIndex.Encode(packs), compress: true);
-        await PutBytesAsync(Store, ObjectKeys.Index(BlobId.Hash(sealedIndex)), sealedIndex, ct).ConfigureAwait(false);
+        await WriteIndexObjectAsync(packs, ct).ConfigureAwait(false);
         foreach (var p in packs)
         {
             Index.Add(p);
         }
     }
+
+    /// <summary>Writes one index object for packs that are already durable; returns its key. The in-memory index is not touched.</summary>
+    internal async Task<string> WriteIndexObjectAsync(IReadOnlyCollection<PackRecord> packs, CancellationToken ct)
+    {
+        var sealedIndex = ObjectCodec.Seal(Key, ObjectCodec.Index, RepositoryIndex.Encode(packs), compress: true);
+        var key = ObjectKeys.Index(BlobId.Hash(sealedIndex));
+        await PutBytesAsync(Store, key, sealedIndex, ct).ConfigureAwait(false);
+        return key;
+    }
+
+    /// <summary>
+    /// The same repository (store, config, key) over another in-memory index: prune walks the
+    /// snapshots with an index built from what the store holds now, not what it held at open.
+    /// </summary>
+    internal BackupRepository WithIndex(RepositoryIndex index) => new(Store, Config, Key, index, []);
 
     /// <summary>Reads one blob's plain bytes (exact length). For trees and single-blob reads only.</summary>
     internal async Task<byte[]> LoadBlobAsync(BlobId id, CancellationToken ct)
@@ -405,7 +419,7 @@ public sealed class BackupRepository : IAsyncDisposable
         }
     }
 
-    private static async Task PutBytesAsync(IObjectStore store, string key, byte[] data, CancellationToken ct)
+    internal static async Task PutBytesAsync(IObjectStore store, string key, byte[] data, CancellationToken ct)
     {
         using var ms = new MemoryStream(data, writable: false);
         await store.PutAsync(key, ms, ct).ConfigureAwait(false);

@@ -14,6 +14,7 @@ internal static class ObjectCodec
     public const string Config = "config";
     public const string Index = "index";
     public const string Snapshot = "snapshot";
+    public const string Deletion = "deletion";
 
     public static byte[] Seal(MasterKey key, string kind, ReadOnlySpan<byte> payload, bool compress)
     {

@@ -8,6 +8,7 @@ internal static class ObjectKeys
     public const string IndexPrefix = "index/";
     public const string SnapshotsPrefix = "snapshots/";
     public const string DataPrefix = "data/";
+    public const string DeletionsPrefix = "deletions/";
 
     public static string Pack(BlobId id)
     {
@@ -20,6 +21,8 @@ internal static class ObjectKeys
     public static string Snapshot(string id) => SnapshotsPrefix + id;
 
     public static string Key(string id) => KeysPrefix + id;
+
+    public static string Deletion(string id) => DeletionsPrefix + id;
 
     /// <summary>The id part of a "data/xx/&lt;id&gt;" key, or false for anything else.</summary>
     public static bool TryParsePack(string key, out BlobId id)

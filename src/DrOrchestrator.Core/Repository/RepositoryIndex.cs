@@ -245,6 +245,31 @@ internal sealed class RepositoryIndex
         }
     }
 
+    /// <summary>The packs of one index object's payload as records (prune reads index objects one by one); FormatException when malformed.</summary>
+    public static List<PackRecord> Decode(ReadOnlySpan<byte> payload)
+    {
+        var packs = Validate(payload);
+        var records = new List<PackRecord>(packs);
+        var pos = 5;
+        for (var i = 0; i < packs; i++)
+        {
+            var id = new BlobId(payload.Slice(pos, 32));
+            var size = BinaryPrimitives.ReadInt64LittleEndian(payload[(pos + 32)..]);
+            var n = BinaryPrimitives.ReadInt32LittleEndian(payload[(pos + 40)..]);
+            pos += 44;
+            var entries = new PackEntry[n];
+            for (var j = 0; j < n; j++)
+            {
+                entries[j] = PackEntry.Read(payload.Slice(pos, PackEntry.EncodedSize));
+                pos += PackEntry.EncodedSize;
+            }
+
+            records.Add(new PackRecord(id, size, entries));
+        }
+
+        return records;
+    }
+
     /// <summary>Makes room for about this many more blobs at once (a bulk load that knows its size), so the table does not grow step by step.</summary>
     public void Reserve(long blobs)
     {

@@ -261,6 +261,22 @@ public sealed class RepositoryWriter : IAsyncDisposable
         return true;
     }
 
+    /// <summary>
+    /// Packs a blob that is already sealed (prune's repacker moves used blobs out of a mostly unused
+    /// pack): no dedup against the index, which still lists the old copy; the bytes are copied.
+    /// </summary>
+    internal ValueTask CopySealedBlobAsync(PackEntry entry, ReadOnlyMemory<byte> sealedBlob, CancellationToken ct)
+    {
+        if (!_seen.TryAdd(entry.Id, 0))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var buffer = Pool.Rent(sealedBlob.Length);
+        sealedBlob.Span.CopyTo(buffer);
+        return EnqueueAsync(new SealedBlob(entry.Type, entry.Id, buffer, sealedBlob.Length, entry.PlainLength, entry.Compressed), ct);
+    }
+
     /// <summary>Encodes a directory listing and saves it unless the repository or this writer has it.</summary>
     internal ValueTask<BlobId> SaveTreeAsync(BlobCodec codec, List<TreeNode> nodes, CancellationToken ct)
     {

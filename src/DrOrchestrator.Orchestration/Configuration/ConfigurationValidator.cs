@@ -44,6 +44,7 @@ public static class ConfigurationValidator
         ValidateRepositoryKey(configuration, file, problems);
         ValidateRepository(configuration, file, problems);
         ValidateTargets(configuration, file, problems);
+        _ = Prune.PruneSettings.Read(configuration, file, problems);
         if (problems.Count > 0)
         {
             throw new ConfigurationException(problems);
