@@ -93,6 +93,35 @@ public sealed class DamagedRestoreCommandTests : IDisposable
         BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(destination, "source"));
     }
 
+    [Fact]
+    public async Task A_damaged_directory_listing_fails_that_directory_and_everything_else_is_restored()
+    {
+        await _sandbox.ApplyAndBackUpAsync("listing", _source);
+        // The one tree pack (a few KiB; data packs are MiB): its first blob is the deepest listing,
+        // source/parts, stored before its parent (trees are encoded bottom-up, the root last).
+        var treePack = Directory.GetFiles(Path.Combine(_sandbox.RepositoryPath, "data"), "*", SearchOption.AllDirectories).MinBy(p => new FileInfo(p).Length)!;
+        Assert.True(new FileInfo(treePack).Length < 64 * 1024, $"{treePack} is not a tree pack");
+        var bytes = File.ReadAllBytes(treePack);
+        bytes[40] ^= 0x40; // past the 12-byte nonce, inside the first sealed tree
+        File.WriteAllBytes(treePack, bytes);
+
+        var destination = Path.Combine(_sandbox.Root, "without-parts");
+        var restore = await _sandbox.RunAsync("restore", "listing", "--to", destination, "--json");
+
+        Assert.True(restore.ExitCode == 1, restore.ToString());
+        using var json = JsonDocument.Parse(restore.Stdout);
+        var failure = Assert.Single(json.RootElement.GetProperty("failures").EnumerateArray());
+        Assert.Equal("source/parts", failure.GetProperty("path").GetString());
+        var message = failure.GetProperty("message").GetString()!;
+        Assert.StartsWith("directory listing (tree ", message, StringComparison.Ordinal);
+        Assert.Contains("cannot be read, nothing in it restored: ", message, StringComparison.Ordinal);
+        Assert.Contains("is corrupt", message, StringComparison.Ordinal);
+        Assert.Contains($"drorch: error: not restored: source/parts: {message}", restore.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(destination, "source", "parts")));
+        AssertPartition(destination, SourceFiles().Keys.Where(k => k.StartsWith("source/parts/", StringComparison.Ordinal)), kept: []);
+        Assert.Equal(3, json.RootElement.GetProperty("files").GetInt64());
+    }
+
     /// <summary>Backs up to the primary (local) and the replica (vault), then damages every data pack of the primary.</summary>
     private async Task BackUpAndDamageThePrimaryAsync()
     {
