@@ -131,7 +131,9 @@ public sealed class AzureBlobObjectStore : IObjectStore
         try
         {
             var response = await blob.DownloadStreamingAsync(download, cancellationToken).ConfigureAwait(false);
-            return response.Value.Content;
+            // A connection failing while the body is read must name this store and key like any other failure.
+            return new FailureTranslatingStream(response.Value.Content,
+                ex => AzureErrors.IsSdkFailure(ex, CancellationToken.None), ex => AzureErrors.Translate(ex, Description, key));
         }
         catch (Exception ex) when (AzureErrors.IsRangeNotSatisfiable(ex))
         {
@@ -174,7 +176,7 @@ public sealed class AzureBlobObjectStore : IObjectStore
             {
                 foreach (var item in pages.Current.Values)
                 {
-                    yield return new ObjectInfo(item.Name[_prefix.Length..], item.Properties.ContentLength ?? 0, item.Properties.LastModified);
+                    yield return new ObjectInfo(ListedKey.Parse(item.Name, _prefix, Description), item.Properties.ContentLength ?? 0, item.Properties.LastModified);
                 }
             }
         }

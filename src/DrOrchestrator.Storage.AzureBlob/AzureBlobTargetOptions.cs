@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Http;
 
 namespace DrOrchestrator.Storage.AzureBlob;
 
@@ -48,10 +49,14 @@ public sealed partial class AzureBlobTargetOptions
     /// </summary>
     public string UploadChecksum { get; set; } = "MD5";
 
+    /// <summary>When a request counts as stalled and is retried (seconds for metadata, a minimum throughput for bodies).</summary>
+    public TransferTimeouts Timeouts { get; set; } = new();
+
     /// <summary>Problems, each naming the field and value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
+        errors.AddRange(Timeouts.Validate());
         if (!ContainerName().IsMatch(Container) || Container.Contains("--", StringComparison.Ordinal))
         {
             errors.Add($"Container: must be 3-63 lowercase letters, digits or single '-' (got '{Container}').");

@@ -1,4 +1,6 @@
+using Azure.Core.Pipeline;
 using Azure.Identity;
+using DrOrchestrator.Core.Storage.Http;
 using Azure.Storage.Blobs;
 
 namespace DrOrchestrator.Storage.AzureBlob;
@@ -13,7 +15,21 @@ internal static class AzureClientFactory
         // and retrying at both layers would multiply the attempts.
         clientOptions.Retry.MaxRetries = 2;
         clientOptions.Retry.Delay = TimeSpan.FromMilliseconds(500);
-        clientOptions.Retry.NetworkTimeout = TimeSpan.FromMinutes(2);
+        // Stalls are caught per request by StallDetectingHandler (Timeouts); the SDK's own network
+        // timeout is only a backstop above the largest body's deadline.
+        var largestBody = Math.Max(options.BlockSizeMiB, options.SinglePutMaxMiB) * 1024L * 1024;
+        clientOptions.Retry.NetworkTimeout = options.Timeouts.Deadline(largestBody) + options.Timeouts.Request;
+#pragma warning disable CA2000 // the transport owns the client, which owns the handlers
+        clientOptions.Transport = new HttpClientTransport(new HttpClient(new StallDetectingHandler(options.Timeouts, new SocketsHttpHandler
+        {
+            ConnectTimeout = options.Timeouts.Request,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+        }))
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+        });
+#pragma warning restore CA2000
 
         if (options.ConnectionStringEnvironmentVariable is { } connectionVariable)
         {

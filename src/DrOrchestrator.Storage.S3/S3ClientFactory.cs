@@ -18,18 +18,18 @@ internal static class S3ClientFactory
             // Short SDK retries absorb blips; long outages are the RetryingObjectStore decorator's job,
             // and retrying at both layers would multiply the attempts.
             MaxErrorRetry = 2,
-            Timeout = TimeSpan.FromMinutes(2),
+            // Stalls are caught per request by StallDetectingHandler (Timeouts); the SDK's own limit
+            // is only a backstop above the largest body's deadline.
+            Timeout = options.Timeouts.Deadline(Math.Max(options.PartSizeMiB, options.SinglePutMaxMiB) * 1024L * 1024) + options.Timeouts.Request,
             // The SDK copies upload bodies to the connection in BufferSize writes (default 8 KiB); over
             // TLS each write becomes its own record, so the server decrypts and handles twice as many
             // records as with full 16 KiB ones. 64 KiB writes fill records, which saves the server
             // CPU (figures in docs/decisions.md §23).
             BufferSize = UploadWriteBuffer,
         };
-        if (options.CaCertificateFile is not null)
-        {
-            config.HttpClientFactory = new CustomCaHttpClientFactory(
-                options.LoadCaCertificates(out var problem) ?? throw new ArgumentException($"Invalid S3 target: {problem}"));
-        }
+        var trusted = options.CaCertificateFile is null ? null
+            : options.LoadCaCertificates(out var problem) ?? throw new ArgumentException($"Invalid S3 target: {problem}");
+        config.HttpClientFactory = new S3HttpClientFactory(trusted, options.Timeouts);
 
         if (options.ServiceUrl is null)
         {

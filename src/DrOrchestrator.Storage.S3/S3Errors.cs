@@ -42,6 +42,13 @@ internal static class S3Errors
             return new ObjectStoreException(store, key, $"TLS handshake failed: {tls.Message} (CaCertificateFile, or the system trust store)", isTransient: false, ex);
         }
 
+        if (ex is AmazonClientException && ex.Message.Contains("hash", StringComparison.OrdinalIgnoreCase))
+        {
+            // "Expected hash not equal to calculated hash": the body was damaged on its way (or at
+            // rest); another read, or another copy, may be good.
+            return new ObjectStoreException(store, key, $"response failed its checksum: {ex.Message}", isTransient: true, ex);
+        }
+
         return ex switch
         {
             AmazonServiceException s when s.StatusCode != 0 =>

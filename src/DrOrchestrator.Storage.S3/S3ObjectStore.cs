@@ -98,7 +98,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         try
         {
             var response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
-            return response.ResponseStream;
+            // The SDK checks a response's checksum (and the connection may fail) while the body is
+            // read: those failures must name this store and key like any other.
+            return new FailureTranslatingStream(response.ResponseStream,
+                ex => S3Errors.IsSdkFailure(ex, CancellationToken.None), ex => S3Errors.Translate(ex, Description, key));
         }
         catch (Exception ex) when (S3Errors.IsRangeNotSatisfiable(ex))
         {
@@ -148,7 +151,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             // SDK v4 leaves absent collections null.
             foreach (var item in page.S3Objects ?? [])
             {
-                yield return new ObjectInfo(item.Key[_prefix.Length..], item.Size ?? 0, ToOffset(item.LastModified));
+                yield return new ObjectInfo(ListedKey.Parse(item.Key, _prefix, Description), item.Size ?? 0, ToOffset(item.LastModified));
             }
 
             request.ContinuationToken = page.NextContinuationToken;

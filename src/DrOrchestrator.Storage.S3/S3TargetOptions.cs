@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Http;
 
 namespace DrOrchestrator.Storage.S3;
 
@@ -72,11 +73,15 @@ public sealed partial class S3TargetOptions
     /// </summary>
     public string? CaCertificateFile { get; set; }
 
+    /// <summary>When a request counts as stalled and is retried (seconds for metadata, a minimum throughput for bodies).</summary>
+    public TransferTimeouts Timeouts { get; set; } = new();
+
     /// <summary>Problems, each naming the field and value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         ValidateLocation(errors);
+        errors.AddRange(Timeouts.Validate());
         ValidateCredentials(errors);
         if (PartSizeMiB is < 5 or > 512)
         {

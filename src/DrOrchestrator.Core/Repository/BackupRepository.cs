@@ -95,7 +95,7 @@ public sealed class BackupRepository : IAsyncDisposable
             var master = await unlock.ConfigureAwait(false) ?? throw new WrongRepositoryKeyException(store.Description);
             var errors = await indexes.ConfigureAwait(false);
             index.Compact();
-            return new BackupRepository(store, ReadConfig(store, master, config), master, index, errors);
+            return new BackupRepository(store, await DecodeConfigAsync(store, master, config, abandon.Token).ConfigureAwait(false), master, index, errors);
         }
         catch
         {
@@ -182,15 +182,17 @@ public sealed class BackupRepository : IAsyncDisposable
 
     internal async Task<Snapshot> LoadSnapshotAsync(string key, CancellationToken ct)
     {
-        var data = await Store.ReadAllBytesAsync(key, null, ct).ConfigureAwait(false);
-        try
+        return await Store.ReadDecodedAsync(key, data =>
         {
-            return RepositoryJson.Deserialize<Snapshot>(ObjectCodec.Open(Key, ObjectCodec.Snapshot, data), key);
-        }
-        catch (Exception e) when (e is CryptographicException or FormatException or System.Text.Json.JsonException)
-        {
-            throw new RepositoryCorruptException($"{Store.Description}: {key}: snapshot cannot be read: {e.Message}", e);
-        }
+            try
+            {
+                return RepositoryJson.Deserialize<Snapshot>(ObjectCodec.Open(Key, ObjectCodec.Snapshot, data), key);
+            }
+            catch (Exception e) when (e is CryptographicException or FormatException or System.Text.Json.JsonException)
+            {
+                throw new RepositoryCorruptException($"{Store.Description}: {key}: snapshot cannot be read: {e.Message}", e);
+            }
+        }, ct).ConfigureAwait(false);
     }
 
     internal async Task SaveSnapshotAsync(Snapshot snapshot, CancellationToken ct)
@@ -335,7 +337,17 @@ public sealed class BackupRepository : IAsyncDisposable
     {
         foreach (var info in await store.ListAllAsync(ObjectKeys.KeysPrefix, ct).ConfigureAwait(false))
         {
-            var keyFile = KeyFile.TryParse(await store.ReadAllBytesAsync(info.Key, null, ct).ConfigureAwait(false));
+            KeyFile? keyFile;
+            try
+            {
+                keyFile = KeyFile.TryParse(await store.ReadDecodedAsync(info.Key, bytes => VerifyContentHash(store, info.Key, bytes), ct).ConfigureAwait(false));
+            }
+            catch (RepositoryCorruptException)
+            {
+                // Every copy of this key file is damaged; another key file may still open the repository.
+                continue;
+            }
+
             if (keyFile?.TryOpen(key) is { } master)
             {
                 return master;
@@ -343,6 +355,37 @@ public sealed class BackupRepository : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The config from the bytes read at open; when they do not decode and the store has other
+    /// copies, from the first copy that does (the one read first is tried again: its damage may
+    /// have been on the way).
+    /// </summary>
+    private static async Task<RepositoryConfig> DecodeConfigAsync(IObjectStore store, MasterKey master, byte[] data, CancellationToken ct)
+    {
+        try
+        {
+            return ReadConfig(store, master, data);
+        }
+        catch (RepositoryCorruptException) when (store is ICopyFallbackReader copies)
+        {
+            return await copies.ReadFirstGoodCopyAsync(ObjectKeys.Config, bytes => ReadConfig(store, master, bytes), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Key files and indexes are named by the SHA-256 of their bytes: bytes that do not match the
+    /// name are damaged (a reader with several copies then takes the next one).
+    /// </summary>
+    private static byte[] VerifyContentHash(IObjectStore store, string key, byte[] bytes)
+    {
+        if (BlobId.TryParse(key[(key.LastIndexOf('/') + 1)..], out var expected) && BlobId.Hash(bytes) != expected)
+        {
+            throw new RepositoryCorruptException($"{store.Description}: {key}: SHA-256 of the content does not match its name");
+        }
+
+        return bytes;
     }
 
     private static RepositoryConfig ReadConfig(IObjectStore store, MasterKey master, byte[] data)
@@ -388,11 +431,12 @@ public sealed class BackupRepository : IAsyncDisposable
             byte[] data;
             try
             {
-                data = await store.ReadAllBytesAsync(info.Key, null, token).ConfigureAwait(false);
+                data = await store.ReadDecodedAsync(info.Key, bytes => VerifyContentHash(store, info.Key, bytes), token).ConfigureAwait(false);
             }
-            catch (ObjectNotFoundException e)
+            catch (Exception e) when (e is ObjectNotFoundException or RepositoryCorruptException)
             {
-                // Deleted between the listing and the read (a concurrent prune); the checker reports it.
+                // Deleted between the listing and the read (a concurrent prune), or no copy is
+                // intact; the checker reports it.
                 AddError(info.Key, e.Message);
                 return;
             }

@@ -59,8 +59,9 @@ internal sealed class BadCopyLog(Action<string> log) : IProgress<ReadFallbackEve
 /// Restores a policy's snapshot into a directory — designed for the incident, so it needs
 /// nothing but a target and the key: the repository on the target is self-describing, and the
 /// catalog is only consulted (for the policy's target order) when it is there. Targets are
-/// tried in order (primaries, then replicas, then every other configured target) until one holds
-/// the wanted snapshot and can be read.
+/// tried in order until one holds the wanted snapshot and can be read: the policy's own targets
+/// (primaries, then replicas) when the catalog names them — never another target the policy does
+/// not name, unless <c>--from</c> asks for it — or every configured target when the catalog is gone.
 /// </summary>
 public sealed class PolicyRestoreService
 {
@@ -137,8 +138,9 @@ public sealed class PolicyRestoreService
 
     /// <summary>
     /// Where to look, in order. With the catalog: the policy's own targets as one fallback set
-    /// (primaries, then replicas; each pack from the healthiest copy), then any other configured
-    /// target. Without it (the incident may have taken it): every configured target on its own.
+    /// (primaries, then replicas; each pack from the healthiest copy) and nothing else: another
+    /// target may hold an older or foreign repository, so it is read only when <c>--from</c> names
+    /// it. Without the catalog (the incident may have taken it): every configured target on its own.
     /// </summary>
     private async Task<(IReadOnlyList<RestoreCandidate> Candidates, string? CatalogProblem)> CandidatesAsync(PolicyRestoreRequest request, CancellationToken cancellationToken)
     {
@@ -156,7 +158,6 @@ public sealed class PolicyRestoreService
             return ([new RestoreCandidate(only, [only])], null);
         }
 
-        var candidates = new List<RestoreCandidate>();
         var own = new List<string>();
         string? problem = null;
         try
@@ -180,11 +181,10 @@ public sealed class PolicyRestoreService
 
         if (own.Count > 0)
         {
-            candidates.Add(new RestoreCandidate(string.Join("+", own), own));
+            return ([new RestoreCandidate(string.Join("+", own), own)], problem);
         }
 
-        candidates.AddRange(_repositories.Targets.Names.Order(StringComparer.Ordinal).Where(n => !own.Contains(n)).Select(n => new RestoreCandidate(n, [n])));
-        return (candidates, problem);
+        return ([.. _repositories.Targets.Names.Order(StringComparer.Ordinal).Select(n => new RestoreCandidate(n, [n]))], problem);
     }
 
     private static async Task<Snapshot?> SelectSnapshotAsync(BackupRepository repository, PolicyRestoreRequest request, CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ namespace DrOrchestrator.Core.Storage.Composite;
 /// must be a complete repository (pass a pool as one source, not its members). Puts and deletes
 /// throw <see cref="InvalidOperationException"/>: this is a read path.</para>
 /// </remarks>
-public sealed class FallbackObjectStore : IObjectStore
+public sealed class FallbackObjectStore : IObjectStore, ICopyFallbackReader
 {
     private readonly FallbackSources _sources;
     private readonly IProgress<ReadFallbackEvent>? _progress;
@@ -106,6 +106,59 @@ public sealed class FallbackObjectStore : IObjectStore
         }
 
         PenalizeSources(failedSources);
+        throw NoGoodCopy(key, events);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Copies are tried in the same order as for <see cref="GetAsync(string, ByteRange?, CancellationToken)"/>, pool members included.</remarks>
+    public async Task<T> ReadFirstGoodCopyAsync<T>(string key, Func<byte[], T> decode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(decode);
+        var events = new List<(ReadFallbackEvent Event, Exception? Error)>();
+        var failedSources = new HashSet<SourceHealth>();
+        Exception? firstRejection = null;
+        foreach (var candidate in _sources.ReadOrder(key, excluded: null))
+        {
+            var started = _time.GetTimestamp();
+            byte[] bytes;
+            try
+            {
+                bytes = await ReadWholeAsync(candidate.Copy.Store, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                events.Add((Failed(candidate.Copy, key, ex), ex));
+                if (candidate.Source != candidate.Copy && ex is not ObjectNotFoundException)
+                {
+                    failedSources.Add(candidate.Source);
+                }
+
+                continue;
+            }
+
+            try
+            {
+                var value = decode(bytes);
+                candidate.Source.Succeeded(_time.GetElapsedTime(started));
+                failedSources.Remove(candidate.Source);
+                PenalizeSources(failedSources);
+                return value;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                firstRejection ??= ex;
+                _sources.MarkCorrupt(candidate.Copy, key);
+                events.Add((Report(candidate.Copy, key, ReadFallbackReason.BadContent, $"bad content: {Detail(candidate.Copy, key, ex)}"), null));
+            }
+        }
+
+        PenalizeSources(failedSources);
+        if (firstRejection is not null && events.All(e => e.Error is null or ObjectNotFoundException))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstRejection);
+        }
+
         throw NoGoodCopy(key, events);
     }
 
@@ -227,9 +280,32 @@ public sealed class FallbackObjectStore : IObjectStore
         }
 
         source.Failed(_time.GetUtcNow());
-        var prefix = $"{source.Store.Description}: {key}: ";
-        var detail = error.Message.StartsWith(prefix, StringComparison.Ordinal) ? error.Message[prefix.Length..] : error.Message;
-        return Report(source, key, ReadFallbackReason.Error, detail);
+        return Report(source, key, ReadFallbackReason.Error, Detail(source, key, error));
+    }
+
+    /// <summary>The error's message without the "store: key: " it would repeat.</summary>
+    private string Detail(SourceHealth source, string key, Exception error)
+    {
+        foreach (var prefix in new[] { $"{source.Store.Description}: {key}: ", $"{Description}: {key}: " })
+        {
+            if (error.Message.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return error.Message[prefix.Length..];
+            }
+        }
+
+        return error.Message;
+    }
+
+    private static async Task<byte[]> ReadWholeAsync(IObjectStore store, string key, CancellationToken cancellationToken)
+    {
+        var stream = await store.GetAsync(key, null, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
     }
 
     private ReadFallbackEvent Report(SourceHealth source, string key, ReadFallbackReason reason, string detail)

@@ -12,6 +12,9 @@ public enum ReadFallbackReason
     /// <summary>The pack's bytes do not hash to the SHA-256 its key names.</summary>
     ChecksumMismatch,
 
+    /// <summary>The object's bytes failed the reader's own check (authentication tag, format, content hash).</summary>
+    BadContent,
+
     /// <summary>The caller reported the data it read from this source as corrupt (<see cref="FallbackObjectStore.ReportCorrupt"/>).</summary>
     ReportedCorrupt,
 }

@@ -16,7 +16,7 @@ namespace DrOrchestrator.Core.Storage.Composite;
 /// Memory stays flat: packs go to temp files, at most <see cref="CachedPacks"/> of them at once.
 /// Writes are refused: it is a read view.
 /// </remarks>
-public sealed class VerifiedPackReadStore : IObjectStore, IDisposable
+public sealed class VerifiedPackReadStore : IObjectStore, ICopyFallbackReader, IDisposable
 {
     private readonly IObjectStore _inner;
     private readonly string _directory;
@@ -50,6 +50,24 @@ public sealed class VerifiedPackReadStore : IObjectStore, IDisposable
         var offset = Math.Min(r.Offset, file.Length);
         file.Position = offset;
         return new BoundedReadStream(file, Math.Min(r.Length, file.Length - offset));
+    }
+
+    /// <summary>Through the inner store's copies when it has several; otherwise one read, then <paramref name="decode"/>.</summary>
+    public async Task<T> ReadFirstGoodCopyAsync<T>(string key, Func<byte[], T> decode, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        if (_inner is ICopyFallbackReader copies)
+        {
+            return await copies.ReadFirstGoodCopyAsync(key, decode, cancellationToken).ConfigureAwait(false);
+        }
+
+        var stream = await _inner.GetAsync(key, null, cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return decode(buffer.ToArray());
+        }
     }
 
     public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) => _inner.StatAsync(key, cancellationToken);
