@@ -9,7 +9,7 @@ namespace DrOrchestrator.Storage.AzureBlob;
 internal static class AzureErrors
 {
     public static bool IsSdkFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is RequestFailedException or AggregateException or AuthenticationFailedException or HttpRequestException or IOException or SocketException
+        ex is RequestFailedException or AggregateException or AuthenticationFailedException or HttpRequestException or IOException or SocketException or System.Xml.XmlException
         || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>The blob (not the container) does not exist; HEAD answers 404 without an error code.</summary>
@@ -38,6 +38,7 @@ internal static class AzureErrors
             RequestFailedException r => new ObjectStoreException(store, key, $"{r.Status} {r.ErrorCode}: {FirstLine(r.Message)}", IsTransient(r), ex),
             AuthenticationFailedException => new ObjectStoreException(store, key, $"authentication failed: {FirstLine(ex.Message)}", isTransient: false, ex),
             OperationCanceledException => new ObjectStoreException(store, key, "request timed out", isTransient: true, ex),
+            System.Xml.XmlException => new ObjectStoreException(store, key, $"damaged reply: {FirstLine(ex.Message)}", isTransient: true, ex),
             _ => new ObjectStoreException(store, key, $"network error: {FirstLine(ex.Message)}", isTransient: true, ex),
         };
     }

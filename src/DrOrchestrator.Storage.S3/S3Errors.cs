@@ -17,7 +17,7 @@ internal static class S3Errors
 
     /// <summary>True for exceptions this module translates (not the caller's own cancellation).</summary>
     public static bool IsSdkFailure(Exception ex, CancellationToken cancellationToken) =>
-        ex is AmazonServiceException or AmazonClientException or HttpRequestException or IOException or SocketException
+        ex is AmazonServiceException or AmazonClientException or HttpRequestException or IOException or SocketException or System.Xml.XmlException
         || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>The object (not the bucket) does not exist. HEAD answers 404 without an error code.</summary>
@@ -58,12 +58,14 @@ internal static class S3Errors
             AmazonServiceException or AmazonClientException =>
                 new ObjectStoreException(store, key, ex.Message, isTransient: false, ex),
             OperationCanceledException => new ObjectStoreException(store, key, "request timed out", isTransient: true, ex),
+            System.Xml.XmlException => new ObjectStoreException(store, key, $"damaged reply: {ex.Message}", isTransient: true, ex),
             _ => new ObjectStoreException(store, key, $"network error: {ex.Message}", isTransient: true, ex),
         };
     }
 
+    // A 2xx whose body could not be understood (the SDK's unmarshalling error) was damaged on its way.
     private static bool IsTransient(AmazonServiceException s) =>
-        (int)s.StatusCode >= 500 || s.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout
+        (int)s.StatusCode is >= 500 or (>= 200 and < 300) || s.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout
         || (s.ErrorCode is not null && TransientCodes.Contains(s.ErrorCode));
 
     private static AuthenticationException? Untrusted(Exception? ex)
