@@ -82,6 +82,7 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
             """);
         var backup = await sandbox.RunAsync("backup", "flip");
         Assert.True(backup.ExitCode == 0, backup.ToString());
+        Assert.Contains(" saved on flaky, healthy (policy flip)", backup.Stdout, StringComparison.Ordinal);
 
         var clock = Stopwatch.StartNew();
         var clean = await sandbox.RunAsync("restore", "flip", "--to", Path.Combine(sandbox.Root, "clean"), "--json");

@@ -70,6 +70,39 @@ public sealed class BackupRestoreCopyCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_restore_reads_only_the_policys_targets_and_fails_as_an_operation_failure_when_they_are_unreadable()
+    {
+        var backup = await _sandbox.Get<PolicyBackupService>().BackupAsync("web", null, None);
+        var stray = _sandbox.Targets["stray"];
+        foreach (var key in _sandbox.Targets["main"].Keys)
+        {
+            stray[key] = _sandbox.Targets["main"][key];
+        }
+
+        foreach (var name in new[] { "main", "offsite" })
+        {
+            _sandbox.Targets[name].BeforeGet = (key, _) =>
+                throw new ObjectStoreException("memory:" + name, key, "403 AccessDenied: injected", isTransient: false);
+        }
+
+        var restore = _sandbox.Get<PolicyRestoreService>();
+        var failed = await Assert.ThrowsAsync<DrOrchestrator.Core.Repository.RepositoryException>(() =>
+            restore.RestoreAsync(new PolicyRestoreRequest("web", null, null, null, [], Path.Combine(_sandbox.Root, "nowhere"), Overwrite: false), null, None));
+
+        Assert.IsNotType<DrOrchestrator.Core.Repository.SnapshotNotFoundException>(failed);
+        Assert.StartsWith("no snapshot of policy 'web' could be read from any target (main+offsite: ", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("403 AccessDenied: injected", failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("stray", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(DrOrchestrator.Orchestration.Contracts.FailureKind.Failed, DrOrchestrator.Orchestration.Contracts.OperationFailure.From(failed).Kind);
+        Assert.False(Directory.Exists(Path.Combine(_sandbox.Root, "nowhere", "source")));
+
+        var destination = Path.Combine(_sandbox.Root, "from-stray");
+        var outcome = await restore.RestoreAsync(new PolicyRestoreRequest("web", null, null, "stray", [], destination, Overwrite: false), null, None);
+        Assert.Equal((backup.Results[0].Snapshot.Id, "stray"), (outcome.Snapshot.Id, outcome.Target));
+        Assert.Equal(OrchestrationSandbox.Hashes(_sandbox.Source), OrchestrationSandbox.Hashes(Path.Combine(destination, "source")));
+    }
+
+    [Fact]
     public async Task A_copy_to_the_replica_marks_the_snapshot_present_there_in_the_catalog()
     {
         var backup = await _sandbox.Get<PolicyBackupService>().BackupAsync("web", new BackupRunOptions(CopyAfterBackup: false), null, None);

@@ -50,6 +50,8 @@ internal sealed class OrchestrationSandbox : IAsyncDisposable
             {
                 ["main"] = new Dictionary<string, string> { ["Type"] = MemoryTargets.TypeName },
                 ["offsite"] = new Dictionary<string, string> { ["Type"] = MemoryTargets.TypeName },
+                // Configured, but named by no policy: a restore must not read it unless asked to.
+                ["stray"] = new Dictionary<string, string> { ["Type"] = MemoryTargets.TypeName },
             },
         };
         var configPath = Path.Combine(root, "appsettings.json");

@@ -64,7 +64,7 @@ public static class BackupCommand
     {
         foreach (var s in run.Snapshots)
         {
-            output.Line($"snapshot {s.ShortId} saved on {run.Target} (policy {run.Policy})");
+            output.Line($"snapshot {s.ShortId} saved on {string.Join(", ", run.SavedOn.Count > 0 ? run.SavedOn : [run.Target])} (policy {run.Policy})");
             output.Line($"  files: {s.FilesNew:N0} new, {s.FilesChanged:N0} changed, {s.FilesUnmodified:N0} unmodified; {s.Directories:N0} dirs");
             output.Line($"  data:  {Format.Bytes(s.TotalBytes)} in snapshot, {Format.Bytes(s.BytesRead)} read, {Format.Bytes(s.BytesNew)} new, {Format.Bytes(s.BytesStored)} stored");
         }

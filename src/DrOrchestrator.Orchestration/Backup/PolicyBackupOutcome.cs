@@ -21,6 +21,13 @@ public sealed record PolicyBackupOutcome(Policy Policy, string Target, long RunI
     /// <summary>The copies to replicas (and lagging primaries) run after the backup.</summary>
     public IReadOnlyList<TargetCopyOutcome> Copies { get; init; } = [];
 
+    /// <summary>The primaries the snapshot was written to (the first is <see cref="Target"/>).</summary>
+    public IReadOnlyList<string> CompletePrimaries { get; init; } = [];
+
+    /// <summary>Every target that holds the snapshot after this run: the complete primaries, then each successful copy.</summary>
+    public IReadOnlyList<string> SavedOn =>
+        [.. (CompletePrimaries.Count > 0 ? CompletePrimaries : [Target]).Concat(Copies.Where(c => c.Error is null).Select(c => c.Target)).Distinct(StringComparer.Ordinal)];
+
     /// <summary>
     /// Degraded when some files could not be read (the snapshot is incomplete) or a primary missed
     /// the run while minPrimaries was still met. A failed replica copy does not degrade the backup:

@@ -87,6 +87,7 @@ public sealed class PolicyBackupService
             {
                 MissingPrimaries = [.. primaries.Missing.Select(m => $"{m.Name}: {m.Reason}")],
                 Copies = copies,
+                CompletePrimaries = [.. primaries.Complete.Select(t => t.Name)],
             };
             await _catalog.CompleteRunAsync(runId, outcome.Status, outcome.RunFigures, outcome.RunErrors, outcome.MissingPrimaries.FirstOrDefault(), CancellationToken.None).ConfigureAwait(false);
             return outcome;

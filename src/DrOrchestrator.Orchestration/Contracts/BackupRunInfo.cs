@@ -12,6 +12,9 @@ public sealed record BackupRunInfo(
     [JsonIgnore]
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>Every target holding the snapshot after the run (complete primaries, then successful copies), by configured name.</summary>
+    public IReadOnlyList<string> SavedOn { get; init; } = [];
+
     [JsonIgnore]
     public long BytesRead => Snapshots.Sum(s => s.BytesRead);
 
@@ -37,6 +40,7 @@ public sealed record BackupRunInfo(
             [.. o.Copies.Select(CopyInfo.From)])
         {
             Elapsed = o.Elapsed,
+            SavedOn = o.SavedOn,
         };
     }
 }

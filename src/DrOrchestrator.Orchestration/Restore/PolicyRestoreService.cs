@@ -86,6 +86,7 @@ public sealed class PolicyRestoreService
     {
         var clock = Stopwatch.StartNew();
         var failures = new List<string>();
+        var unreadable = false;
         var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
 
         var (candidates, catalogProblem) = await CandidatesAsync(request, cancellationToken).ConfigureAwait(false);
@@ -102,8 +103,9 @@ public sealed class PolicyRestoreService
                 repository = await BackupRepository.OpenAsync(store, _repositories.KeyFor(candidate.Targets[0]), cancellationToken).ConfigureAwait(false);
                 snapshot = await SelectSnapshotAsync(repository, request, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is ObjectStoreException or RepositoryNotFoundException or SnapshotNotFoundException)
+            catch (Exception ex) when (ex is ObjectStoreException or RepositoryNotFoundException or SnapshotNotFoundException or RepositoryCorruptException)
             {
+                unreadable |= ex is ObjectStoreException or RepositoryCorruptException;
                 Log.TargetUnreadable(_logger, candidate.Name, request.Policy, ex.Message);
                 failures.Add($"{candidate.Name}: {ex.Message}");
                 continue;
@@ -132,8 +134,10 @@ public sealed class PolicyRestoreService
             }
         }
 
-        throw new SnapshotNotFoundException(
-            $"no snapshot of policy '{request.Policy}'{Describe(request)} could be read from any target ({string.Join("; ", failures)})");
+        var message = $"no snapshot of policy '{request.Policy}'{Describe(request)} could be read from any target ({string.Join("; ", failures)})";
+        // A target that could not be read (unreachable, unauthorized, damaged) is an operation that
+        // failed (exit 1), not a wrong snapshot id or policy name (exit 2).
+        throw unreadable ? new RepositoryException(message) : new SnapshotNotFoundException(message);
     }
 
     /// <summary>
