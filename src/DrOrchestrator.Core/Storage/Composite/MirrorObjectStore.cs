@@ -87,6 +87,12 @@ public sealed class MirrorObjectStore : IObjectStore
                 targets,
                 member => source.ReadWithAsync(reader => member.PutAsync(key, reader, cancellationToken)),
                 cancellationToken).ConfigureAwait(false);
+            if (targets.Count - failures.Count < MinimumSuccessful && RepositoryKeys.IsSnapshot(key))
+            {
+                // The run failed on the policy's terms (minPrimaries): no member may show its snapshot.
+                await StoreFanOut.WithdrawSnapshotAsync(key, targets.Where(t => !failures.Any(f => ReferenceEquals(f.Target, t)))).ConfigureAwait(false);
+            }
+
             Settle(key, "put", targets.Count, failures);
         }
     }

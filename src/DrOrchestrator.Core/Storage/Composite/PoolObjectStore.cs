@@ -65,6 +65,13 @@ public sealed class PoolObjectStore : IObjectStore
                 cancellationToken).ConfigureAwait(false);
         }
 
+        if (failures.Count > 0 && RepositoryKeys.IsSnapshot(key))
+        {
+            // A snapshot must be on every member or on none: a run that could not write it
+            // everywhere failed, and no member may show it.
+            await StoreFanOut.WithdrawSnapshotAsync(key, targets.Where(t => !failures.Any(f => f.Target == t)).Select(t => t.Store)).ConfigureAwait(false);
+        }
+
         ThrowIfAnyFailed(key, "put", targets.Count, failures);
     }
 

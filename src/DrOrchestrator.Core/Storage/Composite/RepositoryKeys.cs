@@ -8,6 +8,14 @@ internal static class RepositoryKeys
 {
     public const string PackPrefix = "data/";
 
+    public const string SnapshotPrefix = "snapshots/";
+
+    /// <summary>
+    /// True for snapshot objects: the commit of a backup run, so a composite that fails to write
+    /// one on the members it must reach withdraws it from the members that took it.
+    /// </summary>
+    public static bool IsSnapshot(string key) => key.StartsWith(SnapshotPrefix, StringComparison.Ordinal);
+
     /// <summary>True for pack objects, the only ones a pool spreads instead of copying everywhere.</summary>
     public static bool IsPack(string key) => key.StartsWith(PackPrefix, StringComparison.Ordinal);
 

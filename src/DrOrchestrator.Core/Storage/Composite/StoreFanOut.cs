@@ -65,6 +65,26 @@ internal static class StoreFanOut
         }
     }
 
+    /// <summary>
+    /// After a snapshot put failed on the policy's terms: deletes it from the stores that took it,
+    /// so no target shows a snapshot of a failed run. Best effort — a store that cannot delete it
+    /// now is left for check and prune to find (its packs are all there: it is readable).
+    /// </summary>
+    public static async Task WithdrawSnapshotAsync(string key, IEnumerable<IObjectStore> tookIt)
+    {
+        foreach (var store in tookIt)
+        {
+            try
+            {
+                await store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (ObjectStoreException)
+            {
+                // Reported by the put's own failure; nothing more can be done here.
+            }
+        }
+    }
+
     /// <summary>One line naming the store and the error, without repeating the store when the message already starts with it.</summary>
     public static string Describe(string store, Exception error) =>
         error is ObjectStoreException ose && ose.Store == store ? error.Message : $"{store}: {error.Message}";
