@@ -25,7 +25,24 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
             var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
             if (actual != packId)
             {
-                Emit(CheckSeverity.Error, key, $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…): the pack is damaged");
+                // Bytes can be damaged on their way as well as at rest: read again (a new request)
+                // before calling the stored copy damaged.
+                file.SetLength(0);
+                var again = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+                if (again == packId)
+                {
+                    Emit(CheckSeverity.Warning, key,
+                        $"read error in transit: a first read hashed to {actual.ToShortString()}…, a second read matched the pack's id; the stored pack is intact");
+                }
+                else if (again == actual)
+                {
+                    Emit(CheckSeverity.Error, key, $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…, the same on a second read): the pack is damaged at rest");
+                }
+                else
+                {
+                    Emit(CheckSeverity.Error, key,
+                        $"pack content does not match its id on two reads that disagree (SHA-256 {actual.ToShortString()}…, then {again.ToShortString()}…): read errors in transit; the stored pack could not be verified");
+                }
             }
         }
         catch (ObjectStoreException e)

@@ -19,6 +19,51 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public async Task A_pack_damaged_only_in_transit_is_read_again_and_reported_as_a_read_error_not_as_damage()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src"));
+        File.WriteAllBytes(dir.Sub("src/data.bin"), TestSupport.RandomBytes(40_000, 3));
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        await TestSupport.BackupAsync(repo, dir.Sub("src"));
+        var packKey = store.Keys.First(k => k.StartsWith("data/", StringComparison.Ordinal));
+        var packReads = 0;
+        var flaky = new FirstReadCorruptingStore(store, packKey, () => Interlocked.Increment(ref packReads));
+        repo = await BackupRepository.OpenAsync(flaky, TestSupport.Key, CancellationToken.None);
+
+        var findings = await CheckAsync(repo, readData: true);
+
+        Assert.DoesNotContain(findings, f => f.Severity == CheckSeverity.Error);
+        var transit = Assert.Single(findings);
+        Assert.Equal((CheckSeverity.Warning, packKey), (transit.Severity, transit.ObjectKey));
+        Assert.StartsWith("read error in transit: a first read hashed to ", transit.Message, StringComparison.Ordinal);
+        Assert.EndsWith("a second read matched the pack's id; the stored pack is intact", transit.Message, StringComparison.Ordinal);
+        Assert.Equal(2, packReads);
+    }
+
+    /// <summary>The first whole read of one key arrives with a flipped byte, as through a bad connection; every later read is intact.</summary>
+    private sealed class FirstReadCorruptingStore(InMemoryObjectStore inner, string key, Func<int> countRead) : DrOrchestrator.Core.Storage.IObjectStore
+    {
+        public string Description => inner.Description;
+
+        public DrOrchestrator.Core.Storage.ObjectStoreCapabilities Capabilities => inner.Capabilities;
+
+        public async Task<Stream> GetAsync(string k, DrOrchestrator.Core.Storage.ByteRange? range, CancellationToken cancellationToken)
+        {
+            var stream = await inner.GetAsync(k, range, cancellationToken);
+            return k == key && range is null && countRead() == 1 ? new CorruptingReadStream(stream) : stream;
+        }
+
+        public Task PutAsync(string k, Stream content, CancellationToken cancellationToken) => inner.PutAsync(k, content, cancellationToken);
+
+        public Task<DrOrchestrator.Core.Storage.ObjectInfo?> StatAsync(string k, CancellationToken cancellationToken) => inner.StatAsync(k, cancellationToken);
+
+        public IAsyncEnumerable<DrOrchestrator.Core.Storage.ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task DeleteAsync(string k, CancellationToken cancellationToken) => inner.DeleteAsync(k, cancellationToken);
+    }
+
+    [Fact]
     public async Task A_healthy_repository_has_no_findings()
     {
         using var dir = new TempDir();
@@ -47,7 +92,8 @@ public sealed class CheckerTests
         Assert.DoesNotContain(await CheckAsync(repo, readData: false), f => f.Severity == CheckSeverity.Error);
         var errors = (await CheckAsync(repo, readData: true)).Where(f => f.Severity == CheckSeverity.Error).ToList();
 
-        Assert.Contains(errors, f => f.ObjectKey == packKey && f.Message.StartsWith("pack content does not match its id", StringComparison.Ordinal));
+        Assert.Contains(errors, f => f.ObjectKey == packKey && f.Message.StartsWith("pack content does not match its id", StringComparison.Ordinal)
+            && f.Message.EndsWith("the same on a second read): the pack is damaged at rest", StringComparison.Ordinal));
         var blobError = Assert.Single(errors, f => f.AffectedFiles.Count > 0);
         Assert.Equal(packKey, blobError.ObjectKey);
         Assert.Equal([$"{snapshot.ShortId}:src/victim.bin"], blobError.AffectedFiles);
