@@ -73,6 +73,24 @@ public sealed class CliSandbox : IDisposable
         return path;
     }
 
+    /// <summary>Writes and applies policy <paramref name="name"/> over <paramref name="sourceDirectory"/> with the given <c>targets:</c> YAML (hourly, RPO 1 h); it must succeed.</summary>
+    public async Task ApplyTargetsPolicyAsync(string name, string sourceDirectory, string targets)
+    {
+        var path = Path.Combine(Root, name + ".yaml");
+        File.WriteAllText(path, $"""
+            name: {name}
+            sources:
+              - type: files
+                paths: ["{sourceDirectory}"]
+            {targets}
+            schedule: {"{"} cron: "0 0 * * * ?", timeZone: UTC {"}"}
+            rpo: 1h
+            rto: 30m
+            """);
+        var apply = await RunAsync("policy", "apply", path);
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+    }
+
     /// <summary>Writes and applies a policy over <paramref name="sourceDirectory"/> and backs it up once; both must succeed.</summary>
     public async Task ApplyAndBackUpAsync(string policy, string sourceDirectory)
     {

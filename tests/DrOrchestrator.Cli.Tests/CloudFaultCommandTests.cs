@@ -194,20 +194,5 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
         return sandbox;
     }
 
-    private async Task ApplyAsync(CliSandbox sandbox, string policy, string targets)
-    {
-        var path = Path.Combine(sandbox.Root, policy + ".yaml");
-        File.WriteAllText(path, $"""
-            name: {policy}
-            sources:
-              - type: files
-                paths: ["{_source}"]
-            {targets}
-            schedule: {"{"} cron: "0 0 * * * ?", timeZone: UTC {"}"}
-            rpo: 1h
-            rto: 30m
-            """);
-        var apply = await sandbox.RunAsync("policy", "apply", path);
-        Assert.True(apply.ExitCode == 0, apply.ToString());
-    }
+    private Task ApplyAsync(CliSandbox sandbox, string policy, string targets) => sandbox.ApplyTargetsPolicyAsync(policy, _source, targets);
 }

@@ -175,22 +175,7 @@ public sealed class MultiCloudCommandTests : IDisposable
 
     public void Dispose() => _sandbox.Dispose();
 
-    private async Task ApplyAsync(string targets)
-    {
-        var path = Path.Combine(_sandbox.Root, "multi.yaml");
-        File.WriteAllText(path, $"""
-            name: multi
-            sources:
-              - type: files
-                paths: ["{_source}"]
-            {targets}
-            schedule: {"{"} cron: "0 0 * * * ?", timeZone: UTC {"}"}
-            rpo: 1h
-            rto: 30m
-            """);
-        var apply = await _sandbox.RunAsync("policy", "apply", path);
-        Assert.True(apply.ExitCode == 0, apply.ToString());
-    }
+    private Task ApplyAsync(string targets) => _sandbox.ApplyTargetsPolicyAsync("multi", _source, targets);
 
     /// <summary>"target:status" of the newest snapshot's presence rows, sorted; empty when there is no snapshot.</summary>
     private async Task<List<string>> PresenceAsync()

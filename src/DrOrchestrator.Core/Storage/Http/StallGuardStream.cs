@@ -5,20 +5,10 @@ namespace DrOrchestrator.Core.Storage.Http;
 /// <see cref="TransferTimeouts.Request"/>, or when the whole body takes longer than its
 /// <see cref="TransferTimeouts.Deadline"/>, instead of waiting on a silent connection.
 /// </summary>
-internal sealed class StallGuardStream(Stream inner, TransferTimeouts timeouts, long expectedBytes) : Stream
+internal sealed class StallGuardStream(Stream inner, TransferTimeouts timeouts, long expectedBytes) : ForwardReadStream
 {
     private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly TimeSpan _deadline = timeouts.Deadline(expectedBytes);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -41,20 +31,21 @@ internal sealed class StallGuardStream(Stream inner, TransferTimeouts timeouts, 
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Flush()
+    public override int Read(Span<byte> buffer)
     {
+        // The SDKs read bodies asynchronously; a synchronous reader gets the same guard through a rented buffer.
+        var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            var n = ReadAsync(rented.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
+            rented.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
