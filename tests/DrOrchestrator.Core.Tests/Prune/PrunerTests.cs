@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using DrOrchestrator.Core.Prune;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Testing;
