@@ -1,7 +1,7 @@
-using Xunit.Abstractions;
 using DrOrchestrator.Core.Prune;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Testing;
+using Xunit.Abstractions;
 
 namespace DrOrchestrator.Core.Tests.Prune;
 
