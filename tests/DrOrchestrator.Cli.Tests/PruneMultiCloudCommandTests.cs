@@ -88,12 +88,12 @@ public sealed class PruneMultiCloudCommandTests : IDisposable
             {
                 var figures = target.GetProperty("figures");
                 Assert.Equal(2, figures.GetProperty("snapshotsForgotten").GetInt32());
-                // Half the data goes; the kept snapshots' tree packs may be a few bytes larger than the forgotten ones' (sealed, compressed listings with their times).
-                Assert.True(figures.GetProperty("packBytesAfter").GetInt64() < (figures.GetProperty("packBytesBefore").GetInt64() / 2) + 1024, $"{name}: {figures}");
+                // Every run replaced all the (incompressible) data: two of four runs kept = about half the bytes.
+                Assert.True(figures.GetProperty("packBytesAfter").GetInt64() < figures.GetProperty("packBytesBefore").GetInt64() * 0.55, $"{name}: {figures}");
             }
         }
 
-        Assert.True(MemberPackBytes() < (memberBytes / 2) + 4096, $"pool members: {memberBytes} → {MemberPackBytes()} bytes of packs");
+        Assert.True(MemberPackBytes() < memberBytes * 0.55, $"pool members: {memberBytes} → {MemberPackBytes()} bytes of packs");
         foreach (var target in new[] { "s3main", "azmain", "spread" })
         {
             var check = await _sandbox.RunAsync("check", target, "--read-data");

@@ -244,7 +244,7 @@ public sealed class Pruner
             try
             {
                 var lengthField = await repo.Store.ReadAllBytesAsync(key, new ByteRange(size - PackHeader.LengthFieldSize, PackHeader.LengthFieldSize), ct).ConfigureAwait(false);
-                var length = lengthField.Length == PackHeader.LengthFieldSize ? BitConverter.ToInt32(lengthField) : -1;
+                var length = lengthField.Length == PackHeader.LengthFieldSize ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(lengthField) : -1;
                 if (length <= 0 || length > size - PackHeader.LengthFieldSize)
                 {
                     return null;

@@ -231,10 +231,7 @@ internal sealed class RepositoryIndex
             var pos = 5;
             for (var i = 0; i < packs; i++)
             {
-                var id = new BlobId(payload.Slice(pos, 32));
-                var size = BinaryPrimitives.ReadInt64LittleEndian(payload[(pos + 32)..]);
-                var n = BinaryPrimitives.ReadInt32LittleEndian(payload[(pos + 40)..]);
-                pos += 44;
+                var (id, size, n) = ReadPackRecordHead(payload, ref pos);
                 var number = PackNumber(id, size);
                 for (var j = 0; j < n; j++)
                 {
@@ -253,10 +250,7 @@ internal sealed class RepositoryIndex
         var pos = 5;
         for (var i = 0; i < packs; i++)
         {
-            var id = new BlobId(payload.Slice(pos, 32));
-            var size = BinaryPrimitives.ReadInt64LittleEndian(payload[(pos + 32)..]);
-            var n = BinaryPrimitives.ReadInt32LittleEndian(payload[(pos + 40)..]);
-            pos += 44;
+            var (id, size, n) = ReadPackRecordHead(payload, ref pos);
             var entries = new PackEntry[n];
             for (var j = 0; j < n; j++)
             {
@@ -268,6 +262,14 @@ internal sealed class RepositoryIndex
         }
 
         return records;
+    }
+
+    /// <summary>A pack record's id, size and entry count at <paramref name="pos"/> of a validated payload; moves past them.</summary>
+    private static (BlobId Id, long Size, int Entries) ReadPackRecordHead(ReadOnlySpan<byte> payload, ref int pos)
+    {
+        var head = (new BlobId(payload.Slice(pos, 32)), BinaryPrimitives.ReadInt64LittleEndian(payload[(pos + 32)..]), BinaryPrimitives.ReadInt32LittleEndian(payload[(pos + 40)..]));
+        pos += 44;
+        return head;
     }
 
     /// <summary>Makes room for about this many more blobs at once (a bulk load that knows its size), so the table does not grow step by step.</summary>

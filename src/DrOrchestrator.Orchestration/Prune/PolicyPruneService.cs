@@ -87,7 +87,7 @@ public sealed class PolicyPruneService
             var report = await _pruner.PruneAsync(repository, forget, options, cancellationToken).ConfigureAwait(false);
             await _catalog.CompleteRunAsync(runId.Value, RunStatus.Succeeded, RunFigures.None, [], null, CancellationToken.None).ConfigureAwait(false);
             Log.Pruned(_logger, policy.Name, target, report.SnapshotsForgotten, report.PacksDeleted, report.BytesDeleted, report.MarksPending);
-            return new PruneTargetInfo(target, decisions, report, null);
+            return new PruneTargetInfo(target, decisions, PruneFiguresInfo.From(report), null);
         }
         catch (Exception ex) when (ex is RepositoryException or ObjectStoreException or CatalogException)
         {

@@ -52,19 +52,19 @@ public sealed class RunbookService
             notes.Add($"built from target {fromTarget} without the catalog: other targets of the policy are not known here");
         }
 
+        var drills = fromTarget is null ? await _catalog.Value.ListDrillsAsync(policyName, cancellationToken).ConfigureAwait(false) : [];
         var rows = new List<RunbookTargetInfo>();
         var variables = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var (name, role) in targets)
         {
-            rows.Add(await DescribeAsync(policyName, name, role, fromTarget is not null, variables, cancellationToken).ConfigureAwait(false));
+            rows.Add(await DescribeAsync(policyName, name, role, fromTarget is not null, variables, drills, cancellationToken).ConfigureAwait(false));
         }
-
-        notes.Add("predicted restore times need a measured drill or restore of the policy; none is recorded by this version, so plan with the policy's RTO");
         return new RunbookInfo(policyName, DateTimeOffset.UtcNow, fromTarget is null ? "catalog" : $"target {fromTarget}",
             ConfigurationLoader.HasFile(_configuration) ? ConfigurationFile.FileName(_configuration) : null, rows, [.. variables], notes);
     }
 
-    private async Task<RunbookTargetInfo> DescribeAsync(string policy, string target, string? role, bool fromRepository, SortedSet<string> variables, CancellationToken cancellationToken)
+    private async Task<RunbookTargetInfo> DescribeAsync(
+        string policy, string target, string? role, bool fromRepository, SortedSet<string> variables, IReadOnlyList<DrillRecord> drills, CancellationToken cancellationToken)
     {
         var access = _repositories.Value;
         var definition = access.Targets.Get(target);
@@ -98,7 +98,21 @@ public sealed class RunbookService
         var newest = snapshots.LastOrDefault(s => s.Targets.Any(t => t.Name == target && t.Status == "present"));
         var command = newest is null ? null : $"drorch restore {policy} --from {target} --snapshot {newest.Id[..8]} --to /restore/{policy}";
         return new RunbookTargetInfo(target, role, definition.Type, location, key, newest?.Id, newest?.RecoveryPoint, newest?.TotalBytes, command,
-            "not measured (no drill or restore recorded)");
+            PredictRestore(newest?.TotalBytes, drills, target));
+    }
+
+    /// <summary>The newest snapshot's size at the throughput the newest drill from this target measured (restore and verify).</summary>
+    private static string PredictRestore(long? bytes, IReadOnlyList<DrillRecord> drills, string target)
+    {
+        var drill = drills.Where(d => d.TargetName == target && d.BytesRestored > 0 && d.RtoAchieved > TimeSpan.Zero).MaxBy(d => d.StartedAt);
+        if (drill is null || bytes is null)
+        {
+            return "not known (no drill measured from this target yet)";
+        }
+
+        var seconds = bytes.Value / (drill.BytesRestored / drill.RtoAchieved.TotalSeconds);
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"about {TimeSpan.FromSeconds(Math.Ceiling(seconds)):c} (at the {drill.BytesRestored / drill.RtoAchieved.TotalSeconds / 1048576:0.0} MiB/s of the drill of {drill.StartedAt.UtcDateTime:yyyy-MM-dd})");
     }
 
     /// <summary>The names of the environment variables a target's settings refer to (any key ending in EnvironmentVariable), recursively.</summary>

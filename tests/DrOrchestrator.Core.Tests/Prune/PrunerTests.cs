@@ -1,10 +1,11 @@
 using DrOrchestrator.Core.Prune;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Testing;
+using Xunit.Abstractions;
 
 namespace DrOrchestrator.Core.Tests.Prune;
 
-public sealed class PrunerTests
+public sealed class PrunerTests(ITestOutputHelper output)
 {
     private static readonly PruneOptions Immediate = new() { GracePeriod = TimeSpan.Zero, MaxUnused = 0.10 };
 
@@ -56,6 +57,7 @@ public sealed class PrunerTests
 
         var after = scenario.PackBytes();
         var freshBytes = fresh.PackBytes();
+        output.WriteLine($"packs: history {before} bytes, after prune {after}, fresh backup of the kept snapshots {freshBytes} ({(double)after / freshBytes:0.000}x)");
         Assert.True(after <= freshBytes * 1.2, $"pruned {after} bytes (from {before}), a fresh backup of the kept snapshots {freshBytes}");
         Assert.True(before > freshBytes * 2, $"the history ({before}) must be much larger than what is kept ({freshBytes}) for the test to mean anything");
 
