@@ -4,7 +4,6 @@ using DrOrchestrator.Cli.Commands.Remote;
 using DrOrchestrator.Cli.Console;
 using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Restore;
-using DrOrchestrator.Server.Api;
 
 namespace DrOrchestrator.Cli.Commands;
 
@@ -95,16 +94,15 @@ public static class RestoreCommand
             return exit;
         }, (context, client, ct) =>
         {
-            // The destination is a folder under the service's Server:RestoreRoot, on the service's machine.
             var parse = context.ParseResult;
             if (parse.GetValue(keepDamaged) || parse.GetValue(noOwner))
             {
                 throw new ServiceRequestException(["--server: --keep-damaged and --no-owner are not available through the service"], ExitCodes.InvalidInput);
             }
 
-            var request = new RestoreRequestDto(
-                parse.GetRequiredValue(to), parse.GetValue(snapshot), ParseTime(parse.GetValue(at)), parse.GetValue(from), parse.GetValue(include) ?? [], parse.GetValue(overwrite));
-            return RemoteCommands.RestoreAsync(context.Output, client, parse.GetRequiredValue(policy), request, parse.GetValue(json), ct);
+            return RemoteCommands.RestoreAsync(
+                context.Output, client, parse.GetRequiredValue(policy), parse.GetRequiredValue(to), parse.GetValue(snapshot), ParseTime(parse.GetValue(at)),
+                parse.GetValue(from), parse.GetValue(include) ?? [], parse.GetValue(overwrite), parse.GetValue(json), ct);
         });
         return command;
     }

@@ -17,8 +17,12 @@ public static class RemoteCommands
         return Report(output, await WaitAsync(client, queued, cancellationToken).ConfigureAwait(false), json);
     }
 
-    public static async Task<int> RestoreAsync(CliOutput output, ServiceClient client, string policy, RestoreRequestDto request, bool json, CancellationToken cancellationToken)
+    /// <summary>The destination is a folder under the service's Server:RestoreRoot, on the service's machine.</summary>
+    public static async Task<int> RestoreAsync(
+        CliOutput output, ServiceClient client, string policy, string destination, string? snapshotId, DateTimeOffset? at, string? from, IReadOnlyList<string> include,
+        bool overwrite, bool json, CancellationToken cancellationToken)
     {
+        var request = new RestoreRequestDto(destination, snapshotId, at, from, include, overwrite);
         var queued = await client.PostJsonAsync<JobDto>($"/api/policies/{Uri.EscapeDataString(policy)}/restore", request, cancellationToken).ConfigureAwait(false);
         return Report(output, await WaitAsync(client, queued, cancellationToken).ConfigureAwait(false), json);
     }
