@@ -1,6 +1,5 @@
 using System.CommandLine;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Orchestration.Configuration;
 using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Drill;
@@ -44,8 +43,11 @@ public static class DrillCommand
                 RandomWithin = ParseWindow(parse.GetValue(randomWithin)),
                 Sample = ParseSample(parse.GetValue(sample)),
             };
-            var outcomes = await context.Output.WithProgressAsync($"drill {request.Policy}", progress =>
-                context.Get<DrillService>().DrillAsync(request, progress, ct)).ConfigureAwait(false);
+            var drill = context.Get<DrillService>();
+            // With --json stdout holds the JSON alone (the plain progress lines would precede it).
+            var outcomes = parse.GetValue(json)
+                ? await drill.DrillAsync(request, null, ct).ConfigureAwait(false)
+                : await context.Output.WithProgressAsync($"drill {request.Policy}", progress => drill.DrillAsync(request, progress, ct)).ConfigureAwait(false);
             var drills = outcomes.Select(DrillInfo.From).ToList();
             var exit = drills.All(d => d.Outcome == "passed") ? ExitCodes.Success : ExitCodes.Failure;
             if (parse.GetValue(json))
@@ -78,8 +80,7 @@ public static class DrillCommand
 
     private static TimeSpan? ParseWindow(string? text) =>
         text is null ? null
-        : PolicyDuration.TryParse(text, out var window) && window > TimeSpan.Zero ? window
-        : throw new ConfigurationException($"--random-within: '{text}' is not a duration (e.g. 30d, 12h)");
+        : DrillRequest.TryParseWindow(text) ?? throw new ConfigurationException($"--random-within: '{text}' is not a duration (e.g. 30d, 12h)");
 
     private static DrillSample? ParseSample(string? text) =>
         text is null ? null

@@ -20,6 +20,10 @@ public sealed record DrillRequest(string Policy)
 
     /// <summary>Restore and verify only a sample (rolling: see <see cref="DrillSampleSchedule"/>); null = every file.</summary>
     public DrillSample? Sample { get; init; }
+
+    /// <summary>Parses a <see cref="RandomWithin"/> window written as a policy duration (<c>30d</c>, <c>12h</c>); null when it is not one.</summary>
+    public static TimeSpan? TryParseWindow(string text) =>
+        Core.Policies.PolicyDuration.TryParse(text, out var window) && window > TimeSpan.Zero ? window : null;
 }
 
 /// <summary>How many files a sampled drill restores: a count, or a percentage of the snapshot's files.</summary>
