@@ -28,7 +28,7 @@ REPO_ROOT = os.path.dirname(HERE)
 
 def parse_args(argv: list) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--only", choices=("mixed", "small", "cloud", "azure", "scale"), action="append",
+    p.add_argument("--only", choices=("mixed", "small", "cloud", "azure", "scale", "drill", "drill-cloud"), action="append",
                    help="run only these sequences (repeatable); default: mixed and small, "
                         "plus cloud (s3) / azure when --cloud names them")
     p.add_argument("--rounds", type=int, default=3, help="rounds per tool (default 3)")
@@ -65,7 +65,7 @@ def parse_args(argv: list) -> argparse.Namespace:
     a.cloud = a.cloud or []
     a.plan = a.only or (["mixed", "small"] + (["cloud"] if "s3" in a.cloud else [])
                         + (["azure"] if "azure" in a.cloud else []))
-    if "cloud" in a.plan and not a.cloud:
+    if ("cloud" in a.plan or "drill-cloud" in a.plan) and not a.cloud:
         a.cloud = "s3"
     a.plan = list(dict.fromkeys(a.plan))
     return a
@@ -105,17 +105,17 @@ def main(argv: list) -> int:
             raise SystemExit("--pin-emulator needs at least 2 CPUs")
         measure.TOOL_CPUS, cloud.EMULATOR_CPUS = "0", "1"
     tool_objs = make_tools(a)
-    js = cloud.s3rver_js(REPO_ROOT, a.s3rver) if "cloud" in a.plan else None
+    js = cloud.s3rver_js(REPO_ROOT, a.s3rver) if "cloud" in a.plan or "drill-cloud" in a.plan else None
     tls = cloud.tls_files(a.work) if js else None
     az_js = cloud.azurite_js(REPO_ROOT) if "azure" in a.plan else None
-    needed = {"mixed" if s in ("cloud", "azure") else s for s in a.plan}
+    needed = {"mixed" if s in runner.ON_MIXED else s for s in a.plan}
     datasets = {n: dataset.prepare(a.work, n, a.scale, a.skip_generate, log) for n in ("mixed", "small", "scale")
                 if n in needed}
     records = runner.run_all(tool_objs, datasets, a.plan, a.rounds, a.work, a.keep,
-                             lambda seq, d: cloud.S3rver(js, d, tls) if seq == "cloud" else cloud.Azurite(az_js, d), log)
+                             lambda seq, d: cloud.S3rver(js, d, tls) if runner.EMULATED[seq] == "s3" else cloud.Azurite(az_js, d), log)
     steps_of = {"mixed": runner.MIXED_STEPS, "small": runner.SMALL_STEPS, "scale": runner.SCALE_STEPS,
                 "cloud": runner.CLOUD_STEPS,
-                "azure": runner.CLOUD_STEPS}
+                "azure": runner.CLOUD_STEPS, "drill": runner.DRILL_STEPS, "drill-cloud": runner.DRILL_STEPS}
     rows = report.summarise(records, a.plan, steps_of)
     by_name = {t.name: t for t in tool_objs}
     meta = {

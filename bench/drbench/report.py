@@ -40,6 +40,8 @@ _EXTRA = {
     "restore": [("throughput MiB/s ↑", _throughput, "higher"),
                 ("throughput until on disk MiB/s ↑", _until_on_disk, "higher")],
     "check-read-data": [("repo read MiB/s ↑", lambda m: m["repo_bytes"] / MIB / m["wall_s"], "higher")],
+    "drill": [("restored + verified MiB/s ↑", _throughput, "higher"),
+              ("RTO the drill recorded s ↓ (drorch only)", lambda m: m["extra"].get("rto_s"), "lower")],
 }
 _OBJECTS_PER_GIB = ("objects per GiB of new data ↓",
                     lambda m: m["repo_objects"] / (m["extra"]["src_bytes"] / GIB), "lower")
@@ -47,6 +49,8 @@ _SERVER_CPU = ("emulator CPU s ↓", lambda m: m["extra"].get("server_cpu_s", 0.
 TITLES = {"mixed": "mixed (local repository)", "small": "small files (local repository)",
           "scale": "scale: many small files in 4 levels of directories (local repository)",
           "cloud": "mixed to s3rver (S3 emulator)",
+          "drill": "drill of mixed from a local repository (drorch drill vs restic restore + sha256sum -c)",
+          "drill-cloud": "drill of mixed from s3rver (drorch drill vs restic restore + sha256sum -c)",
           "azure": "mixed to Azurite (Azure Blob emulator; drorch only — restic 0.14 cannot reach it)"}
 
 
@@ -56,7 +60,7 @@ def figures(seq: str, step: str) -> list:
         out.append(("files/s ↑", lambda m: m["extra"]["src_files"] / m["wall_s"], "higher"))
     if step.startswith("backup"):
         out += _REPO
-    if seq in ("cloud", "azure"):
+    if seq in ("cloud", "azure", "drill-cloud"):
         out += ([_OBJECTS_PER_GIB] if step == "backup-initial" else []) + [_SERVER_CPU]
     return out
 
@@ -126,7 +130,9 @@ HEADLINES = [("small", "backup-nochange", "wall s ↓", "small files, no-change 
              ("cloud", "backup-initial", "throughput MiB/s ↑", "S3 (s3rver), initial backup"),
              ("cloud", "restore", "throughput MiB/s ↑", "S3 (s3rver), restore"),
              ("cloud", "restore", "throughput until on disk MiB/s ↑", "S3 (s3rver), restore until on disk (incl. sync)"),
-             ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB")]
+             ("cloud", "backup-initial", "objects per GiB of new data ↓", "S3, objects per GiB"),
+             ("drill", "drill", "wall s ↓", "drill, restore + verify every file, local (issue 17 target: ratio ≤ 0.40)"),
+             ("drill-cloud", "drill", "wall s ↓", "drill, restore + verify every file, from s3rver")]
 
 
 def _azure_headlines(rows: list) -> list:

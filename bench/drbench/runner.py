@@ -34,6 +34,13 @@ MIXED_STEPS = ("backup-initial", "snapshots", "backup-nochange", "backup-1pct", 
 SMALL_STEPS = ("backup-initial", "backup-nochange")
 CLOUD_STEPS = ("backup-initial", "restore")
 SCALE_STEPS = ("backup-initial", "backup-nochange", "restore-one", "restore")
+# issue 17: a full drill (restore + verify every file) against restic restore + sha256sum -c
+DRILL_STEPS = ("backup-initial", "drill")
+
+# sequences whose repository is on an emulator, and which one (s3: s3rver, azure: Azurite)
+EMULATED = {"cloud": "s3", "azure": "azure", "drill-cloud": "s3"}
+# sequences that run on the mixed dataset
+ON_MIXED = {"cloud", "azure", "drill", "drill-cloud"}
 
 
 class Session:
@@ -116,6 +123,21 @@ class Session:
         catalog or repository), which every other figure includes once."""
         return self._record(self._timed("snapshots", self.tool.snapshots()), 0.0)
 
+    def drill(self) -> Measurement:
+        """A full restore drill: restore the newest snapshot into a fresh directory and verify
+        the SHA-256 of every restored file (drorch: `drill --json`, which also re-reads every file
+        and removes its sandbox; restic: `restore latest` then `sha256sum -c` over the restored
+        tree, one timed shell step).  Verified afterwards, untimed: drorch's own report must say
+        passed with every file and byte; restic's tree must hold exactly the dataset's files."""
+        dst = os.path.join(self.rdir, "drill")
+        os.makedirs(dst)
+        argv = self.tool.drill(dst, self.ds, self.rdir)
+        warm_s = warm(self.target.warm_paths())
+        m = self._timed("drill", argv)
+        self._record(m, warm_s)
+        m.extra.update(self.tool.drill_verified(dst, self.ds, self.logs))
+        return m
+
     def check(self) -> Measurement:
         warm_s = warm(self.target.warm_paths())
         return self._record(self._timed("check-read-data", self.tool.check()), warm_s)
@@ -155,6 +177,12 @@ def run_cloud(s: Session) -> None:
     s.restore(s.ds.digests)
 
 
+def run_drill(s: Session) -> None:
+    s.setup()
+    s.backup("backup-initial")
+    s.drill()
+
+
 def verify_restore(dst: str, ds, expected: dict) -> int:
     """Every file came back with the expected SHA-256 and nothing extra appeared.
     Tools differ in where they put the tree (restic: DST/<absolute source path>), so the
@@ -179,7 +207,8 @@ def verify_restore(dst: str, ds, expected: dict) -> int:
 
 
 SEQUENCES = {"mixed": (run_mixed, MIXED_STEPS), "small": (run_small, SMALL_STEPS), "scale": (run_scale, SCALE_STEPS),
-             "cloud": (run_cloud, CLOUD_STEPS), "azure": (run_cloud, CLOUD_STEPS)}
+             "cloud": (run_cloud, CLOUD_STEPS), "azure": (run_cloud, CLOUD_STEPS),
+             "drill": (run_drill, DRILL_STEPS), "drill-cloud": (run_drill, DRILL_STEPS)}
 
 # restic 0.14 cannot address Azurite (it builds https://ACCOUNT.blob.core.windows.net URLs), so
 # the Azure sequence runs drorch alone; the report sets it beside restic's s3rver figures.
@@ -195,7 +224,7 @@ def run_all(tools: list, datasets: dict, plan: list, rounds: int, work: str, kee
     for r in range(rounds):
         order = tools if r % 2 == 0 else list(reversed(tools))
         for seq in plan:
-            ds = datasets["mixed" if seq in ("cloud", "azure") else seq]
+            ds = datasets["mixed" if seq in ON_MIXED else seq]
             for tool in (t for t in order if seq not in DRORCH_ONLY or t.name == "drorch"):
                 log(f"round {r + 1}/{rounds} {seq}: {tool.name}")
                 graveyard.make_room()
@@ -239,11 +268,11 @@ def _run_one(tool, ds, seq: str, r: int, work: str, keep: bool, cloud_factory, l
     if os.path.exists(rdir):
         graveyard.bury(rdir)  # left by an earlier invocation (its logs, or all of it with --keep)
     os.makedirs(rdir)
-    server = cloud_factory(seq, os.path.join(rdir, "server")) if seq in ("cloud", "azure") else None
+    server = cloud_factory(seq, os.path.join(rdir, "server")) if seq in EMULATED else None
     if server is None:
         target = Target(local_dir=os.path.join(rdir, "repo"))
     else:
-        target = Target(s3=server) if seq == "cloud" else Target(azure=server)
+        target = Target(s3=server) if EMULATED[seq] == "s3" else Target(azure=server)
     s = Session(tool, ds, rdir, target, log)
     rec = {"round": r + 1, "sequence": seq, "tool": tool.name, "started": time.time(), "error": None}
     try:

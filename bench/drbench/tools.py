@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 
-from .measure import tree_usage
+from .measure import ToolFailed, tree_usage
 
 PASSWORD = "bench-not-a-secret"
 
@@ -82,6 +82,22 @@ class Restic:
     def check(self) -> list:
         return self._cmd("check", "--read-data")
 
+    def drill(self, dst: str, ds, rdir: str) -> list:
+        # The drill restic users script: restore, then check every file against the checksums
+        # recorded at backup time (written here, untimed, from the dataset's manifest).
+        sums = os.path.join(rdir, "sha256sums")
+        with open(sums, "w") as f:
+            f.writelines(f"{ds.digests[spec.rel]}  {spec.rel}\n" for spec in ds.files)
+        restored = dst + ds.root  # restic restores to DST/<absolute source path>
+        script = 'restored=$1; sums=$2; shift 2; "$@" && cd "$restored" && exec sha256sum --quiet --strict -c "$sums"'
+        return ["sh", "-c", script, "sh", restored, sums, *self._cmd("restore", "latest", "--target", dst)]
+
+    def drill_verified(self, dst: str, ds, logs: str) -> dict:
+        _, count = tree_usage(dst + ds.root)
+        if count != len(ds.files):
+            raise ToolFailed(f"drill verification: {count} files restored, expected {len(ds.files)}")
+        return {"verified_files": count}
+
     def snapshots(self) -> list:
         return self._cmd("snapshots")
 
@@ -129,6 +145,7 @@ class Drorch:
                                    "ConnectionString": f"Data Source={os.path.join(rdir, 'catalog.db')}"},
                        "RepositoryKey": {"EnvironmentVariable": "DRORCH_REPOSITORY_KEY"},
                        "Targets": {"bench": tgt},
+                       "Drill": {"Root": os.path.join(rdir, "drill")},
                        "Logging": {"LogLevel": {"Default": "Warning"}}}, f, indent=2)
         return [[self.exe, "--config", self.config, "policy", "apply", self._write_policy(rdir, src)]]
 
@@ -155,6 +172,26 @@ class Drorch:
 
     def check(self) -> list:
         return [self.exe, "--config", self.config, "check", "bench", "--read-data"]
+
+    def drill(self, dst: str, ds, rdir: str) -> list:
+        # the sandbox is made (and removed) by drorch under Drill:Root, which setup points at dst
+        return [self.exe, "--config", self.config, "drill", self.policy, "--json"]
+
+    def drill_verified(self, dst: str, ds, logs: str) -> dict:
+        """drorch's own drill report (stdout) must say passed with every file and byte, and the
+        sandbox must be gone."""
+        with open(os.path.join(logs, "drill.out")) as f:
+            results = json.load(f)
+        if len(results) != 1:
+            raise ToolFailed(f"drill verification: {len(results)} targets drilled, expected 1")
+        r = results[0]
+        if (r["outcome"], r["filesVerified"], r["bytesRestored"]) != ("passed", len(ds.files), ds.total_bytes):
+            raise ToolFailed(f"drill verification: {r['outcome']}, {r['filesVerified']} files, {r['bytesRestored']} bytes verified; "
+                             f"expected passed, {len(ds.files)} files, {ds.total_bytes} bytes")
+        if os.listdir(dst):
+            raise ToolFailed(f"drill verification: the sandbox was left in {dst}")
+        return {"verified_files": r["filesVerified"], "rto_s": r["rtoAchievedSeconds"],
+                "drill_restore_s": r["restoreSeconds"], "drill_verify_s": r["verifySeconds"]}
 
     def snapshots(self) -> list:
         return [self.exe, "--config", self.config, "snapshots", self.policy]

@@ -27,6 +27,8 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
 
     public DbSet<DrillMismatchEntity> DrillMismatches => Set<DrillMismatchEntity>();
 
+    public DbSet<DrillFileVerificationEntity> DrillFileVerifications => Set<DrillFileVerificationEntity>();
+
     public DbSet<PolicyChangeEntity> PolicyChanges => Set<PolicyChangeEntity>();
 
     public DbSet<ScheduledFireEntity> ScheduledFires => Set<ScheduledFireEntity>();
@@ -159,6 +161,16 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             e.Property(m => m.Expected).HasMaxLength(128);
             e.Property(m => m.Actual).HasMaxLength(128);
             e.Property(m => m.Reason).HasMaxLength(4000);
+        });
+
+        modelBuilder.Entity<DrillFileVerificationEntity>(e =>
+        {
+            e.ToTable("DrillFileVerifications");
+            e.Property(f => f.Path).HasMaxLength(4000);
+            // Paths can be long: looked up as the whole (policy, target) set, never by path in SQL.
+            e.HasIndex(f => new { f.PolicyId, f.TargetId });
+            e.HasOne(f => f.Policy).WithMany().HasForeignKey(f => f.PolicyId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(f => f.Target).WithMany().HasForeignKey(f => f.TargetId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -4,10 +4,12 @@ using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Prune;
 using DrOrchestrator.Core.Configuration;
+using DrOrchestrator.Core.Drill;
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Check;
+using DrOrchestrator.Orchestration.Drill;
 using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Prune;
 using DrOrchestrator.Orchestration.Quickstart;
@@ -22,6 +24,7 @@ using DrOrchestrator.Storage.S3;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace DrOrchestrator.Orchestration;
 
@@ -55,6 +58,27 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<Runbook.RunbookService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();
+        services.AddDrOrchestratorDrills(configuration);
+        return services;
+    }
+
+    /// <summary>
+    /// The drill use case and its <c>Drill</c> options (validated at start-up; a relative
+    /// <c>Drill:Root</c> is relative to the configuration file). Database sources add their
+    /// <see cref="ISourceDrill"/> beside it.
+    /// </summary>
+    public static IServiceCollection AddDrOrchestratorDrills(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DrillOptions>()
+            .Configure(options =>
+            {
+                configuration.GetSection(DrillOptions.SectionName).Bind(options);
+                options.Root = ConfigurationFile.ResolveOptionalPath(configuration, options.Root) ?? options.Root;
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DrillOptions>, DrillOptionsValidator>());
+        services.TryAddSingleton<RestoredFileVerifier>();
+        services.TryAddScoped<DrillService>();
         return services;
     }
 

@@ -35,6 +35,9 @@ internal sealed class OrchestrationSandbox : IAsyncDisposable
     /// <summary>The tree the policies back up (its folder name, "source", is what a restore recreates).</summary>
     public string Source => Path.Combine(Root, "source");
 
+    /// <summary>Where drills make their sandboxes (configured as <c>Drill:Root: drills</c>, relative to the configuration file).</summary>
+    public string DrillRoot => Path.Combine(Root, "drills");
+
     public CatalogStore Catalog => Get<CatalogStore>();
 
     public static async Task<OrchestrationSandbox> CreateAsync()
@@ -46,6 +49,7 @@ internal sealed class OrchestrationSandbox : IAsyncDisposable
         {
             ["Catalog"] = new Dictionary<string, string> { ["Provider"] = "Sqlite", ["ConnectionString"] = "Data Source=catalog.db" },
             ["RepositoryKey"] = new Dictionary<string, string> { ["EnvironmentVariable"] = keyVariable },
+            ["Drill"] = new Dictionary<string, string> { ["Root"] = "drills" },
             ["Targets"] = new Dictionary<string, object>
             {
                 ["main"] = new Dictionary<string, string> { ["Type"] = MemoryTargets.TypeName },

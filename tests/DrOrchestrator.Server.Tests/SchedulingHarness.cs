@@ -23,7 +23,15 @@ internal sealed class RecordingWorkQueue : IWorkQueue
         return "job-" + Backups.Count;
     }
 
+    public ConcurrentQueue<(string Policy, long? FireId)> Drills { get; } = new();
+
     public string EnqueueCopy(string policy, string requestedBy) => throw new InvalidOperationException("not expected");
+
+    public string EnqueueDrill(string policy, long? fireId, string requestedBy)
+    {
+        Drills.Enqueue((policy, fireId));
+        return "drill-job-" + Drills.Count;
+    }
 
     public string EnqueueRestore(RestoreJobRequest request, string requestedBy) => throw new InvalidOperationException("not expected");
 

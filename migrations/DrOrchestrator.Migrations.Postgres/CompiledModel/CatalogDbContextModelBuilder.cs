@@ -12,12 +12,13 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("7f8baa1b-4160-422c-a69f-153f0f6b2642"), entityTypeCount: 10)
+            : base(skipDetectChanges: false, modelId: new Guid("2f2ed606-8104-48e5-bdbf-95aa14f2e7c5"), entityTypeCount: 11)
         {
         }
 
         partial void Initialize()
         {
+            var drillFileVerificationEntity = DrillFileVerificationEntityEntityType.Create(this);
             var drillMismatchEntity = DrillMismatchEntityEntityType.Create(this);
             var drillResultEntity = DrillResultEntityEntityType.Create(this);
             var policyChangeEntity = PolicyChangeEntityEntityType.Create(this);
@@ -29,6 +30,8 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
             var snapshotPresenceEntity = SnapshotPresenceEntityEntityType.Create(this);
             var targetEntity = TargetEntityEntityType.Create(this);
 
+            DrillFileVerificationEntityEntityType.CreateForeignKey1(drillFileVerificationEntity, policyEntity);
+            DrillFileVerificationEntityEntityType.CreateForeignKey2(drillFileVerificationEntity, targetEntity);
             DrillMismatchEntityEntityType.CreateForeignKey1(drillMismatchEntity, drillResultEntity);
             DrillResultEntityEntityType.CreateForeignKey1(drillResultEntity, runEntity);
             RunEntityEntityType.CreateForeignKey1(runEntity, policyEntity);
@@ -38,6 +41,7 @@ namespace DrOrchestrator.Migrations.Postgres.CompiledModel
             SnapshotPresenceEntityEntityType.CreateForeignKey1(snapshotPresenceEntity, snapshotEntity);
             SnapshotPresenceEntityEntityType.CreateForeignKey2(snapshotPresenceEntity, targetEntity);
 
+            DrillFileVerificationEntityEntityType.CreateAnnotations(drillFileVerificationEntity);
             DrillMismatchEntityEntityType.CreateAnnotations(drillMismatchEntity);
             DrillResultEntityEntityType.CreateAnnotations(drillResultEntity);
             PolicyChangeEntityEntityType.CreateAnnotations(policyChangeEntity);

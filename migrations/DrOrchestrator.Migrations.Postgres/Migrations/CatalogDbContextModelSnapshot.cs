@@ -22,6 +22,40 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillFileVerificationEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<long>("PolicyId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TargetId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TargetId");
+
+                    b.HasIndex("PolicyId", "TargetId");
+
+                    b.ToTable("DrillFileVerifications", (string)null);
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -474,6 +508,25 @@ namespace DrOrchestrator.Migrations.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("Targets", (string)null);
+                });
+
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillFileVerificationEntity", b =>
+                {
+                    b.HasOne("DrOrchestrator.Catalog.Entities.PolicyEntity", "Policy")
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("DrOrchestrator.Catalog.Entities.TargetEntity", "Target")
+                        .WithMany()
+                        .HasForeignKey("TargetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Policy");
+
+                    b.Navigation("Target");
                 });
 
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>

@@ -11,12 +11,13 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
     public partial class CatalogDbContextModel
     {
         private CatalogDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("23c8218b-0b9d-4aa4-9084-15d88c09b04f"), entityTypeCount: 10)
+            : base(skipDetectChanges: false, modelId: new Guid("a7a03feb-5ce8-4a1d-9af6-6258acd53205"), entityTypeCount: 11)
         {
         }
 
         partial void Initialize()
         {
+            var drillFileVerificationEntity = DrillFileVerificationEntityEntityType.Create(this);
             var drillMismatchEntity = DrillMismatchEntityEntityType.Create(this);
             var drillResultEntity = DrillResultEntityEntityType.Create(this);
             var policyChangeEntity = PolicyChangeEntityEntityType.Create(this);
@@ -28,6 +29,8 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
             var snapshotPresenceEntity = SnapshotPresenceEntityEntityType.Create(this);
             var targetEntity = TargetEntityEntityType.Create(this);
 
+            DrillFileVerificationEntityEntityType.CreateForeignKey1(drillFileVerificationEntity, policyEntity);
+            DrillFileVerificationEntityEntityType.CreateForeignKey2(drillFileVerificationEntity, targetEntity);
             DrillMismatchEntityEntityType.CreateForeignKey1(drillMismatchEntity, drillResultEntity);
             DrillResultEntityEntityType.CreateForeignKey1(drillResultEntity, runEntity);
             RunEntityEntityType.CreateForeignKey1(runEntity, policyEntity);
@@ -37,6 +40,7 @@ namespace DrOrchestrator.Migrations.Sqlite.CompiledModel
             SnapshotPresenceEntityEntityType.CreateForeignKey1(snapshotPresenceEntity, snapshotEntity);
             SnapshotPresenceEntityEntityType.CreateForeignKey2(snapshotPresenceEntity, targetEntity);
 
+            DrillFileVerificationEntityEntityType.CreateAnnotations(drillFileVerificationEntity);
             DrillMismatchEntityEntityType.CreateAnnotations(drillMismatchEntity);
             DrillResultEntityEntityType.CreateAnnotations(drillResultEntity);
             PolicyChangeEntityEntityType.CreateAnnotations(policyChangeEntity);

@@ -16,6 +16,38 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillFileVerificationEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("FirstSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PolicyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TargetId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("VerifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TargetId");
+
+                    b.HasIndex("PolicyId", "TargetId");
+
+                    b.ToTable("DrillFileVerifications", (string)null);
+                });
+
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -450,6 +482,25 @@ namespace DrOrchestrator.Migrations.Sqlite.Migrations
                         .IsUnique();
 
                     b.ToTable("Targets", (string)null);
+                });
+
+            modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillFileVerificationEntity", b =>
+                {
+                    b.HasOne("DrOrchestrator.Catalog.Entities.PolicyEntity", "Policy")
+                        .WithMany()
+                        .HasForeignKey("PolicyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("DrOrchestrator.Catalog.Entities.TargetEntity", "Target")
+                        .WithMany()
+                        .HasForeignKey("TargetId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Policy");
+
+                    b.Navigation("Target");
                 });
 
             modelBuilder.Entity("DrOrchestrator.Catalog.Entities.DrillMismatchEntity", b =>

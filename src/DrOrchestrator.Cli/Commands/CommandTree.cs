@@ -33,6 +33,7 @@ public static class CommandTree
         root.Subcommands.Add(CheckCommand.Build(output));
         root.Subcommands.Add(PruneCommand.Build(output));
         root.Subcommands.Add(RunbookCommand.Build(output));
+        root.Subcommands.Add(DrillCommand.Build(output));
         root.Subcommands.Add(PoolCommands.Build(output));
         root.Subcommands.Add(QuickstartCommand.Build(output));
         root.Subcommands.Add(ServeCommand.Build(output));

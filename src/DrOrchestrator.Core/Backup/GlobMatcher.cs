@@ -10,7 +10,7 @@ namespace DrOrchestrator.Core.Backup;
 /// ("*.log"); a glob with '/' is anchored at the root ("src/**/*.cs"; a leading '/' is ignored).
 /// A directory that matches makes everything below it match too (<see cref="MatchesSelfOrAncestor"/>).
 /// </summary>
-public sealed class GlobMatcher
+public sealed class GlobMatcher : IPathSelection
 {
     private readonly Regex[] _patterns;
 

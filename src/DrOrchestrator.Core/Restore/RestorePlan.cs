@@ -25,7 +25,7 @@ internal sealed class RestorePlan
     public long TotalBytes { get; private set; }
 
     /// <exception cref="RepositoryCorruptException">The snapshot's root listing cannot be read: there is nothing to plan.</exception>
-    public static async Task<RestorePlan> BuildAsync(BackupRepository repo, Snapshot snapshot, string destination, GlobMatcher include, CancellationToken ct)
+    public static async Task<RestorePlan> BuildAsync(BackupRepository repo, Snapshot snapshot, string destination, IPathSelection include, CancellationToken ct)
     {
         var plan = new RestorePlan();
         var trees = new TreePrefetcher(repo);
@@ -34,7 +34,7 @@ internal sealed class RestorePlan
         return plan;
     }
 
-    private async Task<bool> AddTreeAsync(TreePrefetcher trees, List<TreeNode> nodes, string directory, string prefix, GlobMatcher include, CancellationToken ct)
+    private async Task<bool> AddTreeAsync(TreePrefetcher trees, List<TreeNode> nodes, string directory, string prefix, IPathSelection include, CancellationToken ct)
     {
         // Only subtrees that can hold a match are read: a one-file restore reads the trees on its path.
         trees.Prefetch(nodes.Where(n => n.Type == NodeType.Directory && include.CouldMatchBelow(Join(prefix, n.Name))).Select(n => n.Subtree), ct);

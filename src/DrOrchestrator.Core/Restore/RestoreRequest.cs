@@ -14,6 +14,12 @@ public sealed record RestoreRequest(Snapshot Snapshot, string Destination, IRead
 
     /// <summary>Do not restore owners and groups (they are restored only when running as root anyway).</summary>
     public bool SkipOwners { get; init; }
+
+    /// <summary>
+    /// Restore exactly these snapshot paths of files (and their parent directories) instead of what
+    /// <see cref="Include"/> selects; names are taken literally, never as globs. Null = use Include.
+    /// </summary>
+    public IReadOnlyCollection<string>? Paths { get; init; }
 }
 
 /// <summary>

@@ -36,7 +36,7 @@ public sealed class Restorer
         var full = Path.GetFullPath(request.Destination);
         var destination = full.Length > 1 ? full.TrimEnd('/') : full;
         CheckDestination(destination, request.Overwrite);
-        var plan = await RestorePlan.BuildAsync(repo, request.Snapshot, destination, new GlobMatcher(request.Include), ct).ConfigureAwait(false);
+        var plan = await RestorePlan.BuildAsync(repo, request.Snapshot, destination, request.Paths is { } paths ? new ExactPathSelection(paths) : new GlobMatcher(request.Include), ct).ConfigureAwait(false);
         var links = HardLinkGroups.Split(plan.Files);
         var packs = GroupByPack(repo, plan);
 

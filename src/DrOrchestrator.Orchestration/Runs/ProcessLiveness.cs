@@ -33,13 +33,16 @@ public static class ProcessLiveness
             : $"{(run.Process is null ? "no process is recorded for it" : $"its process {run.Process.ProcessId} on {run.Process.Host}")} and it has not been seen for {silence.TotalMinutes:0} minutes";
     }
 
-    private static bool IsAlive(RunProcess process)
+    private static bool IsAlive(RunProcess process) => IsRunning(process.ProcessId, process.StartedAt);
+
+    /// <summary>True when a process of this host with <paramref name="processId"/> exists and started at <paramref name="startedAt"/> (a reused pid does not count).</summary>
+    public static bool IsRunning(int processId, DateTimeOffset startedAt)
     {
         try
         {
-            using var candidate = Process.GetProcessById(process.ProcessId);
+            using var candidate = Process.GetProcessById(processId);
             return !candidate.HasExited
-                && (candidate.StartTime.ToUniversalTime() - process.StartedAt.UtcDateTime).Duration() <= StartTimeTolerance;
+                && (candidate.StartTime.ToUniversalTime() - startedAt.UtcDateTime).Duration() <= StartTimeTolerance;
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {

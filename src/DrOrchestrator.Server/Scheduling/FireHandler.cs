@@ -57,14 +57,18 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
     /// <summary>Enqueues the work of a claimed fire and records its job id.</summary>
     public async Task<string?> EnqueueAsync(string policy, RunKind kind, DateTimeOffset scheduledAt, long fireId, CancellationToken cancellationToken)
     {
-        if (kind != RunKind.Backup)
+        var jobId = kind switch
         {
-            // Drills have no engine yet: the fire is recorded, nothing is registered to run it.
-            await catalog.UpdateFireAsync(fireId, FireStatus.Missed, null, "no drill engine in this build", cancellationToken).ConfigureAwait(false);
+            RunKind.Backup => queue.EnqueueBackup(policy, fireId, "schedule"),
+            RunKind.Drill => queue.EnqueueDrill(policy, fireId, "schedule"),
+            _ => null,
+        };
+        if (jobId is null)
+        {
+            await catalog.UpdateFireAsync(fireId, FireStatus.Missed, null, $"no {kind.ToString().ToLowerInvariant()} job in this build", cancellationToken).ConfigureAwait(false);
             return null;
         }
 
-        var jobId = queue.EnqueueBackup(policy, fireId, "schedule");
         await catalog.UpdateFireAsync(fireId, FireStatus.Enqueued, jobId, null, cancellationToken).ConfigureAwait(false);
         Log.FireEnqueued(logger, policy, kind.ToString(), scheduledAt, jobId);
         return jobId;

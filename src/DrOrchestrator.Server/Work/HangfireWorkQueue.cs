@@ -20,6 +20,13 @@ public sealed class HangfireWorkQueue(IBackgroundJobClient client, RunTracker tr
         return id;
     }
 
+    public string EnqueueDrill(string policy, long? fireId, string requestedBy)
+    {
+        var id = client.Enqueue<PolicyJobs>(j => j.DrillAsync(policy, fireId, requestedBy, null, CancellationToken.None));
+        tracker.Track(id, "drill", policy, requestedBy);
+        return id;
+    }
+
     public string EnqueueRestore(RestoreJobRequest request, string requestedBy)
     {
         ArgumentNullException.ThrowIfNull(request);

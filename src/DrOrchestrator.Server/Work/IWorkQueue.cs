@@ -8,6 +8,9 @@ public interface IWorkQueue
 
     string EnqueueCopy(string policy, string requestedBy);
 
+    /// <summary>Enqueues a restore drill of <paramref name="policy"/> (every target in turn); <paramref name="fireId"/> links a scheduled fire.</summary>
+    string EnqueueDrill(string policy, long? fireId, string requestedBy);
+
     string EnqueueRestore(RestoreJobRequest request, string requestedBy);
 
     /// <summary>Stops a queued or running job; false when there is no such job or it already finished.</summary>

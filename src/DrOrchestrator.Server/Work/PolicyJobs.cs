@@ -26,7 +26,7 @@ namespace DrOrchestrator.Server.Work;
 /// limit makes a job wait for a place.
 /// </summary>
 [AutomaticRetry(Attempts = 3, DelaysInSeconds = [60, 300, 900])]
-public sealed class PolicyJobs(
+public sealed partial class PolicyJobs(
     IServiceScopeFactory scopes, RunTracker tracker, ShutdownCoordinator shutdown, CatalogStore catalog, IWorkLocks locks, TargetConcurrencyLimits limits,
     TimeProvider time, ILogger<PolicyJobs> logger)
 {
