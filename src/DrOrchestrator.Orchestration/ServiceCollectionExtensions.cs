@@ -55,6 +55,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<Runbook.RunbookService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();
+        services.TryAddTransient<Monitoring.ObjectivesService>();
         return services;
     }
 
