@@ -41,7 +41,7 @@ public static class ExposureChart
             var at = to - TimeSpan.FromDays(7 - day);
             if (at >= from)
             {
-                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(at):0.#}" y="{Height - 8}" text-anchor="middle" font-size="11">{at.UtcDateTime:MM-dd}</text>""");
+                svg.Append(CultureInfo.InvariantCulture, $"""<text x="{X(at):0.#}" y="{Height - 8}" text-anchor="{(day == 7 ? "end" : "middle")}" font-size="11">{at.UtcDateTime:MM-dd}</text>""");
             }
         }
 

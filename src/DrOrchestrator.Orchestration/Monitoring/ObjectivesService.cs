@@ -77,7 +77,6 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
         var newest = RpoCalculator.NewestRecoveryPoint(points, now);
         // Time before the policy existed is neither compliant nor a breach: windows start at its creation.
         var start = Later(since, policy.CreatedAt);
-        var weekStart = Later(now - Week, policy.CreatedAt);
         var targetDrills = drills.Where(d => d.TargetName == target.Name).ToList();
         var newestSnapshot = snapshots.FirstOrDefault(s => s.Presence.Any(p => p.TargetName == target.Name && p.Status == PresenceStatus.Present));
         var throughput = targetDrills
@@ -96,7 +95,8 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
                 Compliance(points, policy, now, Later(now - Week, policy.CreatedAt)),
                 Compliance(points, policy, now, Later(now - Month, policy.CreatedAt))),
             start < now ? RpoCalculator.Breaches(points, policy.Rpo, start, now) : [],
-            weekStart < now ? RpoCalculator.ExposureProfile(points, weekStart, now) : [],
+            // The chart shows the whole week, from before the policy existed too: its snapshots may well be older.
+            RpoCalculator.ExposureProfile(points, now - Week, now),
             policy.Rto,
             targetDrills.FirstOrDefault(),
             recentDrills.Count == 0 ? null : recentDrills.Max(d => d.RtoAchieved),
