@@ -20,6 +20,8 @@ install_deps() {
   command -v npm >/dev/null || need+=(npm)
   # setfacl/getfacl: the file-system fidelity test sets and compares POSIX ACLs.
   command -v setfacl >/dev/null || need+=(acl)
+  # Headless Chromium renders the status page in the Server tests (dump-dom + screenshot).
+  command -v chromium >/dev/null || need+=(chromium)
   if [ ${#need[@]} -gt 0 ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"

@@ -58,6 +58,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<Runbook.RunbookService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();
+        services.TryAddTransient<Monitoring.ObjectivesService>();
         services.AddDrOrchestratorDrills(configuration);
         return services;
     }

@@ -6,6 +6,7 @@ using DrOrchestrator.Orchestration.Configuration;
 using DrOrchestrator.Orchestration.Targets;
 using DrOrchestrator.Server.Api;
 using DrOrchestrator.Server.Configuration;
+using DrOrchestrator.Server.Monitoring;
 using DrOrchestrator.Server.Security;
 using Hangfire;
 using Hangfire.Dashboard;
@@ -134,6 +135,7 @@ public static class ServerHost
 
         builder.Services.AddDrOrchestratorOrchestration(configuration);
         builder.Services.AddDrOrchestratorServer(configuration, options, keys);
+        builder.Services.AddDrOrchestratorServerMonitoring(configuration);
 
         var app = builder.Build();
         app.UseAuthentication();
@@ -143,6 +145,7 @@ public static class ServerHost
         PolicyEndpoints.Map(api);
         WorkEndpoints.Map(api);
         StatusEndpoints.Map(api, app);
+        app.MapDrOrchestratorMonitoring();
         // The dashboard's own filters are replaced by the endpoint's authorization: admin keys only.
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = Array.Empty<IDashboardAuthorizationFilter>(), AppPath = null })
             .RequireAuthorization(ApiPolicies.Admin);

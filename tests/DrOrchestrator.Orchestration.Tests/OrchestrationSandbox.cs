@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Orchestration.Monitoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -40,7 +41,9 @@ internal sealed class OrchestrationSandbox : IAsyncDisposable
 
     public CatalogStore Catalog => Get<CatalogStore>();
 
-    public static async Task<OrchestrationSandbox> CreateAsync()
+    /// <param name="time">The clock of every service (a fake one for RPO tests); the system clock when null.</param>
+    /// <param name="configure">Adds or changes settings (e.g. the <c>Alerts</c> section) before the file is written.</param>
+    public static async Task<OrchestrationSandbox> CreateAsync(TimeProvider? time = null, Action<Dictionary<string, object>>? configure = null)
     {
         var root = Directory.CreateTempSubdirectory("drorch-orch-").FullName;
         var keyVariable = "DRORCH_ORCH_TEST_KEY_" + Guid.NewGuid().ToString("N")[..12].ToUpperInvariant();
@@ -58,15 +61,18 @@ internal sealed class OrchestrationSandbox : IAsyncDisposable
                 ["stray"] = new Dictionary<string, string> { ["Type"] = MemoryTargets.TypeName },
             },
         };
+        configure?.Invoke(settings);
         var configPath = Path.Combine(root, "appsettings.json");
         await File.WriteAllTextAsync(configPath, JsonSerializer.Serialize(settings));
         var configuration = ConfigurationLoader.Load(configPath);
         var targets = new MemoryTargets(configuration);
         var services = new ServiceCollection()
+            .AddSingleton(time ?? TimeProvider.System)
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
             .AddSingleton(typeof(ILogger<>), typeof(NullLogger<>))
             .AddMemoryTargets(targets)
             .AddDrOrchestratorOrchestration(configuration)
+            .AddDrOrchestratorMonitoring(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         var sandbox = new OrchestrationSandbox(root, services, keyVariable, targets);
         await sandbox.Get<CatalogMigrator>().MigrateAsync(CancellationToken.None);

@@ -44,6 +44,8 @@ public sealed class ApiTests
         { "GET", "/api/fires", Need.Operator },
         { "GET", "/api/snapshots", Need.Operator },
         { "GET", "/hangfire", Need.Admin },
+        { "GET", "/", Need.Operator },
+        { "GET", "/metrics", Need.Operator },
     };
 
     [Fact]

@@ -37,6 +37,8 @@ public static class CommandTree
         root.Subcommands.Add(PoolCommands.Build(output));
         root.Subcommands.Add(QuickstartCommand.Build(output));
         root.Subcommands.Add(ServeCommand.Build(output));
+        root.Subcommands.Add(StatusCommand.Build(output));
+        root.Subcommands.Add(ReportCommand.Build(output));
         return root;
     }
 

@@ -24,6 +24,19 @@ public sealed class CliOutput
 
     public void Line(string text = "") => _out.WriteLine(text);
 
+    /// <summary>A line in <paramref name="colour"/> (a Spectre colour name) on a terminal, plain otherwise.</summary>
+    public void Coloured(string text, string colour)
+    {
+        if (IsInteractive && ReferenceEquals(_out, System.Console.Out))
+        {
+            AnsiConsole.MarkupLine($"[{colour}]{Markup.Escape(text)}[/]");
+        }
+        else
+        {
+            _out.WriteLine(text);
+        }
+    }
+
     public void Warning(string text) => _error.WriteLine($"drorch: warning: {text}");
 
     /// <summary>The one-line reason for a non-zero exit.</summary>

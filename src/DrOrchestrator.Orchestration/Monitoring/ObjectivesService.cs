@@ -1,0 +1,120 @@
+using DrOrchestrator.Catalog;
+using DrOrchestrator.Core.Policies;
+
+namespace DrOrchestrator.Orchestration.Monitoring;
+
+/// <summary>
+/// Computes RPO and RTO per policy and target from the catalog: the snapshot timeline per target
+/// (<see cref="CatalogStore.GetRecoveryPointsAsync"/>) gives exposure, compliance and breaches;
+/// recorded drills give the achieved RTO and, with the newest snapshot's size, the predicted one.
+/// </summary>
+public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
+{
+    /// <summary>The compliance windows; the longest is also the default history.</summary>
+    public static readonly TimeSpan Day = TimeSpan.FromDays(1);
+    public static readonly TimeSpan Week = TimeSpan.FromDays(7);
+    public static readonly TimeSpan Month = TimeSpan.FromDays(30);
+
+    /// <summary>A reporting period as policies write durations (<c>30d</c>, <c>12h</c>, <c>1d12h</c>); false unless positive.</summary>
+    public static bool TryParsePeriod(string text, out TimeSpan period) =>
+        PolicyDuration.TryParse(text, out period) && period > TimeSpan.Zero;
+
+    /// <summary>
+    /// The objectives now, with breaches, drills and exposure history since
+    /// now − <paramref name="history"/> (default 30 d); only <paramref name="policyName"/> when given.
+    /// </summary>
+    public async Task<ObjectivesReport> GetAsync(TimeSpan? history, string? policyName, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var since = now - (history ?? Month);
+        var policies = await catalog.ListPoliciesAsync(cancellationToken).ConfigureAwait(false);
+        if (policyName is not null)
+        {
+            policies = [.. policies.Where(p => p.Name == policyName)];
+            if (policies.Count == 0)
+            {
+                throw new CatalogException($"policy '{policyName}' is not in the catalog (run 'drorch policy apply' first)");
+            }
+        }
+
+        var result = new List<PolicyObjectives>();
+        foreach (var stored in policies.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            result.Add(await PolicyAsync(stored, now, since, cancellationToken).ConfigureAwait(false));
+        }
+
+        return new ObjectivesReport(now, since, result);
+    }
+
+    private async Task<PolicyObjectives> PolicyAsync(CatalogPolicy stored, DateTimeOffset now, DateTimeOffset since, CancellationToken ct)
+    {
+        var policy = stored.ToPolicy();
+        var drills = await catalog.ListDrillsAsync(stored.Name, ct).ConfigureAwait(false);
+        var snapshots = await catalog.ListSnapshotsAsync(stored.Name, ct).ConfigureAwait(false);
+        var timelines = new Dictionary<string, IReadOnlyList<CompletedRecoveryPoint>>(StringComparer.Ordinal);
+        foreach (var target in policy.Targets)
+        {
+            timelines[target.Name] = await catalog.GetRecoveryPointsAsync(stored.Name, target.Name, ct).ConfigureAwait(false);
+        }
+
+        var newestAnywhere = timelines.Values.Select(points => RpoCalculator.NewestRecoveryPoint(points, now)).Max();
+        var rows = policy.Targets
+            .Select(target => Target(stored, target, timelines[target.Name], drills, snapshots, newestAnywhere, now, since))
+            .ToList();
+        return new PolicyObjectives(stored.Name, stored.Rpo, stored.Rto, rows, [.. drills.Where(d => d.StartedAt >= since)]);
+    }
+
+    private static TargetObjectives Target(
+        CatalogPolicy policy,
+        PolicyTarget target,
+        IReadOnlyList<CompletedRecoveryPoint> points,
+        IReadOnlyList<DrillRecord> drills,
+        IReadOnlyList<CatalogSnapshot> snapshots,
+        DateTimeOffset? newestAnywhere,
+        DateTimeOffset now,
+        DateTimeOffset since)
+    {
+        var newest = RpoCalculator.NewestRecoveryPoint(points, now);
+        // Time before the policy existed is neither compliant nor a breach: windows start at its creation.
+        var start = Later(since, policy.CreatedAt);
+        var targetDrills = drills.Where(d => d.TargetName == target.Name).ToList();
+        var newestSnapshot = snapshots.FirstOrDefault(s => s.Presence.Any(p => p.TargetName == target.Name && p.Status == PresenceStatus.Present));
+        var throughput = targetDrills
+            .Where(d => d.Outcome != DrillOutcome.Failed)
+            .Select(d => new ThroughputSample(d.BytesRestored, d.RtoAchieved, d.StartedAt));
+        var recentDrills = targetDrills.Where(d => d.StartedAt >= now - Month).ToList();
+        return new TargetObjectives(
+            policy.Name,
+            target.Name,
+            target.Role,
+            policy.Rpo,
+            newest,
+            newest is null ? null : now - newest.Value,
+            new ComplianceFigures(
+                Compliance(points, policy, now, Later(now - Day, policy.CreatedAt)),
+                Compliance(points, policy, now, Later(now - Week, policy.CreatedAt)),
+                Compliance(points, policy, now, Later(now - Month, policy.CreatedAt))),
+            start < now ? RpoCalculator.Breaches(points, policy.Rpo, start, now) : [],
+            // The chart shows the whole week, from before the policy existed too: its snapshots may well be older.
+            RpoCalculator.ExposureProfile(points, now - Week, now),
+            policy.Rto,
+            targetDrills.FirstOrDefault(),
+            recentDrills.Count == 0 ? null : recentDrills.Max(d => d.RtoAchieved),
+            newestSnapshot is null ? null : RtoPredictor.Predict(newestSnapshot.Figures.TotalBytes, throughput),
+            newestSnapshot?.Figures.TotalBytes,
+            newestAnywhere is { } anywhere && newest is { } here ? anywhere - here : null);
+    }
+
+    /// <summary>Compliance over [from, now); a window of no length (a policy applied this instant) is judged by the exposure now.</summary>
+    private static double Compliance(IReadOnlyList<CompletedRecoveryPoint> points, CatalogPolicy policy, DateTimeOffset now, DateTimeOffset from)
+    {
+        if (now - from < TimeSpan.FromSeconds(1))
+        {
+            return RpoCalculator.CurrentExposure(points, now) is { } exposure && exposure <= policy.Rpo ? 1 : 0;
+        }
+
+        return RpoCalculator.Compliance(points, policy.Rpo, from, now);
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+}
