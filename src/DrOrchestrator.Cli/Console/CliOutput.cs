@@ -13,18 +13,31 @@ public sealed class CliOutput
     private readonly TextWriter _out;
     private readonly TextWriter _error;
 
-    public CliOutput(TextWriter? output = null, TextWriter? error = null, bool? interactive = null)
+    public CliOutput(TextWriter? output = null, TextWriter? error = null, bool? interactive = null, bool quiet = false)
     {
         _out = output ?? System.Console.Out;
         _error = error ?? System.Console.Error;
         IsInteractive = interactive ?? (!System.Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+        Quiet = quiet;
     }
 
     public bool IsInteractive { get; }
 
+    /// <summary>`--quiet`: results and errors only (no progress, no warnings).</summary>
+    public bool Quiet { get; }
+
     public void Line(string text = "") => _out.WriteLine(text);
 
-    public void Warning(string text) => _error.WriteLine($"drorch: warning: {text}");
+    public void Warning(string text)
+    {
+        if (!Quiet)
+        {
+            _error.WriteLine($"drorch: warning: {text}");
+        }
+    }
+
+    /// <summary>Details under an error line (--verbose only): stderr, unprefixed.</summary>
+    public void Detail(string text) => _error.WriteLine(text);
 
     /// <summary>The one-line reason for a non-zero exit.</summary>
     public void Error(string text) => _error.WriteLine($"drorch: error: {text}");

@@ -14,6 +14,12 @@ public sealed record RestoreRequest(Snapshot Snapshot, string Destination, IRead
 
     /// <summary>Do not restore owners and groups (they are restored only when running as root anyway).</summary>
     public bool SkipOwners { get; init; }
+
+    /// <summary>
+    /// Remove what the destination holds beyond the snapshot once it is restored (as <c>rsync --delete</c>);
+    /// needs <paramref name="Overwrite"/> for a non-empty destination and cannot be combined with <paramref name="Include"/>.
+    /// </summary>
+    public bool Delete { get; init; }
 }
 
 /// <summary>
@@ -31,6 +37,9 @@ public sealed record RestoreResult(long Files, long Directories, long Symlinks, 
 
     /// <summary>Files restored as hard links to another restored file (also counted in <see cref="Files"/>).</summary>
     public long HardLinks { get; init; }
+
+    /// <summary>Entries removed from the destination because the snapshot does not hold them (<see cref="RestoreRequest.Delete"/>).</summary>
+    public long Deleted { get; init; }
 }
 
 /// <summary>A problem with one path of a restore.</summary>
