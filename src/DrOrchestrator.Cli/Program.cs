@@ -9,4 +9,9 @@ if (ParseErrors.Failed(parsed))
     return ParseErrors.Report(parsed, new CliOutput());
 }
 
+if (HelpLabels.IsHelp(parsed))
+{
+    return HelpLabels.Write(parsed, System.Console.Out);
+}
+
 return await parsed.InvokeAsync(ServeCommand.InvocationFor(parsed)).ConfigureAwait(false);

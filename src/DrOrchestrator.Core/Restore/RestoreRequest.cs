@@ -49,4 +49,4 @@ public sealed record RestoreIssue(string Path, string Message)
 }
 
 /// <summary>Progress of a running restore.</summary>
-public sealed record RestoreProgress(long FilesDone, long BytesDone, long TotalFiles, long TotalBytes);
+public sealed record RestoreProgress(long FilesDone, long BytesDone, long TotalFiles, long TotalBytes, string? CurrentPath = null);

@@ -71,7 +71,7 @@ public sealed class Restorer
                 }
             }
 
-            var reader = new PackReader(repo, files, tracker.FileDone, retry.Available ? retry.Get : null);
+            var reader = new PackReader(repo, files, tracker.FileDone, retry.Available ? retry.Get : null, tracker.Written);
             var options = new ParallelOptions
             {
                 CancellationToken = ct,
