@@ -216,7 +216,7 @@ public sealed class FirstHourCommandTests : IDisposable
                 (run.ExitCode, run.Stdout, run.Stderr));
             Assert.Empty(Directory.EnumerateFileSystemEntries(empty));
 
-            var quickstart = await RealDrorch.RunAsync(empty, new Dictionary<string, string?>(), "quickstart", "--sample-size", "2");
+            var quickstart = await RealDrorch.RunAsync(empty, new Dictionary<string, string?>(), "quickstart", "--sample-size", "6");
             Assert.True(quickstart.ExitCode == 0, quickstart.ToString());
             Assert.StartsWith($"No configuration found: wrote {empty}/appsettings.json (SQLite catalog, key and local repository under ./data); later commands in this folder use it.{NewLine}", quickstart.Stdout, StringComparison.Ordinal);
 
