@@ -71,7 +71,7 @@ public static class CheckCommand
             var read = new LastSample();
             if (withData && !asJson)
             {
-                var held = await context.Output.WithProgressAsync($"check {name}", progress => RunAsync(read.Wrap(progress), context.Output.IsInteractive && !context.Output.Quiet), unit: "packs").ConfigureAwait(false);
+                var held = await context.Output.WithProgressAsync($"check {name}", progress => RunAsync(read.Wrap(progress), context.Output.IsInteractive && !context.Output.Quiet), unit: "pack").ConfigureAwait(false);
                 held.ForEach(Print);
             }
             else

@@ -47,7 +47,7 @@ public sealed class CliOutput
     /// with the current file, a smoothed rate and the time left; otherwise a plain line every
     /// few seconds; nothing with --quiet. <paramref name="unit"/> names what Files counts.
     /// </summary>
-    public async Task<T> WithProgressAsync<T>(string title, Func<IProgress<ProgressSample>, Task<T>> work, string unit = "files")
+    public async Task<T> WithProgressAsync<T>(string title, Func<IProgress<ProgressSample>, Task<T>> work, string unit = "file")
     {
         ArgumentNullException.ThrowIfNull(work);
         if (Quiet)
@@ -80,7 +80,7 @@ public sealed class CliOutput
                     }
 
                     task.Value = Math.Min(report.Bytes, task.MaxValue);
-                    task.Description = Markup.Escape($"{title}: {display.Describe(maxCurrentLength: 40)}");
+                    task.Description = Markup.Escape($"{title}: {display.Describe(maxCurrentLength: 32)}");
                 });
                 result = await work(bar).ConfigureAwait(false);
                 task.Value = task.MaxValue;

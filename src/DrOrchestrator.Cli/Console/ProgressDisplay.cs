@@ -18,7 +18,8 @@ public sealed class ProgressDisplay
     private double _lastSeconds;
     private double _rate = double.NaN;
 
-    public ProgressDisplay(string unit = "files")
+    /// <param name="unit">What the sample's Files counts, singular ("file", "pack").</param>
+    public ProgressDisplay(string unit = "file")
     {
         _unit = unit;
     }
@@ -56,7 +57,7 @@ public sealed class ProgressDisplay
         }
     }
 
-    /// <summary>"1.2 GiB of 2.0 GiB, 1,024 files, 143.1 MiB/s, 0:06 left, etc/passwd" (parts that are unknown are left out).</summary>
+    /// <summary>"1.2 GiB of 2.0 GiB, 1,024 files, 143.1 MiB/s, 6.00 s left, etc/passwd" (parts that are unknown are left out).</summary>
     public string Describe(int maxCurrentLength = 60)
     {
         lock (_gate)
@@ -65,7 +66,7 @@ public sealed class ProgressDisplay
             var parts = new List<string>
             {
                 sample.TotalBytes is > 0 and var total ? $"{Format.Bytes(sample.Bytes)} of {Format.Bytes(total)}" : Format.Bytes(sample.Bytes),
-                $"{sample.Files:N0} {_unit}",
+                Format.Count(sample.Files, _unit),
             };
             if (!double.IsNaN(_rate))
             {
