@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(1007, LogLevel.Information, "Backup of policy {Policy}: the catalog names no readable parent on {Target} (catalog: {CatalogSnapshot}); reading the repository's snapshot list")]
     public static partial void ParentFromRepositoryListing(ILogger logger, string policy, string target, string catalogSnapshot);
+
+    [LoggerMessage(1450, LogLevel.Information, "Target {Target} ({Store}) initialised: container created {ContainerCreated}, repository created {RepositoryCreated}")]
+    public static partial void TargetInitialised(ILogger logger, string target, string store, bool containerCreated, bool repositoryCreated);
+
+    [LoggerMessage(1451, LogLevel.Warning, "Target check {Check} failed: {Reason}")]
+    public static partial void TargetCheckFailed(ILogger logger, string check, string reason);
 }

@@ -56,6 +56,7 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<PoolRebalanceService>();
         services.TryAddScoped<PolicyPruneService>();
         services.TryAddScoped<Runbook.RunbookService>();
+        services.TryAddScoped<TargetSetupService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();
         services.TryAddTransient<Monitoring.ObjectivesService>();

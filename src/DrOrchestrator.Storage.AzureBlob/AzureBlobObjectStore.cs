@@ -9,7 +9,7 @@ using DrOrchestrator.Core.Storage;
 namespace DrOrchestrator.Storage.AzureBlob;
 
 /// <summary>An <see cref="IObjectStore"/> on an Azure Blob Storage container; see README.md.</summary>
-public sealed class AzureBlobObjectStore : IObjectStore
+public sealed class AzureBlobObjectStore : IObjectStore, IContainerStore
 {
     private const int ListPageSize = 5000;
 
@@ -54,12 +54,16 @@ public sealed class AzureBlobObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Creates the container unless it exists (quick starts and tests; production containers are made by the admin).</summary>
-    public async Task EnsureContainerAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the container unless it exists (`drorch target init`, tests).</summary>
+    public Task EnsureContainerAsync(CancellationToken cancellationToken) => CreateContainerAsync(cancellationToken);
+
+    /// <summary>Creates the container unless it exists; true when it was created now.</summary>
+    public async Task<bool> CreateContainerAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var created = await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            return created is not null;
         }
         catch (Exception ex) when (AzureErrors.IsSdkFailure(ex, cancellationToken))
         {

@@ -4,7 +4,7 @@ using DrOrchestrator.Core.Storage;
 namespace DrOrchestrator.Storage.Local;
 
 /// <summary>An <see cref="IObjectStore"/> on a local directory; see README.md for its guarantees.</summary>
-public sealed class LocalObjectStore : IStagedObjectStore, IStagingInventory
+public sealed class LocalObjectStore : IStagedObjectStore, IStagingInventory, IContainerStore
 {
     /// <summary>File-name prefix of in-progress puts and staging files; such files are never listed.</summary>
     public const string TempFilePrefix = ".tmp-";
@@ -35,6 +35,14 @@ public sealed class LocalObjectStore : IStagedObjectStore, IStagingInventory
         }
 
         return new LocalObjectStore(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Path)));
+    }
+
+    /// <summary>Creates the repository folder (and its parents) unless it exists.</summary>
+    public Task<bool> CreateContainerAsync(CancellationToken cancellationToken)
+    {
+        var created = !Directory.Exists(_root);
+        Directory.CreateDirectory(_root);
+        return Task.FromResult(created);
     }
 
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)

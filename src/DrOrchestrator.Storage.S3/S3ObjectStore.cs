@@ -10,7 +10,7 @@ using SdkByteRange = Amazon.S3.Model.ByteRange;
 namespace DrOrchestrator.Storage.S3;
 
 /// <summary>An <see cref="IObjectStore"/> on an S3 bucket (AWS or S3-compatible); see README.md.</summary>
-public sealed class S3ObjectStore : IObjectStore, IDisposable
+public sealed class S3ObjectStore : IObjectStore, IContainerStore, IDisposable
 {
     private readonly AmazonS3Client _client;
     private readonly S3TargetOptions _options;
@@ -48,16 +48,21 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return new S3ObjectStore(S3ClientFactory.Create(options), options, logger ?? NullLogger.Instance);
     }
 
-    /// <summary>Creates the bucket unless it exists (quick starts and tests; production buckets are made by the admin).</summary>
-    public async Task EnsureBucketAsync(CancellationToken cancellationToken)
+    /// <summary>Creates the bucket unless it exists (`drorch target init`, tests).</summary>
+    public Task EnsureBucketAsync(CancellationToken cancellationToken) => CreateContainerAsync(cancellationToken);
+
+    /// <summary>Creates the bucket unless it exists; true when it was created now.</summary>
+    public async Task<bool> CreateContainerAsync(CancellationToken cancellationToken)
     {
         try
         {
             await _client.PutBucketAsync(new PutBucketRequest { BucketName = _options.Bucket }, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (AmazonS3Exception ex) when (ex.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
         {
             // Already there: nothing to do.
+            return false;
         }
         catch (Exception ex) when (S3Errors.IsSdkFailure(ex, cancellationToken))
         {

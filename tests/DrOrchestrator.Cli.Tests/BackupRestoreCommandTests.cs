@@ -243,7 +243,7 @@ public sealed class BackupRestoreCommandTests : IDisposable
         var backup = await _sandbox.RunAsync("backup", "nope");
 
         Assert.Equal(2, backup.ExitCode);
-        Assert.Equal("drorch: error: policy 'nope' is not in the catalog (apply it first: drorch policy apply FILE)", backup.Stderr.Trim());
+        Assert.Equal("drorch: error: unknown policy 'nope' (known: none)", backup.Stderr.Trim());
     }
 
     public void Dispose() => _sandbox.Dispose();

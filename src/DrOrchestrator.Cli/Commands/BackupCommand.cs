@@ -65,7 +65,7 @@ public static class BackupCommand
         foreach (var s in run.Snapshots)
         {
             output.Line($"snapshot {s.ShortId} saved on {string.Join(", ", run.SavedOn.Count > 0 ? run.SavedOn : [run.Target])} (policy {run.Policy})");
-            output.Line($"  files: {s.FilesNew:N0} new, {s.FilesChanged:N0} changed, {s.FilesUnmodified:N0} unmodified; {s.Directories:N0} dirs");
+            output.Line($"  files: {s.FilesNew:N0} new, {s.FilesChanged:N0} changed, {s.FilesUnmodified:N0} unmodified; {Format.Count(s.Directories, "dir")}");
             output.Line($"  data:  {Format.Bytes(s.TotalBytes)} in snapshot, {Format.Bytes(s.BytesRead)} read, {Format.Bytes(s.BytesNew)} new, {Format.Bytes(s.BytesStored)} stored");
         }
 
@@ -80,7 +80,7 @@ public static class BackupCommand
         output.Line($"  time:  {Format.Duration(run.Elapsed)} ({Format.Rate(run.BytesRead, run.Elapsed)} read)");
         foreach (var copy in run.Copies.Where(c => c.Succeeded))
         {
-            output.Line($"  copy:  {copy.Target}: {copy.PacksCopied} packs, {Format.Bytes(copy.BytesCopied)}, {copy.SnapshotsCopied.Count} snapshots");
+            output.Line($"  copy:  {copy.Target}: {Format.Count(copy.PacksCopied, "pack")}, {Format.Bytes(copy.BytesCopied)}, {Format.Count(copy.SnapshotsCopied.Count, "snapshot")}");
         }
     }
 }

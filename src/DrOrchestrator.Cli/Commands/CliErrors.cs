@@ -15,8 +15,10 @@ public static class CliErrors
     /// </summary>
     public const int MaxErrorLines = 20;
 
-    public static int Report(Exception exception, CliOutput output)
+    public static int Report(Exception exception, CliOutput output, bool verbose = false)
     {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(output);
         var failure = OperationFailure.From(exception);
         foreach (var message in failure.Messages.Take(MaxErrorLines))
         {
@@ -26,6 +28,11 @@ public static class CliErrors
         if (failure.Messages.Count > MaxErrorLines)
         {
             output.Error($"… and {failure.Messages.Count - MaxErrorLines} more");
+        }
+
+        if (verbose)
+        {
+            output.Detail(exception.ToString());
         }
 
         return failure.Kind switch

@@ -17,12 +17,16 @@ public sealed class CommandContext : IAsyncDisposable
     private IConfigurationRoot? _configuration;
     private ServiceProvider? _services;
 
-    public CommandContext(System.CommandLine.ParseResult parseResult, CliOutput output, string? configPath)
+    public CommandContext(System.CommandLine.ParseResult parseResult, CliOutput output, string? configPath, bool verbose = false)
     {
         ParseResult = parseResult;
         Output = output;
         _configPath = configPath;
+        Verbose = verbose;
     }
+
+    /// <summary>`--verbose`: the log lines of the run on stderr, and a failure's details.</summary>
+    public bool Verbose { get; }
 
     public System.CommandLine.ParseResult ParseResult { get; }
 
@@ -77,9 +81,15 @@ public sealed class CommandContext : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(logging =>
         {
-            logging.AddConfiguration(Configuration.GetSection("Logging"));
-            // Logs go to stderr so stdout stays clean for --json and for scripts.
-            logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+            // A command's own lines (results, warnings, the one `drorch: error:` line) are the whole
+            // story by default, whatever the configuration's Logging section says: that section is
+            // for `serve`. Only --verbose adds the log, on stderr so stdout stays clean for --json.
+            if (Verbose)
+            {
+                logging.SetMinimumLevel(LogLevel.Warning);
+                logging.AddFilter("DrOrchestrator", LogLevel.Debug);
+                logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+            }
         });
         services.AddDrOrchestratorOrchestration(Configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = false });

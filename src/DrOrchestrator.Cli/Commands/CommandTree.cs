@@ -19,11 +19,25 @@ public static class CommandTree
         Recursive = true,
     };
 
+    public static readonly Option<bool> VerboseOption = new("--verbose", "-v")
+    {
+        Description = "Also print the log (stderr) and a failure's details",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> QuietOption = new("--quiet", "-q")
+    {
+        Description = "Print only results and errors: no progress, no warnings",
+        Recursive = true,
+    };
+
     public static RootCommand Build(CliOutput? output = null)
     {
         var root = new RootCommand("drorch — disaster-recovery backup orchestrator: policies, multi-target backups, restores, drills");
         root.Options.Add(ConfigOption);
         root.Options.Add(ServerOption);
+        root.Options.Add(VerboseOption);
+        root.Options.Add(QuietOption);
         root.Subcommands.Add(PolicyCommands.Build(output));
         root.Subcommands.Add(BackupCommand.Build(output));
         root.Subcommands.Add(SnapshotsCommand.Build(output));
@@ -35,6 +49,8 @@ public static class CommandTree
         root.Subcommands.Add(RunbookCommand.Build(output));
         root.Subcommands.Add(DrillCommand.Build(output));
         root.Subcommands.Add(PoolCommands.Build(output));
+        root.Subcommands.Add(TargetCommands.Build(output));
+        root.Subcommands.Add(KeyCommands.Build(output));
         root.Subcommands.Add(QuickstartCommand.Build(output));
         root.Subcommands.Add(ServeCommand.Build(output));
         root.Subcommands.Add(StatusCommand.Build(output));
@@ -54,8 +70,9 @@ public static class CommandTree
         ArgumentNullException.ThrowIfNull(command);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var cli = output ?? new CliOutput();
-            var context = new CommandContext(parseResult, cli, parseResult.GetValue(ConfigOption));
+            var cli = output ?? new CliOutput(quiet: parseResult.GetValue(QuietOption));
+            var verbose = parseResult.GetValue(VerboseOption);
+            var context = new CommandContext(parseResult, cli, parseResult.GetValue(ConfigOption), verbose);
             await using (context.ConfigureAwait(false))
             {
                 try
@@ -84,7 +101,7 @@ public static class CommandTree
                 }
                 catch (Exception ex)
                 {
-                    return CliErrors.Report(ex, cli);
+                    return CliErrors.Report(ex, cli, verbose);
                 }
             }
         });

@@ -19,10 +19,16 @@ public static class CopyCommand
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
             var name = context.ParseResult.GetRequiredValue(policy);
             var copies = await context.Get<ReplicaCopyService>().CatchUpAsync(name, ct).ConfigureAwait(false);
+            if (copies.Count == 0)
+            {
+                context.Output.Line($"nothing to copy: policy {name} has no replicas and no other primary");
+                return ExitCodes.Success;
+            }
+
             foreach (var copy in copies)
             {
                 context.Output.Line(copy.Succeeded
-                    ? $"{copy.Target}: {copy.PacksCopied} packs, {Format.Bytes(copy.BytesCopied)}, {copy.SnapshotsCopied.Count} snapshots copied"
+                    ? $"{copy.Target}: {Format.Count(copy.PacksCopied, "pack")}, {Format.Bytes(copy.BytesCopied)}, {Format.Count(copy.SnapshotsCopied.Count, "snapshot")} copied"
                     : $"{copy.Target}: FAILED: {copy.Error}");
             }
 

@@ -21,6 +21,11 @@ public static class QuickstartCommand
         {
             Action<string> say = text => context.Output.Line(text);
             var targetName = context.ParseResult.GetRequiredValue(target);
+            if (WriteConfigurationIfNone(context.ParseResult.GetValue(CommandTree.ConfigOption)) is { } written)
+            {
+                say($"No configuration found: wrote {written} (SQLite catalog, key and local repository under ./data); later commands in this folder use it.");
+            }
+
             context.CreateCatalogFolder();
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
             var report = await context.Get<QuickstartRunner>().RunTourAsync(targetName, context.ParseResult.GetValue(size), say, ct).ConfigureAwait(false);
@@ -28,6 +33,39 @@ public static class QuickstartCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The embedded default, written by a quickstart run where no configuration exists.</summary>
+    private const string DefaultConfiguration = """
+        {
+          "Catalog": { "Provider": "Sqlite", "ConnectionString": "Data Source=data/catalog.db" },
+          "RepositoryKey": { "File": "data/repository.key" },
+          "Targets": { "local": { "Type": "local", "Path": "data/repo" } }
+        }
+
+        """;
+
+    /// <summary>
+    /// Quickstart alone works in any empty folder: without --config, $DRORCH_CONFIG or
+    /// ./appsettings.json it writes ./appsettings.json (its data goes under ./data beside it).
+    /// Every other command refuses to run without a configuration.
+    /// </summary>
+    private static string? WriteConfigurationIfNone(string? explicitPath)
+    {
+        if (explicitPath is not null || Environment.GetEnvironmentVariable(Orchestration.Configuration.ConfigurationLoader.EnvironmentVariable) is not null
+            || File.Exists("appsettings.json"))
+        {
+            return null;
+        }
+
+        var path = Path.GetFullPath("appsettings.json");
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        using (var writer = new StreamWriter(file))
+        {
+            writer.Write(DefaultConfiguration);
+        }
+
+        return path;
     }
 
     private static void Print(CliOutput output, QuickstartSummary report)

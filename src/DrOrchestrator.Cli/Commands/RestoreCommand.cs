@@ -17,17 +17,18 @@ public static class RestoreCommand
     {
         var policy = new Argument<string>("policy") { Description = "Policy name" };
         var snapshot = new Option<string?>("--snapshot") { Description = "Snapshot id (or unique prefix); default: newest" };
-        var at = new Option<string?>("--at") { Description = "Newest snapshot whose recovery point is at or before TIME (ISO 8601, e.g. 2026-11-25T18:00Z)" };
+        var at = new Option<string?>("--at") { Description = "Newest snapshot whose recovery point is at or before TIME (ISO 8601; without an offset, local time: 2026-11-25T18:00, 2026-11-25T18:00Z)" };
         var from = new Option<string?>("--from") { Description = "Read from this target only (default: primaries, then replicas, then any configured target)" };
-        var include = new Option<string[]>("--include") { Description = "Restore only paths matching GLOB (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var include = new Option<string[]>("--include") { Description = "Restore only paths matching GLOB (repeatable): 'alice/etc/**' as under --to, or the original '/home/alice/etc/**'", AllowMultipleArgumentsPerToken = false };
         var to = new Option<string>("--to") { Description = "Destination directory (must be empty unless --overwrite)", Required = true };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Allow a non-empty destination; existing files are replaced" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Allow a non-empty destination; files at restored paths are replaced, other files are kept (see --delete)" };
+        var delete = new Option<bool>("--delete") { Description = "Also remove what the destination holds beyond the snapshot (like rsync --delete; implies --overwrite)" };
         var keepDamaged = new Option<bool>("--keep-damaged") { Description = "Keep files that fail verification as NAME.drorch-damaged (default: removed)" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not restore owners and groups (restored only when running as root)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable summary" };
         var command = new Command("restore", "Restore a snapshot into a directory, verifying every file's SHA-256")
         {
-            policy, snapshot, at, from, include, to, overwrite, keepDamaged, noOwner, json,
+            policy, snapshot, at, from, include, to, overwrite, delete, keepDamaged, noOwner, json,
         };
         command.Validators.Add(result =>
         {
@@ -41,17 +42,24 @@ public static class RestoreCommand
             // No catalog migration here, unlike every other command: a restore only reads the
             // catalog, and must not fail (or wait) because the catalog is down, damaged or old.
             var parse = context.ParseResult;
+            var atTime = ParseTime(parse.GetValue(at));
+            if (atTime is { } resolved && !parse.GetValue(json))
+            {
+                context.Output.Line($"--at {parse.GetValue(at)} is {Format.Time(resolved)} ({(HasOffset(parse.GetValue(at)!) ? "offset as given" : $"local time, UTC{resolved:zzz}")})");
+            }
+
             var request = new PolicyRestoreRequest(
                 parse.GetRequiredValue(policy),
                 parse.GetValue(snapshot),
-                ParseTime(parse.GetValue(at)),
+                atTime,
                 parse.GetValue(from),
                 parse.GetValue(include) ?? [],
                 Path.GetFullPath(parse.GetRequiredValue(to)),
-                parse.GetValue(overwrite))
+                parse.GetValue(overwrite) || parse.GetValue(delete))
             {
                 KeepDamaged = parse.GetValue(keepDamaged),
                 SkipOwners = parse.GetValue(noOwner),
+                Delete = parse.GetValue(delete),
             };
             var restored = await context.Output.WithProgressAsync($"restore {request.Policy}", progress =>
                 context.Get<PolicyRestoreService>().RunAsync(request, progress, ct)).ConfigureAwait(false);
@@ -85,7 +93,12 @@ public static class RestoreCommand
 
             var r = restored;
             context.Output.Line($"restored snapshot {r.ShortId} (recovery point {Format.Time(r.RecoveryPoint)}) from {r.Target} to {r.Destination}");
-            context.Output.Line($"  {r.Files:N0} files ({r.FilesVerified:N0} SHA-256 verified), {r.Directories:N0} dirs, {r.Symlinks:N0} symlinks, {Format.Bytes(r.Bytes)} in {Format.Duration(r.Elapsed)} ({Format.Rate(r.Bytes, r.Elapsed)})");
+            context.Output.Line($"  {Format.Count(r.Files, "file")} ({r.FilesVerified:N0} SHA-256 verified), {Format.Count(r.Directories, "dir")}, {Format.Count(r.Symlinks, "symlink")}, {Format.Bytes(r.Bytes)} in {Format.Duration(r.Elapsed)} ({Format.Rate(r.Bytes, r.Elapsed)})");
+            if (r.Deleted > 0 || parse.GetValue(delete))
+            {
+                context.Output.Line($"  deleted {Format.Count(r.Deleted, "entry", "entries")} the snapshot does not hold (--delete)");
+            }
+
             if (r.Failures.Count > 0)
             {
                 context.Output.Error($"{r.Failures.Count:N0} {(r.Failures.Count == 1 ? "file" : "files")} could not be restored (listed above); none of them is in the destination under its name");
@@ -114,8 +127,17 @@ public static class RestoreCommand
             return null;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+        // Without an offset the time is local, as restic and `date` read it; the resolved instant is printed.
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var time)
             ? time
-            : throw new Orchestration.Configuration.ConfigurationException($"--at: '{text}' is not a time (use ISO 8601, e.g. 2026-11-25T18:00:00Z)");
+            : throw new Orchestration.Configuration.ConfigurationException($"--at: '{text}' is not a time (use ISO 8601, e.g. 2026-11-25T18:00 for local time or 2026-11-25T18:00Z)");
+    }
+
+    /// <summary>True when the text names its offset (Z, +hh:mm, -hh:mm after the time of day).</summary>
+    private static bool HasOffset(string text)
+    {
+        var time = text.IndexOf('T', StringComparison.OrdinalIgnoreCase);
+        var tail = time < 0 ? "" : text[time..];
+        return tail.EndsWith('Z') || tail.EndsWith('z') || tail.Contains('+', StringComparison.Ordinal) || tail.Contains('-', StringComparison.Ordinal);
     }
 }

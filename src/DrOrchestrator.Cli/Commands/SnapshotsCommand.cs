@@ -56,7 +56,7 @@ public static class SnapshotsCommand
             output.Line($"{row.Id[..Math.Min(8, row.Id.Length)],-10} {row.Policy,-16} {Format.Time(row.RecoveryPoint),-21} {row.Files,9:N0} {Format.Bytes(row.TotalBytes),10} {Format.Bytes(row.BytesStored),10}  {targets}");
         }
 
-        output.Line($"{rows.Count} snapshots");
+        output.Line(Format.Count(rows.Count, "snapshot"));
         return ExitCodes.Success;
     }
 }

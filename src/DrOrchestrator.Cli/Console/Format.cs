@@ -22,6 +22,10 @@ public static class Format
             : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {Units[unit]}");
     }
 
+    /// <summary>"1 file", "2 files", "1,024 files": a count with its noun in the right number.</summary>
+    public static string Count(long count, string singular, string? plural = null) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? singular : plural ?? singular + "s")}");
+
     public static string Rate(long bytes, TimeSpan elapsed) =>
         elapsed.TotalSeconds <= 0 ? "-" : Bytes((long)(bytes / elapsed.TotalSeconds)) + "/s";
 

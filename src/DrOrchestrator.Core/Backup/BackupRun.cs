@@ -173,6 +173,17 @@ internal sealed class BackupRun
     /// <summary>Null until the scan has finished.</summary>
     public bool ScanComplete { get; set; }
 
+    /// <summary>A chunk of <paramref name="path"/> was read: progress by bytes, not only by whole files.</summary>
+    public void ChunkRead(long bytes, string path)
+    {
+        Interlocked.Add(ref _bytesDone, bytes);
+        if (_progress is not null && _sinceReport.ElapsedMilliseconds >= 250)
+        {
+            _sinceReport.Restart();
+            Report(path);
+        }
+    }
+
     public void FileDone(long bytes, string path)
     {
         Interlocked.Increment(ref _filesDone);

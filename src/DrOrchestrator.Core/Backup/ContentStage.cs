@@ -88,7 +88,7 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
         // The snapshot records what was read (a growing file's size is its bytes stored), and so do the totals.
         Interlocked.Add(ref run.TotalBytes, reader.BytesRead - file.Stat.Size);
         CheckUnchangedWhileRead(file, reader.BytesRead);
-        run.FileDone(reader.BytesRead, file.Path);
+        run.FileDone(0, file.Path); // its bytes were counted chunk by chunk (ChunkRead)
     }
 
     private async Task ChunkFileAsync(PendingFile file, Stream stream, ChunkReader reader, IncrementalHash hash, CancellationToken ct)
@@ -108,6 +108,7 @@ internal sealed class ContentStage(BackupRun run, Func<string, Stream> openFile)
                 break;
             }
 
+            run.ChunkRead(chunk.Length, file.Path);
             BlobId? known = null;
             if (first && reader.AtEnd)
             {

@@ -22,4 +22,11 @@ public sealed record CheckFinding(CheckSeverity Severity, string? ObjectKey, str
 }
 
 /// <param name="ReadData">Also download every pack, verify its hash and decrypt + re-hash every blob.</param>
-public sealed record CheckOptions(bool ReadData);
+public sealed record CheckOptions(bool ReadData)
+{
+    /// <summary>With <see cref="ReadData"/>: packs and bytes read so far, at most every 250 ms.</summary>
+    public IProgress<CheckProgress>? Progress { get; init; }
+}
+
+/// <summary>Progress of reading the data of a check: packs and bytes downloaded and verified so far.</summary>
+public sealed record CheckProgress(long PacksDone, long BytesDone, long TotalPacks, long TotalBytes, string? CurrentPack);

@@ -16,7 +16,7 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
     private readonly Dictionary<BlobId, string> _badBlobReasons = [];
     private readonly List<(string Key, Snapshot Snapshot)> _snapshots = [];
 
-    public async Task RunAsync(bool readData, CancellationToken ct)
+    public async Task RunAsync(bool readData, IProgress<CheckProgress>? progress, CancellationToken ct)
     {
         foreach (var (key, error) in repo.IndexErrors)
         {
@@ -57,9 +57,21 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
         if (readData)
         {
             var verifier = new PackVerifier(repo, findings);
+            var totalBytes = verifiable.Sum(p => p.Size);
+            long packsDone = 0;
+            long bytesDone = 0;
+            var sinceReport = System.Diagnostics.Stopwatch.StartNew();
             await Parallel.ForEachAsync(verifiable, repo.ParallelOptions(ct), async (p, token) =>
             {
                 var bad = await verifier.VerifyAsync(p.Id, blobsByPack.GetValueOrDefault(p.Number) ?? [], token).ConfigureAwait(false);
+                var packs = Interlocked.Increment(ref packsDone);
+                var bytes = Interlocked.Add(ref bytesDone, p.Size);
+                if (progress is not null && (packs == verifiable.Count || sinceReport.ElapsedMilliseconds >= 250))
+                {
+                    sinceReport.Restart();
+                    progress.Report(new CheckProgress(packs, bytes, verifiable.Count, totalBytes, ObjectKeys.Pack(p.Id)));
+                }
+
                 lock (_badBlobs)
                 {
                     foreach (var (blob, reason) in bad)

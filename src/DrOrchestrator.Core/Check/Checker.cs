@@ -31,7 +31,7 @@ public sealed class Checker
         {
             try
             {
-                await run.RunAsync(options.ReadData, ct).ConfigureAwait(false);
+                await run.RunAsync(options.ReadData, options.Progress, ct).ConfigureAwait(false);
                 channel.Writer.TryComplete();
             }
             catch (Exception e)

@@ -16,7 +16,7 @@ internal sealed record NeededBlob(BlobId Id, BlobLocation Location, List<(FileTa
 /// (another copy, or the whole pack verified against its SHA-256), and if that fails too, every
 /// file using it is marked failed and the restore goes on with the rest.
 /// </summary>
-internal sealed class PackReader(BackupRepository repo, FileWriteContext files, Action<FileTarget> fileDone, Func<IObjectStore>? retryStore)
+internal sealed class PackReader(BackupRepository repo, FileWriteContext files, Action<FileTarget> fileDone, Func<IObjectStore>? retryStore, Action<FileTarget, int>? written = null)
 {
     private const long MaxGap = 1 << 20;
 
@@ -138,7 +138,9 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
             {
                 try
                 {
-                    if (file.Write(index, data, files))
+                    var complete = file.Write(index, data, files);
+                    written?.Invoke(file, data.Length);
+                    if (complete)
                     {
                         fileDone(file);
                     }

@@ -20,6 +20,12 @@ public sealed record RestoreRequest(Snapshot Snapshot, string Destination, IRead
     /// <see cref="Include"/> selects; names are taken literally, never as globs. Null = use Include.
     /// </summary>
     public IReadOnlyCollection<string>? Paths { get; init; }
+
+    /// <summary>
+    /// Remove what the destination holds beyond the snapshot once it is restored (as <c>rsync --delete</c>);
+    /// needs <paramref name="Overwrite"/> for a non-empty destination and cannot be combined with <paramref name="Include"/>.
+    /// </summary>
+    public bool Delete { get; init; }
 }
 
 /// <summary>
@@ -37,6 +43,9 @@ public sealed record RestoreResult(long Files, long Directories, long Symlinks, 
 
     /// <summary>Files restored as hard links to another restored file (also counted in <see cref="Files"/>).</summary>
     public long HardLinks { get; init; }
+
+    /// <summary>Entries removed from the destination because the snapshot does not hold them (<see cref="RestoreRequest.Delete"/>).</summary>
+    public long Deleted { get; init; }
 }
 
 /// <summary>A problem with one path of a restore.</summary>
@@ -46,4 +55,4 @@ public sealed record RestoreIssue(string Path, string Message)
 }
 
 /// <summary>Progress of a running restore.</summary>
-public sealed record RestoreProgress(long FilesDone, long BytesDone, long TotalFiles, long TotalBytes);
+public sealed record RestoreProgress(long FilesDone, long BytesDone, long TotalFiles, long TotalBytes, string? CurrentPath = null);

@@ -8,6 +8,18 @@ internal sealed class RestoreTracker(RestorePlan plan, IProgress<RestoreProgress
     private readonly Stopwatch _sinceReport = Stopwatch.StartNew();
     private long _files;
     private long _bytes;
+    private long _bytesWritten;
+
+    /// <summary>Bytes of <paramref name="file"/> were written: progress by bytes, not only by whole files.</summary>
+    public void Written(FileTarget file, int bytes)
+    {
+        var written = Interlocked.Add(ref _bytesWritten, bytes);
+        if (progress is not null && _sinceReport.ElapsedMilliseconds >= 250)
+        {
+            _sinceReport.Restart();
+            progress.Report(new RestoreProgress(Interlocked.Read(ref _files), written, plan.Files.Count, plan.TotalBytes, file.SnapshotPath));
+        }
+    }
 
     public void FileDone(FileTarget file)
     {
@@ -16,7 +28,7 @@ internal sealed class RestoreTracker(RestorePlan plan, IProgress<RestoreProgress
         if (progress is not null && (_sinceReport.ElapsedMilliseconds >= 250 || files == plan.Files.Count))
         {
             _sinceReport.Restart();
-            progress.Report(new RestoreProgress(files, bytes, plan.Files.Count, plan.TotalBytes));
+            progress.Report(new RestoreProgress(files, Math.Max(bytes, Interlocked.Read(ref _bytesWritten)), plan.Files.Count, plan.TotalBytes, file.SnapshotPath));
         }
     }
 

@@ -36,7 +36,18 @@ public sealed class Restorer
         var full = Path.GetFullPath(request.Destination);
         var destination = full.Length > 1 ? full.TrimEnd('/') : full;
         CheckDestination(destination, request.Overwrite);
-        var plan = await RestorePlan.BuildAsync(repo, request.Snapshot, destination, request.Paths is { } paths ? new ExactPathSelection(paths) : new GlobMatcher(request.Include), ct).ConfigureAwait(false);
+        if (request.Delete && request.Include.Count > 0)
+        {
+            throw new RestoreRefusedException("--delete cannot be combined with --include (it would remove every path the filter leaves out)");
+        }
+
+        var include = IncludeFilter.ToSnapshotGlobs(request.Include, request.Snapshot);
+        var plan = await RestorePlan.BuildAsync(repo, request.Snapshot, destination, request.Paths is { } paths ? new ExactPathSelection(paths) : new GlobMatcher(include), ct).ConfigureAwait(false);
+        if (request.Paths is null && include.Count > 0 && plan.Files.Count + plan.Directories.Count + plan.Symlinks.Count == 0)
+        {
+            throw IncludeFilter.MatchesNothing(request.Include, request.Snapshot);
+        }
+
         var links = HardLinkGroups.Split(plan.Files);
         var packs = GroupByPack(repo, plan);
 
@@ -60,7 +71,7 @@ public sealed class Restorer
                 }
             }
 
-            var reader = new PackReader(repo, files, tracker.FileDone, retry.Available ? retry.Get : null);
+            var reader = new PackReader(repo, files, tracker.FileDone, retry.Available ? retry.Get : null, tracker.Written);
             var options = new ParallelOptions
             {
                 CancellationToken = ct,
@@ -95,6 +106,8 @@ public sealed class Restorer
             CreateSymlink(link, files);
         }
 
+        var deleted = request.Delete ? DeleteExtraneous(destination, plan) : 0;
+
         // Directories last and deepest first: their mtime must not be bumped by what is created inside.
         for (var i = plan.Directories.Count - 1; i >= 0; i--)
         {
@@ -107,6 +120,7 @@ public sealed class Restorer
             Failures = failures,
             Warnings = [.. files.Warnings],
             HardLinks = links.Linked,
+            Deleted = deleted,
         };
         Log.RestoreFinished(_logger, request.Snapshot.ShortId, destination, result.Files, result.Bytes, clock.Elapsed.TotalSeconds);
         if (failures.Count > 0)
@@ -115,6 +129,45 @@ public sealed class Restorer
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// <c>--delete</c>: removes what the destination holds beyond the snapshot (as <c>rsync --delete</c>),
+    /// never following a symlink out of it. Returns how many entries were removed (a directory counts once).
+    /// </summary>
+    private static long DeleteExtraneous(string destination, RestorePlan plan)
+    {
+        var directories = new HashSet<string>(plan.Directories.Select(d => d.Path), StringComparer.Ordinal) { destination };
+        var keep = new HashSet<string>(plan.Files.Select(f => f.Path).Concat(plan.Symlinks.Select(s => s.Path)), StringComparer.Ordinal);
+        long deleted = 0;
+        var pending = new Stack<string>([destination]);
+        while (pending.TryPop(out var directory))
+        {
+            foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
+            {
+                var info = new FileInfo(entry);
+                var isDirectory = info.Attributes.HasFlag(FileAttributes.Directory) && info.LinkTarget is null;
+                if (isDirectory && directories.Contains(entry))
+                {
+                    pending.Push(entry);
+                }
+                else if (!keep.Contains(entry) || isDirectory)
+                {
+                    if (isDirectory)
+                    {
+                        Directory.Delete(entry, recursive: true);
+                    }
+                    else
+                    {
+                        File.Delete(entry);
+                    }
+
+                    deleted++;
+                }
+            }
+        }
+
+        return deleted;
     }
 
     private static void CheckDestination(string destination, bool overwrite)

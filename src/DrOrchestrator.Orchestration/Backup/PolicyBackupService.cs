@@ -49,9 +49,10 @@ public sealed class PolicyBackupService
     public async Task<PolicyBackupOutcome> BackupAsync(string policyName, BackupRunOptions options, IProgress<BackupProgress>? progress, CancellationToken cancellationToken)
     {
         var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false)
-            ?? throw new PolicyNotFoundException(policyName);
+            ?? throw await PolicyNotFoundException.FromCatalogAsync(_catalog, policyName, cancellationToken).ConfigureAwait(false);
         var policy = stored.ToPolicy();
         EnsureEverySourceIsSupported(policy);
+        EnsureEverySourceExists(policy);
         var primaryNames = policy.Primaries.Select(t => t.Name).ToList();
         // The run's row and the targets' preparation (probe, catch-up, opening the repository: a
         // key derivation and index reads) do not depend on each other, so they overlap; a cold
@@ -124,6 +125,23 @@ public sealed class PolicyBackupService
         if (problems.Count > 0)
         {
             throw new PolicyValidationException(problems);
+        }
+    }
+
+    /// <summary>
+    /// A source path that does not exist is refused before anything is written (no run, no
+    /// snapshot): an unmounted volume or a typo would otherwise commit an empty snapshot that looks
+    /// like a good recovery point (docs/decisions.md §45). "vanished" stays the word for files that
+    /// disappear while the run scans them.
+    /// </summary>
+    private static void EnsureEverySourceExists(Policy policy)
+    {
+        var missing = policy.Sources.OfType<FilesSource>().SelectMany(s => s.Paths)
+            .Where(p => !Path.Exists(p) && new FileInfo(p).LinkTarget is null)
+            .ToList();
+        if (missing.Count > 0)
+        {
+            throw new SourceNotFoundException(policy.Name, missing);
         }
     }
 

@@ -20,20 +20,31 @@ public sealed class TargetCheckService
     }
 
     /// <summary>The findings as the front doors hand them out.</summary>
+    public IAsyncEnumerable<CheckFindingInfo> CheckFindingsAsync(string target, bool readData, CancellationToken cancellationToken) =>
+        CheckFindingsAsync(target, readData, null, cancellationToken);
+
+    /// <summary>The findings as the front doors hand them out; with --read-data, packs (as files) and bytes read on <paramref name="progress"/>.</summary>
     public async IAsyncEnumerable<CheckFindingInfo> CheckFindingsAsync(
-        string target, bool readData, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        string target, bool readData, IProgress<ProgressSample>? progress, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var finding in CheckAsync(target, readData, cancellationToken).ConfigureAwait(false))
+        var options = new CheckOptions(readData)
+        {
+            Progress = ProgressSampleAdapter<CheckProgress>.Wrap(progress, p => new ProgressSample(p.PacksDone, p.BytesDone, p.TotalBytes, p.CurrentPack)),
+        };
+        await foreach (var finding in CheckAsync(target, options, cancellationToken).ConfigureAwait(false))
         {
             yield return CheckFindingInfo.From(finding);
         }
     }
 
+    public IAsyncEnumerable<CheckFinding> CheckAsync(string target, bool readData, CancellationToken cancellationToken) =>
+        CheckAsync(target, new CheckOptions(readData), cancellationToken);
+
     public async IAsyncEnumerable<CheckFinding> CheckAsync(
-        string target, bool readData, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        string target, CheckOptions options, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var repository = await _repositories.OpenReadOnlyAsync(target, cancellationToken).ConfigureAwait(false);
-        await foreach (var finding in _checker.CheckAsync(repository, new CheckOptions(readData), cancellationToken).ConfigureAwait(false))
+        await foreach (var finding in _checker.CheckAsync(repository, options, cancellationToken).ConfigureAwait(false))
         {
             yield return finding;
         }

@@ -20,7 +20,7 @@ public static class FrontDoorExtensions
         var outcome = await service.BackupAsync(
             policy,
             new BackupRunOptions(CopyAfterBackup: copyAfterBackup),
-            ProgressSampleAdapter<BackupProgress>.Wrap(progress, p => new ProgressSample(p.FilesDone, p.BytesDone, p.TotalBytes)),
+            ProgressSampleAdapter<BackupProgress>.Wrap(progress, p => new ProgressSample(p.FilesDone, p.BytesDone, p.TotalBytes, p.CurrentPath)),
             cancellationToken).ConfigureAwait(false);
         return BackupRunInfo.From(outcome);
     }
@@ -33,7 +33,7 @@ public static class FrontDoorExtensions
         ArgumentNullException.ThrowIfNull(request);
         var outcome = await service.RestoreAsync(
             request,
-            ProgressSampleAdapter<RestoreProgress>.Wrap(progress, p => new ProgressSample(p.FilesDone, p.BytesDone, p.TotalBytes)),
+            ProgressSampleAdapter<RestoreProgress>.Wrap(progress, p => new ProgressSample(p.FilesDone, p.BytesDone, p.TotalBytes, p.CurrentPath)),
             cancellationToken).ConfigureAwait(false);
         return RestoreInfo.From(outcome, request.Destination);
     }

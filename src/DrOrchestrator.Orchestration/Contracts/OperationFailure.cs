@@ -32,7 +32,7 @@ public sealed record OperationFailure(FailureKind Kind, IReadOnlyList<string> Me
     public static OperationFailure From(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return exception switch
+        return WithSetupHint(exception switch
         {
             PolicyValidationException invalid => new(FailureKind.InvalidInput, [.. invalid.Problems.Select(p => p.ToString())]),
             OptionsValidationException invalidOptions => new(FailureKind.InvalidInput, [.. invalidOptions.Failures]),
@@ -40,8 +40,19 @@ public sealed record OperationFailure(FailureKind Kind, IReadOnlyList<string> Me
             ConfigurationException invalidConfiguration => new(FailureKind.InvalidInput, invalidConfiguration.Problems),
             PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
                 or SecretNotFoundException or RepositoryNotFoundException => new(FailureKind.InvalidInput, [exception.Message]),
-            RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException => new(FailureKind.Failed, [exception.Message]),
+            RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException or SourceNotFoundException => new(FailureKind.Failed, [exception.Message]),
             _ => new(FailureKind.Failed, [$"{exception.GetType().Name}: {exception.Message}"]),
-        };
+        });
     }
+
+    /// <summary>The backends' words for a bucket or container that is not there (S3: NoSuchBucket, Azure: ContainerNotFound).</summary>
+    private static readonly string[] MissingContainerCodes = ["NoSuchBucket", "ContainerNotFound"];
+
+    /// <summary>A failure caused by a missing bucket or container says how to create it.</summary>
+    private static OperationFailure WithSetupHint(OperationFailure failure) =>
+        failure.Kind == FailureKind.Failed && failure.Messages.Any(m => MissingContainerCodes.Any(c => m.Contains(c, StringComparison.Ordinal)))
+            ? failure with { Messages = [.. failure.Messages.Select(m => MissingContainerCodes.Any(c => m.Contains(c, StringComparison.Ordinal))
+                ? m + " (the bucket or container does not exist yet: `drorch target init TARGET` creates it, `drorch target test TARGET` checks access)"
+                : m)] }
+            : failure;
 }

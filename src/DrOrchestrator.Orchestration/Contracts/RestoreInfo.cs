@@ -23,6 +23,9 @@ public sealed record RestoreInfo(
     /// <summary>Files restored as hard links to another restored file (counted in Files too).</summary>
     public long HardLinks { get; init; }
 
+    /// <summary>Entries removed from the destination because the snapshot does not hold them (--delete).</summary>
+    public long Deleted { get; init; }
+
     /// <summary>Why the catalog was not used to order the targets; null when it was.</summary>
     [JsonIgnore]
     public string? CatalogProblem { get; init; }
@@ -39,6 +42,7 @@ public sealed record RestoreInfo(
             Failures = [.. o.Result.Failures.Select(f => new IssueInfo(f.Path, f.Message))],
             Warnings = [.. o.Result.Warnings.Select(w => new IssueInfo(w.Path, w.Message))],
             HardLinks = o.Result.HardLinks,
+            Deleted = o.Result.Deleted,
         };
     }
 }

@@ -53,7 +53,8 @@ public sealed class ReplicaCopyService
     /// <summary>`drorch copy`: the stored policy's targets brought up to date, one result per target copied to.</summary>
     public async Task<IReadOnlyList<CopyInfo>> CatchUpAsync(string policyName, CancellationToken cancellationToken)
     {
-        var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false) ?? throw new PolicyNotFoundException(policyName);
+        var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false) 
+            ?? throw await PolicyNotFoundException.FromCatalogAsync(_catalog, policyName, cancellationToken).ConfigureAwait(false);
         var outcomes = await CatchUpAsync(stored.ToPolicy(), cancellationToken).ConfigureAwait(false);
         return [.. outcomes.Select(CopyInfo.From)];
     }

@@ -4,6 +4,7 @@ using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
+using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Targets;
 using Microsoft.Extensions.Logging;
 
@@ -24,6 +25,9 @@ public sealed record PolicyRestoreRequest(
 
     /// <summary>Do not restore owners (restored only when running as root anyway).</summary>
     public bool SkipOwners { get; init; }
+
+    /// <summary>Remove what the destination holds beyond the snapshot (<c>--delete</c>).</summary>
+    public bool Delete { get; init; }
 }
 
 public sealed record PolicyRestoreOutcome(Snapshot Snapshot, string Target, RestoreResult Result, TimeSpan Elapsed)
@@ -90,6 +94,7 @@ public sealed class PolicyRestoreService
         var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
 
         var (candidates, catalogProblem) = await CandidatesAsync(request, cancellationToken).ConfigureAwait(false);
+        var searched = new SnapshotSearch();
         foreach (var candidate in candidates)
         {
             using var view = candidate.Targets.Count > 1
@@ -101,13 +106,14 @@ public sealed class PolicyRestoreService
             try
             {
                 repository = await BackupRepository.OpenAsync(store, _repositories.KeyFor(candidate.Targets[0]), cancellationToken).ConfigureAwait(false);
-                snapshot = await SelectSnapshotAsync(repository, request, cancellationToken).ConfigureAwait(false);
+                snapshot = await SelectSnapshotAsync(repository, request, searched, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ObjectStoreException or RepositoryNotFoundException or SnapshotNotFoundException or RepositoryCorruptException)
             {
                 unreadable |= ex is ObjectStoreException or RepositoryCorruptException;
                 Log.TargetUnreadable(_logger, candidate.Name, request.Policy, ex.Message);
                 failures.Add($"{candidate.Name}: {ex.Message}");
+                searched.Unreadable = true;
                 continue;
             }
 
@@ -124,6 +130,7 @@ public sealed class PolicyRestoreService
                     {
                         KeepDamaged = request.KeepDamaged,
                         SkipOwners = request.SkipOwners,
+                        Delete = request.Delete,
                     }, progress, cancellationToken).ConfigureAwait(false);
                 Log.Restored(_logger, request.Policy, snapshot.Id, candidate.Name, request.Destination, result.FilesVerified);
                 return new PolicyRestoreOutcome(snapshot, candidate.Name, result, clock.Elapsed)
@@ -134,10 +141,34 @@ public sealed class PolicyRestoreService
             }
         }
 
+        // Every target was read and none holds the policy at all: a wrong name, said as everywhere else.
+        if (!searched.Unreadable && searched.Oldest is null && request.SnapshotId is null)
+        {
+            throw new PolicyNotFoundException(request.Policy, searched.Policies);
+        }
+
+        if (!searched.Unreadable && request.At is { } at && searched.Oldest is { } oldest && oldest.RecoveryPoint > at)
+        {
+            throw new SnapshotNotFoundException(
+                $"no snapshot of policy '{request.Policy}' at or before {at.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z: the oldest is {oldest.ShortId} at {oldest.RecoveryPoint.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
+        }
+
         var message = $"no snapshot of policy '{request.Policy}'{Describe(request)} could be read from any target ({string.Join("; ", failures)})";
         // A target that could not be read (unreachable, unauthorized, damaged) is an operation that
         // failed (exit 1), not a wrong snapshot id or policy name (exit 2).
         throw unreadable ? new RepositoryException(message) : new SnapshotNotFoundException(message);
+    }
+
+    /// <summary>What the targets held, for an error that says why nothing matched.</summary>
+    private sealed class SnapshotSearch
+    {
+        public HashSet<string> Policies { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The oldest snapshot of the requested policy on any target read.</summary>
+        public Snapshot? Oldest { get; set; }
+
+        /// <summary>A target could not be read: what it holds is unknown.</summary>
+        public bool Unreadable { get; set; }
     }
 
     /// <summary>
@@ -191,7 +222,7 @@ public sealed class PolicyRestoreService
         return ([.. _repositories.Targets.Names.Order(StringComparer.Ordinal).Select(n => new RestoreCandidate(n, [n]))], problem);
     }
 
-    private static async Task<Snapshot?> SelectSnapshotAsync(BackupRepository repository, PolicyRestoreRequest request, CancellationToken cancellationToken)
+    private static async Task<Snapshot?> SelectSnapshotAsync(BackupRepository repository, PolicyRestoreRequest request, SnapshotSearch searched, CancellationToken cancellationToken)
     {
         if (request.SnapshotId is not null)
         {
@@ -201,6 +232,13 @@ public sealed class PolicyRestoreService
         }
 
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        searched.Policies.UnionWith(snapshots.Select(s => s.PolicyName).OfType<string>());
+        var oldest = snapshots.Where(s => s.PolicyName == request.Policy).MinBy(s => s.RecoveryPoint);
+        if (oldest is not null && (searched.Oldest is null || oldest.RecoveryPoint < searched.Oldest.RecoveryPoint))
+        {
+            searched.Oldest = oldest;
+        }
+
         return snapshots
             .Where(s => s.PolicyName == request.Policy && (request.At is null || s.RecoveryPoint <= request.At))
             .MaxBy(s => s.RecoveryPoint);

@@ -1,4 +1,5 @@
 using DrOrchestrator.Catalog;
+using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Targets;
 
@@ -30,6 +31,12 @@ public sealed class SnapshotListService
     private async Task<IReadOnlyList<SnapshotListItem>> FromCatalogAsync(string? policy, CancellationToken cancellationToken)
     {
         var snapshots = await _catalog.Value.ListSnapshotsAsync(policy, cancellationToken).ConfigureAwait(false);
+        // A policy without snapshots is either new (listed: "0 snapshots") or a typo (refused).
+        if (policy is not null && snapshots.Count == 0 && await _catalog.Value.GetPolicyAsync(policy, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw await PolicyNotFoundException.FromCatalogAsync(_catalog.Value, policy, cancellationToken).ConfigureAwait(false);
+        }
+
         return [.. snapshots.OrderBy(s => s.Figures.RecoveryPoint).Select(SnapshotListItem.FromCatalog)];
     }
 

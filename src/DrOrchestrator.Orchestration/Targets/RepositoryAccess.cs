@@ -53,13 +53,7 @@ public sealed class RepositoryAccess
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
-        File.WriteAllText(file, key + "\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
+        RepositoryKeyFile.CreateNew(file);
         return file;
     }
 

@@ -60,6 +60,15 @@ public sealed class TargetRegistry
         return new RetryingObjectStore(store, retry, _loggerFactory.CreateLogger<RetryingObjectStore>());
     }
 
+    /// <summary>The backend's own store for a single (non-pool) target, without decorators: for `target init`.</summary>
+    public IObjectStore OpenBackend(string name)
+    {
+        var target = Get(name);
+        return target.Type == PoolTargets.Type
+            ? throw new ConfigurationException($"{ConfigurationFile.FileName(_configuration)}: Targets:{name}: is a pool; run `drorch target init` on each of its members")
+            : _backends[target.Type].Open(name);
+    }
+
     /// <summary>
     /// Opens the target for reading only (restore, check, the source of a copy): puts and deletes
     /// are refused, so no bug above can modify the repository an incident depends on.
