@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(1007, LogLevel.Information, "Backup of policy {Policy}: the catalog names no readable parent on {Target} (catalog: {CatalogSnapshot}); reading the repository's snapshot list")]
     public static partial void ParentFromRepositoryListing(ILogger logger, string policy, string target, string catalogSnapshot);
+
+    [LoggerMessage(1100, LogLevel.Information, "Restore of policy {Policy}: snapshot {Snapshot} from {Target}, source {Source}, database {Database} into a database")]
+    public static partial void DatabaseRestoreStarting(ILogger logger, string policy, string snapshot, string target, string source, string database);
+
+    [LoggerMessage(1101, LogLevel.Information, "Restore of policy {Policy}: snapshot {Snapshot}, database {Database} restored and verified ({Tables} tables, {Rows} rows)")]
+    public static partial void DatabaseRestored(ILogger logger, string policy, string snapshot, string database, int tables, long rows);
 }

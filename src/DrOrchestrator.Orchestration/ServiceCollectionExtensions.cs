@@ -16,6 +16,7 @@ using DrOrchestrator.Orchestration.Restore;
 using DrOrchestrator.Orchestration.Runs;
 using DrOrchestrator.Orchestration.Snapshots;
 using DrOrchestrator.Orchestration.Targets;
+using DrOrchestrator.Sources.PostgreSql;
 using DrOrchestrator.Storage.AzureBlob;
 using DrOrchestrator.Storage.Local;
 using DrOrchestrator.Storage.S3;
@@ -39,6 +40,7 @@ public static class ServiceCollectionExtensions
         // The catalog owns its options; relative paths in the file mean "relative to the file".
         services.AddDrOrchestratorCatalog(configuration, ConfigurationFile.BaseDirectory(configuration));
         services.AddDrOrchestratorTargets(configuration);
+        services.AddPostgreSqlSource(configuration);
         services.TryAddSingleton<Archiver>();
         services.TryAddSingleton<Restorer>();
         services.TryAddSingleton<Checker>();

@@ -13,7 +13,7 @@ public sealed class LayeringTests
     private static readonly string[] ExpectedAssemblies =
     [
         "DrOrchestrator.Core", "DrOrchestrator.Storage.Local", "DrOrchestrator.Storage.S3",
-        "DrOrchestrator.Storage.AzureBlob", "DrOrchestrator.Catalog", "DrOrchestrator.Migrations.Sqlite",
+        "DrOrchestrator.Storage.AzureBlob", "DrOrchestrator.Sources.PostgreSql", "DrOrchestrator.Catalog", "DrOrchestrator.Migrations.Sqlite",
         "DrOrchestrator.Migrations.Postgres", "DrOrchestrator.Orchestration", "DrOrchestrator.Server", "drorch",
     ];
 

@@ -9,7 +9,8 @@ using DrOrchestrator.Server.Api;
 namespace DrOrchestrator.Cli.Commands;
 
 /// <summary>
-/// `drorch restore &lt;policy&gt; [--snapshot ID | --at TIME] [--from TARGET] [--include GLOB] --to DIR [--overwrite]`.
+/// `drorch restore &lt;policy&gt; [--snapshot ID | --at TIME] [--from TARGET] [--include GLOB] --to DIR [--overwrite]`,
+/// or `… --to-db CONNECTION [--source NAME] [--database NAME] [--password-env VAR]` for a database source.
 /// Works without the catalog: the repository on the target describes itself.
 /// </summary>
 public static class RestoreCommand
@@ -21,14 +22,18 @@ public static class RestoreCommand
         var at = new Option<string?>("--at") { Description = "Newest snapshot whose recovery point is at or before TIME (ISO 8601, e.g. 2026-11-25T18:00Z)" };
         var from = new Option<string?>("--from") { Description = "Read from this target only (default: primaries, then replicas, then any configured target)" };
         var include = new Option<string[]>("--include") { Description = "Restore only paths matching GLOB (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var to = new Option<string>("--to") { Description = "Destination directory (must be empty unless --overwrite)", Required = true };
+        var to = new Option<string?>("--to") { Description = "Destination directory (must be empty unless --overwrite)" };
+        var toDb = new Option<string?>("--to-db") { Description = "Restore a database source into this database instead (e.g. 'host=127.0.0.1 port=5432 user=postgres database=orders_restored'; new or empty unless --overwrite); its fingerprint is verified" };
+        var source = new Option<string?>("--source") { Description = "With --to-db: the database source's name (default: the snapshot's only one)" };
+        var database = new Option<string?>("--database") { Description = "With --to-db: which database of the source (default: its only one)" };
+        var passwordEnv = new Option<string?>("--password-env") { Description = "With --to-db: environment variable holding the destination's password (default: the client's own, e.g. ~/.pgpass)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Allow a non-empty destination; existing files are replaced" };
         var keepDamaged = new Option<bool>("--keep-damaged") { Description = "Keep files that fail verification as NAME.drorch-damaged (default: removed)" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not restore owners and groups (restored only when running as root)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable summary" };
         var command = new Command("restore", "Restore a snapshot into a directory, verifying every file's SHA-256")
         {
-            policy, snapshot, at, from, include, to, overwrite, keepDamaged, noOwner, json,
+            policy, snapshot, at, from, include, to, toDb, source, database, passwordEnv, overwrite, keepDamaged, noOwner, json,
         };
         command.Validators.Add(result =>
         {
@@ -36,19 +41,37 @@ public static class RestoreCommand
             {
                 result.AddError("--snapshot and --at cannot be combined");
             }
+
+            if ((result.GetValue(to) is null) == (result.GetValue(toDb) is null))
+            {
+                result.AddError("give exactly one of --to DIR and --to-db CONNECTION");
+            }
         });
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
             // No catalog migration here, unlike every other command: a restore only reads the
             // catalog, and must not fail (or wait) because the catalog is down, damaged or old.
             var parse = context.ParseResult;
+            if (parse.GetValue(toDb) is { } connection)
+            {
+                var databaseRequest = new PolicyDatabaseRestoreRequest(
+                    parse.GetRequiredValue(policy), parse.GetValue(snapshot), ParseTime(parse.GetValue(at)), parse.GetValue(from),
+                    connection, parse.GetValue(source), parse.GetValue(database), parse.GetValue(overwrite), parse.GetValue(passwordEnv));
+                var db = DatabaseRestoreInfo.From(
+                    await context.Get<PolicyRestoreService>().RestoreDatabaseAsync(databaseRequest, ct).ConfigureAwait(false));
+                context.Output.Line(parse.GetValue(json)
+                    ? ContractJson.Serialize(db)
+                    : $"restored database {db.Database} of source {db.Source} from snapshot {db.ShortId} (recovery point {Format.Time(db.RecoveryPoint)}) from {db.Target} into {db.Destination}: {db.Tables:N0} tables, {db.Rows:N0} rows, fingerprint verified, {Format.Bytes(db.Bytes)} in {Format.Duration(TimeSpan.FromSeconds(db.ElapsedSeconds))}");
+                return ExitCodes.Success;
+            }
+
             var request = new PolicyRestoreRequest(
                 parse.GetRequiredValue(policy),
                 parse.GetValue(snapshot),
                 ParseTime(parse.GetValue(at)),
                 parse.GetValue(from),
                 parse.GetValue(include) ?? [],
-                Path.GetFullPath(parse.GetRequiredValue(to)),
+                Path.GetFullPath(parse.GetValue(to)!),
                 parse.GetValue(overwrite))
             {
                 KeepDamaged = parse.GetValue(keepDamaged),
