@@ -16,7 +16,9 @@ using DrOrchestrator.Orchestration.Restore;
 using DrOrchestrator.Orchestration.Runs;
 using DrOrchestrator.Orchestration.Snapshots;
 using DrOrchestrator.Orchestration.Targets;
+using DrOrchestrator.Sources.MySql;
 using DrOrchestrator.Sources.PostgreSql;
+using DrOrchestrator.Sources.Sqlite;
 using DrOrchestrator.Storage.AzureBlob;
 using DrOrchestrator.Storage.Local;
 using DrOrchestrator.Storage.S3;
@@ -41,6 +43,8 @@ public static class ServiceCollectionExtensions
         services.AddDrOrchestratorCatalog(configuration, ConfigurationFile.BaseDirectory(configuration));
         services.AddDrOrchestratorTargets(configuration);
         services.AddPostgreSqlSource(configuration);
+        services.AddMariaDbSource(configuration);
+        services.AddSqliteSource();
         services.TryAddSingleton<Archiver>();
         services.TryAddSingleton<Restorer>();
         services.TryAddSingleton<Checker>();

@@ -1,10 +1,6 @@
-<<<<<<<< HEAD:tests/DrOrchestrator.Testing/Postgres/PostgresBinaries.cs
 using DrOrchestrator.Testing.Processes;
 
 namespace DrOrchestrator.Testing.Postgres;
-========
-namespace DrOrchestrator.Testing.Databases;
->>>>>>>> 3cc830c (Database sources, step 1-3: a backup-source seam in Core (IBackupSource, SourceBackupRunner commits once, IDatabaseEngine, manifest + fingerprint, item streams verified by SHA-256), policy format for postgres/mariadb/sqlite sources (file:line errors, no password in policy text), and the PostgreSQL source (exported snapshot + pg_dump --snapshot streamed, per-table fingerprint in the same transaction, restore --to-db through psql with fingerprint check); PostgresServer fixture shared via DrOrchestrator.Testing):tests/DrOrchestrator.Testing/Databases/PostgresBinaries.cs
 
 /// <summary>Finds initdb/pg_ctl: <c>pg_config --bindir</c> first, then the newest /usr/lib/postgresql/*/bin.</summary>
 public static class PostgresBinaries
