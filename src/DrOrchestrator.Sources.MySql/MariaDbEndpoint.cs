@@ -15,43 +15,16 @@ internal sealed record MariaDbEndpoint(string? Host, int Port, string? Socket, s
     /// <summary>Parses a <c>--to-db</c> reference: <c>host=… port=… user=… database=…</c> (or <c>socket=…</c>); a password is refused.</summary>
     public static (MariaDbEndpoint Endpoint, string Database) ParseReference(string reference, SecretReference? password, MariaDbSourceOptions options)
     {
-        string? host = null, socket = null, user = null, database = null;
-        int port = 3306;
-        foreach (var pair in reference.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+        const string example = "host=127.0.0.1 port=3306 user=root database=shop_restored";
+        var pairs = ConnectionReference.Parse(reference, ["host", "socket", "port", "user", "database"], example);
+        var host = pairs.GetValueOrDefault("host");
+        var socket = pairs.GetValueOrDefault("socket");
+        if (!pairs.TryGetValue("database", out var database) || (host is null && socket is null))
         {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = eq > 0 ? pair[..eq].ToLowerInvariant() : "";
-            var value = eq > 0 ? pair[(eq + 1)..] : "";
-            switch (key)
-            {
-                case "host":
-                    host = value;
-                    break;
-                case "socket":
-                    socket = value;
-                    break;
-                case "port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536:
-                    port = p;
-                    break;
-                case "user" or "username":
-                    user = value;
-                    break;
-                case "database" or "dbname":
-                    database = value;
-                    break;
-                case "password":
-                    throw new DatabaseRestoreRefusedException("--to-db: a password does not go into the connection reference; pass --password-env VAR");
-                default:
-                    throw new DatabaseRestoreRefusedException($"--to-db: '{(key.Length > 0 ? key : pair)}' is not understood (expected host=… port=… user=… database=…)");
-            }
+            throw new DatabaseRestoreRefusedException($"--to-db: needs host=… (or socket=…) and database=… (e.g. '{example}')");
         }
 
-        if (string.IsNullOrEmpty(database) || (host is null && socket is null))
-        {
-            throw new DatabaseRestoreRefusedException("--to-db: needs host=… (or socket=…) and database=… (e.g. 'host=127.0.0.1 port=3306 user=root database=shop_restored')");
-        }
-
-        return (new MariaDbEndpoint(host, port, socket, user, password, options.ConnectTimeout), database);
+        return (new MariaDbEndpoint(host, ConnectionReference.Port(pairs, 3306), socket, pairs.GetValueOrDefault("user"), password, options.ConnectTimeout), database);
     }
 
     public override string ToString() =>

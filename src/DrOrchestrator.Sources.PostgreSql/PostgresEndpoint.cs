@@ -17,49 +17,18 @@ internal sealed record PostgresEndpoint(string Host, int Port, string? User, Sec
     public static PostgresEndpoint From(DatabaseSource source, PostgresSourceOptions options) =>
         new(source.Socket ?? source.Host!, source.Port ?? 5432, source.User, source.Password, options.ConnectTimeout);
 
-    /// <summary>
-    /// Parses a <c>--to-db</c> reference: whitespace-separated <c>key=value</c> pairs, keys
-    /// <c>host</c> (or a socket directory), <c>port</c>, <c>user</c>, <c>database</c>/<c>dbname</c>.
-    /// A password in it is refused: it would end up in shell history and process listings.
-    /// </summary>
+    /// <summary>Parses a <c>--to-db</c> reference (<see cref="ConnectionReference"/>): <c>host</c> (or a socket directory), <c>port</c>, <c>user</c>, <c>database</c>.</summary>
     /// <exception cref="DatabaseRestoreRefusedException">A malformed reference, a password, or no database.</exception>
     public static (PostgresEndpoint Endpoint, string Database) ParseReference(string reference, SecretReference? password, PostgresSourceOptions options)
     {
-        string? host = null, user = null, database = null;
-        int port = 5432;
-        foreach (var pair in reference.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+        const string example = "host=127.0.0.1 port=5432 user=postgres database=orders_restored";
+        var pairs = ConnectionReference.Parse(reference, ["host", "port", "user", "database"], example);
+        if (!pairs.TryGetValue("host", out var host) || !pairs.TryGetValue("database", out var database))
         {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = eq > 0 ? pair[..eq].ToLowerInvariant() : "";
-            var value = eq > 0 ? pair[(eq + 1)..] : "";
-            switch (key)
-            {
-                case "host":
-                    host = value;
-                    break;
-                case "port" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536:
-                    port = p;
-                    break;
-                case "user" or "username":
-                    user = value;
-                    break;
-                case "database" or "dbname":
-                    database = value;
-                    break;
-                case "password":
-                    throw new DatabaseRestoreRefusedException("--to-db: a password does not go into the connection reference; set the policy source's passwordEnvironmentVariable or passwordFile (or PGPASSFILE)");
-                default:
-                    throw new DatabaseRestoreRefusedException(
-                        $"--to-db: '{(key.Length > 0 ? key : pair)}' is not understood (expected host=… port=… user=… database=…)");
-            }
+            throw new DatabaseRestoreRefusedException($"--to-db: needs host=… and database=… (e.g. '{example}')");
         }
 
-        if (string.IsNullOrEmpty(database) || string.IsNullOrEmpty(host))
-        {
-            throw new DatabaseRestoreRefusedException("--to-db: needs host=… and database=… (e.g. 'host=127.0.0.1 port=5432 user=postgres database=orders_restored')");
-        }
-
-        return (new PostgresEndpoint(host, port, user, password, options.ConnectTimeout), database);
+        return (new PostgresEndpoint(host, ConnectionReference.Port(pairs, 5432), pairs.GetValueOrDefault("user"), password, options.ConnectTimeout), database);
     }
 
     public override string ToString() => $"{Host}:{Port.ToString(CultureInfo.InvariantCulture)}{(User is null ? "" : $" as {User}")}";
