@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using DrOrchestrator.Testing.Databases;
+using DrOrchestrator.Testing.Postgres;
 
 namespace DrOrchestrator.Cli.Tests;
 

@@ -57,8 +57,7 @@ public static class RestoreCommand
                 var databaseRequest = new PolicyDatabaseRestoreRequest(
                     parse.GetRequiredValue(policy), parse.GetValue(snapshot), ParseTime(parse.GetValue(at)), parse.GetValue(from),
                     connection, parse.GetValue(source), parse.GetValue(database), parse.GetValue(overwrite), parse.GetValue(passwordEnv));
-                var db = DatabaseRestoreInfo.From(
-                    await context.Get<PolicyRestoreService>().RestoreDatabaseAsync(databaseRequest, ct).ConfigureAwait(false));
+                var db = await context.Get<PolicyRestoreService>().RunAsync(databaseRequest, ct).ConfigureAwait(false);
                 context.Output.Line(parse.GetValue(json)
                     ? ContractJson.Serialize(db)
                     : $"restored database {db.Database} of source {db.Source} from snapshot {db.ShortId} (recovery point {Format.Time(db.RecoveryPoint)}) from {db.Target} into {db.Destination}: {db.Tables:N0} tables, {db.Rows:N0} rows, fingerprint verified, {Format.Bytes(db.Bytes)} in {Format.Duration(TimeSpan.FromSeconds(db.ElapsedSeconds))}");
@@ -125,8 +124,13 @@ public static class RestoreCommand
                 throw new ServiceRequestException(["--server: --keep-damaged and --no-owner are not available through the service"], ExitCodes.InvalidInput);
             }
 
+            if (parse.GetValue(toDb) is not null)
+            {
+                throw new ServiceRequestException(["--server: --to-db is not available through the service; run the database restore where drorch can reach the target and the database"], ExitCodes.InvalidInput);
+            }
+
             var request = new RestoreRequestDto(
-                parse.GetRequiredValue(to), parse.GetValue(snapshot), ParseTime(parse.GetValue(at)), parse.GetValue(from), parse.GetValue(include) ?? [], parse.GetValue(overwrite));
+                parse.GetValue(to)!, parse.GetValue(snapshot), ParseTime(parse.GetValue(at)), parse.GetValue(from), parse.GetValue(include) ?? [], parse.GetValue(overwrite));
             return RemoteCommands.RestoreAsync(context.Output, client, parse.GetRequiredValue(policy), request, parse.GetValue(json), ct);
         });
         return command;
