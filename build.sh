@@ -14,11 +14,16 @@ cd "$(dirname "$0")"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 install_deps() {
-  # Real servers for the integration tests, never mocks: PostgreSQL (catalog on Npgsql),
-  # Node.js for the pinned Azurite and s3rver emulators (tests/package.json + lock file), acl.
+  # Real servers for the integration tests, never mocks: PostgreSQL (catalog on Npgsql, the
+  # PostgreSQL source with pg_dump/psql/pgbench), MariaDB (server and client tools for the
+  # MariaDB source), Node.js for the pinned Azurite and s3rver emulators
+  # (tests/package.json + lock file), acl.
   local need=()
   command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  ls /usr/lib/postgresql/*/bin/pgbench >/dev/null 2>&1 || need+=(postgresql-contrib)
+  command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+  command -v mariadb-dump >/dev/null || need+=(mariadb-client)
   command -v node >/dev/null || need+=(nodejs)
   command -v npm >/dev/null || need+=(npm)
   # setfacl/getfacl: the file-system fidelity test sets and compares POSIX ACLs.

@@ -40,4 +40,10 @@ internal static partial class Log
 
     [LoggerMessage(1451, LogLevel.Warning, "Target check {Check} failed: {Reason}")]
     public static partial void TargetCheckFailed(ILogger logger, string check, string reason);
+
+    [LoggerMessage(1100, LogLevel.Information, "Restore of policy {Policy}: snapshot {Snapshot} from {Target}, source {Source}, database {Database} into a database")]
+    public static partial void DatabaseRestoreStarting(ILogger logger, string policy, string snapshot, string target, string source, string database);
+
+    [LoggerMessage(1101, LogLevel.Information, "Restore of policy {Policy}: snapshot {Snapshot}, database {Database} restored and verified ({Tables} tables, {Rows} rows)")]
+    public static partial void DatabaseRestored(ILogger logger, string policy, string snapshot, string database, int tables, long rows);
 }

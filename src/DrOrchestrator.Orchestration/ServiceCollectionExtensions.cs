@@ -18,6 +18,9 @@ using DrOrchestrator.Orchestration.Restore;
 using DrOrchestrator.Orchestration.Runs;
 using DrOrchestrator.Orchestration.Snapshots;
 using DrOrchestrator.Orchestration.Targets;
+using DrOrchestrator.Sources.MySql;
+using DrOrchestrator.Sources.PostgreSql;
+using DrOrchestrator.Sources.Sqlite;
 using DrOrchestrator.Storage.AzureBlob;
 using DrOrchestrator.Storage.Local;
 using DrOrchestrator.Storage.S3;
@@ -42,6 +45,9 @@ public static class ServiceCollectionExtensions
         // The catalog owns its options; relative paths in the file mean "relative to the file".
         services.AddDrOrchestratorCatalog(configuration, ConfigurationFile.BaseDirectory(configuration));
         services.AddDrOrchestratorTargets(configuration);
+        services.AddPostgreSqlSource(configuration);
+        services.AddMariaDbSource(configuration);
+        services.AddSqliteSource();
         services.TryAddSingleton<Archiver>();
         services.TryAddSingleton<Restorer>();
         services.TryAddSingleton<Checker>();

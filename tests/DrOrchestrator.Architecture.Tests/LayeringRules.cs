@@ -42,6 +42,14 @@ public static class LayeringRules
             [Ours, "Microsoft.EntityFrameworkCore", "Npgsql", .. FrontDoorLibraries], ["DrOrchestrator.Core"], []),
         new("a database Source depends on Core and its engine's client", "DrOrchestrator.Sources",
             [Ours, "Microsoft.EntityFrameworkCore", "AWSSDK", "Azure.Storage", .. FrontDoorLibraries], ["DrOrchestrator.Core"], []),
+
+        // "Its own client only": an engine's project never pulls in another engine's driver.
+        new("the PostgreSQL source uses Npgsql and no other engine's client", "DrOrchestrator.Sources.PostgreSql",
+            ["MySqlConnector", "Microsoft.Data.Sqlite", "SQLitePCLRaw"], [], []),
+        new("the MariaDB/MySQL source uses MySqlConnector and no other engine's client", "DrOrchestrator.Sources.MySql",
+            ["Npgsql", "Microsoft.Data.Sqlite", "SQLitePCLRaw"], [], []),
+        new("the SQLite source uses Microsoft.Data.Sqlite and no other engine's client", "DrOrchestrator.Sources.Sqlite",
+            ["Npgsql", "MySqlConnector"], [], []),
         new("the Catalog depends on Core and EF Core", "DrOrchestrator.Catalog",
             [Ours, "AWSSDK", "Azure.Storage", .. FrontDoorLibraries], ["DrOrchestrator.Core"], []),
         new("a migrations assembly depends on the Catalog and EF Core only", "DrOrchestrator.Migrations",

@@ -13,7 +13,8 @@ public sealed class LayeringTests
     private static readonly string[] ExpectedAssemblies =
     [
         "DrOrchestrator.Core", "DrOrchestrator.Storage.Local", "DrOrchestrator.Storage.S3",
-        "DrOrchestrator.Storage.AzureBlob", "DrOrchestrator.Catalog", "DrOrchestrator.Migrations.Sqlite",
+        "DrOrchestrator.Storage.AzureBlob", "DrOrchestrator.Sources.PostgreSql",
+        "DrOrchestrator.Sources.MySql", "DrOrchestrator.Sources.Sqlite", "DrOrchestrator.Catalog", "DrOrchestrator.Migrations.Sqlite",
         "DrOrchestrator.Migrations.Postgres", "DrOrchestrator.Orchestration", "DrOrchestrator.Server", "drorch",
     ];
 

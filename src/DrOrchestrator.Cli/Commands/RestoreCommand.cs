@@ -8,7 +8,8 @@ using DrOrchestrator.Orchestration.Restore;
 namespace DrOrchestrator.Cli.Commands;
 
 /// <summary>
-/// `drorch restore &lt;policy&gt; [--snapshot ID | --at TIME] [--from TARGET] [--include GLOB] --to DIR [--overwrite]`.
+/// `drorch restore &lt;policy&gt; [--snapshot ID | --at TIME] [--from TARGET] [--include GLOB] --to DIR [--overwrite]`,
+/// or `… --to-db CONNECTION [--source NAME] [--database NAME] [--password-env VAR]` for a database source.
 /// Works without the catalog: the repository on the target describes itself.
 /// </summary>
 public static class RestoreCommand
@@ -20,21 +21,30 @@ public static class RestoreCommand
         var at = new Option<string?>("--at") { Description = "Newest snapshot whose recovery point is at or before TIME (ISO 8601; without an offset, local time: 2026-11-25T18:00, 2026-11-25T18:00Z)" };
         var from = new Option<string?>("--from") { Description = "Read from this target only (default: primaries, then replicas, then any configured target)" };
         var include = new Option<string[]>("--include") { Description = "Restore only paths matching GLOB (repeatable): 'alice/etc/**' as under --to, or the original '/home/alice/etc/**'", AllowMultipleArgumentsPerToken = false };
-        var to = new Option<string>("--to") { Description = "Destination directory (must be empty unless --overwrite)", Required = true };
+        var to = new Option<string?>("--to") { Description = "Destination directory (must be empty unless --overwrite)" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Allow a non-empty destination; files at restored paths are replaced, other files are kept (see --delete)" };
         var delete = new Option<bool>("--delete") { Description = "Also remove what the destination holds beyond the snapshot (like rsync --delete; implies --overwrite)" };
+        var toDb = new Option<string?>("--to-db") { Description = "Restore a database source into this database instead (e.g. 'host=127.0.0.1 port=5432 user=postgres database=orders_restored'; new or empty unless --overwrite); its fingerprint is verified" };
+        var source = new Option<string?>("--source") { Description = "With --to-db: the database source's name (default: the snapshot's only one)" };
+        var database = new Option<string?>("--database") { Description = "With --to-db: which database of the source (default: its only one)" };
+        var passwordEnv = new Option<string?>("--password-env") { Description = "With --to-db: environment variable holding the destination's password (default: the client's own, e.g. ~/.pgpass)" };
         var keepDamaged = new Option<bool>("--keep-damaged") { Description = "Keep files that fail verification as NAME.drorch-damaged (default: removed)" };
         var noOwner = new Option<bool>("--no-owner") { Description = "Do not restore owners and groups (restored only when running as root)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable summary" };
         var command = new Command("restore", "Restore a snapshot into a directory, verifying every file's SHA-256")
         {
-            policy, snapshot, at, from, include, to, overwrite, delete, keepDamaged, noOwner, json,
+            policy, snapshot, at, from, include, to, toDb, source, database, passwordEnv, overwrite, delete, keepDamaged, noOwner, json,
         };
         command.Validators.Add(result =>
         {
             if (result.GetValue(snapshot) is not null && result.GetValue(at) is not null)
             {
                 result.AddError("--snapshot and --at cannot be combined");
+            }
+
+            if ((result.GetValue(to) is null) == (result.GetValue(toDb) is null))
+            {
+                result.AddError("give exactly one of --to DIR and --to-db CONNECTION");
             }
         });
         CommandTree.SetAction(command, output, async (context, ct) =>
@@ -48,13 +58,25 @@ public static class RestoreCommand
                 context.Output.Line($"--at {parse.GetValue(at)} is {Format.Time(resolved)} ({(HasOffset(parse.GetValue(at)!) ? "offset as given" : $"local time, UTC{resolved:zzz}")})");
             }
 
+            if (parse.GetValue(toDb) is { } connection)
+            {
+                var databaseRequest = new PolicyDatabaseRestoreRequest(
+                    parse.GetRequiredValue(policy), parse.GetValue(snapshot), atTime, parse.GetValue(from),
+                    connection, parse.GetValue(source), parse.GetValue(database), parse.GetValue(overwrite), parse.GetValue(passwordEnv));
+                var db = await context.Get<PolicyRestoreService>().RunAsync(databaseRequest, ct).ConfigureAwait(false);
+                context.Output.Line(parse.GetValue(json)
+                    ? ContractJson.Serialize(db)
+                    : $"restored database {db.Database} of source {db.Source} from snapshot {db.ShortId} (recovery point {Format.Time(db.RecoveryPoint)}) from {db.Target} into {db.Destination}: {db.Tables:N0} tables, {db.Rows:N0} rows, fingerprint verified, {Format.Bytes(db.Bytes)} in {Format.Duration(TimeSpan.FromSeconds(db.ElapsedSeconds))}");
+                return ExitCodes.Success;
+            }
+
             var request = new PolicyRestoreRequest(
                 parse.GetRequiredValue(policy),
                 parse.GetValue(snapshot),
                 atTime,
                 parse.GetValue(from),
                 parse.GetValue(include) ?? [],
-                Path.GetFullPath(parse.GetRequiredValue(to)),
+                Path.GetFullPath(parse.GetValue(to)!),
                 parse.GetValue(overwrite) || parse.GetValue(delete))
             {
                 KeepDamaged = parse.GetValue(keepDamaged),
@@ -113,8 +135,13 @@ public static class RestoreCommand
                 throw new ServiceRequestException(["--server: --keep-damaged and --no-owner are not available through the service"], ExitCodes.InvalidInput);
             }
 
+            if (parse.GetValue(toDb) is not null)
+            {
+                throw new ServiceRequestException(["--server: --to-db is not available through the service; run the database restore where drorch can reach the target and the database"], ExitCodes.InvalidInput);
+            }
+
             return RemoteCommands.RestoreAsync(
-                context.Output, client, parse.GetRequiredValue(policy), parse.GetRequiredValue(to), parse.GetValue(snapshot), ParseTime(parse.GetValue(at)),
+                context.Output, client, parse.GetRequiredValue(policy), parse.GetValue(to)!, parse.GetValue(snapshot), ParseTime(parse.GetValue(at)),
                 parse.GetValue(from), parse.GetValue(include) ?? [], parse.GetValue(overwrite), parse.GetValue(json), ct);
         });
         return command;

@@ -77,8 +77,44 @@ public static class PolicySerializer
             { "include", List(files.Include) },
             { "exclude", List(files.Exclude) },
         },
+        DatabaseSource database => ToNode(database),
         _ => throw new NotSupportedException($"source type '{source.Type}' has no serializer"),
     };
+
+    /// <summary>Only the fields that are set (and <c>databases</c> as <c>all</c> or a list), in a fixed order.</summary>
+    private static YamlMappingNode ToNode(DatabaseSource db)
+    {
+        var node = new YamlMappingNode { { "type", db.Type }, { "name", db.Name } };
+        void Optional(string key, string? value)
+        {
+            if (value is not null)
+            {
+                node.Add(key, value);
+            }
+        }
+
+        if (db.Type == DatabaseSource.SqliteType)
+        {
+            Optional("path", db.Path);
+            return node;
+        }
+
+        Optional("host", db.Host);
+        Optional("socket", db.Socket);
+        Optional("port", db.Port?.ToString(CultureInfo.InvariantCulture));
+        Optional("user", db.User);
+        node.Add("databases", db.AllDatabases ? new YamlScalarNode("all") : List(db.Databases));
+        Optional("passwordEnvironmentVariable", db.PasswordEnvironmentVariable);
+        Optional("passwordFile", db.PasswordFile);
+        node.Add("globals", db.Globals ? "true" : "false");
+        if (db.Type == DatabaseSource.PostgresType)
+        {
+            node.Add("fromReplica", db.FromReplica ? "true" : "false");
+            Optional("maxReplicaLag", db.MaxReplicaLag is { } lag ? PolicyDuration.Format(lag) : null);
+        }
+
+        return node;
+    }
 
     private static YamlMappingNode ScheduleNode(PolicySchedule schedule)
     {

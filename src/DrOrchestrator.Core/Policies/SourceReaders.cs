@@ -11,10 +11,10 @@ internal static class SourceReaders
     private static readonly Dictionary<string, Func<YamlMappingReader, PolicySource?>> Readers = new(StringComparer.Ordinal)
     {
         [FilesSource.TypeName] = ReadFiles,
+        [DatabaseSource.PostgresType] = r => DatabaseSourceReader.Read(r, DatabaseSource.PostgresType),
+        [DatabaseSource.MariaDbType] = r => DatabaseSourceReader.Read(r, DatabaseSource.MariaDbType),
+        [DatabaseSource.SqliteType] = r => DatabaseSourceReader.Read(r, DatabaseSource.SqliteType),
     };
-
-    /// <summary>Types the design names (DESIGN.md, "Databases") that this build cannot back up yet.</summary>
-    private static readonly string[] Planned = ["postgres", "mariadb", "sqlite"];
 
     public static List<PolicySource>? ReadSources(YamlMappingReader doc)
     {
@@ -46,6 +46,18 @@ internal static class SourceReaders
     private static void ReportCollidingRoots(ProblemSink problems, YamlSequenceNode sources)
     {
         var seen = new Dictionary<string, (string Field, string Path)>(StringComparer.Ordinal);
+        foreach (var (field, node, name) in DatabaseSourceReader.EntryNames(sources))
+        {
+            if (seen.TryGetValue(name, out var first))
+            {
+                problems.Add(node, field, $"'{name}' is already the snapshot entry of {first.Field}; give this source another name");
+            }
+            else
+            {
+                seen[name] = (field, name);
+            }
+        }
+
         for (int i = 0; i < sources.Children.Count; i++)
         {
             if (sources.Children[i] is not YamlMappingNode mapping
@@ -82,7 +94,7 @@ internal static class SourceReaders
         }
     }
 
-    private static YamlNode? Child(YamlMappingNode mapping, string key) =>
+    internal static YamlNode? Child(YamlMappingNode mapping, string key) =>
         mapping.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode k && k.Value == key).Value;
 
     private static PolicySource? ReadSource(ProblemSink problems, YamlNode node, string path)
@@ -100,14 +112,7 @@ internal static class SourceReaders
             return null;
         }
 
-        if (!Readers.TryGetValue(type, out var read) && Planned.Contains(type, StringComparer.Ordinal))
-        {
-            problems.Add(reader.KeyLine("type"), reader.FieldPath("type"),
-                $"source type '{type}' is not supported by this version yet (supported: {string.Join(", ", Readers.Keys)})");
-            return null;
-        }
-
-        if (read is null)
+        if (!Readers.TryGetValue(type, out var read))
         {
             // Keys of an unknown type are not reported: we cannot know which are valid.
             problems.Add(reader.KeyLine("type"), reader.FieldPath("type"),

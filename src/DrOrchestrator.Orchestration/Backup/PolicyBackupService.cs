@@ -3,6 +3,7 @@ using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Replication;
+using DrOrchestrator.Core.Sources;
 using DrOrchestrator.Orchestration.Policies;
 using DrOrchestrator.Orchestration.Replication;
 using DrOrchestrator.Orchestration.Runs;
@@ -31,10 +32,13 @@ public sealed class PolicyBackupService
     private readonly RepositoryReplicator _replicator;
     private readonly ReplicaCopyService _copies;
     private readonly ILogger<PolicyBackupService> _logger;
+    private readonly Dictionary<string, IDatabaseEngine> _engines;
 
     public PolicyBackupService(
-        CatalogStore catalog, RepositoryAccess repositories, Archiver archiver, RepositoryReplicator replicator, ReplicaCopyService copies, ILogger<PolicyBackupService> logger)
+        CatalogStore catalog, RepositoryAccess repositories, Archiver archiver, RepositoryReplicator replicator, ReplicaCopyService copies, ILogger<PolicyBackupService> logger,
+        IEnumerable<IDatabaseEngine>? engines = null)
     {
+        _engines = (engines ?? []).ToDictionary(e => e.Type, StringComparer.Ordinal);
         _catalog = catalog;
         _repositories = repositories;
         _archiver = archiver;
@@ -51,7 +55,7 @@ public sealed class PolicyBackupService
         var stored = await _catalog.GetPolicyAsync(policyName, cancellationToken).ConfigureAwait(false)
             ?? throw await PolicyNotFoundException.FromCatalogAsync(_catalog, policyName, cancellationToken).ConfigureAwait(false);
         var policy = stored.ToPolicy();
-        EnsureEverySourceIsSupported(policy);
+        var sources = CreateSources(policy);
         EnsureEverySourceExists(policy);
         var primaryNames = policy.Primaries.Select(t => t.Name).ToList();
         // The run's row and the targets' preparation (probe, catch-up, opening the repository: a
@@ -74,9 +78,8 @@ public sealed class PolicyBackupService
             {
                 var parent = await FindParentAsync(policy, primaries, repository, cancellationToken).ConfigureAwait(false);
                 runId = await runStart.ConfigureAwait(false);
-                var trees = policy.Sources.Cast<FilesSource>().Select(s => new FileTree(s.Paths, s.Include, s.Exclude)).ToList();
-                var request = new FileBackupRequest(trees, policy.Name, parent, Tags: null);
-                results.Add(await _archiver.BackupAsync(repository, request, progress, cancellationToken).ConfigureAwait(false));
+                results.Add(await SourceBackupRunner.RunAsync(
+                    repository, sources, new SnapshotRequest(policy.Name, parent, Tags: null), progress, cancellationToken).ConfigureAwait(false));
             }
 
             CrashTestHook.At(CrashTestHook.AfterRepositoryCommit);
@@ -110,23 +113,42 @@ public sealed class PolicyBackupService
     }
 
     /// <summary>
-    /// A run backs up every source of its policy or none: a source type this build cannot back up
-    /// is refused before anything is written, never skipped. (The policy parser refuses such types
-    /// too; this guards a catalog written by a newer build.)
+    /// The run's sources: every <c>files</c> source of the policy in one file pipeline (as before
+    /// database sources existed), then each database source through its engine. A run backs up
+    /// every source of its policy or none: a source type this build cannot back up is refused
+    /// before anything is written, never skipped. (The policy parser refuses unknown types too;
+    /// this guards a catalog written by a newer build, or a build without that engine.)
     /// </summary>
-    private static void EnsureEverySourceIsSupported(Policy policy)
+    private List<IBackupSource> CreateSources(Policy policy)
     {
-        var problems = policy.Sources
-            .Select((source, i) => (source, i))
-            .Where(x => x.source is not FilesSource)
-            .Select(x => new PolicyProblem($"policy {policy.Name}", 0, $"sources[{x.i}].type",
-                $"source type '{x.source.Type}' cannot be backed up by this version (supported: {FilesSource.TypeName})"))
-            .ToList();
-        if (problems.Count > 0)
+        var problems = new List<PolicyProblem>();
+        var sources = new List<IBackupSource>();
+        var trees = policy.Sources.OfType<FilesSource>().Select(s => new FileTree(s.Paths, s.Include, s.Exclude)).ToList();
+        if (trees.Count > 0)
         {
-            throw new PolicyValidationException(problems);
+            sources.Add(new FileTreesSource(_archiver, trees));
         }
+
+        for (int i = 0; i < policy.Sources.Count; i++)
+        {
+            switch (policy.Sources[i])
+            {
+                case FilesSource:
+                    break;
+                case DatabaseSource database when _engines.TryGetValue(database.Type, out var engine):
+                    sources.Add(engine.CreateSource(database));
+                    break;
+                default:
+                    problems.Add(new PolicyProblem($"policy {policy.Name}", 0, $"sources[{i}].type",
+                        $"source type '{policy.Sources[i].Type}' cannot be backed up by this version (supported: {string.Join(", ", SupportedTypes)})"));
+                    break;
+            }
+        }
+
+        return problems.Count > 0 ? throw new PolicyValidationException(problems) : sources;
     }
+
+    private IEnumerable<string> SupportedTypes => [FilesSource.TypeName, .. _engines.Keys.Order(StringComparer.Ordinal)];
 
     /// <summary>
     /// A source path that does not exist is refused before anything is written (no run, no

@@ -37,4 +37,11 @@ public static class FrontDoorExtensions
             cancellationToken).ConfigureAwait(false);
         return RestoreInfo.From(outcome, request.Destination);
     }
+
+    /// <summary>`restore POLICY … --to-db CONNECTION`: one database restored and its fingerprint verified.</summary>
+    public static async Task<DatabaseRestoreInfo> RunAsync(this PolicyRestoreService service, PolicyDatabaseRestoreRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return DatabaseRestoreInfo.From(await service.RestoreDatabaseAsync(request, cancellationToken).ConfigureAwait(false));
+    }
 }

@@ -1,6 +1,7 @@
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
 using DrOrchestrator.Core.Security;
+using DrOrchestrator.Core.Sources;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Configuration;
@@ -39,8 +40,8 @@ public sealed record OperationFailure(FailureKind Kind, IReadOnlyList<string> Me
             OperationCanceledException => new(FailureKind.Cancelled, ["interrupted; no partial snapshot was committed"]),
             ConfigurationException invalidConfiguration => new(FailureKind.InvalidInput, invalidConfiguration.Problems),
             PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
-                or SecretNotFoundException or RepositoryNotFoundException => new(FailureKind.InvalidInput, [exception.Message]),
-            RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException or SourceNotFoundException => new(FailureKind.Failed, [exception.Message]),
+                or SecretNotFoundException or RepositoryNotFoundException or DatabaseRestoreRefusedException => new(FailureKind.InvalidInput, [exception.Message]),
+            RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException or SourceNotFoundException or SourceFailedException => new(FailureKind.Failed, [exception.Message]),
             _ => new(FailureKind.Failed, [$"{exception.GetType().Name}: {exception.Message}"]),
         });
     }

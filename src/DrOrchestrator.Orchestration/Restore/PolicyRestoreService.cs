@@ -2,6 +2,8 @@ using System.Diagnostics;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
+using DrOrchestrator.Core.Security;
+using DrOrchestrator.Core.Sources;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
 using DrOrchestrator.Orchestration.Backup;
@@ -74,12 +76,15 @@ public sealed class PolicyRestoreService
     private readonly RepositoryAccess _repositories;
     private readonly Restorer _restorer;
     private readonly ILogger<PolicyRestoreService> _logger;
+    private readonly Dictionary<string, IDatabaseEngine> _engines;
 
     /// <summary>How long a restore waits for the catalog before it falls back to every configured target.</summary>
     public static TimeSpan CatalogLookupTimeout { get; } = TimeSpan.FromSeconds(5);
 
-    public PolicyRestoreService(Lazy<CatalogStore> catalog, RepositoryAccess repositories, Restorer restorer, ILogger<PolicyRestoreService> logger)
+    public PolicyRestoreService(
+        Lazy<CatalogStore> catalog, RepositoryAccess repositories, Restorer restorer, ILogger<PolicyRestoreService> logger, IEnumerable<IDatabaseEngine>? engines = null)
     {
+        _engines = (engines ?? []).ToDictionary(e => e.Type, StringComparer.Ordinal);
         _catalog = catalog;
         _repositories = repositories;
         _restorer = restorer;
@@ -89,10 +94,93 @@ public sealed class PolicyRestoreService
     public async Task<PolicyRestoreOutcome> RestoreAsync(PolicyRestoreRequest request, IProgress<RestoreProgress>? progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
+        return await FromFirstReadableAsync(request, badCopies, async (repository, snapshot, target, catalogProblem) =>
+        {
+            var result = await _restorer.RestoreAsync(
+                repository, new RestoreRequest(snapshot, request.Destination, request.Include, request.Overwrite)
+                {
+                    KeepDamaged = request.KeepDamaged,
+                    SkipOwners = request.SkipOwners,
+                    Delete = request.Delete,
+                }, progress, cancellationToken).ConfigureAwait(false);
+            Log.Restored(_logger, request.Policy, snapshot.Id, target, request.Destination, result.FilesVerified);
+            return new PolicyRestoreOutcome(snapshot, target, result, clock.Elapsed)
+            {
+                BadCopies = badCopies.Entries,
+                CatalogProblem = catalogProblem,
+            };
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Restores one database of a snapshot's database source into <see cref="PolicyDatabaseRestoreRequest.ToDb"/>
+    /// (a new or empty database; a non-empty one only with overwrite) through the source type's
+    /// engine, which then compares the restored database with the fingerprint taken at backup.
+    /// </summary>
+    /// <exception cref="DatabaseRestoreRefusedException">No such source or database in the snapshot, no engine for it, or the destination is not empty.</exception>
+    public async Task<PolicyDatabaseRestoreOutcome> RestoreDatabaseAsync(PolicyDatabaseRestoreRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var clock = Stopwatch.StartNew();
+        var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
+        var selection = new PolicyRestoreRequest(request.Policy, request.SnapshotId, request.At, request.FromTarget, [], request.ToDb, request.Overwrite);
+        return await FromFirstReadableAsync(selection, badCopies, async (repository, snapshot, target, _) =>
+        {
+            var source = DatabaseSourceOf(snapshot, request.Source);
+            if (!_engines.TryGetValue(source.Type, out var engine))
+            {
+                throw new DatabaseRestoreRefusedException($"this build cannot restore {source.Type} sources");
+            }
+
+            var manifest = await SnapshotItems.LoadManifestAsync(repository, source, cancellationToken).ConfigureAwait(false);
+            DatabaseDump dump;
+            try
+            {
+                dump = manifest.Find(request.Database);
+            }
+            catch (ArgumentException e)
+            {
+                throw new DatabaseRestoreRefusedException(e.Message, e);
+            }
+
+            Log.DatabaseRestoreStarting(_logger, request.Policy, snapshot.Id, target, source.Entries[0], dump.Name);
+            var password = request.PasswordEnvironmentVariable is null ? null : new SecretReference(request.PasswordEnvironmentVariable, null);
+            var result = await engine.RestoreAsync(
+                new DatabaseRestoreRequest(manifest, dump, request.ToDb, password, request.Overwrite, (item, ct) => SnapshotItems.OpenAsync(repository, snapshot, item, ct)),
+                cancellationToken).ConfigureAwait(false);
+            Log.DatabaseRestored(_logger, request.Policy, snapshot.Id, dump.Name, result.Tables, result.Rows);
+            return new PolicyDatabaseRestoreOutcome(snapshot, target, source.Entries[0], result, clock.Elapsed);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static SnapshotSource DatabaseSourceOf(Snapshot snapshot, string? name)
+    {
+        var databases = (snapshot.Sources ?? []).Where(s => s.Manifest is not null && s.Entries.Count == 1).ToList();
+        if (name is not null)
+        {
+            return databases.FirstOrDefault(s => s.Entries[0] == name)
+                ?? throw new DatabaseRestoreRefusedException(
+                    $"snapshot {snapshot.ShortId} has no database source '{name}' (it has: {Names(databases)})");
+        }
+
+        return databases.Count == 1 ? databases[0]
+            : throw new DatabaseRestoreRefusedException(databases.Count == 0
+                ? $"snapshot {snapshot.ShortId} holds no database source; restore it with --to DIR"
+                : $"snapshot {snapshot.ShortId} holds several database sources ({Names(databases)}); name one with --source");
+
+        static string Names(List<SnapshotSource> sources) => sources.Count == 0 ? "none" : string.Join(", ", sources.Select(s => s.Entries[0]));
+    }
+
+    /// <summary>
+    /// Tries the candidates in order until one holds the wanted snapshot and can be read, and
+    /// runs <paramref name="restore"/> on it (repository, snapshot, candidate name, catalog problem).
+    /// </summary>
+    private async Task<T> FromFirstReadableAsync<T>(
+        PolicyRestoreRequest request, BadCopyLog badCopies, Func<BackupRepository, Snapshot, string, string?, Task<T>> restore, CancellationToken cancellationToken)
+    {
         var failures = new List<string>();
         var unreadable = false;
-        var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
-
         var (candidates, catalogProblem) = await CandidatesAsync(request, cancellationToken).ConfigureAwait(false);
         var searched = new SnapshotSearch();
         foreach (var candidate in candidates)
@@ -125,19 +213,7 @@ public sealed class PolicyRestoreService
                     continue;
                 }
 
-                var result = await _restorer.RestoreAsync(
-                    repository, new RestoreRequest(snapshot, request.Destination, request.Include, request.Overwrite)
-                    {
-                        KeepDamaged = request.KeepDamaged,
-                        SkipOwners = request.SkipOwners,
-                        Delete = request.Delete,
-                    }, progress, cancellationToken).ConfigureAwait(false);
-                Log.Restored(_logger, request.Policy, snapshot.Id, candidate.Name, request.Destination, result.FilesVerified);
-                return new PolicyRestoreOutcome(snapshot, candidate.Name, result, clock.Elapsed)
-                {
-                    BadCopies = badCopies.Entries,
-                    CatalogProblem = catalogProblem,
-                };
+                return await restore(repository, snapshot, candidate.Name, catalogProblem).ConfigureAwait(false);
             }
         }
 

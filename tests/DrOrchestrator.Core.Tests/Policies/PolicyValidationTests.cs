@@ -36,8 +36,7 @@ public sealed class PolicyValidationTests
     [InlineData("paths: [/home/alice, /etc]", "paths: [home/alice, /etc]", "p.yaml:5: sources[0].paths[0]: 'home/alice' is not an absolute path")]
     [InlineData("paths: [/home/alice, /etc]", "paths: []", "p.yaml:5: sources[0].paths: must list at least one item")]
     [InlineData("include: [\"**/*\"]", "include: [\"/etc/*\"]", "p.yaml:6: sources[0].include[0]: glob '/etc/*' must be relative to each path (e.g. **/*.log)")]
-    [InlineData("  - type: files", "  - type: oracle", "p.yaml:4: sources[0].type: unknown source type 'oracle' (supported: files)")]
-    [InlineData("  - type: files", "  - type: postgres", "p.yaml:4: sources[0].type: source type 'postgres' is not supported by this version yet (supported: files)")]
+    [InlineData("  - type: files", "  - type: oracle", "p.yaml:4: sources[0].type: unknown source type 'oracle' (supported: files, postgres, mariadb, sqlite)")]
     [InlineData("paths: [/home/alice, /etc]", "paths: [/home/alice, /srv/alice/]",
         "p.yaml:5: sources[0].paths[1]: '/srv/alice/' would be stored as 'alice', like '/home/alice' (sources[0].paths[0]); paths of a policy need distinct last segments")]
     [InlineData("paths: [/home/alice, /etc]", "paths: [/, /etc]",

@@ -17,16 +17,74 @@ namespace DrOrchestrator.Testing.Postgres;
 public class PostgresServer
 {
     public const string PasswordVariable = "DRORCH_TEST_CATALOG_PG_PASSWORD";
-    private const string User = "drorch";
+    public const string User = "drorch";
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"drorch-pg-{Guid.NewGuid():N}");
+    private readonly string _passwordVariable;
     private string _binDir = "";
     private string? _runAs;
     private int _port;
     private bool _started;
 
+    public PostgresServer()
+        : this(PasswordVariable)
+    {
+    }
+
+    /// <summary>A server whose password goes into <paramref name="passwordVariable"/> (one per test project, so fixtures never share one).</summary>
+    public PostgresServer(string passwordVariable)
+    {
+        _passwordVariable = passwordVariable;
+    }
+
     private string DataDir => Path.Combine(_root, "data");
+
+    /// <summary>The server's bin directory (pg_dump, psql, pgbench, …).</summary>
+    public string BinDirectory => _binDir;
+
+    /// <summary>The password (from its environment variable).</summary>
+    public string Password => Environment.GetEnvironmentVariable(_passwordVariable) ?? "";
+
+    /// <summary>Creates and starts a server.</summary>
+    public static async Task<PostgresServer> StartAsync(string passwordVariable)
+    {
+        var server = new PostgresServer(passwordVariable);
+        try
+        {
+            await server.InitializeAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Connection string with the password, for the tests' own connections.</summary>
+    public string ConnectionStringWithPassword(string database) =>
+        new NpgsqlConnectionStringBuilder(ConnectionString(database)) { Password = Password, CommandTimeout = 600 }.ToString();
+
+    /// <summary>Creates an empty database named PREFIX_GUID and returns its name.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}";
+        await ExecuteAsync("postgres", $"CREATE DATABASE \"{name}\"");
+        return name;
+    }
+
+    public async Task ExecuteAsync(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionStringWithPassword(database));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs a client tool of this server's bin directory (password in its environment); returns stdout+stderr.</summary>
+    public Task<string> RunClientAsync(string tool, IEnumerable<string> arguments, TimeSpan? timeout = null) =>
+        ProcessRunner.RunAsync(Path.Combine(_binDir, tool), arguments, timeout ?? ToolTimeout, new Dictionary<string, string> { ["PGPASSWORD"] = Password });
 
     /// <summary>Connection string (no password) for a database on this server.</summary>
     public string ConnectionString(string database) =>
@@ -41,7 +99,7 @@ public class PostgresServer
         _runAs = Environment.IsPrivilegedProcess ? "postgres" : null; // initdb refuses to run as root
         Directory.CreateDirectory(Path.Combine(_root, "sock"));
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        Environment.SetEnvironmentVariable(PasswordVariable, password);
+        Environment.SetEnvironmentVariable(_passwordVariable, password);
         var pwFile = Path.Combine(_root, "pwfile");
         await File.WriteAllTextAsync(pwFile, password);
         if (_runAs is not null)
@@ -67,16 +125,7 @@ public class PostgresServer
     }
 
     /// <summary>Creates an empty database and returns its name.</summary>
-    public async Task<string> CreateDatabaseAsync()
-    {
-        var name = $"catalog_{Guid.NewGuid():N}";
-        var builder = new NpgsqlConnectionStringBuilder(ConnectionString("postgres")) { Password = Environment.GetEnvironmentVariable(PasswordVariable) };
-        await using var connection = new NpgsqlConnection(builder.ToString());
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-        await command.ExecuteNonQueryAsync();
-        return name;
-    }
+    public Task<string> CreateDatabaseAsync() => CreateDatabaseAsync("catalog");
 
     public async Task DisposeAsync()
     {

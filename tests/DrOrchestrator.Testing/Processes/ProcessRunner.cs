@@ -5,7 +5,8 @@ namespace DrOrchestrator.Testing.Processes;
 /// <summary>Runs a tool to completion and fails with its output when it exits non-zero.</summary>
 public static class ProcessRunner
 {
-    public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
+    /// <param name="environment">Added to the child's environment (e.g. a password the tool reads from PGPASSWORD).</param>
+    public static async Task<string> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -16,6 +17,11 @@ public static class ProcessRunner
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");

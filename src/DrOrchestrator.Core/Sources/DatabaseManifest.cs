@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DrOrchestrator.Core.Sources;
+
+/// <summary>
+/// The manifest a database source stores with its dumps (a data blob referenced by
+/// <see cref="Repository.SnapshotSource.Manifest"/>): what was dumped, from which server, as of when,
+/// and the fingerprint a restore is compared against. It holds no connection secret.
+/// </summary>
+/// <param name="Engine">The source type (<c>postgres</c>, <c>mariadb</c>, <c>sqlite</c>).</param>
+/// <param name="ServerVersion">The server's version string as it reports it.</param>
+/// <param name="ClientVersion">The dump tool's version (null for SQLite, which needs none).</param>
+/// <param name="RecoveryPoint">The earliest of the databases' recovery points.</param>
+/// <param name="GlobalsItem">Item path of the roles/tablespaces dump, when <c>globals: true</c>.</param>
+public sealed record DatabaseManifest(
+    string Engine,
+    string ServerVersion,
+    string? ClientVersion,
+    DateTimeOffset RecoveryPoint,
+    IReadOnlyList<DatabaseDump> Databases,
+    string? GlobalsItem)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = false,
+    };
+
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
+
+    /// <exception cref="FormatException">Not a database manifest.</exception>
+    public static DatabaseManifest Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<DatabaseManifest>(json, Json) ?? throw new FormatException("database manifest is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"database manifest cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The dump of <paramref name="database"/>, or of the only database when null.</summary>
+    /// <exception cref="ArgumentException">No such database, or several and none named.</exception>
+    public DatabaseDump Find(string? database)
+    {
+        if (database is null)
+        {
+            return Databases.Count == 1 ? Databases[0]
+                : throw new ArgumentException($"the snapshot holds {Databases.Count} databases ({string.Join(", ", Databases.Select(d => d.Name))}); name one with --database");
+        }
+
+        return Databases.FirstOrDefault(d => d.Name == database)
+            ?? throw new ArgumentException($"the snapshot holds no database '{database}' (it holds: {string.Join(", ", Databases.Select(d => d.Name))})");
+    }
+}
+
+/// <summary>One database's dump.</summary>
+/// <param name="Item">Item path of the dump in the snapshot (e.g. <c>pg/orders/dump.sql</c>).</param>
+/// <param name="RecoveryPoint">The server's clock in the transaction the dump and fingerprint were taken in.</param>
+/// <param name="Sha256">SHA-256 of the dump as stored.</param>
+/// <param name="Tables">The fingerprint, taken in the same transaction (snapshot) as the dump.</param>
+public sealed record DatabaseDump(
+    string Name,
+    string Item,
+    DateTimeOffset RecoveryPoint,
+    string Sha256,
+    long Length,
+    IReadOnlyList<TableFingerprint> Tables);
+
+/// <summary>
+/// One table's fingerprint: its row count and an order-independent hash of its rows (a sum of
+/// per-row hashes, so the physical order a restore writes rows in does not matter).
+/// </summary>
+public sealed record TableFingerprint(string Table, long Rows, string Hash)
+{
+    /// <summary>
+    /// Differences between the fingerprint taken at backup and the one of a restored database, one
+    /// line per table that is missing, extra, or has other rows; empty when they match.
+    /// </summary>
+    public static IReadOnlyList<string> Compare(IReadOnlyList<TableFingerprint> expected, IReadOnlyList<TableFingerprint> actual)
+    {
+        var restored = actual.ToDictionary(t => t.Table, StringComparer.Ordinal);
+        var differences = new List<string>();
+        foreach (var table in expected.OrderBy(t => t.Table, StringComparer.Ordinal))
+        {
+            if (!restored.Remove(table.Table, out var got))
+            {
+                differences.Add($"table {table.Table} is missing ({table.Rows} rows at backup)");
+            }
+            else if (got.Rows != table.Rows || got.Hash != table.Hash)
+            {
+                differences.Add($"table {table.Table}: {table.Rows} rows (hash {table.Hash}) at backup, {got.Rows} rows (hash {got.Hash}) restored");
+            }
+        }
+
+        differences.AddRange(restored.Keys.Order(StringComparer.Ordinal).Select(t => $"table {t} was not in the backup"));
+        return differences;
+    }
+}

@@ -1,0 +1,149 @@
+using DrOrchestrator.Core.Backup;
+using DrOrchestrator.Core.Policies;
+using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Sources;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace DrOrchestrator.Sources.PostgreSql;
+
+/// <summary>
+/// Backs up a PostgreSQL server's databases (see README.md): per database one transaction
+/// (repeatable read, read only) exports its snapshot; <c>pg_dump --snapshot</c> dumps exactly that
+/// snapshot as plain SQL straight into the repository (no temp file; plain and uncompressed so
+/// that unchanged rows give unchanged chunks between runs), while the same transaction reads the
+/// fingerprint. The recovery point is <c>now()</c> of that transaction (on a standby: its last
+/// replay time).
+/// </summary>
+internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSourceOptions options, ILogger logger) : IBackupSource
+{
+    private const string MaintenanceDatabase = "postgres";
+    private readonly PostgresTools _tools = new(options);
+    private readonly PostgresEndpoint _endpoint = PostgresEndpoint.From(source, options);
+
+    public string Type => DatabaseSource.PostgresType;
+
+    public IReadOnlyList<string> Entries => [source.Name];
+
+    public async Task<SourceAdded> AddToAsync(RepositoryWriter writer, SourceBackupContext context, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var pgDump = _tools.Locate("pg_dump");
+        var (clientMajor, clientVersion) = await PostgresTools.VersionAsync(pgDump, ct).ConfigureAwait(false);
+        var first = source.AllDatabases ? MaintenanceDatabase : source.Databases[0];
+        string serverVersion;
+        List<string> databases;
+        await using (var connection = await _endpoint.OpenAsync(first, $"source {source.Name}", ct).ConfigureAwait(false))
+        {
+            serverVersion = connection.PostgreSqlVersion.ToString();
+            PostgresTools.EnsureNotOlder("pg_dump", clientMajor, connection.PostgreSqlVersion.Major, source.Name);
+            if (source.FromReplica)
+            {
+                await ReplicaLag.EnsureWithinAsync(connection, source, ct).ConfigureAwait(false);
+            }
+
+            databases = source.AllDatabases ? await ListDatabasesAsync(connection, ct).ConfigureAwait(false) : [.. source.Databases];
+        }
+
+        Log.BackupStarting(logger, source.Name, _endpoint.ToString(), serverVersion, databases.Count);
+        var dumps = new List<DatabaseDump>();
+        foreach (var database in databases)
+        {
+            dumps.Add(await DumpDatabaseAsync(writer, pgDump, database, ct).ConfigureAwait(false));
+        }
+
+        string? globalsItem = null;
+        if (source.Globals)
+        {
+            globalsItem = $"{source.Name}/globals.sql";
+            await DumpGlobalsAsync(writer, globalsItem, ct).ConfigureAwait(false);
+        }
+
+        var manifest = new DatabaseManifest(Type, serverVersion, clientVersion, dumps.Min(d => d.RecoveryPoint), dumps, globalsItem);
+        var manifestId = await writer.SaveBlobAsync(manifest.ToJson(), ct).ConfigureAwait(false);
+        writer.AddSource(new SnapshotSource(Type, [source.Name], manifest.RecoveryPoint, [], [], [], manifestId));
+        var bytes = dumps.Sum(d => d.Length);
+        return new SourceAdded(new SourceFigures(dumps.Count, 0, 0, 0, dumps.Count, bytes, bytes, 0, 0), [], []);
+    }
+
+    private async Task<DatabaseDump> DumpDatabaseAsync(RepositoryWriter writer, string pgDump, string database, CancellationToken ct)
+    {
+        var item = $"{source.Name}/{database}/dump.sql";
+        var what = $"source {source.Name}: dump of database {database}";
+        await using var connection = await _endpoint.OpenAsync(database, $"source {source.Name}", ct).ConfigureAwait(false);
+        await ExecuteAsync(connection, null, PostgresFingerprint.SessionSettings, ct).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, "SET TRANSACTION READ ONLY", ct).ConfigureAwait(false);
+        // The first query takes the transaction's snapshot: pg_dump and the fingerprint below see exactly it.
+        string snapshot;
+        DateTimeOffset recoveryPoint;
+        await using (var export = new NpgsqlCommand(
+            "SELECT pg_export_snapshot(), CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() ELSE now() END", connection, transaction))
+        await using (var reader = await export.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(ct).ConfigureAwait(false);
+            snapshot = reader.GetString(0);
+            recoveryPoint = reader.IsDBNull(1) ? DateTimeOffset.UtcNow : reader.GetFieldValue<DateTimeOffset>(1);
+        }
+
+        var dump = ToolProcess.Start(
+            pgDump,
+            [.. _endpoint.ToolArguments(database), "--snapshot=" + snapshot, "--format=plain", "--no-sync", "--encoding=UTF8"],
+            _endpoint.ToolEnvironment(),
+            _endpoint.Secrets());
+        await using (dump.ConfigureAwait(false))
+        {
+            var fingerprint = PostgresFingerprint.ComputeAsync(connection, transaction, ct);
+            StoredStream stored;
+            try
+            {
+                stored = await writer.AddStreamAsync(item, dump.Output, ct).ConfigureAwait(false);
+                // A dump that ends early (the tool died, the server went away) ends its stream like a complete one: only the exit code tells.
+                await dump.WaitForSuccessAsync(what, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The fingerprint shares the transaction; let it finish (or fail) before the transaction is disposed.
+                await ((Task)fingerprint).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            var tables = await fingerprint.ConfigureAwait(false);
+            Log.DatabaseDumped(logger, source.Name, database, stored.Length, tables.Count, PostgresFingerprint.TotalRows(tables), recoveryPoint);
+            return new DatabaseDump(database, item, recoveryPoint, stored.Sha256, stored.Length, tables);
+        }
+    }
+
+    private async Task DumpGlobalsAsync(RepositoryWriter writer, string item, CancellationToken ct)
+    {
+        var pgDumpAll = _tools.Locate("pg_dumpall");
+        var dump = ToolProcess.Start(
+            pgDumpAll,
+            [.. _endpoint.ToolArguments(MaintenanceDatabase), "--globals-only"],
+            _endpoint.ToolEnvironment(),
+            _endpoint.Secrets());
+        await using (dump.ConfigureAwait(false))
+        {
+            await writer.AddStreamAsync(item, dump.Output, ct).ConfigureAwait(false);
+            await dump.WaitForSuccessAsync($"source {source.Name}: dump of roles and tablespaces", ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<List<string>> ListDatabasesAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await using var command = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+}
