@@ -42,7 +42,7 @@ install_deps() {
 
 # The build users run is the build the benchmark measures (bench/drbench/tools.py): framework-
 # dependent, ReadyToRun-compiled for linux-x64, so a command does not spend its first half-second
-# JIT-compiling (docs/decisions.md §45).
+# JIT-compiling (docs/decisions.md §49).
 publish_drorch() {
   local out="${1:-artifacts/drorch}"
   dotnet publish src/DrOrchestrator.Cli -c Release -r linux-x64 --self-contained false \

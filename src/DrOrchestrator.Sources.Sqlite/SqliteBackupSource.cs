@@ -9,7 +9,7 @@ namespace DrOrchestrator.Sources.Sqlite;
 /// <summary>
 /// Backs up one SQLite database file with SQLite's online backup API, which copies a consistent
 /// image while other connections keep writing. The API writes a database, not a stream, so the
-/// image goes to a private temp file (mode 0600, deleted afterwards; docs/decisions.md §33); it
+/// image goes to a private temp file (mode 0600, deleted afterwards; docs/decisions.md §53); it
 /// is checked with <c>PRAGMA integrity_check</c> and fingerprinted there, then streamed into the
 /// repository as <c>NAME/FILE</c>.
 /// </summary>

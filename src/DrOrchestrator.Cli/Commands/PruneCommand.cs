@@ -7,7 +7,7 @@ namespace DrOrchestrator.Cli.Commands;
 
 /// <summary>
 /// `drorch prune &lt;policy&gt; [--target T] [--dry-run] [--json]`: applies the policy's retention on
-/// each of its targets and reclaims the space (docs/decisions.md §50). Every snapshot is listed
+/// each of its targets and reclaims the space (docs/decisions.md §32). Every snapshot is listed
 /// with the rules that keep it, or "remove". Exit 1 when a target failed.
 /// </summary>
 public static class PruneCommand

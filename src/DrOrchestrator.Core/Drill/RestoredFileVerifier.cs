@@ -28,7 +28,7 @@ public sealed record RestoreVerification(long FilesExpected, long BytesExpected,
 /// Re-reads restored files from the file system and compares each with the snapshot's record:
 /// present, a regular file (not a link someone put there), the recorded size and SHA-256. This
 /// is the drill's proof that the restore worked, independent of the restorer's own hashing
-/// while it wrote (docs/decisions.md §35: why the drill pays for the second read).
+/// while it wrote (docs/decisions.md §37: why the drill pays for the second read).
 /// </summary>
 public sealed class RestoredFileVerifier
 {

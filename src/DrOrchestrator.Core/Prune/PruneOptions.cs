@@ -1,6 +1,6 @@
 namespace DrOrchestrator.Core.Prune;
 
-/// <summary>How prune reclaims space (docs/decisions.md §50).</summary>
+/// <summary>How prune reclaims space (docs/decisions.md §32).</summary>
 public sealed record PruneOptions
 {
     /// <summary>

@@ -9,7 +9,7 @@ namespace DrOrchestrator.Core.Prune;
 
 /// <summary>
 /// Forgets snapshots and reclaims the space nothing uses any more, while backups keep running:
-/// no lock. Two phases, as Kopia does it (docs/decisions.md §50, FORMAT.md "Prune"):
+/// no lock. Two phases, as Kopia does it (docs/decisions.md §32, FORMAT.md "Prune"):
 /// <list type="number">
 /// <item><b>Mark.</b> Packs older than the grace period that no snapshot uses are written into a
 /// <c>deletions/</c> mark (with their index records), then taken out of the indexes (new index

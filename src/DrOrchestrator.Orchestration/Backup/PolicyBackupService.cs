@@ -153,7 +153,7 @@ public sealed class PolicyBackupService
     /// <summary>
     /// A source path that does not exist is refused before anything is written (no run, no
     /// snapshot): an unmounted volume or a typo would otherwise commit an empty snapshot that looks
-    /// like a good recovery point (docs/decisions.md §45). "vanished" stays the word for files that
+    /// like a good recovery point (docs/decisions.md §44). "vanished" stays the word for files that
     /// disappear while the run scans them.
     /// </summary>
     private static void EnsureEverySourceExists(Policy policy)

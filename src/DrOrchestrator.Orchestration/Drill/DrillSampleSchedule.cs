@@ -9,7 +9,7 @@ namespace DrOrchestrator.Orchestration.Drill;
 /// period by the next drill, expected as far ahead as the last one was behind, then (2) the files
 /// verified longest ago (never-verified first, ties in random order) up to the sample size. So
 /// the sample rotates through the whole policy, and it grows by itself when drills are too rare
-/// or too small to keep the period (docs/decisions.md §36).
+/// or too small to keep the period (docs/decisions.md §38).
 /// </summary>
 public static class DrillSampleSchedule
 {

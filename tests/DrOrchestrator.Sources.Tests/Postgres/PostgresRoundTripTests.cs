@@ -15,7 +15,7 @@ namespace DrOrchestrator.Sources.Tests.Postgres;
 /// types, backed up while pgbench writes to it, restored into a new database; the restore's own
 /// fingerprint check passes, an independent fingerprint of the restored database equals the
 /// manifest's, and a pg_dump of the restored database equals the stored pg_dump --snapshot
-/// (docs/decisions.md §31 explains the comparison). Then the dedup figure of a second backup.
+/// (docs/decisions.md §51 explains the comparison). Then the dedup figure of a second backup.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstractions.ITestOutputHelper output)

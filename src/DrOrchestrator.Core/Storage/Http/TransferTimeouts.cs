@@ -4,7 +4,7 @@ namespace DrOrchestrator.Core.Storage.Http;
 /// How long a cloud target may stay silent before a request counts as stalled (<c>Targets:&lt;name&gt;:Timeouts</c>):
 /// seconds for a request's fixed part, a minimum throughput for its body. A stalled request fails
 /// as a transient error, so the retry decorator sends it again after a back-off instead of
-/// waiting for the SDK's minutes-long timeout (docs/decisions.md §40).
+/// waiting for the SDK's minutes-long timeout (docs/decisions.md §33).
 /// </summary>
 public sealed class TransferTimeouts
 {
