@@ -24,7 +24,7 @@ public sealed class SqliteMigrationTests : IDisposable
         await connection.OpenAsync();
         Assert.Equal("wal", await ScalarAsync(connection, "PRAGMA journal_mode;"));
         Assert.Equal(
-            "DrillMismatches,DrillResults,Policies,PolicyChanges,RunErrors,Runs,ScheduledFires,SnapshotPresence,Snapshots,Targets,__EFMigrationsHistory",
+            "DrillFileVerifications,DrillMismatches,DrillResults,Policies,PolicyChanges,RunErrors,Runs,ScheduledFires,SnapshotPresence,Snapshots,Targets,__EFMigrationsHistory",
             await ScalarAsync(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__EFMigrationsLock' ORDER BY name)"));
         await using var db = harness.Db();
         Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());

@@ -138,8 +138,11 @@ public sealed class DamagedRestoreCommandTests : IDisposable
     }
 
     /// <summary>
-    /// One flipped byte at a quarter, half and three quarters of every data pack: inside data blobs
-    /// (the header is at the end; trees have packs of their own, a few KiB here, left intact).
+    /// One flipped byte every 2 MiB through the first seven eighths of every data pack: inside
+    /// data blobs (the header is at the end; trees have packs of their own, a few KiB here, left
+    /// intact). Spread so that several files are hit whatever order the parallel readers packed
+    /// them in (three flips could all land in the 6 MiB file), and sparse enough that this file keeps
+    /// undamaged chunks.
     /// </summary>
     private static void FlipBytesInEveryDataPack(string repository)
     {
@@ -148,7 +151,7 @@ public sealed class DamagedRestoreCommandTests : IDisposable
         foreach (var pack in packs)
         {
             var bytes = File.ReadAllBytes(pack);
-            foreach (var at in new[] { bytes.Length / 4, bytes.Length / 2, bytes.Length * 3 / 4 })
+            for (var at = bytes.Length / 16; at < bytes.Length * 7 / 8; at += 2 * 1024 * 1024)
             {
                 bytes[at] ^= 0x40;
             }

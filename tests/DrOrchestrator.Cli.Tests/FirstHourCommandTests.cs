@@ -84,8 +84,9 @@ public sealed class FirstHourCommandTests : IDisposable
         await Run("chown", "4321:8765", owned);
         var again = await Drorch("backup", "home");
         Assert.True(again.ExitCode == 0, again.ToString());
-        // The content is not read again; the new owner is recorded (the summary still counts the file as unmodified).
+        // The content is not read again; the new owner is recorded and the file counted as changed.
         Assert.Contains("  data:  6 B in snapshot, 0 B read, 0 B new", again.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  files: 0 new, 1 changed, 0 unmodified", again.Stdout, StringComparison.Ordinal);
         var changed = Path.Combine(_sandbox.Root, "changed");
         Assert.Equal(0, (await Drorch("restore", "home", "--to", changed)).ExitCode);
         Assert.Equal("4321:8765", await Owner(Path.Combine(changed, "source", "owned.txt")));
@@ -194,7 +195,7 @@ public sealed class FirstHourCommandTests : IDisposable
         await ApplyAndBackUpAsync("beta", Source(("b.txt", "beta\n")));
         var destination = Path.Combine(_sandbox.Root, "restored");
 
-        foreach (var args in new[] { new[] { "snapshots", "nosuch" }, ["backup", "nosuch"], ["copy", "nosuch"], ["restore", "nosuch", "--to", destination] })
+        foreach (var args in new[] { new[] { "snapshots", "nosuch" }, ["snapshots", "--from", "local", "nosuch"], ["backup", "nosuch"], ["copy", "nosuch"], ["restore", "nosuch", "--to", destination] })
         {
             var run = await Drorch(args);
             Assert.Equal((2, "", $"drorch: error: unknown policy 'nosuch' (known: alpha, beta){NewLine}"), (run.ExitCode, run.Stdout, run.Stderr));

@@ -199,7 +199,9 @@ internal sealed class FileScanner(BackupRun run) : IDisposable
         {
             node.Content = previous.Content;
             node.FileHash = previous.FileHash;
-            Interlocked.Increment(ref run.FilesUnmodified);
+            // Same content, but a new owner, group, mode or extended attribute is a change the
+            // admin should see counted (the content is not read again).
+            Interlocked.Increment(ref node.SameMetadata(previous) ? ref run.FilesUnmodified : ref run.FilesChanged);
             run.FileDone(st.Size, path);
             return new ScanEntry(node);
         }

@@ -78,6 +78,30 @@ internal sealed class TreeNode
     public bool SameInodeStatus(TreeNode other) =>
         CTimeNs != 0 && CTimeNs == other.CTimeNs && Type == other.Type && Inode == other.Inode && Device == other.Device;
 
+    /// <summary>Owner, group, mode and extended attributes equal (what a metadata-only change alters).</summary>
+    public bool SameMetadata(TreeNode other) =>
+        Mode == other.Mode && Uid == other.Uid && Gid == other.Gid
+        && (ReferenceEquals(Xattrs, other.Xattrs) || SameAttributes(Xattrs, other.Xattrs));
+
+    // The record's own equality compares the value arrays by reference.
+    private static bool SameAttributes(IReadOnlyList<ExtendedAttribute> a, IReadOnlyList<ExtendedAttribute> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < a.Count; i++)
+        {
+            if (a[i].Name != b[i].Name || !a[i].Value.AsSpan().SequenceEqual(b[i].Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public bool SameFileIdentity(TreeNode other) =>
         Type == NodeType.File && other.Type == NodeType.File
         && Size == other.Size && MTimeNs == other.MTimeNs && Inode == other.Inode && Device == other.Device;

@@ -44,6 +44,13 @@ public sealed class SnapshotListService
     {
         await using var repository = await _repositories.Value.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        // Without the catalog, the target's snapshots are all that says which policies exist: a name
+        // none of them carries is refused as everywhere else, naming the policies the target holds.
+        if (policy is not null && !snapshots.Any(s => s.PolicyName == policy))
+        {
+            throw new PolicyNotFoundException(policy, [.. snapshots.Select(s => s.PolicyName).OfType<string>().Distinct(StringComparer.Ordinal)]);
+        }
+
         return [.. snapshots
             .Where(s => policy is null || s.PolicyName == policy)
             .OrderBy(s => s.RecoveryPoint)
