@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using DrOrchestrator.Orchestration.Configuration;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Server.Tests;
 
@@ -67,6 +69,7 @@ public sealed class ServerSandbox : IAsyncDisposable
     {
         App = await ServerHost.StartAsync(ConfigurationLoader.Load(ConfigPath), ["http://127.0.0.1:0"], CancellationToken.None);
         BaseAddress = new Uri(ServerHost.BoundAddresses(App).Single());
+        App.Services.GetRequiredService<ILoggerFactory>().AddProvider(new RecentErrorLog());
     }
 
     /// <summary>Stops the service as SIGTERM does (the caller times it), keeping the installation.</summary>
@@ -145,7 +148,9 @@ public sealed class ServerSandbox : IAsyncDisposable
 
     public static async Task<T> JsonAsync<T>(HttpResponseMessage response)
     {
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.True(
+            response.IsSuccessStatusCode,
+            $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}{((int)response.StatusCode >= 500 ? "\nerrors logged by the service:\n" + RecentErrorLog.Text : "")}");
         return (await response.Content.ReadFromJsonAsync<T>(Json))!;
     }
 

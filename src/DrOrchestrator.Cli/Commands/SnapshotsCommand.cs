@@ -30,7 +30,7 @@ public static class SnapshotsCommand
                     await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
                 }
 
-                var rows = await context.Get<SnapshotListService>().ListAsync(context.ParseResult.GetValue(policy), from, ct).ConfigureAwait(false);
+                var rows = await context.Get<SnapshotListService>().ListAsync(context.ParseResult.GetValue(policy), from, ct, unknownPolicyIsError: true).ConfigureAwait(false);
                 return Print(context.Output, rows, context.ParseResult.GetValue(json));
             },
             async (context, client, ct) =>

@@ -24,9 +24,14 @@ public sealed class SnapshotListService
         _repositories = repositories;
     }
 
-    /// <summary>From <paramref name="fromTarget"/>'s repository when given, else from the catalog (whose schema the caller keeps current).</summary>
-    public Task<IReadOnlyList<SnapshotListItem>> ListAsync(string? policy, string? fromTarget, CancellationToken cancellationToken) =>
-        fromTarget is null ? FromCatalogAsync(policy, cancellationToken) : FromTargetAsync(fromTarget, policy, cancellationToken);
+    /// <summary>
+    /// From <paramref name="fromTarget"/>'s repository when given, else from the catalog (whose schema the caller keeps current).
+    /// With <paramref name="unknownPolicyIsError"/> (the CLI's catalog-less listing), a policy none of the
+    /// target's snapshots carries is refused like an unknown name, listing the policies the target holds;
+    /// otherwise (the API, where the catalog knows the policy) it is an empty list.
+    /// </summary>
+    public Task<IReadOnlyList<SnapshotListItem>> ListAsync(string? policy, string? fromTarget, CancellationToken cancellationToken, bool unknownPolicyIsError = false) =>
+        fromTarget is null ? FromCatalogAsync(policy, cancellationToken) : FromTargetAsync(fromTarget, policy, unknownPolicyIsError, cancellationToken);
 
     private async Task<IReadOnlyList<SnapshotListItem>> FromCatalogAsync(string? policy, CancellationToken cancellationToken)
     {
@@ -40,13 +45,13 @@ public sealed class SnapshotListService
         return [.. snapshots.OrderBy(s => s.Figures.RecoveryPoint).Select(SnapshotListItem.FromCatalog)];
     }
 
-    private async Task<IReadOnlyList<SnapshotListItem>> FromTargetAsync(string target, string? policy, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SnapshotListItem>> FromTargetAsync(string target, string? policy, bool unknownPolicyIsError, CancellationToken cancellationToken)
     {
         await using var repository = await _repositories.Value.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
         // Without the catalog, the target's snapshots are all that says which policies exist: a name
         // none of them carries is refused as everywhere else, naming the policies the target holds.
-        if (policy is not null && !snapshots.Any(s => s.PolicyName == policy))
+        if (unknownPolicyIsError && policy is not null && !snapshots.Any(s => s.PolicyName == policy))
         {
             throw new PolicyNotFoundException(policy, [.. snapshots.Select(s => s.PolicyName).OfType<string>().Distinct(StringComparer.Ordinal)]);
         }
