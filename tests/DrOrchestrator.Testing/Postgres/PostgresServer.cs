@@ -110,6 +110,50 @@ public class PostgresServer
         await RunToolAsync("initdb", ["-D", DataDir, "-U", User, $"--pwfile={pwFile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-sync"]);
         File.Delete(pwFile);
         _port = FreePort();
+        await StartServerAsync();
+    }
+
+    /// <summary>Creates an empty database and returns its name.</summary>
+    public Task<string> CreateDatabaseAsync() => CreateDatabaseAsync("catalog");
+
+    /// <summary>
+    /// A hot standby of this server, streaming from it: <c>pg_basebackup -R</c> into its own temp
+    /// directory (which writes <c>standby.signal</c> and the primary's connection into
+    /// <c>postgresql.auto.conf</c>), started on its own free loopback port. Same user and password.
+    /// </summary>
+    public async Task<PostgresServer> StartStandbyAsync()
+    {
+        var standby = new PostgresServer(_passwordVariable) { _binDir = _binDir, _runAs = _runAs };
+        try
+        {
+            await standby.InitializeStandbyAsync(this);
+            return standby;
+        }
+        catch
+        {
+            await standby.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task InitializeStandbyAsync(PostgresServer primary)
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "sock"));
+        if (_runAs is not null)
+        {
+            await ProcessRunner.RunAsync("chown", ["-R", $"{_runAs}:", _root], ToolTimeout);
+        }
+
+        // The password goes on the command line's connection string, not only PGPASSWORD: -R copies the
+        // connection it used into primary_conninfo, and the standby has no environment to read it from.
+        var primaryConnection = $"host=127.0.0.1 port={primary.Port} user={User} password={primary.Password}";
+        await RunToolAsync("pg_basebackup", ["-d", primaryConnection, "-D", DataDir, "-R", "-X", "stream", "-c", "fast", "--no-sync"]);
+        _port = FreePort();
+        await StartServerAsync();
+    }
+
+    private async Task StartServerAsync()
+    {
         var serverOptions = $"-p {_port} -k {Path.Combine(_root, "sock")} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off";
         try
         {
@@ -123,9 +167,6 @@ public class PostgresServer
 
         _started = true;
     }
-
-    /// <summary>Creates an empty database and returns its name.</summary>
-    public Task<string> CreateDatabaseAsync() => CreateDatabaseAsync("catalog");
 
     public async Task DisposeAsync()
     {
