@@ -13,7 +13,9 @@ namespace DrOrchestrator.Storage.Tests.Emulators;
 /// </summary>
 public sealed class EmulatorProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(60);
+    // Node loads azurite's ~500 modules before it listens: seconds on an idle host, over a minute
+    // on a loaded 2-core one (seen at load 45). A server that never comes up still fails, loudly.
+    private static readonly TimeSpan StartupTimeout = TimeSpan.FromSeconds(180);
 
     private readonly string _name;
     private readonly string _script;
