@@ -503,7 +503,8 @@ public sealed class BackupRepository : IAsyncDisposable
 
         IReadOnlyList<ObjectInfo> toRead = entry is null ? listed : [.. listed.Where(i => !BlobId.TryParse(i.Key[ObjectKeys.IndexPrefix.Length..], out var id) || !entry.IndexObjects.Contains(id))];
         var load = await LoadIndexObjectsAsync(store, unlock, entry?.Index ?? new RepositoryIndex(), toRead, listed.Count, problem, ct).ConfigureAwait(false);
-        if (entry is not null && !WorthRewriting(toRead, cache))
+        if ((entry is not null && !WorthRewriting(toRead, cache))
+            || (entry is null && listed.Count < options.MinimumIndexObjects && listed.Sum(i => i.Size) < options.MinimumIndexBytes))
         {
             return load with { Report = load.Report with { FromCache = true } };
         }

@@ -8,6 +8,16 @@ namespace DrOrchestrator.Core.Repository;
 public sealed record IndexCacheOptions(string Directory)
 {
     /// <summary>
+    /// A cache is written only for a repository whose index objects hold at least this many bytes
+    /// (default 1 MiB, ~22,000 blobs) or number at least <see cref="MinimumIndexObjects"/>: below
+    /// both, reading them costs about what reading the cache would.
+    /// </summary>
+    public long MinimumIndexBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>See <see cref="MinimumIndexBytes"/> (default 16: on a cloud target every object is a request).</summary>
+    public int MinimumIndexObjects { get; init; } = 16;
+
+    /// <summary>
     /// <c>$XDG_CACHE_HOME/drorch/index</c>, else <c>~/.cache/drorch/index</c>; null when neither
     /// names an absolute folder (no home directory: no cache).
     /// </summary>

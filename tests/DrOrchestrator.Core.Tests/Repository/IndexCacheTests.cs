@@ -9,7 +9,7 @@ public sealed class IndexCacheTests : IDisposable
 {
     private readonly TempDir _dir = new();
 
-    private IndexCacheOptions Options => new(_dir.Sub("cache"));
+    private IndexCacheOptions Options => new(_dir.Sub("cache")) { MinimumIndexBytes = 0 };
 
     public void Dispose() => _dir.Dispose();
 
@@ -279,6 +279,24 @@ public sealed class IndexCacheTests : IDisposable
         var (warm, gets) = await OpenAsync(store, Options);
         Assert.Empty(gets);
         Assert.Equal(Contents(cold), Contents(warm));
+    }
+
+    [Fact]
+    public async Task No_cache_is_written_for_a_small_index()
+    {
+        var (store, _, _) = await RepositoryAsync(objects: 15);
+        var small = new IndexCacheOptions(_dir.Sub("small")) { MinimumIndexBytes = 1024 * 1024 };
+        var listed = await store.ListAllAsync(ObjectKeys.IndexPrefix, CancellationToken.None);
+        Assert.True(listed.Sum(i => i.Size) < small.MinimumIndexBytes);
+
+        var repo = await BackupRepository.OpenAsync(store, TestSupport.Key, small, CancellationToken.None);
+        Assert.Equal(new IndexLoadReport(15, 15, FromCache: false, CacheWritten: false, null), repo.IndexLoad);
+        Assert.False(Directory.Exists(small.Directory));
+
+        // The sixteenth index object: as many requests as a cache is worth saving.
+        await repo.SaveIndexAsync([Pack(new Random(3), 2)], CancellationToken.None);
+        var grown = await BackupRepository.OpenAsync(store, TestSupport.Key, small, CancellationToken.None);
+        Assert.True(grown.IndexLoad.CacheWritten);
     }
 
     [Fact]
