@@ -506,7 +506,7 @@ public sealed class BackupRepository : IAsyncDisposable
         if ((entry is not null && !WorthRewriting(toRead, cache))
             || (entry is null && listed.Count < options.MinimumIndexObjects && listed.Sum(i => i.Size) < options.MinimumIndexBytes))
         {
-            return load with { Report = load.Report with { FromCache = true } };
+            return load with { Report = load.Report with { FromCache = entry is not null } };
         }
 
         // What the index now holds: every listed object, cached or read, but those that failed to read.

@@ -282,6 +282,18 @@ public sealed class IndexCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wrong_key_with_a_cache_folder_is_the_same_error_and_writes_no_cache()
+    {
+        var (store, _, _) = await RepositoryAsync(objects: 2);
+
+        var e = await Assert.ThrowsAsync<WrongRepositoryKeyException>(() =>
+            BackupRepository.OpenAsync(store, RepositoryKey.FromPassphrase("not it"), Options, CancellationToken.None));
+
+        Assert.Equal("wrong repository key for memory:test: no key in keys/ opens with it", e.Message);
+        Assert.False(Directory.Exists(Options.Directory));
+    }
+
+    [Fact]
     public async Task No_cache_is_written_for_a_small_index()
     {
         var (store, _, _) = await RepositoryAsync(objects: 15);
@@ -305,7 +317,7 @@ public sealed class IndexCacheTests : IDisposable
         var (store, _, _) = await RepositoryAsync(objects: 2);
         File.WriteAllText(_dir.Sub("not-a-folder"), "a file where the cache folder should be");
 
-        var repo = await BackupRepository.OpenAsync(store, TestSupport.Key, new IndexCacheOptions(_dir.Sub("not-a-folder")), CancellationToken.None);
+        var repo = await BackupRepository.OpenAsync(store, TestSupport.Key, new IndexCacheOptions(_dir.Sub("not-a-folder")) { MinimumIndexBytes = 0 }, CancellationToken.None);
 
         Assert.False(repo.IndexLoad.CacheWritten);
         Assert.StartsWith(_dir.Sub("not-a-folder") + Path.DirectorySeparatorChar, repo.IndexLoad.CacheProblem);
