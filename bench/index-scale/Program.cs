@@ -5,12 +5,12 @@ using DrOrchestrator.Core.Security;
 using DrOrchestrator.Storage.Local;
 
 // drorch-index-scale make DIR CHUNKS   — a repository whose index objects list CHUNKS chunks
-// drorch-index-scale open DIR          — open it, list snapshots; time and resident bytes per chunk
+// drorch-index-scale open DIR [CACHE]  — open it, list snapshots; time and resident bytes per chunk (CACHE: the local index cache's folder)
 // drorch-index-scale dictionary CHUNKS — the same ids in a Dictionary<BlobId, BlobLocation> (the index before the compact table)
 // drorch-index-scale history DIR COUNT — add COUNT small snapshots (policy bench-history, path /history) to an existing repository
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: make DIR CHUNKS | open DIR | dictionary CHUNKS | history DIR COUNT");
+    Console.Error.WriteLine("usage: make DIR CHUNKS | open DIR [CACHE] | dictionary CHUNKS | history DIR COUNT");
     return 2;
 }
 
@@ -21,7 +21,7 @@ switch (args[0])
         await MakeAsync(args[1], long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     case "open":
-        await OpenAsync(args[1]);
+        await OpenAsync(args[1], args.Length > 2 ? args[2] : null);
         return 0;
     case "history":
         await HistoryAsync(args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
@@ -99,19 +99,52 @@ async Task HistoryAsync(string dir, int count)
     Console.WriteLine($"added {count} snapshots to {dir} in {clock.Elapsed.TotalSeconds:F1} s");
 }
 
-async Task OpenAsync(string dir)
+async Task OpenAsync(string dir, string? cache)
 {
     var store = LocalObjectStore.Create(new LocalTargetOptions { Path = Path.GetFullPath(dir) });
+    var (managedStart, rssStart) = Settle();
+    await WarmUpAsync(cache);
     var (managedBefore, rssBefore) = Settle();
+    Console.WriteLine($"fixed cost (code, crypto libraries, threads: opening a one-chunk repository first): managed +{(managedBefore - managedStart) / 1048576.0:F1} MiB, resident +{(rssBefore - rssStart) / 1048576.0:F1} MiB");
+    var cpuBefore = Environment.CpuUsage.TotalTime;
     var clock = Stopwatch.StartNew();
-    await using var repo = await BackupRepository.OpenAsync(store, key, CancellationToken.None);
+    await using var repo = await BackupRepository.OpenAsync(store, key, cache is null ? null : new IndexCacheOptions(Path.GetFullPath(cache)), CancellationToken.None);
     var snapshots = await repo.ListSnapshotsAsync(CancellationToken.None);
     var elapsed = clock.Elapsed;
+    var cpu = Environment.CpuUsage.TotalTime - cpuBefore;
     var (managedAfter, rssAfter) = Settle();
     var chunks = repo.Index.BlobCount;
-    Console.WriteLine($"open + list snapshots: {elapsed.TotalSeconds:F2} s, {snapshots.Count} snapshot(s), {chunks:N0} chunks");
+    var load = repo.IndexLoad;
+    Console.WriteLine($"open + list snapshots: {elapsed.TotalSeconds:F2} s, {cpu.TotalSeconds:F2} CPU-s, {snapshots.Count} snapshot(s), {chunks:N0} chunks");
+    Console.WriteLine($"index: {load.ObjectsRead} of {load.ObjectsListed} index objects read, cache {(cache is null ? "off" : load.FromCache ? "used" : "not used")}{(load.CacheWritten ? ", written" : "")}{(load.CacheProblem is null ? "" : $" ({load.CacheProblem})")}");
     Console.WriteLine($"managed heap: +{(managedAfter - managedBefore) / (double)chunks:F1} bytes/chunk; resident (VmRSS): +{(rssAfter - rssBefore) / (double)chunks:F1} bytes/chunk; peak VmHWM {Status("VmHWM") / 1048576.0:F0} MiB");
     GC.KeepAlive(repo);
+}
+
+// Opens (and lists) a repository of one chunk, through the cache when one is measured, so the
+// code, crypto libraries and threads an open needs are resident before the figure per chunk is taken.
+async Task WarmUpAsync(string? cache)
+{
+    var dir = Directory.CreateTempSubdirectory("index-scale-warm-up");
+    try
+    {
+        var store = LocalObjectStore.Create(new LocalTargetOptions { Path = Path.Combine(dir.FullName, "repo") });
+        var options = cache is null ? null : new IndexCacheOptions(Path.Combine(dir.FullName, "cache"));
+        await using (var made = await BackupRepository.InitAsync(store, key, null, CancellationToken.None))
+        {
+            await made.SaveIndexAsync([new PackRecord(BlobId.Random(), 100, [new PackEntry(BlobType.Data, false, BlobId.Random(), 0, 60, 32)])], CancellationToken.None);
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            await using var repo = await BackupRepository.OpenAsync(store, key, options, CancellationToken.None);
+            await repo.ListSnapshotsAsync(CancellationToken.None);
+        }
+    }
+    finally
+    {
+        dir.Delete(recursive: true);
+    }
 }
 
 void Dictionary(int chunks)

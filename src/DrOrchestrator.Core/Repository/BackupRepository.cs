@@ -71,39 +71,79 @@ public sealed class BackupRepository : IAsyncDisposable
         return new BackupRepository(store, config, master, new RepositoryIndex(), []);
     }
 
+    /// <summary>Opens an existing repository without a local index cache; throws <see cref="RepositoryNotFoundException"/> or <see cref="WrongRepositoryKeyException"/>.</summary>
+    public static Task<BackupRepository> OpenAsync(IObjectStore store, RepositoryKey key, CancellationToken ct) => OpenAsync(store, key, null, ct);
+
     /// <summary>Opens an existing repository; throws <see cref="RepositoryNotFoundException"/> or <see cref="WrongRepositoryKeyException"/>.</summary>
+    /// <param name="store">Where the repository is.</param>
+    /// <param name="key">Its key.</param>
+    /// <param name="indexCache">
+    /// Where to keep a local copy of the built blob index (docs/decisions.md §24): when given, the
+    /// index objects the copy was built from are not read again, only those added since; null reads
+    /// every index object (what <c>check</c> needs: it judges the repository's own objects).
+    /// </param>
+    /// <param name="ct">Cancels the open.</param>
     /// <remarks>
     /// Three independent chains run at once: read the config; list the key files, derive the
     /// key-encryption key from the passphrase and unwrap the master key; list and download the
     /// indexes. The key derivation (PBKDF2; docs/decisions.md §14) is deliberately slow, and
     /// run first it delayed every command by that much; now it hides behind the downloads and
     /// their connection set-up. Each index worker waits for the key after its first download, so
-    /// no more than one undecoded index per worker is ever held.
+    /// no more than one undecoded index per worker is ever held. With a cache the downloads wait
+    /// for the key and the config (the cache is named by the repository id and authenticated with
+    /// a key derived from the master key): a warm open downloads nothing to overlap.
     /// </remarks>
-    public static async Task<BackupRepository> OpenAsync(IObjectStore store, RepositoryKey key, CancellationToken ct)
+    public static async Task<BackupRepository> OpenAsync(IObjectStore store, RepositoryKey key, IndexCacheOptions? indexCache, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(key);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var configBytes = ReadConfigBytesAsync(store, abandon.Token);
         var unlock = Task.Run(() => UnlockAsync(store, key, abandon.Token), abandon.Token);
-        var index = new RepositoryIndex();
-        var indexes = LoadIndexesAsync(store, unlock, index, abandon.Token);
+        var opened = OpenConfigAsync(store, configBytes, unlock, abandon.Token);
+        var indexes = LoadIndexAsync(store, unlock, opened, indexCache, abandon.Token);
         try
         {
-            var config = await configBytes.ConfigureAwait(false) ?? throw new RepositoryNotFoundException(store.Description);
-            var master = await unlock.ConfigureAwait(false) ?? throw new WrongRepositoryKeyException(store.Description);
-            var errors = await indexes.ConfigureAwait(false);
-            index.Compact();
-            return new BackupRepository(store, await DecodeConfigAsync(store, master, config, abandon.Token).ConfigureAwait(false), master, index, errors);
+            var (config, master) = await opened.ConfigureAwait(false);
+            var load = await indexes.ConfigureAwait(false);
+            ReleaseLoadMemory(load.Index);
+            return new BackupRepository(store, config, master, load.Index, load.Errors) { IndexLoad = load.Report };
         }
         catch
         {
             // Nothing may outlive the open: stop the other chains and observe their outcomes.
             await abandon.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(configBytes, unlock, indexes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.WhenAll(configBytes, unlock, opened, indexes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
         }
+    }
+
+    /// <summary>Blob count above which an open gives the memory its load used back to the system.</summary>
+    private const int ReleaseAfterBlobs = 1_000_000;
+
+    /// <summary>
+    /// After a load of millions of blobs the GC holds on to what loading needed (download and
+    /// decode buffers, the growth slack the table was trimmed of, the young generations the table
+    /// passed through): ~20 bytes per blob more resident than the table itself (docs/decisions.md
+    /// §24). One aggressive collection returns it; below a million blobs it is not worth a pause.
+    /// </summary>
+    private static void ReleaseLoadMemory(RepositoryIndex index)
+    {
+        if (index.BlobCount >= ReleaseAfterBlobs)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+    }
+
+    /// <summary>How the open built the blob index (tests and the bench read it).</summary>
+    internal IndexLoadReport IndexLoad { get; private init; } = new(0, 0, false, false, null);
+
+    /// <summary>The config and master key, or the reason there are none (no repository, wrong key).</summary>
+    private static async Task<(RepositoryConfig Config, MasterKey Master)> OpenConfigAsync(IObjectStore store, Task<byte[]?> configBytes, Task<MasterKey?> unlock, CancellationToken ct)
+    {
+        var bytes = await configBytes.ConfigureAwait(false) ?? throw new RepositoryNotFoundException(store.Description);
+        var master = await unlock.ConfigureAwait(false) ?? throw new WrongRepositoryKeyException(store.Description);
+        return (await DecodeConfigAsync(store, master, bytes, ct).ConfigureAwait(false), master);
     }
 
     /// <summary>True when the store holds a repository config object.</summary>
@@ -419,10 +459,101 @@ public sealed class BackupRepository : IAsyncDisposable
         }
     }
 
-    private static async Task<List<(string, string)>> LoadIndexesAsync(IObjectStore store, Task<MasterKey?> unlock, RepositoryIndex index, CancellationToken ct)
+    private sealed record LoadedIndex(RepositoryIndex Index, List<(string, string)> Errors, IndexLoadReport Report);
+
+    /// <summary>
+    /// The blob index: from the local cache plus the index objects added since, when a cache is
+    /// given and holds no index object the store no longer lists; otherwise from every index
+    /// object (and the cache is rewritten). A prune that deleted index objects therefore costs
+    /// one full load, after which the cache is current again.
+    /// </summary>
+    private static async Task<LoadedIndex> LoadIndexAsync(IObjectStore store, Task<MasterKey?> unlock, Task<(RepositoryConfig, MasterKey)> opened,
+        IndexCacheOptions? options, CancellationToken ct)
+    {
+        var listed = await store.ListAllAsync(ObjectKeys.IndexPrefix, ct).ConfigureAwait(false);
+        if (options is null)
+        {
+            return await LoadIndexObjectsAsync(store, unlock, new RepositoryIndex(), listed, listed.Count, null, ct).ConfigureAwait(false);
+        }
+
+        // Null = no repository or wrong key: OpenAsync reports that from the config chain itself.
+        var (config, master) = await opened.ConfigureAwait(false);
+        if (IndexCache.For(options, config, master) is not { } cache)
+        {
+            return await LoadIndexObjectsAsync(store, unlock, new RepositoryIndex(), listed, listed.Count, null, ct).ConfigureAwait(false);
+        }
+
+        var ids = new Dictionary<BlobId, ObjectInfo>(listed.Count);
+        foreach (var info in listed)
+        {
+            if (BlobId.TryParse(info.Key[ObjectKeys.IndexPrefix.Length..], out var id))
+            {
+                ids[id] = info;
+            }
+        }
+
+        var cached = await Task.Run(() => cache.TryLoad(out var problem) is { } e ? (e, problem) : (null, problem), ct).ConfigureAwait(false);
+        var entry = cached.Item1;
+        var problem = cached.Item2;
+        if (entry is not null && !entry.IndexObjects.All(ids.ContainsKey))
+        {
+            problem = $"{cache.FilePath}: holds index objects the repository no longer lists (a prune); rebuilt";
+            entry = null;
+        }
+
+        IReadOnlyList<ObjectInfo> toRead = entry is null ? listed : [.. listed.Where(i => !BlobId.TryParse(i.Key[ObjectKeys.IndexPrefix.Length..], out var id) || !entry.IndexObjects.Contains(id))];
+        var load = await LoadIndexObjectsAsync(store, unlock, entry?.Index ?? new RepositoryIndex(), toRead, listed.Count, problem, ct).ConfigureAwait(false);
+        if ((entry is not null && !WorthRewriting(toRead, cache))
+            || (entry is null && listed.Count < options.MinimumIndexObjects && listed.Sum(i => i.Size) < options.MinimumIndexBytes))
+        {
+            return load with { Report = load.Report with { FromCache = entry is not null } };
+        }
+
+        // What the index now holds: every listed object, cached or read, but those that failed to read.
+        var failed = load.Errors.Select(e => e.Item1).ToHashSet(StringComparer.Ordinal);
+        var holds = ids.Where(p => !failed.Contains(p.Value.Key)).Select(p => p.Key);
+        try
+        {
+            await Task.Run(() => cache.Save(load.Index, holds), ct).ConfigureAwait(false);
+            return load with { Report = load.Report with { FromCache = entry is not null, CacheWritten = true } };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return load with { Report = load.Report with { FromCache = entry is not null, CacheProblem = $"{cache.FilePath}: cannot be written: {e.Message}" } };
+        }
+    }
+
+    /// <summary>
+    /// An extended cache is written again once what it lacks costs more than a sixteenth of
+    /// reading it, or 32 downloads: an open after every backup would otherwise rewrite the whole
+    /// file for one small index object (docs/decisions.md §24).
+    /// </summary>
+    private static bool WorthRewriting(IReadOnlyList<ObjectInfo> added, IndexCache cache)
+    {
+        if (added.Count == 0)
+        {
+            return false;
+        }
+
+        long cacheBytes;
+        try
+        {
+            cacheBytes = new FileInfo(cache.FilePath).Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+
+        // An index entry is ~PackEntry.EncodedSize bytes in its object and ~CompactBlobTable.RecordSize in the cache.
+        var addedCacheBytes = added.Sum(i => i.Size) / PackEntry.EncodedSize * CompactBlobTable.RecordSize;
+        return added.Count >= 32 || addedCacheBytes * 16 >= cacheBytes;
+    }
+
+    private static async Task<LoadedIndex> LoadIndexObjectsAsync(IObjectStore store, Task<MasterKey?> unlock, RepositoryIndex index,
+        IReadOnlyList<ObjectInfo> keys, int listed, string? cacheProblem, CancellationToken ct)
     {
         var errors = new List<(string, string)>();
-        var keys = await store.ListAllAsync(ObjectKeys.IndexPrefix, ct).ConfigureAwait(false);
         // An index object holds about one entry per PackEntry.EncodedSize bytes (ids do not compress).
         index.Reserve(keys.Sum(k => k.Size) / PackEntry.EncodedSize);
         var options = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Max(2, store.Capabilities.RecommendedConcurrency) };
@@ -452,7 +583,8 @@ public sealed class BackupRepository : IAsyncDisposable
                 AddError(info.Key, e.Message);
             }
         }).ConfigureAwait(false);
-        return errors;
+        index.Compact();
+        return new LoadedIndex(index, errors, new IndexLoadReport(listed, keys.Count, false, false, cacheProblem));
 
         void AddError(string key, string error)
         {

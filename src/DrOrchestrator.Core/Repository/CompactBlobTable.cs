@@ -157,6 +157,69 @@ internal sealed class CompactBlobTable
         }
     }
 
+    /// <summary>Bytes <see cref="WriteTo"/> writes for <paramref name="records"/> records: the bucket counts, then the records.</summary>
+    public static long SerializedSize(long records) => (BucketCount * sizeof(int)) + (records * RecordSize);
+
+    /// <summary>
+    /// Writes the table as it sits in memory (the local index cache, docs/decisions.md §24): the
+    /// 65,536 bucket counts, then every bucket's sorted records, 44 bytes each, in this machine's
+    /// byte order. Merges pending appends first.
+    /// </summary>
+    public void WriteTo(Stream output)
+    {
+        for (var b = 0; b < BucketCount; b++)
+        {
+            EnsureSorted(b);
+        }
+
+        output.Write(MemoryMarshal.AsBytes(_counts.AsSpan()));
+        for (var b = 0; b < BucketCount; b++)
+        {
+            if (_counts[b] > 0)
+            {
+                output.Write(MemoryMarshal.AsBytes(_buckets[b].AsSpan(0, _counts[b])));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteTo"/> wrote, each bucket straight into an array of its exact size
+    /// (no growth slack, no sort, no transient buffer). FormatException when the counts do not add
+    /// up to <paramref name="records"/>; the records themselves are trusted, so the caller must
+    /// authenticate the bytes before using the table.
+    /// </summary>
+    public static CompactBlobTable ReadFrom(Stream input, long records)
+    {
+        var table = new CompactBlobTable();
+        input.ReadExactly(MemoryMarshal.AsBytes(table._counts.AsSpan()));
+        long total = 0;
+        foreach (var n in table._counts)
+        {
+            total += n >= 0 ? n : throw new FormatException($"a bucket count is negative ({n})");
+        }
+
+        if (total != records)
+        {
+            throw new FormatException($"the buckets hold {total} records, the header says {records}");
+        }
+
+        for (var b = 0; b < BucketCount; b++)
+        {
+            var n = table._counts[b];
+            if (n > 0)
+            {
+                // Pinned: a table this size lives as long as its repository, and the pinned heap
+                // neither copies it through the generations nor zeroes what is read over at once.
+                var items = GC.AllocateUninitializedArray<Record>(n, pinned: true);
+                input.ReadExactly(MemoryMarshal.AsBytes(items.AsSpan()));
+                table._buckets[b] = items;
+                table._sortedCounts[b] = n;
+            }
+        }
+
+        return table;
+    }
+
     /// <summary>Throws the FormatException <see cref="Append"/> would for a blob range no record can hold.</summary>
     public static void CheckFits(uint offset, uint length, uint plainLength) => Record.CheckFits(offset, length, plainLength);
 

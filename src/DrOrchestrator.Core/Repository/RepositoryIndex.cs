@@ -18,10 +18,23 @@ internal sealed record PackRecord(BlobId Id, long Size, IReadOnlyList<PackEntry>
 internal sealed class RepositoryIndex
 {
     private readonly Lock _lock = new();
-    private readonly CompactBlobTable _blobs = new();
-    private readonly List<BlobId> _packIds = [];
-    private readonly List<long> _packSizes = [];
-    private Dictionary<BlobId, int>? _packNumbers = [];
+    private readonly CompactBlobTable _blobs;
+    private readonly List<BlobId> _packIds;
+    private readonly List<long> _packSizes;
+    private Dictionary<BlobId, int>? _packNumbers;
+
+    public RepositoryIndex()
+        : this(new CompactBlobTable(), [], [])
+    {
+        _packNumbers = [];
+    }
+
+    private RepositoryIndex(CompactBlobTable blobs, List<BlobId> packIds, List<long> packSizes)
+    {
+        _blobs = blobs;
+        _packIds = packIds;
+        _packSizes = packSizes;
+    }
 
     public int BlobCount
     {
@@ -270,6 +283,82 @@ internal sealed class RepositoryIndex
         var head = (new BlobId(payload.Slice(pos, 32)), BinaryPrimitives.ReadInt64LittleEndian(payload[(pos + 32)..]), BinaryPrimitives.ReadInt32LittleEndian(payload[(pos + 40)..]));
         pos += 44;
         return head;
+    }
+
+    /// <summary>Bytes of a pack in <see cref="WriteTo"/>'s layout: its id and size.</summary>
+    private const int SerializedPackSize = BlobId.Size + sizeof(long);
+
+    /// <summary>
+    /// Writes the built index as it sits in memory (the local index cache, docs/decisions.md §24):
+    /// pack count i32 | blob count i64 | per pack: id[32] size i64 | the blob table
+    /// (<see cref="CompactBlobTable.WriteTo"/>). Little-endian; the table's records in this
+    /// machine's byte order.
+    /// </summary>
+    public void WriteTo(Stream output)
+    {
+        lock (_lock)
+        {
+            var blobCount = _blobs.Count;
+            Span<byte> head = stackalloc byte[12];
+            BinaryPrimitives.WriteInt32LittleEndian(head, _packIds.Count);
+            BinaryPrimitives.WriteInt64LittleEndian(head[4..], blobCount);
+            output.Write(head);
+            var buffer = new byte[4096 * SerializedPackSize];
+            var filled = 0;
+            for (var i = 0; i < _packIds.Count; i++)
+            {
+                _packIds[i].WriteTo(buffer.AsSpan(filled));
+                BinaryPrimitives.WriteInt64LittleEndian(buffer.AsSpan(filled + BlobId.Size), _packSizes[i]);
+                filled += SerializedPackSize;
+                if (filled == buffer.Length)
+                {
+                    output.Write(buffer);
+                    filled = 0;
+                }
+            }
+
+            output.Write(buffer.AsSpan(0, filled));
+            _blobs.WriteTo(output);
+        }
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteTo"/> wrote, which must be exactly <paramref name="length"/>
+    /// bytes (checked against the counts before anything is allocated, so a damaged header cannot
+    /// ask for more memory than the file holds). FormatException when the layout does not add up;
+    /// the content is trusted, so the caller authenticates the bytes before using the index.
+    /// </summary>
+    public static RepositoryIndex ReadFrom(Stream input, long length)
+    {
+        Span<byte> head = stackalloc byte[12];
+        input.ReadExactly(head);
+        var packCount = BinaryPrimitives.ReadInt32LittleEndian(head);
+        var blobCount = BinaryPrimitives.ReadInt64LittleEndian(head[4..]);
+        if (packCount < 0 || packCount > CompactBlobTable.MaxPack + 1 || blobCount < 0 || blobCount > int.MaxValue
+            || 12 + ((long)packCount * SerializedPackSize) + CompactBlobTable.SerializedSize(blobCount) != length)
+        {
+            throw new FormatException($"{packCount} packs and {blobCount} blobs do not fill {length} bytes");
+        }
+
+        var packIds = new List<BlobId>(packCount);
+        var packSizes = new List<long>(packCount);
+        var buffer = new byte[4096 * SerializedPackSize];
+        for (var read = 0; read < packCount;)
+        {
+            var n = Math.Min(4096, packCount - read);
+            var chunk = buffer.AsSpan(0, n * SerializedPackSize);
+            input.ReadExactly(chunk);
+            for (var i = 0; i < n; i++)
+            {
+                var at = i * SerializedPackSize;
+                packIds.Add(new BlobId(chunk.Slice(at, BlobId.Size)));
+                packSizes.Add(BinaryPrimitives.ReadInt64LittleEndian(chunk[(at + BlobId.Size)..]));
+            }
+
+            read += n;
+        }
+
+        return new RepositoryIndex(CompactBlobTable.ReadFrom(input, blobCount), packIds, packSizes);
     }
 
     /// <summary>Makes room for about this many more blobs at once (a bulk load that knows its size), so the table does not grow step by step.</summary>

@@ -30,5 +30,13 @@ internal sealed class MasterKey
 
     public Aead CreateAead() => new(EncryptionKey);
 
+    /// <summary>
+    /// A 32-byte key for one local purpose (HKDF-SHA256 over the whole master key, the purpose as
+    /// info): keys for things that never enter the repository, such as the local index cache's
+    /// MAC, so none of them can be confused with the repository's own encryption key.
+    /// </summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _bytes, 32, salt: [], info: System.Text.Encoding.UTF8.GetBytes(purpose));
+
     public override string ToString() => "MasterKey(***)";
 }

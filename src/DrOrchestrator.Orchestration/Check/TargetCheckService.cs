@@ -43,7 +43,7 @@ public sealed class TargetCheckService
     public async IAsyncEnumerable<CheckFinding> CheckAsync(
         string target, CheckOptions options, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var repository = await _repositories.OpenReadOnlyAsync(target, cancellationToken).ConfigureAwait(false);
+        await using var repository = await _repositories.OpenForCheckAsync(target, cancellationToken).ConfigureAwait(false);
         await foreach (var finding in _checker.CheckAsync(repository, options, cancellationToken).ConfigureAwait(false))
         {
             yield return finding;

@@ -43,6 +43,7 @@ public static class ConfigurationValidator
 
         ValidateRepositoryKey(configuration, file, problems);
         ValidateRepository(configuration, file, problems);
+        ValidateIndexCache(configuration, file, problems);
         ValidateTargets(configuration, file, problems);
         _ = Prune.PruneSettings.Read(configuration, file, problems);
         if (problems.Count > 0)
@@ -171,6 +172,23 @@ public static class ConfigurationValidator
         catch (ArgumentException ex)
         {
             problems.Add($"{file}: Repository: {ex.Message}");
+        }
+    }
+
+    private static void ValidateIndexCache(IConfiguration configuration, string file, List<string> problems)
+    {
+        if (!ValidateObject(configuration, IndexCacheSettings.SectionName, file, problems, required: false))
+        {
+            return;
+        }
+
+        try
+        {
+            _ = IndexCacheSettings.Read(configuration);
+        }
+        catch (ConfigurationException ex)
+        {
+            problems.Add(ex.Message);
         }
     }
 

@@ -193,7 +193,7 @@ public sealed class PolicyRestoreService
             Snapshot? snapshot;
             try
             {
-                repository = await BackupRepository.OpenAsync(store, _repositories.KeyFor(candidate.Targets[0]), cancellationToken).ConfigureAwait(false);
+                repository = await BackupRepository.OpenAsync(store, _repositories.KeyFor(candidate.Targets[0]), _repositories.IndexCache(), cancellationToken).ConfigureAwait(false);
                 snapshot = await SelectSnapshotAsync(repository, request, searched, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is ObjectStoreException or RepositoryNotFoundException or SnapshotNotFoundException or RepositoryCorruptException)

@@ -59,18 +59,31 @@ public sealed class RepositoryAccess
 
     public RepositoryKey KeyFor(string targetName) => RepositoryKey.FromSecret(KeyReferenceFor(targetName));
 
+    /// <summary>The local index cache the <c>IndexCache</c> section names (docs/decisions.md §24), or null when it is off.</summary>
+    public IndexCacheOptions? IndexCache() => IndexCacheSettings.Read(_configuration);
+
     /// <summary>Opens an existing repository; a clear error when there is none or the key is wrong.</summary>
     public async Task<BackupRepository> OpenAsync(string targetName, CancellationToken cancellationToken)
     {
         var store = _targets.Open(targetName);
-        return await BackupRepository.OpenAsync(store, KeyFor(targetName), cancellationToken).ConfigureAwait(false);
+        return await BackupRepository.OpenAsync(store, KeyFor(targetName), IndexCache(), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Opens an existing repository for reading only (check, listing): writes are refused.</summary>
+    /// <summary>Opens an existing repository for reading only (listing, restore, drill): writes are refused.</summary>
     public async Task<BackupRepository> OpenReadOnlyAsync(string targetName, CancellationToken cancellationToken)
     {
         var store = _targets.OpenReadOnly(targetName);
-        return await BackupRepository.OpenAsync(store, KeyFor(targetName), cancellationToken).ConfigureAwait(false);
+        return await BackupRepository.OpenAsync(store, KeyFor(targetName), IndexCache(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens for reading only and reads every index object, whatever the local index cache holds:
+    /// <c>check</c> judges the repository's own objects, not a copy of what they once said.
+    /// </summary>
+    public async Task<BackupRepository> OpenForCheckAsync(string targetName, CancellationToken cancellationToken)
+    {
+        var store = _targets.OpenReadOnly(targetName);
+        return await BackupRepository.OpenAsync(store, KeyFor(targetName), indexCache: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Opens the repository, initialising it on first use (the first backup to a new target).</summary>
@@ -82,7 +95,7 @@ public sealed class RepositoryAccess
         try
         {
             // The open reads the config anyway and says when there is none: no separate existence probe.
-            return await BackupRepository.OpenAsync(store, key, cancellationToken).ConfigureAwait(false);
+            return await BackupRepository.OpenAsync(store, key, IndexCache(), cancellationToken).ConfigureAwait(false);
         }
         catch (RepositoryNotFoundException)
         {

@@ -52,7 +52,7 @@ public sealed class TargetSetupService
         var key = _repositories.KeyFor(target);
         var existed = await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false);
         await using var repository = existed
-            ? await BackupRepository.OpenAsync(store, key, cancellationToken).ConfigureAwait(false)
+            ? await BackupRepository.OpenAsync(store, key, _repositories.IndexCache(), cancellationToken).ConfigureAwait(false)
             : await BackupRepository.InitAsync(store, key, _repositories.InitOptions(), cancellationToken).ConfigureAwait(false);
         var snapshots = existed ? (await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false)).Count : 0;
         Log.TargetInitialised(_logger, target, backend.Description, containerCreated, !existed);
@@ -161,7 +161,7 @@ public sealed class TargetSetupService
                 return new TargetProbeCheck(Name, true, $"no repository yet (`drorch target init {target}` or the first backup creates it)") { IsWarning = true };
             }
 
-            await using var repository = await BackupRepository.OpenAsync(store, key, cancellationToken).ConfigureAwait(false);
+            await using var repository = await BackupRepository.OpenAsync(store, key, indexCache: null, cancellationToken).ConfigureAwait(false);
             var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
             return new TargetProbeCheck(Name, true, $"opens the repository ({snapshots.Count} {(snapshots.Count == 1 ? "snapshot" : "snapshots")})");
         }
