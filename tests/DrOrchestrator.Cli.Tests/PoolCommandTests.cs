@@ -53,6 +53,57 @@ public sealed class PoolCommandTests : IDisposable
         BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(four.Root, "restored", "source"));
     }
 
+    [Fact]
+    public async Task An_emptied_member_fails_check_by_name_and_pool_repair_restores_R_copies_and_metadata()
+    {
+        using var pool = Sandbox(["a", "b", "c"], replicationFactor: 2);
+        var apply = await pool.RunAsync("policy", "apply", PolicyFile(pool));
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        var backup = await pool.RunAsync("backup", "spread");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        var before = PacksPerMember(pool, ["a", "b", "c"]);
+        var clean = await pool.RunAsync("check", "spread-pool");
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.DoesNotContain("member", clean.Stdout, StringComparison.Ordinal);
+
+        // Member b loses everything (a wiped bucket, a replaced disk).
+        foreach (var entry in Directory.EnumerateFileSystemEntries(Path.Combine(pool.Root, "b")))
+        {
+            if (Directory.Exists(entry))
+            {
+                Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
+            }
+        }
+
+        var check = await pool.RunAsync("check", "spread-pool", "--read-data");
+        Assert.Equal(1, check.ExitCode);
+        var packsLine = Assert.Single(check.Stdout.Split('\n'), l => l.StartsWith("error: pool spread-pool: member b lacks ", StringComparison.Ordinal));
+        Assert.Contains($"lacks {before["b"].Count} packs placed on it, now below 2 copies", packsLine, StringComparison.Ordinal);
+        Assert.Contains("`drorch pool repair spread-pool`", packsLine, StringComparison.Ordinal);
+        var metadataLine = Assert.Single(check.Stdout.Split('\n'), l => l.StartsWith("warning: pool spread-pool: member b lacks ", StringComparison.Ordinal));
+        Assert.Contains("metadata objects the other members hold (config, index/", metadataLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("member a", check.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("member c", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("the repository on spread-pool is damaged", check.Stderr, StringComparison.Ordinal);
+
+        var repair = await pool.RunAsync("pool", "repair", "spread-pool");
+        Assert.True(repair.ExitCode == 0, repair.ToString());
+        Assert.Equal(before["b"].Order(StringComparer.Ordinal), PacksPerMember(pool, ["b"])["b"].Order(StringComparer.Ordinal));
+        Assert.True(File.Exists(Path.Combine(pool.Root, "b", "config")));
+
+        var after = await pool.RunAsync("check", "spread-pool", "--read-data");
+        Assert.True(after.ExitCode == 0, after.ToString());
+        Assert.DoesNotContain("member", after.Stdout, StringComparison.Ordinal);
+        var destination = Path.Combine(pool.Root, "restored");
+        var restore = await pool.RunAsync("restore", "spread", "--from", "spread-pool", "--to", destination);
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(destination, "source"));
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private CliSandbox Sandbox(string[] members, int replicationFactor, string? root = null, string? keyVariable = null) =>

@@ -52,6 +52,6 @@ public sealed class PrimaryStoreStagingTests : IDisposable
             ["Targets:disk-b:Path"] = Path.Combine(_directory.Path, "disk-b"),
         }).Build();
         var targets = new ServiceCollection().AddDrOrchestratorTargets(configuration).BuildServiceProvider().GetRequiredService<TargetRegistry>();
-        return PrimarySet.PrepareAsync(names, names.Length, targets, new RepositoryReplicator(), NullLogger.Instance, CancellationToken.None);
+        return PrimarySet.PrepareAsync(names, names.Length, targets, new RepositoryReplicator(), null, NullLogger.Instance, CancellationToken.None);
     }
 }

@@ -41,6 +41,11 @@ public static class BackupCommand
                 context.Output.Warning($"primary target {missing}; the snapshot is not there yet (degraded run, catch-up copy attempted)");
             }
 
+            foreach (var (target, skipped) in run.Copies.SelectMany(c => c.Skipped.Select(s => (c.Target, s))))
+            {
+                context.Output.Warning($"copy to {target}: {skipped}");
+            }
+
             foreach (var copy in run.Copies.Where(c => !c.Succeeded))
             {
                 context.Output.Warning($"copy to {copy.Target} failed: {copy.Error}; its lag grows until `drorch copy {name}` succeeds");

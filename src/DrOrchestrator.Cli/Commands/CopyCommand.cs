@@ -30,6 +30,10 @@ public static class CopyCommand
                 context.Output.Line(copy.Succeeded
                     ? $"{copy.Target}: {Format.Count(copy.PacksCopied, "pack")}, {Format.Bytes(copy.BytesCopied)}, {Format.Count(copy.SnapshotsCopied.Count, "snapshot")} copied"
                     : $"{copy.Target}: FAILED: {copy.Error}");
+                foreach (var skipped in copy.Skipped)
+                {
+                    context.Output.Warning($"{copy.Target}: {skipped}");
+                }
             }
 
             var failed = copies.Where(o => !o.Succeeded).ToList();

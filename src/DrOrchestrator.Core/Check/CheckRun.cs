@@ -48,15 +48,22 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
             }
         }
 
-        foreach (var id in storePacks.Keys.Where(id => !indexedIds.Contains(id)))
+        var unreferenced = storePacks.Keys.Where(id => !indexedIds.Contains(id)).ToList();
+        if (!readData)
         {
-            Emit(CheckSeverity.Info, ObjectKeys.Pack(id), "unreferenced pack (left by an interrupted backup)");
+            foreach (var id in unreferenced)
+            {
+                Emit(CheckSeverity.Info, ObjectKeys.Pack(id), "unreferenced pack (left by an interrupted backup)");
+            }
         }
 
         await CheckSnapshotsAsync(ct).ConfigureAwait(false);
         if (readData)
         {
             var verifier = new PackVerifier(repo, findings);
+            // Read too: a truncated fragment left under a pack's key by a killed upload is damage,
+            // not just an unreferenced pack (issue 19 item 5).
+            await Parallel.ForEachAsync(unreferenced, repo.ParallelOptions(ct), (id, token) => new ValueTask(verifier.VerifyUnreferencedAsync(id, token))).ConfigureAwait(false);
             var totalBytes = verifiable.Sum(p => p.Size);
             long packsDone = 0;
             long bytesDone = 0;

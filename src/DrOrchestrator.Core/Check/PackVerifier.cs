@@ -22,27 +22,9 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
             FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
-            if (actual != packId)
+            if (await DownloadCheckedAsync(key, packId, file, ct).ConfigureAwait(false) is { } problem)
             {
-                // Bytes can be damaged on their way as well as at rest: read again (a new request)
-                // before calling the stored copy damaged.
-                file.SetLength(0);
-                var again = await DownloadAsync(key, file, ct).ConfigureAwait(false);
-                if (again == packId)
-                {
-                    Emit(CheckSeverity.Warning, key,
-                        $"read error in transit: a first read hashed to {actual.ToShortString()}…, a second read matched the pack's id; the stored pack is intact");
-                }
-                else if (again == actual)
-                {
-                    Emit(CheckSeverity.Error, key, $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…, the same on a second read): the pack is damaged at rest");
-                }
-                else
-                {
-                    Emit(CheckSeverity.Error, key,
-                        $"pack content does not match its id on two reads that disagree (SHA-256 {actual.ToShortString()}…, then {again.ToShortString()}…): read errors in transit; the stored pack could not be verified");
-                }
+                Emit(problem.Severity, key, problem.Message);
             }
         }
         catch (ObjectStoreException e)
@@ -58,6 +40,58 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
         }
 
         return VerifyBlobs(file, blobs);
+    }
+
+    /// <summary>
+    /// A pack no index names (left by an interrupted backup or upload): harmless, unless its bytes
+    /// do not match its name — then it is a damaged object under a pack's key (a truncated
+    /// fragment after a killed upload), reported as damaged. No snapshot uses it, so it is a
+    /// warning; the next writer with its content overwrites it, prune removes it.
+    /// </summary>
+    public async Task VerifyUnreferencedAsync(BlobId packId, CancellationToken ct)
+    {
+        var key = ObjectKeys.Pack(packId);
+        var temp = Path.Combine(BackupRepository.TempDirectory, $"drorch-check-{Guid.NewGuid():N}.tmp");
+        await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            var problem = await DownloadCheckedAsync(key, packId, file, ct).ConfigureAwait(false);
+            Emit(problem is null ? CheckSeverity.Info : CheckSeverity.Warning, key, problem is null
+                ? "unreferenced pack (left by an interrupted backup)"
+                : $"unreferenced pack is damaged: {problem.Value.Message} (no snapshot uses it: the leftover of an interrupted upload; the next backup or copy that has its content overwrites it, prune removes it)");
+        }
+        catch (ObjectStoreException e)
+        {
+            Emit(CheckSeverity.Warning, key, $"unreferenced pack cannot be read: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Downloads the pack into <paramref name="file"/>; null when its bytes hash to its id, else
+    /// what is wrong. Bytes can be damaged on their way as well as at rest: a mismatching pack is
+    /// read again (a new request) before the stored copy is called damaged.
+    /// </summary>
+    private async Task<(CheckSeverity Severity, string Message)?> DownloadCheckedAsync(string key, BlobId packId, FileStream file, CancellationToken ct)
+    {
+        var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+        if (actual == packId)
+        {
+            return null;
+        }
+
+        file.SetLength(0);
+        var again = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+        if (again == packId)
+        {
+            return (CheckSeverity.Warning,
+                $"read error in transit: a first read hashed to {actual.ToShortString()}…, a second read matched the pack's id; the stored pack is intact");
+        }
+
+        return again == actual
+            ? (CheckSeverity.Error, $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…, the same on a second read): the pack is damaged at rest")
+            : (CheckSeverity.Error,
+                $"pack content does not match its id on two reads that disagree (SHA-256 {actual.ToShortString()}…, then {again.ToShortString()}…): read errors in transit; the stored pack could not be verified");
     }
 
     private async Task<BlobId> DownloadAsync(string key, FileStream file, CancellationToken ct)

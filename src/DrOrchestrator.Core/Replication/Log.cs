@@ -28,4 +28,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 2506, Level = LogLevel.Information,
         Message = "Replication to {Destination} finished: {Packs} pack(s), {Bytes} bytes, {Indexes} index(es), {Snapshots} snapshot(s) copied, {Errors} error(s), {Seconds:F1} s")]
     public static partial void ReplicationFinished(ILogger logger, string destination, int packs, long bytes, int indexes, int snapshots, int errors, double seconds);
+
+    [LoggerMessage(EventId = 2507, Level = LogLevel.Warning, Message = "{Line} (no index of the source names it: the leftover of an interrupted upload; skipped)")]
+    public static partial void DamagedLeftoverSkipped(ILogger logger, string line);
+
+    [LoggerMessage(EventId = 2508, Level = LogLevel.Warning,
+        Message = "{Source}: cannot read the indexes to tell a damaged leftover pack from a referenced one ({Reason}); its snapshots stay held back")]
+    public static partial void UnindexedCheckFailed(ILogger logger, string source, string reason);
 }

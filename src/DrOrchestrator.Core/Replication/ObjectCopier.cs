@@ -12,7 +12,7 @@ namespace DrOrchestrator.Core.Replication;
 /// </summary>
 internal sealed class ObjectCopier(IObjectStore source, IObjectStore destination, int maxConcurrency, ILogger logger)
 {
-    private readonly List<string> _errors = [];
+    private readonly List<(string Key, string Error, bool Mismatch)> _errors = [];
     private long _bytesCopied;
 
     public long BytesCopied => Interlocked.Read(ref _bytesCopied);
@@ -23,8 +23,31 @@ internal sealed class ObjectCopier(IObjectStore source, IObjectStore destination
         {
             lock (_errors)
             {
-                return [.. _errors];
+                return [.. _errors.Select(e => e.Error)];
             }
+        }
+    }
+
+    /// <summary>Keys whose source bytes did not match the SHA-256 their name carries (damaged at the source, or in transit).</summary>
+    public IReadOnlyList<string> MismatchedKeys
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return [.. _errors.Where(e => e.Mismatch).Select(e => e.Key)];
+            }
+        }
+    }
+
+    /// <summary>Takes the failures of <paramref name="keys"/> off the error list; returns their lines.</summary>
+    public IReadOnlyList<string> Withdraw(IReadOnlySet<string> keys)
+    {
+        lock (_errors)
+        {
+            var withdrawn = _errors.Where(e => keys.Contains(e.Key)).Select(e => e.Error).ToList();
+            _errors.RemoveAll(e => keys.Contains(e.Key));
+            return withdrawn;
         }
     }
 
@@ -60,7 +83,7 @@ internal sealed class ObjectCopier(IObjectStore source, IObjectStore destination
             var download = await TempSpool.DownloadAsync(source, key, ReplicationPlan.ExpectedSha256(key), ct).ConfigureAwait(false);
             if (download.Content is not { } file)
             {
-                return Fail(key, $"{source.Description}: {key}: {download.Mismatch}; not copied");
+                return Fail(key, $"{source.Description}: {key}: {download.Mismatch}; not copied", mismatch: true);
             }
 
             await using (file.ConfigureAwait(false))
@@ -87,12 +110,12 @@ internal sealed class ObjectCopier(IObjectStore source, IObjectStore destination
         }
     }
 
-    private long Fail(string key, string error)
+    private long Fail(string key, string error, bool mismatch = false)
     {
         Log.CopyFailed(logger, key, destination.Description, error);
         lock (_errors)
         {
-            _errors.Add(error);
+            _errors.Add((key, error, mismatch));
         }
 
         return -1;

@@ -22,6 +22,13 @@ public sealed record ReplicationReport(
     /// </summary>
     public IReadOnlyList<string> SnapshotsPending { get; init; } = [];
 
+    /// <summary>
+    /// Damaged source packs that no index of the source names (leftovers of interrupted uploads,
+    /// no snapshot uses them): not copied, and holding nothing back. One line each, naming the
+    /// store and the key.
+    /// </summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
+
     /// <summary>True when the destination now holds every snapshot the source had when the run started.</summary>
     public bool IsComplete => Errors.Count == 0 && SnapshotsPending.Count == 0;
 }

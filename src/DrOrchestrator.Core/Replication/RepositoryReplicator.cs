@@ -47,9 +47,10 @@ public sealed class RepositoryReplicator
         await CopyKeysAndConfigAsync(copier, destination, plan.Keys, configToCreate, ct).ConfigureAwait(false);
 
         var packs = await CopyPacksAsync(copier, plan.Packs, progress, ct).ConfigureAwait(false);
+        var skipped = await SkipUnindexedDamagedPacksAsync(source, copier, options.SourceKey, ct).ConfigureAwait(false);
         IReadOnlyList<string> indexes = [];
         IReadOnlyList<string> snapshots = [];
-        var failed = plan.Packs.Count - packs.Count;
+        var failed = plan.Packs.Count - packs.Count - skipped.Count;
         if (failed == 0)
         {
             // Indexes only after all packs: an index naming a missing pack is an error to the checker.
@@ -66,7 +67,7 @@ public sealed class RepositoryReplicator
             Log.SnapshotsHeldBack(_logger, destination.Description, plan.Snapshots.Count, failed);
         }
 
-        var report = BuildReport(plan, copier, packs.Count, indexes.Count, snapshots, clock.Elapsed);
+        var report = BuildReport(plan, copier, packs.Count, indexes.Count, snapshots, clock.Elapsed) with { Skipped = skipped };
         Log.ReplicationFinished(_logger, destination.Description, report.PacksCopied, report.BytesCopied, report.IndexesCopied,
             report.SnapshotsCopied.Count, report.Errors.Count, clock.Elapsed.TotalSeconds);
         return report;
@@ -83,6 +84,49 @@ public sealed class RepositoryReplicator
         var keys = await store.ListAllAsync(ObjectKeys.SnapshotsPrefix, ct).ConfigureAwait(false);
         return [.. keys.Select(o => ReplicationPlan.SnapshotId(o.Key)).Where(id => id.Length > 0 && !id.Contains('/', StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// A source pack whose bytes fail its SHA-256 holds back every snapshot, unless the key is at
+    /// hand and no index of the source names it: packs are indexed only once durable, so such a
+    /// pack is the leftover of an interrupted upload (a truncated fragment after a killed server),
+    /// which no snapshot can use and which must not block every later copy (issue 19 item 5). When
+    /// an index cannot be read it might name the pack, so nothing is skipped then.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> SkipUnindexedDamagedPacksAsync(
+        IObjectStore source, ObjectCopier copier, Security.RepositoryKey? key, CancellationToken ct)
+    {
+        var damaged = copier.MismatchedKeys.Where(k => k.StartsWith(ObjectKeys.DataPrefix, StringComparison.Ordinal)).ToList();
+        if (damaged.Count == 0 || key is null)
+        {
+            return [];
+        }
+
+        HashSet<string> indexed;
+        try
+        {
+            await using var repository = await BackupRepository.OpenAsync(source, key, ct).ConfigureAwait(false);
+            if (repository.IndexErrors.Count > 0)
+            {
+                return [];
+            }
+
+            indexed = [.. repository.Index.Packs().Select(p => ObjectKeys.Pack(p.Id))];
+        }
+        catch (Exception ex) when (ex is RepositoryException or ObjectStoreException)
+        {
+            Log.UnindexedCheckFailed(_logger, source.Description, ex.Message);
+            return [];
+        }
+
+        var leftovers = damaged.Where(k => !indexed.Contains(k)).ToHashSet(StringComparer.Ordinal);
+        var lines = copier.Withdraw(leftovers);
+        foreach (var line in lines)
+        {
+            Log.DamagedLeftoverSkipped(_logger, line);
+        }
+
+        return [.. lines.Select(l => $"{l} (no index names it: the leftover of an interrupted upload; skipped)").Order(StringComparer.Ordinal)];
     }
 
     /// <summary>

@@ -72,7 +72,7 @@ public sealed class PolicyBackupService
         {
             long runId;
             primaries = await PrimarySet.PrepareAsync(
-                primaryNames, policy.MinPrimaries, _repositories.Targets, _replicator, _logger, cancellationToken).ConfigureAwait(false);
+                primaryNames, policy.MinPrimaries, _repositories.Targets, _replicator, _repositories.KeyFor(primaryNames[0]), _logger, cancellationToken).ConfigureAwait(false);
             await using (var repository = await _repositories.OpenOrInitAsync(
                 primaries.Store, _repositories.KeyFor(primaryNames[0]), cancellationToken).ConfigureAwait(false))
             {
@@ -232,8 +232,8 @@ public sealed class PolicyBackupService
             return [];
         }
 
-        var source = primaries.Complete.First().Store;
-        return await _copies.CopyAsync(policy, source, destinations, cancellationToken).ConfigureAwait(false);
+        var source = primaries.Complete.First();
+        return await _copies.CopyAsync(policy, source.Name, source.Store, destinations, cancellationToken).ConfigureAwait(false);
     }
 }
 

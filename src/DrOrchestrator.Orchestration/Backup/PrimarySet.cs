@@ -1,5 +1,6 @@
 using DrOrchestrator.Core.Replication;
 using DrOrchestrator.Core.Repository;
+using DrOrchestrator.Core.Security;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Core.Storage.Composite;
 using DrOrchestrator.Orchestration.Targets;
@@ -13,8 +14,10 @@ public sealed record PrimaryTarget(string Name, IObjectStore Store, string? Unav
 /// <summary>
 /// The primaries of one backup run, written in parallel through a <see cref="MirrorObjectStore"/>
 /// so the source is read once. Before the run every reachable primary is brought up to the same
-/// repository (a new or lagging primary gets the missing objects copied from one that has them),
-/// so deduplication against the shared index never skips a pack a primary lacks.
+/// repository, so deduplication against the shared index never skips a pack a primary lacks and
+/// never re-uploads one a primary holds: first the hub (the first primary holding a repository)
+/// gathers what any other primary has and it lacks — a primary that caught a run the hub missed
+/// while the hub was down — then every other primary receives what the hub has (docs/decisions.md §55).
 /// </summary>
 public sealed class PrimarySet
 {
@@ -42,8 +45,10 @@ public sealed class PrimarySet
             .Concat(Targets.Where(t => t.Unavailable is null && Mirror is not null && Mirror.DegradedMembers.ContainsKey(t.Store.Description))
                 .Select(t => (t.Name, Mirror!.DegradedMembers[t.Store.Description].Message)));
 
+    /// <param name="key">The repository key: lets a catch-up skip a damaged pack no index names (a leftover of a killed upload).</param>
     public static async Task<PrimarySet> PrepareAsync(
-        IReadOnlyList<string> names, int minPrimaries, TargetRegistry targets, RepositoryReplicator replicator, ILogger logger, CancellationToken cancellationToken)
+        IReadOnlyList<string> names, int minPrimaries, TargetRegistry targets, RepositoryReplicator replicator, RepositoryKey? key, ILogger logger,
+        CancellationToken cancellationToken)
     {
         // All primaries are probed at once: an unreachable one spends its whole retry budget before
         // it is given up, and the others need not wait behind it (nor behind each other's round trips).
@@ -60,14 +65,29 @@ public sealed class PrimarySet
             }
         })).ConfigureAwait(false);
 
-        var seed = probed.FirstOrDefault(p => p.Error is null && p.HasRepository);
+        var hub = probed.FirstOrDefault(p => p.Error is null && p.HasRepository);
+        if (hub.Store is not null)
+        {
+            // Gather: a failure here is only logged. The hub stays consistent (a copy writes a
+            // snapshot after its objects) and every other primary receives the hub's objects
+            // below, so the index read through the mirror (the first member's, which then holds
+            // no more than the hub) never names a pack some member lacks.
+            foreach (var other in probed.Where(p => p.Error is null && p.HasRepository && !ReferenceEquals(p.Store, hub.Store)))
+            {
+                if (await CatchUpAsync(replicator, other.Store, hub.Store, key, cancellationToken).ConfigureAwait(false) is { } problem)
+                {
+                    Log.TargetUnreadable(logger, other.Name, "(backup: gathering into " + hub.Name + ")", problem);
+                }
+            }
+        }
+
         var result = new List<PrimaryTarget>();
         foreach (var (name, store, _, error) in probed)
         {
             var reason = error;
-            if (reason is null && seed.Store is not null && !ReferenceEquals(seed.Store, store))
+            if (reason is null && hub.Store is not null && !ReferenceEquals(hub.Store, store))
             {
-                reason = await CatchUpAsync(replicator, seed.Store, store, cancellationToken).ConfigureAwait(false);
+                reason = await CatchUpAsync(replicator, hub.Store, store, key, cancellationToken).ConfigureAwait(false);
             }
 
             if (reason is not null)
@@ -95,12 +115,13 @@ public sealed class PrimarySet
         return new PrimarySet(result, mirror, mirror);
     }
 
-    /// <summary>Copies what a primary lacks from the seed; returns the reason it stays out, or null.</summary>
-    private static async Task<string?> CatchUpAsync(RepositoryReplicator replicator, IObjectStore seed, IObjectStore store, CancellationToken cancellationToken)
+    /// <summary>Copies what <paramref name="store"/> lacks from <paramref name="source"/>; returns the reason it stays out, or null.</summary>
+    private static async Task<string?> CatchUpAsync(
+        RepositoryReplicator replicator, IObjectStore source, IObjectStore store, RepositoryKey? key, CancellationToken cancellationToken)
     {
         try
         {
-            var report = await replicator.ReplicateAsync(seed, store, new ReplicationOptions(), null, cancellationToken).ConfigureAwait(false);
+            var report = await replicator.ReplicateAsync(source, store, new ReplicationOptions { SourceKey = key }, null, cancellationToken).ConfigureAwait(false);
             return report.Errors.Count == 0 ? null : $"catch-up copy incomplete: {report.Errors[0]}";
         }
         catch (Exception ex) when (ex is ObjectStoreException or ReplicationException)

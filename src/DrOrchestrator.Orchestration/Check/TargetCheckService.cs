@@ -40,9 +40,21 @@ public sealed class TargetCheckService
     public IAsyncEnumerable<CheckFinding> CheckAsync(string target, bool readData, CancellationToken cancellationToken) =>
         CheckAsync(target, new CheckOptions(readData), cancellationToken);
 
+    /// <remarks>
+    /// A pool is first checked as a pool (<see cref="PoolChecker"/>: packs below R copies, members
+    /// lacking metadata), then as a repository through its members' union.
+    /// </remarks>
     public async IAsyncEnumerable<CheckFinding> CheckAsync(
         string target, CheckOptions options, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        if (_repositories.Targets.Get(target).Type == PoolTargets.Type)
+        {
+            await foreach (var finding in PoolChecker.CheckAsync(_repositories.Targets.OpenPool(target), cancellationToken).ConfigureAwait(false))
+            {
+                yield return finding;
+            }
+        }
+
         await using var repository = await _repositories.OpenForCheckAsync(target, cancellationToken).ConfigureAwait(false);
         await foreach (var finding in _checker.CheckAsync(repository, options, cancellationToken).ConfigureAwait(false))
         {

@@ -121,6 +121,58 @@ public sealed class RepositoryReplicatorTests
     }
 
     [Fact]
+    public async Task A_truncated_leftover_under_a_pack_key_no_index_names_is_skipped_with_the_key_and_holds_nothing_back()
+    {
+        using var dir = new TempDir();
+        var (source, _, snapshot) = await BackedUpSourceAsync(dir, seed: 15, count: 4);
+        // A killed upload: the first 2/3 of a pack nobody indexed, under the key its full content hashes to.
+        var whole = TestSupport.RandomBytes(90_000, 77);
+        var leftover = ObjectKeys.Pack(BlobId.Hash(whole));
+        source.Inner[leftover] = whole[..60_000];
+        var replica = new NamedObjectStore(ReplicaName);
+
+        // Without the key the replicator cannot know no snapshot needs it: the snapshot is held back.
+        var keyless = await ReplicateAsync(source, replica);
+        Assert.Equal([snapshot.Id], keyless.SnapshotsPending);
+        Assert.Contains(keyless.Errors, e => e.StartsWith($"memory:source: {leftover}: SHA-256 mismatch", StringComparison.Ordinal));
+
+        var report = await new RepositoryReplicator().ReplicateAsync(
+            source, replica, new ReplicationOptions { SourceKey = TestSupport.Key }, null, CancellationToken.None);
+
+        Assert.True(report.IsComplete, string.Join("\n", report.Errors));
+        Assert.Equal([snapshot.Id], report.SnapshotsCopied);
+        var skipped = Assert.Single(report.Skipped);
+        Assert.StartsWith($"memory:source: {leftover}: SHA-256 mismatch", skipped, StringComparison.Ordinal);
+        Assert.EndsWith("(no index names it: the leftover of an interrupted upload; skipped)", skipped, StringComparison.Ordinal);
+        Assert.DoesNotContain(leftover, replica.Inner.Keys);
+        Assert.Equal(FileHashes(dir.Sub("src")), await RestoreFromAsync(replica, snapshot.Id, dir.Sub("out")));
+
+        // The check reads the leftover and calls it damaged (a warning: no snapshot uses it), not merely unreferenced.
+        var finding = Assert.Single(await CheckAsync(source));
+        Assert.Equal((CheckSeverity.Warning, leftover), (finding.Severity, finding.ObjectKey));
+        Assert.StartsWith("unreferenced pack is damaged: pack content does not match its id", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("the same on a second read): the pack is damaged at rest", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_damaged_pack_an_index_names_still_holds_back_the_snapshot_with_the_key()
+    {
+        using var dir = new TempDir();
+        var (source, _, snapshot) = await BackedUpSourceAsync(dir, seed: 16, count: 4);
+        var victim = source.KeysUnder("data/")[0];
+        source.Inner[victim] = source.Inner[victim][..(source.Inner[victim].Length / 2)];
+        var replica = new NamedObjectStore(ReplicaName);
+
+        var report = await new RepositoryReplicator().ReplicateAsync(
+            source, replica, new ReplicationOptions { SourceKey = TestSupport.Key }, null, CancellationToken.None);
+
+        Assert.Empty(report.Skipped);
+        Assert.StartsWith($"memory:source: {victim}: SHA-256 mismatch", Assert.Single(report.Errors), StringComparison.Ordinal);
+        Assert.Equal([snapshot.Id], report.SnapshotsPending);
+        Assert.Empty(replica.KeysUnder("snapshots/"));
+    }
+
+    [Fact]
     public async Task A_pack_the_replica_fails_to_store_is_reported_and_no_index_or_snapshot_is_written()
     {
         using var dir = new TempDir();
