@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(1101, LogLevel.Information, "Restore of policy {Policy}: snapshot {Snapshot}, database {Database} restored and verified ({Tables} tables, {Rows} rows)")]
     public static partial void DatabaseRestored(ILogger logger, string policy, string snapshot, string database, int tables, long rows);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Restore of policy {Policy} from {Target} is not recorded in the catalog (its throughput will not feed the predicted RTO): {Reason}")]
+    public static partial void RestoreNotRecorded(ILogger logger, string policy, string target, string reason);
 }

@@ -21,6 +21,9 @@ public sealed class MariaDbEngine(IOptions<MariaDbSourceOptions> options, ILogge
 
     public Task<DatabaseRestoreResult> RestoreAsync(DatabaseRestoreRequest request, CancellationToken ct) =>
         new MariaDbRestorer(options.Value, logger).RestoreAsync(request, ct);
+
+    public IScratchDatabases Scratch(DatabaseSource source, string sandbox) =>
+        new MariaDbScratchDatabases(MariaDbEndpoint.From(source, options.Value));
 }
 
 public static class MariaDbSourceServiceCollectionExtensions

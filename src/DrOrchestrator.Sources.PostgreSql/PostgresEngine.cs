@@ -18,4 +18,7 @@ public sealed class PostgresEngine(IOptions<PostgresSourceOptions> options, ILog
 
     public Task<DatabaseRestoreResult> RestoreAsync(DatabaseRestoreRequest request, CancellationToken ct) =>
         new PostgresRestorer(options.Value, logger).RestoreAsync(request, ct);
+
+    public IScratchDatabases Scratch(DatabaseSource source, string sandbox) =>
+        new PostgresScratchDatabases(PostgresEndpoint.From(source, options.Value));
 }

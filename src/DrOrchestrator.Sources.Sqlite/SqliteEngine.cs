@@ -19,6 +19,8 @@ public sealed class SqliteEngine(ILogger<SqliteEngine> logger) : IDatabaseEngine
 
     public Task<DatabaseRestoreResult> RestoreAsync(DatabaseRestoreRequest request, CancellationToken ct) =>
         SqliteRestorer.RestoreAsync(request, logger, ct);
+
+    public IScratchDatabases Scratch(DatabaseSource source, string sandbox) => new SqliteScratchDatabases(sandbox);
 }
 
 public static class SqliteSourceServiceCollectionExtensions

@@ -84,6 +84,50 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// Records a run that has already finished: it ends now and took <paramref name="duration"/>; for work that must not wait for the catalog while it runs (a restore during an incident
+    /// is recorded only once its data is back). Returns the run's id.
+    /// </summary>
+    /// <exception cref="CatalogException">The policy or target is not in the catalog.</exception>
+    public async Task<long> RecordFinishedRunAsync(
+        string policyName, RunKind kind, string? targetName, TimeSpan duration, RunStatus status, RunFigures figures, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(figures);
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var process = RunProcess.Current;
+            var now = Now;
+            var run = new RunEntity
+            {
+                Kind = kind,
+                Status = status,
+                StartedAt = Normalize(now - duration),
+                HeartbeatAt = now,
+                FinishedAt = now,
+                Host = process.Host,
+                ProcessId = process.ProcessId,
+                ProcessStartedAt = process.StartedAt,
+                PolicyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id,
+                BytesRead = figures.BytesRead,
+                BytesNew = figures.BytesNew,
+                BytesStored = figures.BytesStored,
+                Files = figures.Files,
+                WarningsCount = figures.WarningsCount,
+                SnapshotId = figures.SnapshotId,
+            };
+            if (targetName is not null)
+            {
+                run.TargetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
+            }
+
+            db.Runs.Add(run);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            Log.RunCompleted(logger, run.Id, run.Kind, status);
+            return run.Id;
+        }
+    }
+
     /// <summary>One run with its errors, or null.</summary>
     public async Task<CatalogRun?> GetRunAsync(long runId, CancellationToken cancellationToken)
     {

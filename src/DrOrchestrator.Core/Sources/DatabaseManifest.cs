@@ -80,23 +80,35 @@ public sealed record TableFingerprint(string Table, long Rows, string Hash)
     /// Differences between the fingerprint taken at backup and the one of a restored database, one
     /// line per table that is missing, extra, or has other rows; empty when they match.
     /// </summary>
-    public static IReadOnlyList<string> Compare(IReadOnlyList<TableFingerprint> expected, IReadOnlyList<TableFingerprint> actual)
+    public static IReadOnlyList<TableDifference> Compare(IReadOnlyList<TableFingerprint> expected, IReadOnlyList<TableFingerprint> actual)
     {
         var restored = actual.ToDictionary(t => t.Table, StringComparer.Ordinal);
-        var differences = new List<string>();
+        var differences = new List<TableDifference>();
         foreach (var table in expected.OrderBy(t => t.Table, StringComparer.Ordinal))
         {
             if (!restored.Remove(table.Table, out var got))
             {
-                differences.Add($"table {table.Table} is missing ({table.Rows} rows at backup)");
+                differences.Add(new TableDifference(table.Table, table, null));
             }
             else if (got.Rows != table.Rows || got.Hash != table.Hash)
             {
-                differences.Add($"table {table.Table}: {table.Rows} rows (hash {table.Hash}) at backup, {got.Rows} rows (hash {got.Hash}) restored");
+                differences.Add(new TableDifference(table.Table, table, got));
             }
         }
 
-        differences.AddRange(restored.Keys.Order(StringComparer.Ordinal).Select(t => $"table {t} was not in the backup"));
+        differences.AddRange(restored.Values.OrderBy(t => t.Table, StringComparer.Ordinal).Select(t => new TableDifference(t.Table, null, t)));
         return differences;
     }
+}
+
+/// <summary>One table whose restored fingerprint differs from the backup's: missing (<see cref="Actual"/> null), extra (<see cref="Expected"/> null) or other rows.</summary>
+public sealed record TableDifference(string Table, TableFingerprint? Expected, TableFingerprint? Actual)
+{
+    /// <summary>"table t: 10 rows (hash …) at backup, 9 rows (hash …) restored", "table t is missing (10 rows at backup)", "table t was not in the backup".</summary>
+    public override string ToString() => (Expected, Actual) switch
+    {
+        (null, _) => $"table {Table} was not in the backup",
+        (_, null) => $"table {Table} is missing ({Expected.Rows} rows at backup)",
+        _ => $"table {Table}: {Expected.Rows} rows (hash {Expected.Hash}) at backup, {Actual.Rows} rows (hash {Actual.Hash}) restored",
+    };
 }

@@ -21,6 +21,12 @@ public interface IDatabaseEngine
     /// <exception cref="FingerprintMismatchException">The restored database differs from the backup.</exception>
     /// <exception cref="SourceFailedException">The server or the client tool failed.</exception>
     Task<DatabaseRestoreResult> RestoreAsync(DatabaseRestoreRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// Where a drill of <paramref name="source"/> may create scratch databases: the source's own
+    /// server, or (SQLite) files in <paramref name="sandbox"/>, the drill's own folder.
+    /// </summary>
+    IScratchDatabases Scratch(DatabaseSource source, string sandbox);
 }
 
 /// <summary>What to restore where.</summary>

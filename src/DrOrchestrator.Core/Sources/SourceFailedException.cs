@@ -26,10 +26,12 @@ public class SourceFailedException : Exception
 /// <summary>A restored database differs from the fingerprint taken at backup; the message names the first differing table.</summary>
 public sealed class FingerprintMismatchException : SourceFailedException
 {
-    public FingerprintMismatchException(string database, IReadOnlyList<string> differences)
+    public FingerprintMismatchException(string database, IReadOnlyList<TableDifference> differences)
         : base($"restored database {database} does not match its backup fingerprint: {string.Join("; ", differences)}")
     {
-        Differences = differences;
+        ArgumentNullException.ThrowIfNull(differences);
+        Tables = differences;
+        Differences = [.. differences.Select(d => d.ToString())];
     }
 
     public FingerprintMismatchException()
@@ -51,4 +53,7 @@ public sealed class FingerprintMismatchException : SourceFailedException
 
     /// <summary>One entry per differing table: "table t: 10 rows (hash …) at backup, 9 rows (hash …) restored".</summary>
     public IReadOnlyList<string> Differences { get; }
+
+    /// <summary>The same differences with both fingerprints of each table (empty when built from a message only).</summary>
+    public IReadOnlyList<TableDifference> Tables { get; } = [];
 }

@@ -4,6 +4,7 @@ using DrOrchestrator.Core.Drill;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Restore;
+using DrOrchestrator.Core.Sources;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Contracts;
@@ -36,14 +37,22 @@ public sealed class DrillService
 
     public DrillService(
         CatalogStore catalog, RepositoryAccess repositories, Restorer restorer, RestoredFileVerifier verifier, IEnumerable<ISourceDrill> sourceDrills,
-        IOptions<DrillOptions> options, ILogger<DrillService> logger)
+        IEnumerable<IDatabaseEngine> engines, IOptions<DrillOptions> options, ILogger<DrillService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _catalog = catalog;
         _repositories = repositories;
         _restorer = restorer;
         _verifier = verifier;
-        _sourceDrills = sourceDrills.ToDictionary(d => d.SourceType, StringComparer.Ordinal);
+        // Every database engine is drilled through its own restore into a scratch database; a
+        // registered ISourceDrill for the same type takes precedence.
+        var drills = sourceDrills.ToDictionary(d => d.SourceType, StringComparer.Ordinal);
+        foreach (var engine in engines)
+        {
+            drills.TryAdd(engine.Type, new DatabaseSourceDrill(engine, logger));
+        }
+
+        _sourceDrills = drills;
         _options = options.Value;
         _logger = logger;
     }
@@ -174,7 +183,7 @@ public sealed class DrillService
         foreach (var source in snapshot.Sources?.Where(s => s.Type != FilesSourceType) ?? [])
         {
             mismatches.AddRange(_sourceDrills.TryGetValue(source.Type, out var sourceDrill)
-                ? await sourceDrill.DrillAsync(repository, snapshot, source, sandbox, cancellationToken).ConfigureAwait(false)
+                ? await sourceDrill.DrillAsync(new SourceDrillContext(policy, repository, snapshot, source, sandbox), cancellationToken).ConfigureAwait(false)
                 : [new DrillMismatch(string.Join(",", source.Entries), null, null, $"source type '{source.Type}' has no drill in this build: not verified")]);
         }
 

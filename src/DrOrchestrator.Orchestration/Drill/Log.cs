@@ -20,4 +20,16 @@ internal static partial class Log
 
     [LoggerMessage(1214, LogLevel.Warning, "Drill of policy {Policy} from {Target} passed but took {RtoSeconds:F1} s, over the RTO target of {RtoTargetSeconds:F0} s")]
     public static partial void DrillOverRto(ILogger logger, string policy, string target, double rtoSeconds, double rtoTargetSeconds);
+
+    [LoggerMessage(1215, LogLevel.Warning, "Dropped the scratch database {Database} of a drill whose process is gone")]
+    public static partial void LeftoverScratchDatabaseDropped(ILogger logger, string database);
+
+    [LoggerMessage(1216, LogLevel.Warning, "Could not drop the scratch database {Database} (the next drill on this host drops it): {Reason}")]
+    public static partial void ScratchDatabaseNotDropped(ILogger logger, string database, string reason);
+
+    [LoggerMessage(1217, LogLevel.Warning, "Drill of policy {Policy}, database {Database}: the engine's integrity check did not run: {Reason}")]
+    public static partial void IntegrityCheckNotRun(ILogger logger, string policy, string database, string reason);
+
+    [LoggerMessage(1218, LogLevel.Information, "Drill of policy {Policy}, database {Database}: restored into a scratch database, {Tables} tables and {Rows} rows match the fingerprint; {Check}: {Problems} problems")]
+    public static partial void DatabaseDrilled(ILogger logger, string policy, string database, int tables, long rows, string check, int problems);
 }

@@ -15,6 +15,9 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
     public static readonly TimeSpan Week = TimeSpan.FromDays(7);
     public static readonly TimeSpan Month = TimeSpan.FromDays(30);
 
+    /// <summary>How many of a policy's newest runs are searched for restores (the prediction uses the newest five samples).</summary>
+    private const int RecentRuns = 500;
+
     /// <summary>A reporting period as policies write durations (<c>30d</c>, <c>12h</c>, <c>1d12h</c>); false unless positive.</summary>
     public static bool TryParsePeriod(string text, out TimeSpan period) =>
         PolicyDuration.TryParse(text, out period) && period > TimeSpan.Zero;
@@ -50,6 +53,9 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
     {
         var policy = stored.ToPolicy();
         var drills = await catalog.ListDrillsAsync(stored.Name, ct).ConfigureAwait(false);
+        var restores = (await catalog.ListRunsAsync(stored.Name, RecentRuns, ct).ConfigureAwait(false))
+            .Where(r => r.Kind == RunKind.Restore && r.Status == RunStatus.Succeeded && r.TargetName is not null && r.FinishedAt is not null)
+            .ToList();
         var snapshots = await catalog.ListSnapshotsAsync(stored.Name, ct).ConfigureAwait(false);
         var timelines = new Dictionary<string, IReadOnlyList<CompletedRecoveryPoint>>(StringComparer.Ordinal);
         foreach (var target in policy.Targets)
@@ -59,7 +65,7 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
 
         var newestAnywhere = timelines.Values.Select(points => RpoCalculator.NewestRecoveryPoint(points, now)).Max();
         var rows = policy.Targets
-            .Select(target => Target(stored, target, timelines[target.Name], drills, snapshots, newestAnywhere, now, since))
+            .Select(target => Target(stored, target, timelines[target.Name], drills, restores, snapshots, newestAnywhere, now, since))
             .ToList();
         return new PolicyObjectives(stored.Name, stored.Rpo, stored.Rto, rows, [.. drills.Where(d => d.StartedAt >= since)]);
     }
@@ -69,6 +75,7 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
         PolicyTarget target,
         IReadOnlyList<CompletedRecoveryPoint> points,
         IReadOnlyList<DrillRecord> drills,
+        IReadOnlyList<CatalogRun> restores,
         IReadOnlyList<CatalogSnapshot> snapshots,
         DateTimeOffset? newestAnywhere,
         DateTimeOffset now,
@@ -81,7 +88,10 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
         var newestSnapshot = snapshots.FirstOrDefault(s => s.Presence.Any(p => p.TargetName == target.Name && p.Status == PresenceStatus.Present));
         var throughput = targetDrills
             .Where(d => d.Outcome != DrillOutcome.Failed)
-            .Select(d => new ThroughputSample(d.BytesRestored, d.RtoAchieved, d.StartedAt));
+            .Select(d => new ThroughputSample(d.BytesRestored, d.RtoAchieved, d.StartedAt))
+            // Real restores from this target teach the prediction as much as drills do (§57).
+            .Concat(restores.Where(r => r.TargetName == target.Name)
+                .Select(r => new ThroughputSample(r.Figures.BytesRead, r.FinishedAt!.Value - r.StartedAt, r.StartedAt)));
         var recentDrills = targetDrills.Where(d => d.StartedAt >= now - Month).ToList();
         return new TargetObjectives(
             policy.Name,

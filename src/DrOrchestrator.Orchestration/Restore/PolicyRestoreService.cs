@@ -105,6 +105,11 @@ public sealed class PolicyRestoreService
                     Delete = request.Delete,
                 }, progress, cancellationToken).ConfigureAwait(false);
             Log.Restored(_logger, request.Policy, snapshot.Id, target, request.Destination, result.FilesVerified);
+            if (result.Failures.Count == 0)
+            {
+                await RecordThroughputAsync(request.Policy, target, snapshot, result.Bytes, result.FilesVerified, clock.Elapsed, catalogProblem).ConfigureAwait(false);
+            }
+
             return new PolicyRestoreOutcome(snapshot, target, result, clock.Elapsed)
             {
                 BadCopies = badCopies.Entries,
@@ -125,7 +130,7 @@ public sealed class PolicyRestoreService
         var clock = Stopwatch.StartNew();
         var badCopies = new BadCopyLog(e => Log.ReadFallback(_logger, request.Policy, e));
         var selection = new PolicyRestoreRequest(request.Policy, request.SnapshotId, request.At, request.FromTarget, [], request.ToDb, request.Overwrite);
-        return await FromFirstReadableAsync(selection, badCopies, async (repository, snapshot, target, _) =>
+        return await FromFirstReadableAsync(selection, badCopies, async (repository, snapshot, target, catalogProblem) =>
         {
             var source = DatabaseSourceOf(snapshot, request.Source);
             if (!_engines.TryGetValue(source.Type, out var engine))
@@ -150,6 +155,7 @@ public sealed class PolicyRestoreService
                 new DatabaseRestoreRequest(manifest, dump, request.ToDb, password, request.Overwrite, (item, ct) => SnapshotItems.OpenAsync(repository, snapshot, item, ct)),
                 cancellationToken).ConfigureAwait(false);
             Log.DatabaseRestored(_logger, request.Policy, snapshot.Id, dump.Name, result.Tables, result.Rows);
+            await RecordThroughputAsync(request.Policy, target, snapshot, result.BytesRestored, 1, clock.Elapsed, catalogProblem).ConfigureAwait(false);
             return new PolicyDatabaseRestoreOutcome(snapshot, target, source.Entries[0], result, clock.Elapsed);
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -170,6 +176,35 @@ public sealed class PolicyRestoreService
                 : $"snapshot {snapshot.ShortId} holds several database sources ({Names(databases)}); name one with --source");
 
         static string Names(List<SnapshotSource> sources) => sources.Count == 0 ? "none" : string.Join(", ", sources.Select(s => s.Entries[0]));
+    }
+
+    /// <summary>
+    /// Records a restore that succeeded as a finished run of kind restore (bytes, files, duration),
+    /// so the predicted RTO learns from real restores as well as from drills (§41, §57). Done only
+    /// once the data is back, waited for at most <see cref="CatalogLookupTimeout"/>, skipped when the
+    /// catalog already failed this restore, and never fatal: the catalog may be what the incident
+    /// took. The run names the target read; a restore through the policy's fallback set (several
+    /// targets, each pack from the healthiest copy) is attributed to the set's first target.
+    /// </summary>
+    private async Task RecordThroughputAsync(string policy, string target, Snapshot snapshot, long bytes, long files, TimeSpan elapsed, string? catalogProblem)
+    {
+        if (catalogProblem is not null)
+        {
+            return;
+        }
+
+        var first = target.Split('+')[0];
+        try
+        {
+            await _catalog.Value.RecordFinishedRunAsync(
+                policy, RunKind.Restore, first, elapsed, RunStatus.Succeeded, new RunFigures(bytes, 0, 0, files, 0, snapshot.Id), CancellationToken.None)
+                .WaitAsync(CatalogLookupTimeout).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The data is restored; a catalog that cannot take the record costs one throughput sample.
+            Log.RestoreNotRecorded(_logger, policy, first, ex is TimeoutException ? $"no answer within {CatalogLookupTimeout.TotalSeconds:0} s" : ex.Message);
+        }
     }
 
     /// <summary>

@@ -85,6 +85,31 @@ public sealed class ObjectivesServiceTests
     }
 
     [Fact]
+    public async Task Restores_recorded_in_the_catalog_feed_the_predicted_rto_with_the_drills()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var sandbox = await OrchestrationSandbox.CreateAsync(clock);
+        await SeedAsync(sandbox, clock);
+        // Two restores from main, 4 GB and 5 GB in 100 s each (40 and 50 MB/s); a failed one (1 GB
+        // in 1 s) and one from offsite must not count for main. All end now, at 48 h.
+        await sandbox.Catalog.RecordFinishedRunAsync("home", RunKind.Restore, "main", TimeSpan.FromSeconds(100), RunStatus.Succeeded, new RunFigures(4_000_000_000, 0, 0, 10, 0, "e"), CancellationToken.None);
+        await sandbox.Catalog.RecordFinishedRunAsync("home", RunKind.Restore, "main", TimeSpan.FromSeconds(100), RunStatus.Succeeded, new RunFigures(5_000_000_000, 0, 0, 10, 0, "e"), CancellationToken.None);
+        await sandbox.Catalog.RecordFinishedRunAsync("home", RunKind.Restore, "main", TimeSpan.FromSeconds(1), RunStatus.Failed, new RunFigures(1_000_000_000, 0, 0, 1, 0, "e"), CancellationToken.None);
+        await sandbox.Catalog.RecordFinishedRunAsync("home", RunKind.Restore, "offsite", TimeSpan.FromSeconds(10), RunStatus.Succeeded, new RunFigures(1_000_000_000, 0, 0, 1, 0, "c"), CancellationToken.None);
+
+        var report = await sandbox.Get<ObjectivesService>().GetAsync(null, null, CancellationToken.None);
+
+        // main: drills at 10, 20, 30 MB/s plus restores at 40, 50 MB/s: the newest five, median 30 MB/s;
+        // E holds 3 GB → 100 s (drills alone gave 150 s).
+        var main = report.Policies[0].Targets.Single(t => t.Target == "main");
+        Assert.Equal(TimeSpan.FromSeconds(100), main.PredictedRto);
+        // offsite: no drill, one restore at 100 MB/s; its newest snapshot C holds 1000 bytes (SnapshotAsync's default) → 10 µs.
+        var offsite = report.Policies[0].Targets.Single(t => t.Target == "offsite");
+        Assert.Equal(1000, offsite.NewestSnapshotBytes);
+        Assert.Equal(TimeSpan.FromMicroseconds(10), offsite.PredictedRto);
+    }
+
+    [Fact]
     public async Task Within_objectives_once_a_fresh_point_is_everywhere_and_drills_pass()
     {
         var clock = new FakeTimeProvider(T0);
