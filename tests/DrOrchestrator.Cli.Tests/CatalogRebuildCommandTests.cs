@@ -141,7 +141,7 @@ public sealed class CatalogRebuildCommandTests : IDisposable
     private static List<string> Ids(string snapshotsJson)
     {
         using var json = JsonDocument.Parse(snapshotsJson);
-        return [.. Objects(json.RootElement).Where(o => o.TryGetProperty("id", out _) && o.TryGetProperty("presence", out _)).Select(o => o.GetProperty("id").GetString()!)];
+        return [.. Objects(json.RootElement).Where(o => o.TryGetProperty("id", out _) && o.TryGetProperty("targets", out _)).Select(o => o.GetProperty("id").GetString()!)];
     }
 
     /// <summary>The status rows' fields that do not move with the clock: policy, target, role, newest recovery point, last drill and its time, achieved and predicted RTO.</summary>

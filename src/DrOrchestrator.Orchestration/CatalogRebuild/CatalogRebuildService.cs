@@ -179,7 +179,7 @@ public sealed class CatalogRebuildService
                 throw new FormatException($"record {record.ShortId} does not start with its header");
             }
 
-            var header = json.RootElement.GetProperty("v").Deserialize<RecordHeader>(ContractJson.Options) ?? throw new FormatException("empty header");
+            var header = json.RootElement.GetProperty("v").Deserialize<RecordHeader>(SystemBackupService.LineJson) ?? throw new FormatException("empty header");
             return header.Format > SystemBackupService.FormatVersion
                 ? throw new FormatException($"record {record.ShortId} has format {header.Format}; this version reads up to {SystemBackupService.FormatVersion}")
                 : header;

@@ -27,6 +27,9 @@ public sealed class SystemBackupService
     /// <summary>The configuration switch: <c>SystemBackup:Enabled</c> (default true).</summary>
     public const string EnabledKey = "SystemBackup:Enabled";
 
+    /// <summary>The record's JSON: one object per line, so never indented.</summary>
+    internal static readonly JsonSerializerOptions LineJson = new(ContractJson.Options) { WriteIndented = false };
+
     private readonly CatalogStore _catalog;
     private readonly Lazy<RepositoryAccess> _repositories;
     private readonly IConfiguration _configuration;
@@ -148,9 +151,9 @@ public sealed class SystemBackupService
         await using (writer.ConfigureAwait(false))
         {
             var header = new RecordHeader(FormatVersion, recordedAt, Environment.MachineName, ConfigurationFile.FileName(_configuration));
-            await writer.WriteLineAsync(JsonSerializer.Serialize(new { t = RecordHeader.Kind, v = header }, ContractJson.Options).AsMemory(), cancellationToken).ConfigureAwait(false);
+            await writer.WriteLineAsync(JsonSerializer.Serialize(new { t = RecordHeader.Kind, v = header }, LineJson).AsMemory(), cancellationToken).ConfigureAwait(false);
             await writer.WriteLineAsync(
-                JsonSerializer.Serialize(new { t = RecordHeader.ConfigurationKind, v = SystemConfiguration.Redacted(_configuration) }, ContractJson.Options).AsMemory(),
+                JsonSerializer.Serialize(new { t = RecordHeader.ConfigurationKind, v = SystemConfiguration.Redacted(_configuration) }, LineJson).AsMemory(),
                 cancellationToken).ConfigureAwait(false);
             await _catalog.ExportHistoryAsync(writer, cancellationToken).ConfigureAwait(false);
         }
