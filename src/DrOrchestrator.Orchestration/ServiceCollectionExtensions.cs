@@ -62,6 +62,8 @@ public static class ServiceCollectionExtensions
         services.TryAddScoped<PoolRebalanceService>();
         services.TryAddScoped<PolicyPruneService>();
         services.TryAddScoped<Runbook.RunbookService>();
+        services.TryAddScoped<CatalogRebuild.SystemBackupService>();
+        services.TryAddScoped<CatalogRebuild.CatalogRebuildService>();
         services.TryAddScoped<TargetSetupService>();
         services.TryAddScoped<QuickstartRunner>();
         services.TryAddScoped<InterruptedRunReconciler>();

@@ -12,6 +12,9 @@ public enum RunKind
     Restore,
     Prune,
     Check,
+
+    /// <summary>The orchestrator's own backup to one target (docs/decisions.md §58).</summary>
+    SystemBackup,
 }
 
 /// <summary>How a run ended (or that it has not yet).</summary>

@@ -47,6 +47,7 @@ public static class CommandTree
         root.Subcommands.Add(CheckCommand.Build(output));
         root.Subcommands.Add(PruneCommand.Build(output));
         root.Subcommands.Add(RunbookCommand.Build(output));
+        root.Subcommands.Add(CatalogCommand.Build(output));
         root.Subcommands.Add(DrillCommand.Build(output));
         root.Subcommands.Add(PoolCommands.Build(output));
         root.Subcommands.Add(TargetCommands.Build(output));

@@ -73,6 +73,7 @@ public static class RunbookCommand
             .AppendLine($"drorch snapshots {r.Policy} --from TARGET          # what the repository holds")
             .AppendLine($"drorch restore {r.Policy} --from TARGET --to DIR   # the newest; --snapshot ID or --at TIME for another")
             .AppendLine($"drorch runbook {r.Policy} --from TARGET            # this page, from the repository alone")
+            .AppendLine("drorch catalog rebuild --from TARGET           # a new, empty catalog: policies, snapshots, runs and drills back")
             .AppendLine("```").AppendLine();
         if (r.Notes.Count > 0)
         {

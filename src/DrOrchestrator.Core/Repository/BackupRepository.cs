@@ -172,6 +172,17 @@ public sealed class BackupRepository : IAsyncDisposable
         return [.. snapshots.OfType<Snapshot>().OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// The ids of every snapshot object with when its object was written (null where the store
+    /// does not say), without reading them: a snapshot object is written last, so that time is
+    /// when the snapshot became complete on this store (catalog rebuild's presence times).
+    /// </summary>
+    public async Task<IReadOnlyList<(string Id, DateTimeOffset? WrittenAt)>> ListSnapshotIdsAsync(CancellationToken ct)
+    {
+        var objects = await Store.ListAllAsync(ObjectKeys.SnapshotsPrefix, ct).ConfigureAwait(false);
+        return [.. objects.Select(o => (o.Key[ObjectKeys.SnapshotsPrefix.Length..], o.LastModified))];
+    }
+
     /// <summary>The snapshot whose id is or starts with the argument; <see cref="SnapshotNotFoundException"/> if none or ambiguous.</summary>
     public async Task<Snapshot> FindSnapshotAsync(string idOrUniquePrefix, CancellationToken ct)
     {

@@ -33,11 +33,13 @@ public sealed class PolicyBackupService
     private readonly ReplicaCopyService _copies;
     private readonly ILogger<PolicyBackupService> _logger;
     private readonly Dictionary<string, IDatabaseEngine> _engines;
+    private readonly CatalogRebuild.SystemBackupService? _systemBackup;
 
     public PolicyBackupService(
         CatalogStore catalog, RepositoryAccess repositories, Archiver archiver, RepositoryReplicator replicator, ReplicaCopyService copies, ILogger<PolicyBackupService> logger,
-        IEnumerable<IDatabaseEngine>? engines = null)
+        IEnumerable<IDatabaseEngine>? engines = null, CatalogRebuild.SystemBackupService? systemBackup = null)
     {
+        _systemBackup = systemBackup;
         _engines = (engines ?? []).ToDictionary(e => e.Type, StringComparer.Ordinal);
         _catalog = catalog;
         _repositories = repositories;
@@ -94,6 +96,12 @@ public sealed class PolicyBackupService
                 CompletePrimaries = [.. primaries.Complete.Select(t => t.Name)],
             };
             await _catalog.CompleteRunAsync(runId, outcome.Status, outcome.RunFigures, outcome.RunErrors, outcome.MissingPrimaries.FirstOrDefault(), CancellationToken.None).ConfigureAwait(false);
+            if (_systemBackup is not null)
+            {
+                // "At least daily": a target whose last system record is older than a day gets one now (docs/decisions.md §58).
+                await _systemBackup.WriteQuietlyAsync([.. policy.Targets.Select(t => t.Name)], onlyIfDue: true, cancellationToken).ConfigureAwait(false);
+            }
+
             return outcome;
         }
         catch (Exception ex)

@@ -40,7 +40,7 @@ public sealed record OperationFailure(FailureKind Kind, IReadOnlyList<string> Me
             OperationCanceledException => new(FailureKind.Cancelled, ["interrupted; no partial snapshot was committed"]),
             ConfigurationException invalidConfiguration => new(FailureKind.InvalidInput, invalidConfiguration.Problems),
             PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
-                or SecretNotFoundException or RepositoryNotFoundException or DatabaseRestoreRefusedException => new(FailureKind.InvalidInput, [exception.Message]),
+                or SecretNotFoundException or RepositoryNotFoundException or DatabaseRestoreRefusedException or CatalogRebuild.CatalogNotEmptyException => new(FailureKind.InvalidInput, [exception.Message]),
             RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException or SourceNotFoundException or SourceFailedException => new(FailureKind.Failed, [exception.Message]),
             _ => new(FailureKind.Failed, [$"{exception.GetType().Name}: {exception.Message}"]),
         });

@@ -34,11 +34,13 @@ public sealed class DrillService
     private readonly IReadOnlyDictionary<string, ISourceDrill> _sourceDrills;
     private readonly DrillOptions _options;
     private readonly ILogger<DrillService> _logger;
+    private readonly CatalogRebuild.SystemBackupService? _systemBackup;
 
     public DrillService(
         CatalogStore catalog, RepositoryAccess repositories, Restorer restorer, RestoredFileVerifier verifier, IEnumerable<ISourceDrill> sourceDrills,
-        IEnumerable<IDatabaseEngine> engines, IOptions<DrillOptions> options, ILogger<DrillService> logger)
+        IEnumerable<IDatabaseEngine> engines, IOptions<DrillOptions> options, ILogger<DrillService> logger, CatalogRebuild.SystemBackupService? systemBackup = null)
     {
+        _systemBackup = systemBackup;
         ArgumentNullException.ThrowIfNull(options);
         _catalog = catalog;
         _repositories = repositories;
@@ -98,6 +100,12 @@ public sealed class DrillService
         foreach (var target in targets)
         {
             outcomes.Add(await DrillTargetAsync(policy, target, request, progress, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (_systemBackup is not null)
+        {
+            // A drill's history exists only in the catalog: the system record takes it at once (docs/decisions.md §58).
+            await _systemBackup.WriteQuietlyAsync([.. policy.Targets.Select(t => t.Name)], onlyIfDue: false, cancellationToken).ConfigureAwait(false);
         }
 
         return outcomes;

@@ -16,10 +16,13 @@ public sealed class PolicyApplyService
     /// <summary>Lazy: `policy list` reads the catalog only and neither binds nor validates the targets.</summary>
     private readonly Lazy<TargetRegistry> _targets;
 
-    public PolicyApplyService(CatalogStore catalog, Lazy<TargetRegistry> targets)
+    private readonly CatalogRebuild.SystemBackupService? _systemBackup;
+
+    public PolicyApplyService(CatalogStore catalog, Lazy<TargetRegistry> targets, CatalogRebuild.SystemBackupService? systemBackup = null)
     {
         _catalog = catalog;
         _targets = targets;
+        _systemBackup = systemBackup;
     }
 
     private TargetRegistry Targets => _targets.Value;
@@ -92,9 +95,16 @@ public sealed class PolicyApplyService
             await _catalog.UpsertTargetAsync(new CatalogTarget(name, Targets.Get(name).Type, null), cancellationToken).ConfigureAwait(false);
         }
 
+        var changed = false;
         foreach (var policy in result.Policies)
         {
-            await _catalog.UpsertPolicyAsync(policy, PolicySerializer.Serialize(policy), changedBy, cancellationToken).ConfigureAwait(false);
+            changed |= await _catalog.UpsertPolicyAsync(policy, PolicySerializer.Serialize(policy), changedBy, cancellationToken).ConfigureAwait(false) != PolicyChange.Unchanged;
+        }
+
+        if (changed && _systemBackup is not null)
+        {
+            // After every policy change, every target of every policy gets a new system record (docs/decisions.md §58).
+            await _systemBackup.WriteQuietlyAsync(null, onlyIfDue: false, cancellationToken).ConfigureAwait(false);
         }
 
         return result.Policies;

@@ -72,9 +72,8 @@ public sealed class PolicyPruneService
             await using var repository = dryRun
                 ? await _repositories.OpenReadOnlyAsync(target, cancellationToken).ConfigureAwait(false)
                 : await _repositories.OpenAsync(target, cancellationToken).ConfigureAwait(false);
-            var snapshots = (await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false))
-                .Where(s => s.PolicyName == policy.Name)
-                .Select(s => new RetentionCandidate(s.Id, s.Time));
+            var listed = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+            var snapshots = listed.Where(s => s.PolicyName == policy.Name).Select(s => new RetentionCandidate(s.Id, s.Time));
             decisions = [.. RetentionPlanner.Evaluate(snapshots, policy.Retention, zone).Select(d => new PruneSnapshotInfo(d.Id, d.Time, d.Keep, d.KeptBy))];
             if (dryRun)
             {
@@ -83,6 +82,10 @@ public sealed class PolicyPruneService
 
             runId = await _catalog.StartRunAsync(policy.Name, RunKind.Prune, target, CancellationToken.None).ConfigureAwait(false);
             var forget = decisions.Where(d => !d.Keep).Select(d => d.Id).ToList();
+            // The orchestrator's own records have a fixed retention, applied by every prune of the target (docs/decisions.md §58).
+            forget.AddRange(RetentionPlanner.Evaluate(
+                    listed.Where(SystemRecords.IsRecord).Select(s => new RetentionCandidate(s.Id, s.Time)), SystemRecords.Retention, TimeZoneInfo.Utc)
+                .Where(d => !d.Keep).Select(d => d.Id));
             await _catalog.RemoveSnapshotPresenceAsync(target, forget, cancellationToken).ConfigureAwait(false);
             var report = await _pruner.PruneAsync(repository, forget, options, cancellationToken).ConfigureAwait(false);
             await _catalog.CompleteRunAsync(runId.Value, RunStatus.Succeeded, RunFigures.None, [], null, CancellationToken.None).ConfigureAwait(false);

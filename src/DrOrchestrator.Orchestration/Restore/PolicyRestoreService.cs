@@ -343,7 +343,7 @@ public sealed class PolicyRestoreService
         }
 
         var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
-        searched.Policies.UnionWith(snapshots.Select(s => s.PolicyName).OfType<string>());
+        searched.Policies.UnionWith(snapshots.Where(s => !SystemRecords.IsRecord(s)).Select(s => s.PolicyName).OfType<string>());
         var oldest = snapshots.Where(s => s.PolicyName == request.Policy).MinBy(s => s.RecoveryPoint);
         if (oldest is not null && (searched.Oldest is null || oldest.RecoveryPoint < searched.Oldest.RecoveryPoint))
         {

@@ -1,4 +1,5 @@
 using DrOrchestrator.Catalog;
+using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Targets;
@@ -48,7 +49,8 @@ public sealed class SnapshotListService
     private async Task<IReadOnlyList<SnapshotListItem>> FromTargetAsync(string target, string? policy, bool unknownPolicyIsError, CancellationToken cancellationToken)
     {
         await using var repository = await _repositories.Value.OpenAsync(target, cancellationToken).ConfigureAwait(false);
-        var snapshots = await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false);
+        // The orchestrator's own records are not recovery points of a policy (docs/decisions.md §58).
+        var snapshots = (await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false)).Where(s => !SystemRecords.IsRecord(s)).ToList();
         // Without the catalog, the target's snapshots are all that says which policies exist: a name
         // none of them carries is refused as everywhere else, naming the policies the target holds.
         if (unknownPolicyIsError && policy is not null && !snapshots.Any(s => s.PolicyName == policy))
