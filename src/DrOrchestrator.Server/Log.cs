@@ -43,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(6012, LogLevel.Information, "drorch serve listening on {Urls} (catalog {Provider}, work queue {WorkStorage})")]
     public static partial void Listening(ILogger logger, string urls, string provider, string workStorage);
+
+    [LoggerMessage(6013, LogLevel.Warning, "Policy {Policy}: the prune following the backup was not queued: {Reason}")]
+    public static partial void PruneNotQueued(ILogger logger, string policy, string reason);
 }

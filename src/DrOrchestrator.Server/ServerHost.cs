@@ -63,11 +63,18 @@ public static class ServerHost
         return 0;
     }
 
+    /// <summary>Builds, checks and starts the service; <paramref name="urls"/> overrides Server:Urls (tests bind 127.0.0.1:0).</summary>
+    public static Task<WebApplication> StartAsync(IConfiguration configuration, IReadOnlyList<string>? urls, CancellationToken cancellationToken) =>
+        StartAsync(configuration, urls, null, cancellationToken);
+
     /// <summary>
     /// Builds, checks and starts the service; <paramref name="urls"/> overrides Server:Urls (tests
-    /// bind 127.0.0.1:0). The caller stops and disposes the returned application.
+    /// bind 127.0.0.1:0). <paramref name="replaceServices"/> runs after the service's own
+    /// registrations (the scheduling benchmark swaps the work queue for one running no-op jobs).
+    /// The caller stops and disposes the returned application.
     /// </summary>
-    public static async Task<WebApplication> StartAsync(IConfiguration configuration, IReadOnlyList<string>? urls, CancellationToken cancellationToken)
+    public static async Task<WebApplication> StartAsync(
+        IConfiguration configuration, IReadOnlyList<string>? urls, Action<IServiceCollection>? replaceServices, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var options = ServerOptionsLoader.Load(configuration);
@@ -77,7 +84,7 @@ public static class ServerHost
         }
 
         var keys = ApiKeyStore.Load(options.ApiKeys, path => ConfigurationLoader.ResolvePath(configuration, path));
-        var app = Build(configuration, options, keys);
+        var app = Build(configuration, options, keys, replaceServices);
         try
         {
             // Resolving these validates the catalog and target configuration before anything listens.
@@ -104,7 +111,7 @@ public static class ServerHost
         return [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
     }
 
-    private static WebApplication Build(IConfiguration configuration, ServerOptions options, ApiKeyStore keys)
+    private static WebApplication Build(IConfiguration configuration, ServerOptions options, ApiKeyStore keys, Action<IServiceCollection>? replaceServices)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -136,6 +143,7 @@ public static class ServerHost
         builder.Services.AddDrOrchestratorOrchestration(configuration);
         builder.Services.AddDrOrchestratorServer(configuration, options, keys);
         builder.Services.AddDrOrchestratorServerMonitoring(configuration);
+        replaceServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseAuthentication();

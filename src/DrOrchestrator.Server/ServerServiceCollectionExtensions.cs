@@ -50,6 +50,7 @@ public static class ServerServiceCollectionExtensions
         services.AddScoped<FireHandler>();
         services.AddScoped<FireCatchUp>();
         services.AddScoped<InterruptedWork>();
+        services.AddScoped<PruneFollowUp>();
         services.AddTransient<PolicyJobs>();
         services.AddSingleton<PolicyScheduleSynchronizer>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyScheduleSynchronizer>());

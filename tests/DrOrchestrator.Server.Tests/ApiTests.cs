@@ -37,6 +37,7 @@ public sealed class ApiTests
         { "POST", "/api/policies/web/backup", Need.Operator },
         { "POST", "/api/policies/web/copy", Need.Operator },
         { "POST", "/api/policies/web/restore", Need.Operator },
+        { "POST", "/api/policies/web/prune", Need.Admin },
         { "GET", "/api/jobs", Need.Operator },
         { "GET", "/api/jobs/unknown", Need.Operator },
         { "POST", "/api/jobs/unknown/cancel", Need.Operator },

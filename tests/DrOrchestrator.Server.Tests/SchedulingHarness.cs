@@ -35,6 +35,8 @@ internal sealed class RecordingWorkQueue : IWorkQueue
 
     public string EnqueueRestore(RestoreJobRequest request, string requestedBy) => throw new InvalidOperationException("not expected");
 
+    public string EnqueuePrune(string policy, long? fireId, string requestedBy) => throw new InvalidOperationException("not expected");
+
     public bool Cancel(string jobId) => false;
 }
 

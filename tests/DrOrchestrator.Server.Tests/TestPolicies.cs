@@ -3,7 +3,7 @@ namespace DrOrchestrator.Server.Tests;
 /// <summary>Policy YAML for the tests: one files source, the sandbox's local target as primary.</summary>
 internal static class TestPolicies
 {
-    public static string Yaml(string name, string source, string cron, string timeZone = "UTC", string blackout = "") => $"""
+    public static string Yaml(string name, string source, string cron, string timeZone = "UTC", string blackout = "", int keepLast = 7) => $"""
         name: {name}
         sources:
           - type: files
@@ -17,6 +17,6 @@ internal static class TestPolicies
         {(blackout.Length > 0 ? $"  blackout: [{blackout}]" : "")}
         rpo: 24h
         rto: 1h
-        retention: {"{"} keepLast: 7 {"}"}
+        retention: {"{"} keepLast: {keepLast} {"}"}
         """;
 }

@@ -78,6 +78,18 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>One fire by id, or null.</summary>
+    public async Task<ScheduledFireRecord?> GetFireAsync(long fireId, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.ScheduledFires.AsNoTracking().Where(f => f.Id == fireId)
+                .Select(f => new ScheduledFireRecord(f.Id, f.PolicyName, f.Kind, f.ScheduledAt, f.RecordedAt, f.Status, f.JobId, f.Detail))
+                .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>When the newest recorded fire of the policy's trigger was due, or null.</summary>
     public async Task<DateTimeOffset?> GetLastFireAsync(string policyName, RunKind kind, CancellationToken cancellationToken)
     {

@@ -42,6 +42,11 @@ public sealed record OperationFailure(FailureKind Kind, IReadOnlyList<string> Me
             PolicyNotFoundException or SnapshotNotFoundException or RestoreRefusedException
                 or SecretNotFoundException or RepositoryNotFoundException or DatabaseRestoreRefusedException or CatalogRebuild.CatalogNotEmptyException => new(FailureKind.InvalidInput, [exception.Message]),
             RepositoryException or ObjectStoreException or PrimaryTargetsUnavailableException or SourceNotFoundException or SourceFailedException => new(FailureKind.Failed, [exception.Message]),
+            // EF Core's retrying strategy wraps a catalog that cannot be reached ("…likely due to a
+            // transient failure"); the database's own words say which host and why. Sources wrap their
+            // own database errors, so one reaching a front door is the catalog's.
+            System.Data.Common.DbException database => new(FailureKind.Failed, [$"catalog database: {database.Message}"]),
+            InvalidOperationException { InnerException: System.Data.Common.DbException database } => new(FailureKind.Failed, [$"catalog database: {database.Message}"]),
             _ => new(FailureKind.Failed, [$"{exception.GetType().Name}: {exception.Message}"]),
         });
     }

@@ -3,6 +3,7 @@ using DrOrchestrator.Catalog;
 using DrOrchestrator.Orchestration.Configuration;
 using DrOrchestrator.Orchestration.Snapshots;
 using DrOrchestrator.Server.Configuration;
+using DrOrchestrator.Server.Security;
 using DrOrchestrator.Server.Work;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,6 +22,7 @@ public static class WorkEndpoints
         policies.MapPost("/{name}/backup", BackupAsync);
         policies.MapPost("/{name}/copy", CopyAsync);
         policies.MapPost("/{name}/restore", RestoreAsync);
+        policies.MapPost("/{name}/prune", PruneAsync).RequireAuthorization(ApiPolicies.Admin);
 
         var jobs = api.MapGroup("/jobs").WithTags("work");
         jobs.MapGet("/", (RunTracker tracker) => Results.Ok(tracker.Jobs.OrderBy(j => j.QueuedAt).Select(JobDto.From)));
@@ -56,6 +58,18 @@ public static class WorkEndpoints
         }
 
         var id = queue.EnqueueCopy(name, Actor(user));
+        return Results.Accepted($"/api/jobs/{id}", JobDto.From(tracker.Get(id)!));
+    }
+
+    /// <summary>Prune deletes what retention no longer keeps: admin only (an operator may back up and restore, not remove).</summary>
+    private static async Task<IResult> PruneAsync(string name, ClaimsPrincipal user, CatalogStore catalog, IWorkQueue queue, RunTracker tracker, CancellationToken ct)
+    {
+        if (await catalog.GetPolicyAsync(name, ct).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"policy '{name}' is not in the catalog");
+        }
+
+        var id = queue.EnqueuePrune(name, null, Actor(user));
         return Results.Accepted($"/api/jobs/{id}", JobDto.From(tracker.Get(id)!));
     }
 

@@ -44,6 +44,20 @@ public sealed class ServerOptions
     /// </summary>
     public int JobInvisibilityTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// After a scheduled backup that succeeded (or was degraded), run the policy's prune (its
+    /// retention, then the lock-free reclaim of docs/decisions.md §32) as a job of its own. A policy
+    /// without a retention block is never pruned. False: prune only on request (API, `drorch prune`).
+    /// </summary>
+    public bool PruneAfterBackup { get; set; } = true;
+
+    /// <summary>
+    /// At most one prune per policy in this many minutes (default 1440, a day: a prune reads every
+    /// snapshot's trees, and the space it marks comes back only after Prune:GracePeriod anyway);
+    /// 0 prunes after every scheduled backup.
+    /// </summary>
+    public int PruneIntervalMinutes { get; set; } = 1440;
+
     /// <summary>Directory under which API restores may write (relative to the configuration file).</summary>
     public string RestoreRoot { get; set; } = "restores";
 

@@ -35,6 +35,11 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Positive(failures, "WorkerCount", options.WorkerCount);
         Positive(failures, "ClusterCheckinSeconds", options.ClusterCheckinSeconds);
         Positive(failures, "JobInvisibilityTimeoutSeconds", options.JobInvisibilityTimeoutSeconds);
+        if (options.PruneIntervalMinutes < 0)
+        {
+            failures.Add($"Server:PruneIntervalMinutes: {options.PruneIntervalMinutes.ToString(CultureInfo.InvariantCulture)} must be 0 (after every backup) or more");
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < options.ApiKeys.Count; i++)
         {

@@ -61,6 +61,7 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
         {
             RunKind.Backup => queue.EnqueueBackup(policy, fireId, "schedule"),
             RunKind.Drill => queue.EnqueueDrill(policy, fireId, "schedule"),
+            RunKind.Prune => queue.EnqueuePrune(policy, fireId, "schedule"),
             _ => null,
         };
         if (jobId is null)

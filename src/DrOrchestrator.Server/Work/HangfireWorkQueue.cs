@@ -27,6 +27,13 @@ public sealed class HangfireWorkQueue(IBackgroundJobClient client, RunTracker tr
         return id;
     }
 
+    public string EnqueuePrune(string policy, long? fireId, string requestedBy)
+    {
+        var id = client.Enqueue<PolicyJobs>(j => j.PruneAsync(policy, fireId, requestedBy, null, CancellationToken.None));
+        tracker.Track(id, "prune", policy, requestedBy);
+        return id;
+    }
+
     public string EnqueueRestore(RestoreJobRequest request, string requestedBy)
     {
         ArgumentNullException.ThrowIfNull(request);

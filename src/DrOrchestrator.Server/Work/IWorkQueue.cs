@@ -11,6 +11,9 @@ public interface IWorkQueue
     /// <summary>Enqueues a restore drill of <paramref name="policy"/> (every target in turn); <paramref name="fireId"/> links a scheduled fire.</summary>
     string EnqueueDrill(string policy, long? fireId, string requestedBy);
 
+    /// <summary>Enqueues a prune of <paramref name="policy"/> on each of its targets; <paramref name="fireId"/> links the prune's fire (its idempotency key).</summary>
+    string EnqueuePrune(string policy, long? fireId, string requestedBy);
+
     string EnqueueRestore(RestoreJobRequest request, string requestedBy);
 
     /// <summary>Stops a queued or running job; false when there is no such job or it already finished.</summary>

@@ -59,6 +59,10 @@ public sealed partial class PolicyJobs(
                 });
                 var outcome = await scope.GetRequiredService<PolicyBackupService>().BackupAsync(policy, progress, ct).ConfigureAwait(false);
                 job.RunId = outcome.RunId;
+                if (fireId is { } backupFire && outcome.Status == RunStatus.Succeeded)
+                {
+                    await FollowWithPruneAsync(scope, policy, backupFire).ConfigureAwait(false);
+                }
                 return (outcome.Status.ToString().ToLowerInvariant(), $"{outcome.Results.Count} snapshot(s), {outcome.TotalFiles} files, {outcome.BytesStored} bytes stored");
             }).ConfigureAwait(false);
         }
@@ -100,6 +104,21 @@ public sealed partial class PolicyJobs(
             var outcome = await scope.GetRequiredService<PolicyRestoreService>().RestoreAsync(request, progress, ct).ConfigureAwait(false);
             return ("succeeded", $"snapshot {outcome.Snapshot.ShortId} from {outcome.Target}: {outcome.Result.FilesVerified} files verified");
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues the prune a scheduled backup may be followed by; a failure to queue it is logged, never fails the backup.</summary>
+    private async Task FollowWithPruneAsync(IServiceProvider scope, string policy, long backupFireId)
+    {
+        try
+        {
+            await scope.GetRequiredService<PruneFollowUp>().AfterBackupAsync(policy, backupFireId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The backup committed; whatever stopped its follow-up must not turn it into a failure
+            // (and a retry of the backup). The next scheduled backup queues the prune again.
+            Log.PruneNotQueued(logger, policy, ex.Message);
+        }
     }
 
     private async Task RunAsync(LiveJob job, long? fireId, CancellationToken hangfireToken, Func<IServiceProvider, CancellationToken, Task<(string Phase, string Message)>> work)

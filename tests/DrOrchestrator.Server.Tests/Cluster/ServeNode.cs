@@ -26,6 +26,17 @@ public sealed class ServeNode : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The built drorch.dll beside the tests.</summary>
+    public static string Dll
+    {
+        get
+        {
+            var dll = Path.Combine(AppContext.BaseDirectory, "drorch.dll");
+            Assert.True(File.Exists(dll), $"{dll} not found: the Cli project must be built beside the tests");
+            return dll;
+        }
+    }
+
     public int ProcessId => _process.Id;
 
     public bool HasExited => _process.HasExited;
@@ -33,12 +44,13 @@ public sealed class ServeNode : IAsyncDisposable
     /// <summary>The last lines the node wrote (logs go to the console).</summary>
     public string Output => string.Join('\n', _output.TakeLast(60));
 
+    /// <summary>Every line kept (the last 400).</summary>
+    public IReadOnlyList<string> Lines => [.. _output];
+
     /// <summary>Starts `drorch serve --config <paramref name="configPath"/>` and waits until /healthz answers.</summary>
     public static async Task<ServeNode> StartAsync(string configPath, IReadOnlyDictionary<string, string?> environment)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "drorch.dll");
-        Assert.True(File.Exists(dll), $"{dll} not found: the Cli project must be built beside the tests");
-        int port = FreePort();
+        var dll = Dll;
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { dll, "serve", "--config", configPath })
         {
@@ -52,6 +64,17 @@ public sealed class ServeNode : IAsyncDisposable
             info.Environment[name] = value;
         }
 
+        return await LaunchAsync(info);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="info"/> (a process that ends up running `drorch serve`) listening on a
+    /// free loopback port (set through DRORCH__Server__Urls__0) and waits until /healthz answers.
+    /// </summary>
+    public static async Task<ServeNode> LaunchAsync(ProcessStartInfo info, int? port = null)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        port ??= FreePort();
         info.Environment["DRORCH__Server__Urls__0"] = $"http://127.0.0.1:{port}";
         var node = new ServeNode(Process.Start(info)!, new Uri($"http://127.0.0.1:{port}"));
         using var client = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
@@ -101,7 +124,7 @@ public sealed class ServeNode : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
