@@ -1,6 +1,8 @@
 using DrOrchestrator.Catalog.Configuration;
+using DrOrchestrator.Orchestration.Monitoring;
 using DrOrchestrator.Server.Api;
 using DrOrchestrator.Server.Configuration;
+using DrOrchestrator.Server.Monitoring;
 using DrOrchestrator.Server.Scheduling;
 using DrOrchestrator.Server.Security;
 using DrOrchestrator.Server.Work;
@@ -47,6 +49,8 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton(TargetConcurrencyLimits.Load(configuration));
         var clusterConnection = options.WorkStorage == WorkStorage.Postgres ? ClusterConnectionString(configuration) : null;
         services.AddSingleton<IWorkLocks>(clusterConnection is null ? new InProcessWorkLocks() : new PostgresAdvisoryWorkLocks(clusterConnection));
+        // Every node watches; only the holder of this lock alerts (so a cluster alerts once).
+        services.AddSingleton<IAlertingLease, WorkLockAlertingLease>();
         services.AddScoped<FireHandler>();
         services.AddScoped<FireCatchUp>();
         services.AddScoped<InterruptedWork>();

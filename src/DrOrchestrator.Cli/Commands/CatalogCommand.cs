@@ -11,7 +11,8 @@ public static class CatalogCommand
 {
     public static Command Build(CliOutput? output)
     {
-        var catalog = new Command("catalog", "The catalog's upkeep: rebuild it from a target, write the orchestrator's own backup");
+        var catalog = new Command("catalog", "The catalog's upkeep: bring its schema up to date, rebuild it from a target, write the orchestrator's own backup");
+        catalog.Subcommands.Add(CatalogMigrateCommand.Build(output));
         catalog.Subcommands.Add(CatalogRebuildCommand.Build(output));
         catalog.Subcommands.Add(CatalogRebuildCommand.BuildBackup(output));
         return catalog;

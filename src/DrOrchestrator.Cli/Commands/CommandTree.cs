@@ -56,7 +56,6 @@ public static class CommandTree
         root.Subcommands.Add(ServeCommand.Build(output));
         root.Subcommands.Add(StatusCommand.Build(output));
         root.Subcommands.Add(ReportCommand.Build(output));
-        root.Subcommands.Add(CatalogCommands.Build(output));
         return root;
     }
 

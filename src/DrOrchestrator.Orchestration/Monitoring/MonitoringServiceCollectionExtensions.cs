@@ -24,6 +24,7 @@ public static class MonitoringServiceCollectionExtensions
         services.TryAddSingleton<IAlertSender>(sp => sp.GetRequiredService<IOptions<AlertOptions>>().Value.WebhookUrl is null
             ? new LogOnlyAlertSender()
             : sp.GetRequiredService<WebhookAlertSender>());
+        services.TryAddSingleton<IAlertingLease, SingleProcessAlertingLease>();
         services.TryAddSingleton<ObjectiveWatchdog>();
         return services;
     }

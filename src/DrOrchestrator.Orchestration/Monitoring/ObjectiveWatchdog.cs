@@ -11,10 +11,13 @@ namespace DrOrchestrator.Orchestration.Monitoring;
 /// point brings it back; drill failures, drills over RTO and failed backups alert once per run.
 /// De-duplication state lives in this (singleton) object: the first pass after a start adopts the
 /// runs already recorded without alerting, and re-alerts a breach that is still open (one alert per
-/// restart at most, rather than a silent breach).
+/// restart at most, rather than a silent breach). In a cluster every node computes and publishes,
+/// and only the holder of the <see cref="IAlertingLease"/> alerts; a node without it keeps no
+/// state, so taking the lease over is a start.
 /// </summary>
 public sealed class ObjectiveWatchdog(
-    ObjectivesService objectives, CatalogStore catalog, IAlertSender sender, ObjectivesSnapshot snapshot, ObjectiveMetrics metrics, ILogger<ObjectiveWatchdog> logger)
+    ObjectivesService objectives, CatalogStore catalog, IAlertSender sender, ObjectivesSnapshot snapshot, ObjectiveMetrics metrics, IAlertingLease lease,
+    ILogger<ObjectiveWatchdog> logger)
 {
     private readonly Dictionary<string, DateTimeOffset> _openBreaches = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -31,6 +34,14 @@ public sealed class ObjectiveWatchdog(
             var report = await objectives.GetAsync(ObjectivesService.Week, null, cancellationToken).ConfigureAwait(false);
             var totals = await catalog.GetBackupByteTotalsAsync(cancellationToken).ConfigureAwait(false);
             snapshot.Publish(report, totals);
+            if (!await lease.HoldAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _openBreaches.Clear();
+                _handledRuns.Clear();
+                _runsSince = null;
+                return report;
+            }
+
             await BreachesAsync(report, cancellationToken).ConfigureAwait(false);
             await RunsAsync(report, cancellationToken).ConfigureAwait(false);
             return report;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Orchestration.Monitoring;
+using DrOrchestrator.Testing.Http;
 using Microsoft.Extensions.Time.Testing;
 using static DrOrchestrator.Orchestration.Tests.Monitoring.MonitoringTimeline;
 

@@ -2,13 +2,13 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace DrOrchestrator.Orchestration.Tests.Monitoring;
+namespace DrOrchestrator.Testing.Http;
 
 /// <summary>
 /// A real HTTP endpoint on loopback (HttpListener) that records every request and answers with
 /// the next status from a script (200 once the script is used up).
 /// </summary>
-internal sealed class WebhookListener : IDisposable
+public sealed class WebhookListener : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<HttpStatusCode> _script;

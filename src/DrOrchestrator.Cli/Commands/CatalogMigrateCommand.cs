@@ -6,23 +6,16 @@ using DrOrchestrator.Orchestration.Contracts;
 
 namespace DrOrchestrator.Cli.Commands;
 
-/// <summary>`drorch catalog …`: the catalog database itself.</summary>
-public static class CatalogCommands
+/// <summary>`drorch catalog migrate`: the catalog database's schema (added to the group by <see cref="CatalogCommand"/>).</summary>
+public static class CatalogMigrateCommand
 {
-    public static Command Build(CliOutput? output)
-    {
-        var catalog = new Command("catalog", "The catalog database: bring its schema up to date");
-        catalog.Subcommands.Add(BuildMigrate(output));
-        return catalog;
-    }
-
     /// <summary>
     /// `drorch catalog migrate [--check] [--json]`: applies the migrations the configured catalog
     /// (SQLite or PostgreSQL) lacks and names each; EF Core's migration lock makes two at once (or
     /// nodes starting meanwhile) apply each once. `--check` changes nothing — not even creating a
     /// missing SQLite file — and exits 1 while migrations are pending, so a rollout can gate on it.
     /// </summary>
-    private static Command BuildMigrate(CliOutput? output)
+    public static Command Build(CliOutput? output)
     {
         var check = new Option<bool>("--check") { Description = "Change nothing: list the pending migrations; exit 1 when there are any" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output (stable fields)" };
