@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using DrOrchestrator.Core.Storage;
 using DrOrchestrator.Storage.Tests.Emulators;
+using Xunit.Abstractions;
 
 namespace DrOrchestrator.Cli.Tests;
 
@@ -26,30 +28,18 @@ public sealed class LaggingAndLeftoverCommandTests : IDisposable
     private readonly string _container = "c" + Guid.NewGuid().ToString("N")[..12];
     private readonly CliSandbox _sandbox;
     private readonly string _source;
+    private readonly ITestOutputHelper _output;
 
-    public LaggingAndLeftoverCommandTests(S3rverFixture s3, AzuriteFixture azure)
+    public LaggingAndLeftoverCommandTests(S3rverFixture s3, AzuriteFixture azure, ITestOutputHelper output)
     {
+        _output = output;
         _s3 = s3;
         _azure = azure;
         _s3.CreateStoreAsync(_bucket).GetAwaiter().GetResult().Dispose();
         _azure.CreateStoreAsync(_container).GetAwaiter().GetResult();
         _sandbox = new CliSandbox(settings =>
         {
-            settings["Targets"] = new Dictionary<string, object>
-            {
-                ["s3main"] = new Dictionary<string, object>
-                {
-                    ["Type"] = "s3", ["ServiceUrl"] = _s3.ServiceUrl, ["ForcePathStyle"] = "true", ["Bucket"] = _bucket, ["Prefix"] = "repo",
-                    ["AccessKeyIdEnvironmentVariable"] = S3rverFixture.AccessKeyVariable, ["SecretAccessKeyEnvironmentVariable"] = S3rverFixture.SecretKeyVariable,
-                    ["DisableChunkEncoding"] = "true", ["ChecksumsWhenRequiredOnly"] = "true", ["Retry"] = FastRetry,
-                },
-                ["azmain"] = new Dictionary<string, object>
-                {
-                    ["Type"] = "azure", ["Container"] = _container, ["Prefix"] = "repo",
-                    ["ConnectionStringEnvironmentVariable"] = AzuriteFixture.ConnectionStringVariable, ["UploadChecksum"] = "MD5", ["Retry"] = FastRetry,
-                },
-                ["vault"] = new Dictionary<string, object> { ["Type"] = "local", ["Path"] = "vault", ["Retry"] = FastRetry },
-            };
+            settings["Targets"] = MultiCloudCommandTests.Targets(_s3, _azure, _bucket, _container, FastRetry);
             // Small packs (~20 for the data below), so "uploaded everything again" and "uploaded
             // only what is new" differ by many objects, not by one.
             settings["Repository"] = new Dictionary<string, int> { ["PackSize"] = 256 << 10, ["ChunkMinSize"] = 64 << 10, ["ChunkAverageSize"] = 128 << 10, ["ChunkMaxSize"] = 512 << 10 };
@@ -70,7 +60,9 @@ public sealed class LaggingAndLeftoverCommandTests : IDisposable
               - { name: {{primary}}, role: primary }
               - { name: vault, role: replica }
             """);
+        var clock = Stopwatch.StartNew();
         var first = await _sandbox.RunAsync("backup", "multi");
+        var cleanTime = clock.Elapsed;
         Assert.True(first.ExitCode == 0, first.ToString());
 
         // A server killed while a pack went up leaves its first part under the pack's key; no index names it.
@@ -84,8 +76,11 @@ public sealed class LaggingAndLeftoverCommandTests : IDisposable
         await File.WriteAllBytesAsync(vaultPack, good[..(good.Length / 3)]);
 
         WriteFiles("more", count: 2, seed: 2);
+        clock.Restart();
         var backup = await _sandbox.RunAsync("backup", "multi", "--json");
+        var leftoverTime = clock.Elapsed;
         Assert.True(backup.ExitCode == 0, backup.ToString());
+        _output.WriteLine($"backup + copy, {primary} primary, vault replica: {cleanTime.TotalSeconds:0.0} s first (clean), {leftoverTime.TotalSeconds:0.0} s second with a 2 MB leftover on the primary and a truncated pack on the replica");
         using (var json = JsonDocument.Parse(backup.Stdout))
         {
             var copy = Assert.Single(json.RootElement.GetProperty("copies").EnumerateArray());
@@ -127,7 +122,9 @@ public sealed class LaggingAndLeftoverCommandTests : IDisposable
         Assert.True(initial.ExitCode == 0, initial.ToString());
         await RunWithAzureDownAsync(WriteAndBackUpDegradedAsync);
 
+        var clock = Stopwatch.StartNew();
         var copy = await _sandbox.RunAsync("copy", "multi");
+        _output.WriteLine($"copy catching up the lagging primary azmain: {clock.Elapsed.TotalSeconds:0.0} s");
 
         Assert.True(copy.ExitCode == 0, copy.ToString());
         var azLine = Assert.Single(copy.Stdout.Split('\n'), l => l.StartsWith("azmain: ", StringComparison.Ordinal));
@@ -146,13 +143,19 @@ public sealed class LaggingAndLeftoverCommandTests : IDisposable
     public async Task A_backup_after_a_degraded_one_fills_the_lagging_primary_and_uploads_only_what_is_new()
     {
         await ApplyLaggingPolicyAsync();
+        var clock = Stopwatch.StartNew();
         var initial = await _sandbox.RunAsync("backup", "multi");
+        var initialTime = clock.Elapsed;
         Assert.True(initial.ExitCode == 0, initial.ToString());
+        clock.Restart();
         await RunWithAzureDownAsync(WriteAndBackUpDegradedAsync);
+        var degradedTime = clock.Elapsed;
         var s3PacksBefore = await KeysAsync(_s3.CreateStoreAsync(_bucket, "repo"), "data/");
 
         File.WriteAllText(Path.Combine(_source, "small.txt"), "one more line\n");
+        clock.Restart();
         var backup = await _sandbox.RunAsync("backup", "multi", "--json");
+        _output.WriteLine($"backups, primaries azmain + s3main, vault replica: {initialTime.TotalSeconds:0.0} s first (all up), {degradedTime.TotalSeconds:0.0} s degraded (Azurite stopped and restarted inside), {clock.Elapsed.TotalSeconds:0.0} s next one gathering the degraded run onto azmain");
 
         Assert.True(backup.ExitCode == 0, backup.ToString());
         using (var json = JsonDocument.Parse(backup.Stdout))

@@ -36,21 +36,7 @@ public sealed class MultiCloudCommandTests : IDisposable
         _azure = azure;
         _s3.CreateStoreAsync(_bucket).GetAwaiter().GetResult().Dispose();
         _azure.CreateStoreAsync(_container).GetAwaiter().GetResult();
-        _sandbox = new CliSandbox(settings => settings["Targets"] = new Dictionary<string, object>
-        {
-            ["s3main"] = new Dictionary<string, object>
-            {
-                ["Type"] = "s3", ["ServiceUrl"] = _s3.ServiceUrl, ["ForcePathStyle"] = "true", ["Bucket"] = _bucket, ["Prefix"] = "repo",
-                ["AccessKeyIdEnvironmentVariable"] = S3rverFixture.AccessKeyVariable, ["SecretAccessKeyEnvironmentVariable"] = S3rverFixture.SecretKeyVariable,
-                ["DisableChunkEncoding"] = "true", ["ChecksumsWhenRequiredOnly"] = "true", ["Retry"] = FastRetry,
-            },
-            ["azmain"] = new Dictionary<string, object>
-            {
-                ["Type"] = "azure", ["Container"] = _container, ["Prefix"] = "repo",
-                ["ConnectionStringEnvironmentVariable"] = AzuriteFixture.ConnectionStringVariable, ["UploadChecksum"] = "MD5", ["Retry"] = FastRetry,
-            },
-            ["vault"] = new Dictionary<string, object> { ["Type"] = "local", ["Path"] = "vault", ["Retry"] = FastRetry },
-        });
+        _sandbox = new CliSandbox(settings => settings["Targets"] = Targets(_s3, _azure, _bucket, _container, FastRetry));
         _source = Path.Combine(_sandbox.Root, "source");
         Directory.CreateDirectory(Path.Combine(_source, "db"));
         for (var i = 0; i < 6; i++)
@@ -174,6 +160,23 @@ public sealed class MultiCloudCommandTests : IDisposable
     }
 
     public void Dispose() => _sandbox.Dispose();
+
+    /// <summary>The three targets of these tests: s3main (s3rver), azmain (Azurite), vault (local, under the sandbox).</summary>
+    internal static Dictionary<string, object> Targets(S3rverFixture s3, AzuriteFixture azure, string bucket, string container, Dictionary<string, string> retry) => new()
+    {
+        ["s3main"] = new Dictionary<string, object>
+        {
+            ["Type"] = "s3", ["ServiceUrl"] = s3.ServiceUrl, ["ForcePathStyle"] = "true", ["Bucket"] = bucket, ["Prefix"] = "repo",
+            ["AccessKeyIdEnvironmentVariable"] = S3rverFixture.AccessKeyVariable, ["SecretAccessKeyEnvironmentVariable"] = S3rverFixture.SecretKeyVariable,
+            ["DisableChunkEncoding"] = "true", ["ChecksumsWhenRequiredOnly"] = "true", ["Retry"] = retry,
+        },
+        ["azmain"] = new Dictionary<string, object>
+        {
+            ["Type"] = "azure", ["Container"] = container, ["Prefix"] = "repo",
+            ["ConnectionStringEnvironmentVariable"] = AzuriteFixture.ConnectionStringVariable, ["UploadChecksum"] = "MD5", ["Retry"] = retry,
+        },
+        ["vault"] = new Dictionary<string, object> { ["Type"] = "local", ["Path"] = "vault", ["Retry"] = retry },
+    };
 
     private Task ApplyAsync(string targets) => _sandbox.ApplyTargetsPolicyAsync("multi", _source, targets);
 
