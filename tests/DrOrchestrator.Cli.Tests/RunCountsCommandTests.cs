@@ -57,7 +57,7 @@ public sealed class RunCountsCommandTests : IDisposable
         using var query = connection.CreateCommand();
         query.CommandText = """
             SELECT r."Files", r."WarningsCount", e."Path", e."Message", e."IsWarning"
-            FROM "Runs" r LEFT JOIN "RunErrors" e ON e."RunId" = r."Id" ORDER BY r."Id", e."Id"
+            FROM "Runs" r LEFT JOIN "RunErrors" e ON e."RunId" = r."Id" WHERE r."Kind" = 'backup' ORDER BY r."Id", e."Id"
             """;
         using var reader = query.ExecuteReader();
         var rows = new List<string>();
