@@ -78,7 +78,7 @@ public sealed class ServeNode : IAsyncDisposable
         info.Environment["DRORCH__Server__Urls__0"] = $"http://127.0.0.1:{port}";
         var node = new ServeNode(Process.Start(info)!, new Uri($"http://127.0.0.1:{port}"));
         using var client = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (true)
         {
             Assert.False(node.HasExited, $"drorch serve exited with {(node.HasExited ? node._process.ExitCode : 0)}:\n{node.Output}");
@@ -98,7 +98,7 @@ public sealed class ServeNode : IAsyncDisposable
                 // busy starting
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"drorch serve did not answer /healthz within 90 s:\n{node.Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"drorch serve did not answer /healthz within 180 s:\n{node.Output}");
             await Task.Delay(250);
         }
     }
