@@ -124,4 +124,18 @@ public static class ServiceCollectionExtensions
         await services.GetRequiredService<CatalogMigrator>().MigrateAsync(cancellationToken).ConfigureAwait(false);
         await services.GetRequiredService<InterruptedRunReconciler>().ReconcileAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// <c>catalog migrate</c>: validates the <c>Catalog</c> section, applies the pending migrations
+    /// (none with <paramref name="checkOnly"/>, which changes nothing) and describes the catalog's
+    /// schema afterwards, for the CLI and the API alike.
+    /// </summary>
+    public static async Task<Contracts.CatalogMigrationInfo> MigrateCatalogSchemaAsync(this IServiceProvider services, bool checkOnly, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        Configuration.ConfigurationValidator.ValidateCatalog(services.GetRequiredService<IConfiguration>());
+        var migrator = services.GetRequiredService<CatalogMigrator>();
+        var appliedNow = checkOnly ? [] : await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        return Contracts.CatalogMigrationInfo.From(await migrator.GetStateAsync(cancellationToken).ConfigureAwait(false), checkOnly, appliedNow);
+    }
 }

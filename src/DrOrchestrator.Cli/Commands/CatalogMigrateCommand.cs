@@ -1,7 +1,6 @@
 using System.CommandLine;
-using DrOrchestrator.Catalog;
 using DrOrchestrator.Cli.Console;
-using DrOrchestrator.Orchestration.Configuration;
+using DrOrchestrator.Orchestration;
 using DrOrchestrator.Orchestration.Contracts;
 
 namespace DrOrchestrator.Cli.Commands;
@@ -11,7 +10,7 @@ public static class CatalogMigrateCommand
 {
     /// <summary>
     /// `drorch catalog migrate [--check] [--json]`: applies the migrations the configured catalog
-    /// (SQLite or PostgreSQL) lacks and names each; EF Core's migration lock makes two at once (or
+    /// (SQLite or PostgreSQL) lacks and names each; the migrator's lock (on PostgreSQL an advisory lock, §56) makes two at once (or
     /// nodes starting meanwhile) apply each once. `--check` changes nothing — not even creating a
     /// missing SQLite file — and exits 1 while migrations are pending, so a rollout can gate on it.
     /// </summary>
@@ -22,11 +21,8 @@ public static class CatalogMigrateCommand
         var command = new Command("migrate", "Apply the catalog's pending schema migrations (every command also does this on first use)") { check, json };
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
-            ConfigurationValidator.ValidateCatalog(context.Configuration);
-            var migrator = context.Get<CatalogMigrator>();
             bool checkOnly = context.ParseResult.GetValue(check);
-            var appliedNow = checkOnly ? [] : await migrator.MigrateAsync(ct).ConfigureAwait(false);
-            var result = CatalogMigrationInfo.From(await migrator.GetStateAsync(ct).ConfigureAwait(false), checkOnly, appliedNow);
+            var result = await context.Services.MigrateCatalogSchemaAsync(checkOnly, ct).ConfigureAwait(false);
             if (context.ParseResult.GetValue(json))
             {
                 context.Output.Line(ContractJson.Serialize(result));
