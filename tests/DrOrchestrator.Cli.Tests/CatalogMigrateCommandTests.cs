@@ -6,7 +6,8 @@ using Npgsql;
 namespace DrOrchestrator.Cli.Tests;
 
 /// <summary>`drorch catalog migrate [--check] [--json]` as a real process, on SQLite and on PostgreSQL.</summary>
-public sealed class CatalogMigrateCommandTests(CliPostgresFixture fixture) : IClassFixture<CliPostgresFixture>, IDisposable
+[Collection(CliPostgresCollection.Name)]
+public sealed class CatalogMigrateCommandTests(CliPostgresFixture fixture) : IDisposable
 {
     private readonly CliSandbox _sandbox = new();
 

@@ -32,6 +32,7 @@ public sealed class CatalogRebuildCommandTests : IDisposable
                 ["DisableChunkEncoding"] = "true", ["ChecksumsWhenRequiredOnly"] = "true",
             };
             settings["Drill"] = new Dictionary<string, string> { ["Root"] = "drills" };
+            settings["SystemBackup"] = new Dictionary<string, string> { ["Enabled"] = "true" };
         });
         _source = Path.Combine(_sandbox.Root, "source");
         Directory.CreateDirectory(Path.Combine(_source, "docs"));

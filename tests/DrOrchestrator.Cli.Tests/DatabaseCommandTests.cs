@@ -4,7 +4,10 @@ using DrOrchestrator.Testing.Postgres;
 
 namespace DrOrchestrator.Cli.Tests;
 
-/// <summary>One private PostgreSQL server for the CLI's database tests.</summary>
+/// <summary>
+/// One private PostgreSQL server for every CLI test that needs one, shared through a collection:
+/// its password lives in one environment variable, so a second server would overwrite the first's.
+/// </summary>
 public sealed class CliPostgresFixture : IAsyncLifetime
 {
     public const string PasswordVariable = "DRORCH_TEST_CLI_PG_PASSWORD";
@@ -22,11 +25,18 @@ public sealed class CliPostgresFixture : IAsyncLifetime
     }
 }
 
+[CollectionDefinition(Name)]
+public sealed class CliPostgresCollection : ICollectionFixture<CliPostgresFixture>
+{
+    public const string Name = "CLI PostgreSQL server";
+}
+
 /// <summary>
 /// `drorch backup` of a policy with a PostgreSQL source and `drorch restore --to-db`, end to end
 /// through the front door: exit codes, one-line errors, the catalog and the repository.
 /// </summary>
-public sealed class DatabaseCommandTests(CliPostgresFixture fixture) : IClassFixture<CliPostgresFixture>, IDisposable
+[Collection(CliPostgresCollection.Name)]
+public sealed class DatabaseCommandTests(CliPostgresFixture fixture) : IDisposable
 {
     private readonly CliSandbox _sandbox = new();
 

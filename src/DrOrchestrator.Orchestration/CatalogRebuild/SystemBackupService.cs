@@ -24,7 +24,7 @@ public sealed class SystemBackupService
     /// <summary>Version of the record's content (<see cref="RecordHeader"/>); readers refuse a newer one.</summary>
     public const int FormatVersion = 1;
 
-    /// <summary>The configuration switch: <c>SystemBackup:Enabled</c> (default true).</summary>
+    /// <summary>The configuration switch: <c>SystemBackup:Enabled</c> (default false).</summary>
     public const string EnabledKey = "SystemBackup:Enabled";
 
     /// <summary>The record's JSON: one object per line, so never indented.</summary>
@@ -48,7 +48,11 @@ public sealed class SystemBackupService
     /// <summary>How old a target's last record may be before a backup writes a new one ("at least daily").</summary>
     public static TimeSpan Interval { get; } = TimeSpan.FromHours(24);
 
-    private bool Enabled => !string.Equals(_configuration[EnabledKey], "false", StringComparison.OrdinalIgnoreCase);
+    // Off unless configured: each target's record is written to that target on its own, so a
+    // replica's copy differs from its primary's, and a restore that falls back object by object
+    // from a damaged primary then finds the primary's record index nowhere else (docs/decisions.md
+    // §58, "Off by default"). Until records travel with the policy's replication, it is opt-in.
+    private bool Enabled => string.Equals(_configuration[EnabledKey], "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Writes a record to each of <paramref name="targets"/> (null: every target a policy in the
