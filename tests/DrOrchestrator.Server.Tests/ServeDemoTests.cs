@@ -49,7 +49,10 @@ public sealed class ServeDemoTests
             var runs = JsonDocument.Parse(await api.GetStringAsync("/api/runs?policy=demo")).RootElement.EnumerateArray().ToList();
             Assert.Contains(runs, r => r.GetProperty("kind").GetString() == "backup" && r.GetProperty("status").GetString() == "succeeded");
             Assert.Contains(demo.Lines, l => l.Contains("Policy demo: Backup fire due", StringComparison.Ordinal) && l.Contains("enqueued as job", StringComparison.Ordinal));
-            Assert.Contains(demo.Lines, l => l.Contains("backup of policy demo finished: succeeded", StringComparison.Ordinal));
+            // The run is complete in the catalog a moment before the job logs that it finished.
+            await ServerSandbox.WaitForAsync(
+                () => Task.FromResult(demo.Lines), lines => lines.Any(l => l.Contains("backup of policy demo finished: succeeded", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(30), "the log line 'backup of policy demo finished: succeeded'", () => demo.Output);
             var fire = JsonDocument.Parse(await api.GetStringAsync("/api/fires?policy=demo")).RootElement.EnumerateArray().First();
             Assert.Equal("schedule", JsonDocument.Parse(await api.GetStringAsync($"/api/jobs/{fire.GetProperty("jobId").GetString()}")).RootElement.GetProperty("requestedBy").GetString());
 
