@@ -155,7 +155,22 @@ internal sealed class PackPipeline
                 _unindexed.Clear();
             }
 
-            await _repo.SaveIndexAsync(batch, ct).ConfigureAwait(false);
+            try
+            {
+                await _repo.SaveIndexAsync(batch, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Not indexed after all (an interrupt cancelled the save, or the store failed): the
+                // packs go back to the list, so the flush an abort makes still indexes them. Lost,
+                // they would be stored but unknown, and the next run would upload them again.
+                lock (_unindexed)
+                {
+                    _unindexed.InsertRange(0, batch);
+                }
+
+                throw;
+            }
         }
         finally
         {
