@@ -1,4 +1,5 @@
 using System.Text;
+using DrOrchestrator.Core.Storage;
 
 namespace DrOrchestrator.Sources.MySql;
 
@@ -7,7 +8,7 @@ namespace DrOrchestrator.Sources.MySql;
 /// of some markers (ASCII) appears in it, or when <see cref="Finish"/> is called. Only the last
 /// marker-length bytes are kept between reads, so memory stays bounded.
 /// </summary>
-internal sealed class SectionWatchStream(Stream inner, IReadOnlyList<string> markers) : Stream
+internal sealed class SectionWatchStream(Stream inner, IReadOnlyList<string> markers) : ForwardReadStream
 {
     private readonly byte[][] _markers = [.. markers.Select(Encoding.ASCII.GetBytes)];
     private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -15,32 +16,15 @@ internal sealed class SectionWatchStream(Stream inner, IReadOnlyList<string> mar
 
     public Task FirstSection => _first.Task;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public void Finish() => _first.TrySetResult();
 
-    public override int Read(byte[] buffer, int offset, int count) => Watch(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
+    public override int Read(Span<byte> buffer) => Watch(buffer[..inner.Read(buffer)]);
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         return Watch(buffer.Span[..n]);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private int Watch(ReadOnlySpan<byte> data)
     {
@@ -67,14 +51,4 @@ internal sealed class SectionWatchStream(Stream inner, IReadOnlyList<string> mar
         _tail = window[^keep..];
         return data.Length;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

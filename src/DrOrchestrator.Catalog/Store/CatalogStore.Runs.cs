@@ -19,28 +19,8 @@ public sealed partial class CatalogStore
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var process = RunProcess.Current;
             var now = Now;
-            var run = new RunEntity
-            {
-                Kind = kind,
-                Status = RunStatus.Running,
-                StartedAt = now,
-                HeartbeatAt = now,
-                Host = process.Host,
-                ProcessId = process.ProcessId,
-                ProcessStartedAt = process.StartedAt,
-            };
-            if (policyName is not null)
-            {
-                run.PolicyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id;
-            }
-
-            if (targetName is not null)
-            {
-                run.TargetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
-            }
-
+            var run = await NewRunOfThisProcessAsync(db, policyName, kind, targetName, RunStatus.Running, startedAt: now, cancellationToken).ConfigureAwait(false);
             db.Runs.Add(run);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             _heartbeats.Start(run.Id, TouchRunAsync);
@@ -96,36 +76,49 @@ public sealed partial class CatalogStore
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var process = RunProcess.Current;
             var now = Now;
-            var run = new RunEntity
-            {
-                Kind = kind,
-                Status = status,
-                StartedAt = Normalize(now - duration),
-                HeartbeatAt = now,
-                FinishedAt = now,
-                Host = process.Host,
-                ProcessId = process.ProcessId,
-                ProcessStartedAt = process.StartedAt,
-                PolicyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id,
-                BytesRead = figures.BytesRead,
-                BytesNew = figures.BytesNew,
-                BytesStored = figures.BytesStored,
-                Files = figures.Files,
-                WarningsCount = figures.WarningsCount,
-                SnapshotId = figures.SnapshotId,
-            };
-            if (targetName is not null)
-            {
-                run.TargetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
-            }
-
+            var run = await NewRunOfThisProcessAsync(db, policyName, kind, targetName, status, startedAt: Normalize(now - duration), cancellationToken).ConfigureAwait(false);
+            run.HeartbeatAt = now;
+            run.FinishedAt = now;
+            run.BytesRead = figures.BytesRead;
+            run.BytesNew = figures.BytesNew;
+            run.BytesStored = figures.BytesStored;
+            run.Files = figures.Files;
+            run.WarningsCount = figures.WarningsCount;
+            run.SnapshotId = figures.SnapshotId;
             db.Runs.Add(run);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Log.RunCompleted(logger, run.Id, run.Kind, status);
             return run.Id;
         }
+    }
+
+    /// <summary>A run row naming this process (for the interrupted-run reconcile), its policy and target.</summary>
+    private static async Task<RunEntity> NewRunOfThisProcessAsync(
+        CatalogDbContext db, string? policyName, RunKind kind, string? targetName, RunStatus status, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        var process = RunProcess.Current;
+        var run = new RunEntity
+        {
+            Kind = kind,
+            Status = status,
+            StartedAt = startedAt,
+            HeartbeatAt = startedAt,
+            Host = process.Host,
+            ProcessId = process.ProcessId,
+            ProcessStartedAt = process.StartedAt,
+        };
+        if (policyName is not null)
+        {
+            run.PolicyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id;
+        }
+
+        if (targetName is not null)
+        {
+            run.TargetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
+        }
+
+        return run;
     }
 
     /// <summary>One run with its errors, or null.</summary>

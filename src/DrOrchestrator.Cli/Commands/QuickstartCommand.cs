@@ -12,11 +12,21 @@ namespace DrOrchestrator.Cli.Commands;
 /// </summary>
 public static class QuickstartCommand
 {
+    /// <summary>A tour, not a benchmark: 64 GiB of sample data would fill a laptop's disk.</summary>
+    private const int MaxSampleMegabytes = 65536;
+
     public static Command Build(CliOutput? output)
     {
         var target = new Option<string>("--target") { Description = "Target to use", DefaultValueFactory = _ => "local" };
         var size = new Option<int>("--sample-size") { Description = "Sample data size in MiB", DefaultValueFactory = _ => 64 };
         var command = new Command("quickstart", "Back up sample data twice, restore it and verify every checksum (no server needed)") { target, size };
+        size.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 1 or > MaxSampleMegabytes)
+            {
+                result.AddError($"--sample-size: {result.GetValueOrDefault<int>()} is not between 1 and {MaxSampleMegabytes} (MiB)");
+            }
+        });
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
             Action<string> say = text => context.Output.Line(text);

@@ -5,19 +5,15 @@ namespace DrOrchestrator.Core.Storage;
 /// current position. Used to serve ranged reads without copying: the inner stream is positioned at
 /// the range start and this wrapper stops at the range end.
 /// </summary>
-public sealed class BoundedReadStream : ForwardReadStream
+public sealed class BoundedReadStream : ForwardWrapperStream
 {
-    private readonly Stream _inner;
-    private readonly bool _leaveOpen;
     private long _remaining;
 
     public BoundedReadStream(Stream inner, long length, bool leaveOpen = false)
+        : base(inner, leaveOpen)
     {
-        ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        _inner = inner;
         _remaining = length;
-        _leaveOpen = leaveOpen;
     }
 
     public override int Read(Span<byte> buffer)
@@ -27,7 +23,7 @@ public sealed class BoundedReadStream : ForwardReadStream
             return 0;
         }
 
-        var read = _inner.Read(buffer[..Limit(buffer.Length)]);
+        var read = Inner.Read(buffer[..Limit(buffer.Length)]);
         _remaining -= read;
         return read;
     }
@@ -39,29 +35,9 @@ public sealed class BoundedReadStream : ForwardReadStream
             return 0;
         }
 
-        var read = await _inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken).ConfigureAwait(false);
+        var read = await Inner.ReadAsync(buffer[..Limit(buffer.Length)], cancellationToken).ConfigureAwait(false);
         _remaining -= read;
         return read;
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        if (!_leaveOpen)
-        {
-            await _inner.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && !_leaveOpen)
-        {
-            _inner.Dispose();
-        }
-
-        base.Dispose(disposing);
     }
 
     private int Limit(int requested) => (int)Math.Min(requested, _remaining);

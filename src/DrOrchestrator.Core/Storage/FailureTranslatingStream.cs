@@ -5,13 +5,13 @@ namespace DrOrchestrator.Core.Storage;
 /// check of the body) surface as the seam's <see cref="ObjectStoreException"/> naming the store
 /// and the key — the same as a failure to open it — so a fallback reader can move to the next copy.
 /// </summary>
-public sealed class FailureTranslatingStream(Stream inner, Func<Exception, bool> isFailure, Func<Exception, ObjectStoreException> translate) : ForwardReadStream
+public sealed class FailureTranslatingStream(Stream inner, Func<Exception, bool> isFailure, Func<Exception, ObjectStoreException> translate) : ForwardWrapperStream(inner)
 {
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && isFailure(ex))
         {
@@ -23,27 +23,11 @@ public sealed class FailureTranslatingStream(Stream inner, Func<Exception, bool>
     {
         try
         {
-            return inner.Read(buffer);
+            return Inner.Read(buffer);
         }
         catch (Exception ex) when (isFailure(ex))
         {
             throw translate(ex);
         }
-    }
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -44,8 +44,11 @@ public static class SampleDataGenerator
     /// <summary>Changes one file in place and adds one, as a user's day of work would.</summary>
     public static void SimulateChanges(string root, int generation)
     {
-        var log = Directory.EnumerateFiles(root, "*.log", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
-        File.AppendAllText(log, $"{DateTime.UtcNow:O} INFO quickstart change #{generation}\n");
+        // A small sample can be a single media file and no log at all (3 MiB is one clip), so
+        // the README, which every sample has, is the file changed when no log exists.
+        var changed = Directory.EnumerateFiles(root, "*.log", SearchOption.AllDirectories).Order(StringComparer.Ordinal).FirstOrDefault()
+            ?? Path.Combine(root, "README.txt");
+        File.AppendAllText(changed, $"{DateTime.UtcNow:O} INFO quickstart change #{generation}\n");
         WriteText(Path.Combine(root, "docs", $"notes-{generation}.txt"), $"Written by quickstart run {generation}.\n");
     }
 

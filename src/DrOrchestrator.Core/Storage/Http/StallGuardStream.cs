@@ -5,7 +5,7 @@ namespace DrOrchestrator.Core.Storage.Http;
 /// <see cref="TransferTimeouts.Request"/>, or when the whole body takes longer than its
 /// <see cref="TransferTimeouts.Deadline"/>, instead of waiting on a silent connection.
 /// </summary>
-internal sealed class StallGuardStream(Stream inner, TransferTimeouts timeouts, long expectedBytes) : ForwardReadStream
+internal sealed class StallGuardStream(Stream inner, TransferTimeouts timeouts, long expectedBytes) : ForwardWrapperStream(inner)
 {
     private readonly long _started = TimeProvider.System.GetTimestamp();
     private readonly TimeSpan _deadline = timeouts.Deadline(expectedBytes);
@@ -23,7 +23,7 @@ internal sealed class StallGuardStream(Stream inner, TransferTimeouts timeouts, 
         stalled.CancelAfter(wait);
         try
         {
-            return await inner.ReadAsync(buffer, stalled.Token).ConfigureAwait(false);
+            return await Inner.ReadAsync(buffer, stalled.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -47,22 +47,6 @@ internal sealed class StallGuardStream(Stream inner, TransferTimeouts timeouts, 
         }
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync().ConfigureAwait(false);
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private IOException Stalled(Exception? inner = null) =>
-        new($"response body stalled: no data within {timeouts.Request.TotalSeconds:0.#} s", new TimeoutException("stalled", inner));
+    private IOException Stalled(Exception? cause = null) =>
+        new($"response body stalled: no data within {timeouts.Request.TotalSeconds:0.#} s", new TimeoutException("stalled", cause));
 }
