@@ -324,10 +324,13 @@ public sealed class Pruner
             var writer = RepositoryWriter.Start(repo);
             await using (writer.ConfigureAwait(false))
             {
-                using var codec = repo.CreateCodec(ArrayPool<byte>.Shared);
-                // One read buffer for the whole repack: a fresh array per read put ~25 large
-                // objects per 200 MiB on the heap at once (docs/decisions.md §62).
-                var buffer = ArrayPool<byte>.Shared.Rent((int)RepackReadSpan);
+                // The engine's pool, not ArrayPool.Shared, for the read buffer and the verification's
+                // plain buffers: it keeps what is in flight, capped, instead of arrays per size class
+                // per core. One read buffer for the whole repack: a fresh array per read put ~25
+                // large objects per 200 MiB on the heap at once (docs/decisions.md §62).
+                var pool = writer.Pool;
+                using var codec = repo.CreateCodec(pool);
+                var buffer = pool.Rent((int)RepackReadSpan);
                 try
                 {
                     foreach (var (pack, keep) in packs)
@@ -339,15 +342,15 @@ public sealed class Pruner
                             var length = (int)((long)run[^1].Offset + run[^1].Length - start);
                             if (length > buffer.Length)
                             {
-                                ArrayPool<byte>.Shared.Return(buffer);
-                                buffer = ArrayPool<byte>.Shared.Rent(length);
+                                pool.Return(buffer);
+                                buffer = pool.Rent(length);
                             }
 
                             await ReadRangeAsync(key, start, buffer.AsMemory(0, length)).ConfigureAwait(false);
                             foreach (var entry in run)
                             {
                                 var sealedBlob = buffer.AsMemory((int)(entry.Offset - start), (int)entry.Length);
-                                Verify(codec, key, entry, sealedBlob.Span);
+                                Verify(codec, pool, key, entry, sealedBlob.Span);
                                 await writer.CopySealedBlobAsync(entry, sealedBlob, ct).ConfigureAwait(false);
                                 _bytesRepacked += entry.Length;
                             }
@@ -358,7 +361,7 @@ public sealed class Pruner
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    pool.Return(buffer);
                 }
 
                 await writer.FlushAsync(ct).ConfigureAwait(false);
@@ -402,7 +405,7 @@ public sealed class Pruner
         }
 
         /// <summary>A damaged blob is not copied: repacking would only move the damage and hide it from check.</summary>
-        private void Verify(BlobCodec codec, string packKey, PackEntry entry, ReadOnlySpan<byte> sealedBlob)
+        private void Verify(BlobCodec codec, ArrayPool<byte> pool, string packKey, PackEntry entry, ReadOnlySpan<byte> sealedBlob)
         {
             var location = new BlobLocation(0, entry.Offset, entry.Length, entry.PlainLength, entry.Type, entry.Compressed);
             byte[] plain;
@@ -416,7 +419,7 @@ public sealed class Pruner
             }
 
             var matches = BlobId.Hash(plain.AsSpan(0, (int)entry.PlainLength)) == entry.Id;
-            ArrayPool<byte>.Shared.Return(plain);
+            pool.Return(plain);
             if (!matches)
             {
                 throw new RepositoryCorruptException($"{repo.Store.Description}: {packKey}: blob {entry.Id} does not match its id; prune stopped before repacking it, see `drorch check --read-data`");
