@@ -36,6 +36,9 @@ public sealed class Pruner
     /// <summary>Bytes read from a pack in one ranged request while repacking.</summary>
     private const long RepackReadSpan = 8L * 1024 * 1024;
 
+    /// <summary>At most this many packs are read and verified at once while repacking (one per core, at least two).</summary>
+    private const int RepackWorkers = 4;
+
     private readonly ILogger _logger;
 
     public Pruner(ILogger<Pruner>? logger = null)
@@ -324,16 +327,19 @@ public sealed class Pruner
             var writer = RepositoryWriter.Start(repo);
             await using (writer.ConfigureAwait(false))
             {
-                // The engine's pool, not ArrayPool.Shared, for the read buffer and the verification's
-                // plain buffers: it keeps what is in flight, capped, instead of arrays per size class
-                // per core. One read buffer for the whole repack: a fresh array per read put ~25
-                // large objects per 200 MiB on the heap at once (docs/decisions.md §62).
+                // Packs are read and verified by a few workers at once (the writer takes blobs from
+                // several callers): verification is most of repack's CPU, and one worker left the
+                // second core idle. Each worker has one read buffer for all its reads — a fresh
+                // array per read put ~25 large objects per 200 MiB on the heap — from the engine's
+                // capped pool, as are the verification's plain buffers (docs/decisions.md §62).
                 var pool = writer.Pool;
-                using var codec = repo.CreateCodec(pool);
-                var buffer = pool.Rent((int)RepackReadSpan);
-                try
+                var workers = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 2, RepackWorkers) };
+                await Parallel.ForEachAsync(packs, workers, async (item, token) =>
                 {
-                    foreach (var (pack, keep) in packs)
+                    var (pack, keep) = item;
+                    using var codec = repo.CreateCodec(pool);
+                    var buffer = pool.Rent((int)RepackReadSpan);
+                    try
                     {
                         var key = ObjectKeys.Pack(pack.Id);
                         foreach (var run in Runs(keep.OrderBy(e => e.Offset).ToList()))
@@ -346,23 +352,23 @@ public sealed class Pruner
                                 buffer = pool.Rent(length);
                             }
 
-                            await ReadRangeAsync(key, start, buffer.AsMemory(0, length)).ConfigureAwait(false);
+                            await ReadRangeAsync(key, start, buffer.AsMemory(0, length), token).ConfigureAwait(false);
                             foreach (var entry in run)
                             {
                                 var sealedBlob = buffer.AsMemory((int)(entry.Offset - start), (int)entry.Length);
                                 Verify(codec, pool, key, entry, sealedBlob.Span);
-                                await writer.CopySealedBlobAsync(entry, sealedBlob, ct).ConfigureAwait(false);
-                                _bytesRepacked += entry.Length;
+                                await writer.CopySealedBlobAsync(entry, sealedBlob, token).ConfigureAwait(false);
+                                Interlocked.Add(ref _bytesRepacked, entry.Length);
                             }
                         }
 
-                        _repacked++;
+                        Interlocked.Increment(ref _repacked);
                     }
-                }
-                finally
-                {
-                    pool.Return(buffer);
-                }
+                    finally
+                    {
+                        pool.Return(buffer);
+                    }
+                }).ConfigureAwait(false);
 
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
@@ -371,12 +377,12 @@ public sealed class Pruner
         }
 
         /// <summary>Reads exactly <paramref name="into"/>'s length from <paramref name="key"/> at <paramref name="start"/>; a shorter pack is damage.</summary>
-        private async Task ReadRangeAsync(string key, long start, Memory<byte> into)
+        private async Task ReadRangeAsync(string key, long start, Memory<byte> into, CancellationToken token)
         {
-            var stream = await repo.Store.GetAsync(key, new ByteRange(start, into.Length), ct).ConfigureAwait(false);
+            var stream = await repo.Store.GetAsync(key, new ByteRange(start, into.Length), token).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                if (await StoreExtensions.ReadFullyAsync(stream, into, ct).ConfigureAwait(false) != into.Length)
+                if (await StoreExtensions.ReadFullyAsync(stream, into, token).ConfigureAwait(false) != into.Length)
                 {
                     throw new RepositoryCorruptException($"{repo.Store.Description}: {key}: pack is shorter than the index says; prune stopped before repacking it, see `drorch check --read-data`");
                 }
