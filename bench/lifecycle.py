@@ -2,7 +2,7 @@
 """Lifecycle benchmarks of issue 18: `prune` against `restic forget --prune`, and `catalog rebuild`
 of a repository holding 10,000 snapshots (local and s3rver).
 
-    python3 bench/lifecycle.py prune --drorch PATH [--work /work/bench-data/prune] [--scale 0.25] [--snapshots 20] [--rounds 3]
+    python3 bench/lifecycle.py prune --drorch PATH [--drorch-base PATH] [--work /work/bench-data/prune] [--scale 0.25] [--snapshots 20] [--rounds 3] [--reuse-history]
     python3 bench/lifecycle.py rebuild --drorch PATH --index-scale DLL [--work /work/bench-data/rebuild] [--count 10000] [--rounds 3] [--cloud s3]
 
 prune: one history per tool — SNAPSHOTS backups of a private copy of the `mixed` set, ~5 % of its
@@ -11,7 +11,10 @@ tools) — then per round a fresh copy of each repository (hard links; drorch's 
 pruned with the same retention (keepLast 5) and the same unused-space allowance (10 %; drorch with
 `Prune:GracePeriod` 0 so one prune deletes what it marks, as restic's does). Rounds alternate
 which tool goes first; medians of wall, CPU (user+sys) and peak RSS (GNU time), and the
-repository size after, are printed with the ratio drorch ÷ restic.
+repository size after, are printed with the ratio drorch ÷ restic. --drorch-base adds an older
+drorch build as a third tool on the same copies (before/after in one run, rotating order);
+--reuse-history keeps the histories of an earlier run (same scale and count) instead of
+backing the 20 snapshots up again.
 
 rebuild: drorch backs a tiny tree up once (which writes the first system record), index-scale's
 `history` adds COUNT snapshot objects of another policy, and each round deletes the catalog and
@@ -105,14 +108,17 @@ def du(path: str) -> int:
 
 
 def prune(a) -> int:
-    ds = dataset.prepare(a.work, "mixed", a.scale, False, log)
     base = os.path.join(a.work, "prune-run")
+    e = env()
+    hist = {t: os.path.join(base, "history", t) for t in ("drorch", "restic")}
+    if a.reuse_history and all(os.path.isdir(os.path.join(d, "repo")) for d in hist.values()):
+        log(f"reusing the histories in {os.path.join(base, 'history')}")
+        return prune_rounds(a, base, hist, e)
+    ds = dataset.prepare(a.work, "mixed", a.scale, False, log)
     shutil.rmtree(base, ignore_errors=True)
     src = os.path.join(base, "src")
     log(f"copying {ds.root} to {src}")
     shutil.copytree(ds.root, src)
-    e = env()
-    hist = {t: os.path.join(base, "history", t) for t in ("drorch", "restic")}
     for d in hist.values():
         os.makedirs(d)
     config = drorch_config(hist["drorch"], {"Type": "local", "Path": "repo"})
@@ -125,22 +131,31 @@ def prune(a) -> int:
         run([a.drorch, "--config", config, "backup", "bench-prune"], e)
         run([a.restic, "-r", os.path.join(hist["restic"], "repo"), "backup", src], restic_env)
         log(f"history: snapshot {step + 1}/{a.snapshots} on both (load {loadavg()})")
+    return prune_rounds(a, base, hist, e)
+
+
+def prune_rounds(a, base: str, hist: dict, e: dict) -> int:
     sizes_before = {t: du(os.path.join(hist[t], "repo")) for t in hist}
-    results = {"drorch": [], "restic": []}
+    builds = {"drorch": a.drorch, **({"drorch-base": a.drorch_base} if a.drorch_base else {})}
+    tools = [*builds, "restic"]
+    results = {t: [] for t in tools}
     for r in range(a.rounds):
-        for tool in (("drorch", "restic") if r % 2 == 0 else ("restic", "drorch")):
+        # Rotate which tool goes first; with two tools this alternates.
+        order = tools[r % len(tools):] + tools[:r % len(tools)]
+        for tool in order:
+            source = "restic" if tool == "restic" else "drorch"
             rdir = os.path.join(base, f"round{r}", tool)
             shutil.rmtree(rdir, ignore_errors=True)
             os.makedirs(rdir)
-            subprocess.run(["cp", "-al", os.path.join(hist[tool], "repo"), os.path.join(rdir, "repo")], check=True)
-            if tool == "drorch":
-                for f in os.listdir(hist[tool]):
+            subprocess.run(["cp", "-al", os.path.join(hist[source], "repo"), os.path.join(rdir, "repo")], check=True)
+            if source == "drorch":
+                for f in os.listdir(hist[source]):
                     if f.startswith(("catalog.db", "drorch.json")):
-                        shutil.copy2(os.path.join(hist[tool], f), rdir)
-                argv = [a.drorch, "--config", os.path.join(rdir, "drorch.json"), "prune", "bench-prune"]
+                        shutil.copy2(os.path.join(hist[source], f), rdir)
+                argv = [builds[tool], "--config", os.path.join(rdir, "drorch.json"), "prune", "bench-prune"]
                 tool_env = e
             else:
-                shutil.copytree(os.path.join(hist[tool], "cache"), os.path.join(rdir, "cache"))
+                shutil.copytree(os.path.join(hist[source], "cache"), os.path.join(rdir, "cache"))
                 argv = [a.restic, "-r", os.path.join(rdir, "repo"), "forget", "--keep-last", str(KEEP_LAST),
                         "--prune", "--max-unused", "10%"]
                 tool_env = dict(e, RESTIC_CACHE_DIR=os.path.join(rdir, "cache"))
@@ -150,7 +165,7 @@ def prune(a) -> int:
             m.repo_bytes = du(os.path.join(rdir, "repo"))
             results[tool].append((m, load))
             log(f"round {r}: {tool} prune {m.wall_s:.1f} s wall, {m.cpu_s:.1f} s CPU, {m.maxrss_kib / 1024:.0f} MiB, "
-                f"repo {sizes_before[tool] / 2**20:.0f} → {m.repo_bytes / 2**20:.0f} MiB (load {load})")
+                f"repo {sizes_before[source] / 2**20:.0f} → {m.repo_bytes / 2**20:.0f} MiB (load {load})")
             shutil.rmtree(rdir)
     report("prune", results, {t: f"{sizes_before[t] / 2**20:.0f} MiB before" for t in hist})
     return 0
@@ -161,11 +176,15 @@ def report(what: str, results: dict, notes: dict) -> None:
         return statistics.median(f(m) for m, _ in results[tool])
     rows = [("wall s ↓", lambda m: m.wall_s), ("CPU s ↓", lambda m: m.cpu_s),
             ("peak RSS MiB ↓", lambda m: m.maxrss_kib / 1024), ("repository after MiB", lambda m: m.repo_bytes / 2**20)]
-    print(f"\n{what}: medians of {len(results['drorch'])} alternating rounds")
-    print(f"| figure | drorch | restic | ratio |\n|---|---:|---:|---:|")
+    drorchs = [t for t in results if t != "restic"]
+    print(f"\n{what}: medians of {len(results['restic'])} rounds, order rotated")
+    print("| figure | " + " | ".join([*drorchs, "restic"]) + " | " + " | ".join(f"{t} ÷ restic" for t in drorchs) + " |")
+    print("|---|" + "---:|" * (2 * len(drorchs) + 1))
     for name, f in rows:
-        d, r = med("drorch", f), med("restic", f)
-        print(f"| {name} | {d:.2f} | {r:.2f} | {d / r if r else float('nan'):.2f} |")
+        r = med("restic", f)
+        d = [med(t, f) for t in drorchs]
+        print(f"| {name} | " + " | ".join(f"{x:.2f}" for x in [*d, r]) + " | "
+              + " | ".join(f"{x / r if r else float('nan'):.2f}" for x in d) + " |")
     print("load averages at the start of each timed run: " + "; ".join(
         f"{t}: {', '.join(l.split()[0] for _, l in results[t])}" for t in results))
     for t, n in notes.items():
@@ -260,6 +279,8 @@ def main() -> int:
     pr.add_argument("--scale", type=float, default=0.25)
     pr.add_argument("--snapshots", type=int, default=20)
     pr.add_argument("--rounds", type=int, default=3)
+    pr.add_argument("--drorch-base", help="an older drorch build, timed as a third tool (before/after)")
+    pr.add_argument("--reuse-history", action="store_true", help="keep the histories of an earlier run")
     rb = sub.add_parser("rebuild")
     rb.add_argument("--drorch", required=True)
     rb.add_argument("--index-scale", required=True, help="DrOrchestrator.Bench.IndexScale.dll")

@@ -12,4 +12,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 2902, Level = LogLevel.Warning,
         Message = "Prune of {Store}: marked pack {Pack} is used by a snapshot written since it was marked; it is indexed again and kept")]
     public static partial void MarkedPackSpared(ILogger logger, string store, string pack);
+
+    [LoggerMessage(EventId = 2903, Level = LogLevel.Debug,
+        Message = "Prune of {Store}: packs that stay hold {UsedBytes} bytes used and {UnusedBytes} unused; {Unused} pack(s) wholly unused, {Candidates} partly, {Repack} of them to repack")]
+    public static partial void PruneSpace(ILogger logger, string store, long usedBytes, long unusedBytes, int unused, int candidates, int repack);
+
+    [LoggerMessage(EventId = 2904, Level = LogLevel.Debug,
+        Message = "Prune of {Store}: {Phase} took {WallMs} ms wall, {CpuMs} ms CPU; working set {WorkingSetMiB} MiB")]
+    public static partial void PrunePhase(ILogger logger, string store, string phase, long wallMs, long cpuMs, long workingSetMiB);
 }

@@ -10,7 +10,12 @@ public sealed record PruneOptions
     /// </summary>
     public TimeSpan GracePeriod { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>A pack whose unused share of bytes exceeds this fraction (0–1) is repacked.</summary>
+    /// <summary>
+    /// The share (0–1) of the repository's pack bytes that may stay unused after a prune, as
+    /// restic's <c>--max-unused</c>: partly used packs are repacked, emptiest first, until the
+    /// packs that stay hold at most this share unused (docs/decisions.md §62). 0 repacks every
+    /// pack with an unused byte; 1 repacks none (wholly unused packs are always removed).
+    /// </summary>
     public double MaxUnused { get; init; } = 0.10;
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;

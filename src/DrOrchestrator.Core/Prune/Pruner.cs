@@ -36,6 +36,9 @@ public sealed class Pruner
     /// <summary>Bytes read from a pack in one ranged request while repacking.</summary>
     private const long RepackReadSpan = 8L * 1024 * 1024;
 
+    /// <summary>At most this many packs are read and verified at once while repacking (one per core, at least two).</summary>
+    private const int RepackWorkers = 4;
+
     private readonly ILogger _logger;
 
     public Pruner(ILogger<Pruner>? logger = null)
@@ -68,15 +71,23 @@ public sealed class Pruner
         private long _bytesDeleted;
         private int _spared;
 
+        private readonly PhaseTimer _timer = new(logger, repo.Store.Description);
+
         private DateTimeOffset Now => options.Clock.GetUtcNow();
 
         public async Task<PruneReport> ExecuteAsync(IReadOnlyCollection<string> forget)
         {
             var before = await PackBytesAsync().ConfigureAwait(false);
             await ForgetAsync(forget).ConfigureAwait(false);
+            _timer.Lap("forget");
             await CompleteInterruptedMarksAsync().ConfigureAwait(false);
-            await MarkAsync(await RepositoryScan.ReadAsync(repo, ct).ConfigureAwait(false)).ConfigureAwait(false);
-            var pending = await SweepAsync().ConfigureAwait(false);
+            _timer.Lap("complete interrupted marks");
+            var scan = await RepositoryScan.ReadAsync(repo, null, ct).ConfigureAwait(false);
+            _timer.Lap("scan");
+            await MarkAsync(scan).ConfigureAwait(false);
+            _timer.Lap("mark");
+            var pending = await SweepAsync(scan).ConfigureAwait(false);
+            _timer.Lap("sweep");
             var after = await PackBytesAsync().ConfigureAwait(false);
             var report = new PruneReport(_forgotten, _marked, _repacked, _bytesRepacked, _deleted, _bytesDeleted, _spared, pending, before, after);
             Log.PruneFinished(logger, repo.Store.Description, report.SnapshotsForgotten, report.PacksMarked, report.PacksRepacked, report.PacksDeleted, report.BytesDeleted, report.MarksPending);
@@ -140,25 +151,41 @@ public sealed class Pruner
 
             var claimed = ClaimUsedBlobs(scan);
             var unused = new List<PackRecord>();
-            var repack = new List<(PackRecord Pack, List<PackEntry> Keep)>();
+            var candidates = new List<RepackCandidate>();
+            long usedBytes = 0, unusedBytes = 0;
             foreach (var (id, pack) in scan.IndexedPacks)
             {
-                if (scan.MarkedPacks.Contains(id) || !scan.StorePacks.TryGetValue(id, out var info) || !IsOld(info))
+                if (scan.MarkedPacks.Contains(id) || !scan.StorePacks.ContainsKey(id))
                 {
                     continue;
                 }
 
                 var keep = claimed.GetValueOrDefault(id) ?? [];
                 var keptBytes = keep.Sum(e => (long)e.Length);
-                if (keep.Count == 0)
+                var waste = Math.Max(0, pack.Size - keptBytes - HeaderBytes(pack));
+                if (!IsOld(scan.StorePacks[id]))
+                {
+                    // Too young to touch: what it holds stays, used or not.
+                    usedBytes += keptBytes;
+                    unusedBytes += waste;
+                }
+                else if (keep.Count == 0)
                 {
                     unused.Add(pack);
                 }
-                else if ((double)(pack.Size - keptBytes - HeaderBytes(pack)) / pack.Size > options.MaxUnused)
+                else
                 {
-                    repack.Add((pack, keep));
+                    usedBytes += keptBytes;
+                    unusedBytes += waste;
+                    if (waste > 0)
+                    {
+                        candidates.Add(new RepackCandidate(pack, keep, keptBytes, waste));
+                    }
                 }
             }
+
+            var repack = ChooseRepacks(candidates, usedBytes, unusedBytes, options.MaxUnused);
+            Log.PruneSpace(logger, repo.Store.Description, usedBytes, unusedBytes, unused.Count, candidates.Count, repack.Count);
 
             var orphans = await ReadOrphansAsync(scan, IsOld).ConfigureAwait(false);
             unused.AddRange(orphans.Unused);
@@ -171,6 +198,7 @@ public sealed class Pruner
             if (repack.Count > 0)
             {
                 await RepackAsync(repack).ConfigureAwait(false);
+                _timer.Lap("repack");
                 unused.AddRange(repack.Select(r => r.Pack));
             }
 
@@ -186,6 +214,39 @@ public sealed class Pruner
             Checkpoint(PruneCheckpoints.AfterMarkWritten);
             var marked = scan.MarkedPacks.Concat(unused.Select(p => p.Id)).ToHashSet();
             await RewriteIndexesAsync(superseded, marked, scan.Indexes).ConfigureAwait(false);
+        }
+
+        private sealed record RepackCandidate(PackRecord Pack, List<PackEntry> Keep, long UsedBytes, long UnusedBytes);
+
+        /// <summary>
+        /// The partly used packs to repack: restic's <c>--max-unused</c> budget over the whole
+        /// repository (docs/decisions.md §62). Packs are taken emptiest first (most unused bytes per
+        /// used byte: the most space for the least copying) until the unused bytes left in the
+        /// packs that stay are at most <paramref name="maxUnused"/> of what stays. 0 repacks every
+        /// pack with a byte unused; 1 repacks none.
+        /// </summary>
+        private static List<(PackRecord Pack, List<PackEntry> Keep)> ChooseRepacks(List<RepackCandidate> candidates, long usedBytes, long unusedBytes, double maxUnused)
+        {
+            var chosen = new List<(PackRecord, List<PackEntry>)>();
+            if (maxUnused >= 1)
+            {
+                return chosen;
+            }
+
+            // unused ≤ p × (used + unused)  ⇔  unused ≤ p / (1 − p) × used
+            var budget = maxUnused / (1 - maxUnused) * usedBytes;
+            foreach (var c in candidates.OrderByDescending(c => (double)c.UnusedBytes / Math.Max(1, c.UsedBytes)).ThenBy(c => c.Pack.Id))
+            {
+                if (unusedBytes <= budget)
+                {
+                    break;
+                }
+
+                chosen.Add((c.Pack, c.Keep));
+                unusedBytes -= c.UnusedBytes;
+            }
+
+            return chosen;
         }
 
         /// <summary>
@@ -266,30 +327,66 @@ public sealed class Pruner
             var writer = RepositoryWriter.Start(repo);
             await using (writer.ConfigureAwait(false))
             {
-                using var codec = repo.CreateCodec(ArrayPool<byte>.Shared);
-                foreach (var (pack, keep) in packs)
+                // Packs are read and verified by a few workers at once (the writer takes blobs from
+                // several callers): verification is most of repack's CPU, and one worker left the
+                // second core idle. Each worker has one read buffer for all its reads — a fresh
+                // array per read put ~25 large objects per 200 MiB on the heap — from the engine's
+                // capped pool, as are the verification's plain buffers (docs/decisions.md §62).
+                var pool = writer.Pool;
+                var workers = new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 2, RepackWorkers) };
+                await Parallel.ForEachAsync(packs, workers, async (item, token) =>
                 {
-                    var key = ObjectKeys.Pack(pack.Id);
-                    foreach (var run in Runs(keep.OrderBy(e => e.Offset).ToList()))
+                    var (pack, keep) = item;
+                    using var codec = repo.CreateCodec(pool);
+                    var buffer = pool.Rent((int)RepackReadSpan);
+                    try
                     {
-                        var start = run[0].Offset;
-                        var bytes = await repo.Store.ReadAllBytesAsync(key, new ByteRange(start, (long)run[^1].Offset + run[^1].Length - start), ct).ConfigureAwait(false);
-                        foreach (var entry in run)
+                        var key = ObjectKeys.Pack(pack.Id);
+                        foreach (var run in Runs(keep.OrderBy(e => e.Offset).ToList()))
                         {
-                            var sealedBlob = bytes.AsSpan((int)(entry.Offset - start), (int)entry.Length);
-                            Verify(codec, key, entry, sealedBlob);
-                            await writer.CopySealedBlobAsync(entry, bytes.AsMemory((int)(entry.Offset - start), (int)entry.Length), ct).ConfigureAwait(false);
-                            _bytesRepacked += entry.Length;
-                        }
-                    }
+                            var start = run[0].Offset;
+                            var length = (int)((long)run[^1].Offset + run[^1].Length - start);
+                            if (length > buffer.Length)
+                            {
+                                pool.Return(buffer);
+                                buffer = pool.Rent(length);
+                            }
 
-                    _repacked++;
-                }
+                            await ReadRangeAsync(key, start, buffer.AsMemory(0, length), token).ConfigureAwait(false);
+                            foreach (var entry in run)
+                            {
+                                var sealedBlob = buffer.AsMemory((int)(entry.Offset - start), (int)entry.Length);
+                                Verify(codec, pool, key, entry, sealedBlob.Span);
+                                await writer.CopySealedBlobAsync(entry, sealedBlob, token).ConfigureAwait(false);
+                                Interlocked.Add(ref _bytesRepacked, entry.Length);
+                            }
+                        }
+
+                        Interlocked.Increment(ref _repacked);
+                    }
+                    finally
+                    {
+                        pool.Return(buffer);
+                    }
+                }).ConfigureAwait(false);
 
                 await writer.FlushAsync(ct).ConfigureAwait(false);
             }
 
             Checkpoint(PruneCheckpoints.AfterRepackFlush);
+        }
+
+        /// <summary>Reads exactly <paramref name="into"/>'s length from <paramref name="key"/> at <paramref name="start"/>; a shorter pack is damage.</summary>
+        private async Task ReadRangeAsync(string key, long start, Memory<byte> into, CancellationToken token)
+        {
+            var stream = await repo.Store.GetAsync(key, new ByteRange(start, into.Length), token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                if (await StoreExtensions.ReadFullyAsync(stream, into, token).ConfigureAwait(false) != into.Length)
+                {
+                    throw new RepositoryCorruptException($"{repo.Store.Description}: {key}: pack is shorter than the index says; prune stopped before repacking it, see `drorch check --read-data`");
+                }
+            }
         }
 
         /// <summary>Consecutive entries read with one request, at most <see cref="RepackReadSpan"/> bytes.</summary>
@@ -314,7 +411,7 @@ public sealed class Pruner
         }
 
         /// <summary>A damaged blob is not copied: repacking would only move the damage and hide it from check.</summary>
-        private void Verify(BlobCodec codec, string packKey, PackEntry entry, ReadOnlySpan<byte> sealedBlob)
+        private void Verify(BlobCodec codec, ArrayPool<byte> pool, string packKey, PackEntry entry, ReadOnlySpan<byte> sealedBlob)
         {
             var location = new BlobLocation(0, entry.Offset, entry.Length, entry.PlainLength, entry.Type, entry.Compressed);
             byte[] plain;
@@ -328,7 +425,7 @@ public sealed class Pruner
             }
 
             var matches = BlobId.Hash(plain.AsSpan(0, (int)entry.PlainLength)) == entry.Id;
-            ArrayPool<byte>.Shared.Return(plain);
+            pool.Return(plain);
             if (!matches)
             {
                 throw new RepositoryCorruptException($"{repo.Store.Description}: {packKey}: blob {entry.Id} does not match its id; prune stopped before repacking it, see `drorch check --read-data`");
@@ -377,7 +474,7 @@ public sealed class Pruner
         }
 
         /// <summary>Deletes the packs of every mark whose grace period has passed, after a re-check; returns how many marks still wait.</summary>
-        private async Task<int> SweepAsync()
+        private async Task<int> SweepAsync(RepositoryScan markScan)
         {
             var marks = await RepositoryScan.ReadMarksAsync(repo, ct).ConfigureAwait(false);
             var due = marks.Where(m => Now - m.Created >= options.GracePeriod).ToList();
@@ -386,8 +483,10 @@ public sealed class Pruner
                 return marks.Count;
             }
 
-            // The re-check: the snapshots and indexes as they are now, after the grace period.
-            var scan = await RepositoryScan.ReadAsync(repo, ct).ConfigureAwait(false);
+            // The re-check: the snapshots and indexes as they are now, after the grace period. Only
+            // snapshots the mark's scan did not walk are walked: a snapshot's trees never change,
+            // so the blobs the others use are known (docs/decisions.md §62).
+            var scan = await RepositoryScan.ReadAsync(repo, markScan, ct).ConfigureAwait(false);
             var existingIndexes = scan.Indexes.Keys.ToHashSet(StringComparer.Ordinal);
             var swept = 0;
             foreach (var mark in due)

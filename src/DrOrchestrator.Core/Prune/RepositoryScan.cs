@@ -19,7 +19,7 @@ namespace DrOrchestrator.Core.Prune;
 internal sealed class RepositoryScan
 {
     private RepositoryScan(
-        IReadOnlyList<Snapshot> snapshots, Dictionary<string, List<PackRecord>> indexes, List<DeletionMark> marks,
+        Dictionary<string, Snapshot> snapshots, Dictionary<string, List<PackRecord>> indexes, List<DeletionMark> marks,
         Dictionary<BlobId, ObjectInfo> storePacks, HashSet<BlobId> used)
     {
         Snapshots = snapshots;
@@ -56,7 +56,8 @@ internal sealed class RepositoryScan
         }
     }
 
-    public IReadOnlyList<Snapshot> Snapshots { get; }
+    /// <summary>Snapshot object key → the snapshot.</summary>
+    public Dictionary<string, Snapshot> Snapshots { get; }
 
     /// <summary>Index object key → the packs it lists.</summary>
     public Dictionary<string, List<PackRecord>> Indexes { get; }
@@ -81,9 +82,16 @@ internal sealed class RepositoryScan
     /// <summary>Blobs readable from an indexed, unmarked pack that the store has.</summary>
     public HashSet<BlobId> Available { get; } = [];
 
-    public static async Task<RepositoryScan> ReadAsync(BackupRepository repo, CancellationToken ct)
+    /// <summary>
+    /// Reads the repository as it is now. With <paramref name="earlier"/> (a scan of the same
+    /// repository taken before), snapshots that scan read are not read or walked again: a
+    /// snapshot object and its trees never change, so the blobs they use are still in
+    /// <see cref="Used"/>. Snapshots forgotten since leave their blobs counted as used — the set
+    /// can only be larger than the truth, which keeps more, never less.
+    /// </summary>
+    public static async Task<RepositoryScan> ReadAsync(BackupRepository repo, RepositoryScan? earlier, CancellationToken ct)
     {
-        var snapshots = await ReadSnapshotsAsync(repo, ct).ConfigureAwait(false);
+        var (snapshots, fresh) = await ReadSnapshotsAsync(repo, earlier, ct).ConfigureAwait(false);
         var indexes = await ReadIndexesAsync(repo, ct).ConfigureAwait(false);
         var marks = await ReadMarksAsync(repo, ct).ConfigureAwait(false);
         var storePacks = new Dictionary<BlobId, ObjectInfo>();
@@ -95,18 +103,23 @@ internal sealed class RepositoryScan
             }
         }
 
-        // Walk with an index of what the store holds now: live indexes first, then marked packs
-        // (a snapshot committed late may use a blob only a marked pack still holds).
-        var index = new RepositoryIndex();
-        foreach (var pack in indexes.Values.SelectMany(p => p).Concat(marks.SelectMany(m => m.Packs)))
+        var used = earlier is null ? [] : new HashSet<BlobId>(earlier.Used);
+        if (fresh.Count > 0)
         {
-            if (storePacks.ContainsKey(pack.Id))
+            // Walk with an index of what the store holds now: live indexes first, then marked packs
+            // (a snapshot committed late may use a blob only a marked pack still holds).
+            var index = new RepositoryIndex();
+            foreach (var pack in indexes.Values.SelectMany(p => p).Concat(marks.SelectMany(m => m.Packs)))
             {
-                index.Add(pack);
+                if (storePacks.ContainsKey(pack.Id))
+                {
+                    index.Add(pack);
+                }
             }
+
+            await AddUsedBlobsAsync(repo.WithIndex(index), fresh, used, ct).ConfigureAwait(false);
         }
 
-        var used = await UsedBlobsAsync(repo.WithIndex(index), snapshots, ct).ConfigureAwait(false);
         return new RepositoryScan(snapshots, indexes, marks, storePacks, used);
     }
 
@@ -172,15 +185,30 @@ internal sealed class RepositoryScan
         return [.. marks.OrderBy(m => m.Created)];
     }
 
-    private static async Task<List<Snapshot>> ReadSnapshotsAsync(BackupRepository repo, CancellationToken ct)
+    /// <summary>Every snapshot now (keyed by object key), and those among them <paramref name="earlier"/> did not hold.</summary>
+    private static async Task<(Dictionary<string, Snapshot> All, List<Snapshot> Fresh)> ReadSnapshotsAsync(BackupRepository repo, RepositoryScan? earlier, CancellationToken ct)
     {
-        var snapshots = new ConcurrentBag<Snapshot>();
+        var loaded = new ConcurrentDictionary<string, Snapshot>(StringComparer.Ordinal);
         var keys = await repo.Store.ListAllAsync(ObjectKeys.SnapshotsPrefix, ct).ConfigureAwait(false);
-        await Parallel.ForEachAsync(keys, repo.ParallelOptions(ct), async (info, token) =>
+        var all = new Dictionary<string, Snapshot>(StringComparer.Ordinal);
+        var toRead = new List<ObjectInfo>();
+        foreach (var info in keys)
+        {
+            if (earlier is not null && earlier.Snapshots.TryGetValue(info.Key, out var known))
+            {
+                all[info.Key] = known;
+            }
+            else
+            {
+                toRead.Add(info);
+            }
+        }
+
+        await Parallel.ForEachAsync(toRead, repo.ParallelOptions(ct), async (info, token) =>
         {
             try
             {
-                snapshots.Add(await repo.LoadSnapshotAsync(info.Key, token).ConfigureAwait(false));
+                loaded[info.Key] = await repo.LoadSnapshotAsync(info.Key, token).ConfigureAwait(false);
             }
             catch (ObjectNotFoundException)
             {
@@ -191,12 +219,17 @@ internal sealed class RepositoryScan
                 throw new RepositoryCorruptException($"{e.Message}; prune refuses to run, see `drorch check`", e);
             }
         }).ConfigureAwait(false);
-        return [.. snapshots.OrderBy(s => s.Time)];
+        foreach (var (key, snapshot) in loaded)
+        {
+            all[key] = snapshot;
+        }
+
+        return (all, [.. loaded.Values.OrderBy(s => s.Time)]);
     }
 
-    private static async Task<HashSet<BlobId>> UsedBlobsAsync(BackupRepository repo, IReadOnlyList<Snapshot> snapshots, CancellationToken ct)
+    /// <summary>Adds to <paramref name="used"/> every blob the snapshots use; a tree already in it was walked before, with everything below it.</summary>
+    private static async Task AddUsedBlobsAsync(BackupRepository repo, IReadOnlyList<Snapshot> snapshots, HashSet<BlobId> used, CancellationToken ct)
     {
-        var used = new HashSet<BlobId>();
         var pending = new Stack<BlobId>();
         foreach (var snapshot in snapshots)
         {
@@ -226,8 +259,6 @@ internal sealed class RepositoryScan
                 }
             }
         }
-
-        return used;
     }
 
     private static BlobId ParseId(BackupRepository repo, Snapshot snapshot, string hex) =>

@@ -7,7 +7,8 @@ namespace DrOrchestrator.Orchestration.Prune;
 /// <summary>
 /// The <c>Prune</c> section of the configuration: <c>GracePeriod</c> (a TimeSpan such as
 /// "1.00:00:00" or "36:00:00"; default 24 hours) and <c>MaxUnused</c> (a percentage such as
-/// "10%", or a fraction 0–1; default 10%). See docs/decisions.md §32 for why the grace period must
+/// "10%", or a fraction 0–1; default 10%: the unused share of the repository prune leaves, as
+/// restic's <c>--max-unused</c>). See docs/decisions.md §32 for why the grace period must
 /// exceed the longest backup.
 /// </summary>
 public static class PruneSettings

@@ -78,7 +78,8 @@ public sealed class PrunerTests(ITestOutputHelper output)
     {
         using var scenario = new PruneScenario();
         var snapshots = await BackUpRunsAsync(scenario, 8);
-        var crashing = Immediate with { Checkpoint = p => { if (p == point) { throw new SimulatedCrashException(p); } } };
+        // MaxUnused 0: every partly used pack is repacked, so the repack steps are reached too.
+        var crashing = Immediate with { MaxUnused = 0, Checkpoint = p => { if (p == point) { throw new SimulatedCrashException(p); } } };
 
         await Assert.ThrowsAsync<SimulatedCrashException>(() => scenario.PruneAsync(keepLast: 3, crashing));
 
@@ -206,6 +207,98 @@ public sealed class PrunerTests(ITestOutputHelper output)
         Assert.True(reports.Sum(r => r.PacksDeleted) > 0, "no pack was ever deleted: the test exercised nothing");
         await scenario.AssertCheckPassesAsync("after concurrent prunes");
         Assert.Equal(3, await scenario.AssertEverySnapshotRestoresAsync("after concurrent prunes"));
+    }
+
+    [Fact]
+    public async Task A_snapshot_committed_between_the_mark_and_the_sweep_of_the_same_prune_keeps_the_packs_it_uses()
+    {
+        using var scenario = new PruneScenario();
+        await scenario.InitAsync();
+        var first = await scenario.BackUpNextAsync();
+        // A backup that opened the repository (and its index) before prune marked anything...
+        var early = await scenario.OpenAsync();
+        Snapshot? late = null;
+        var options = Immediate with
+        {
+            Checkpoint = p =>
+            {
+                if (p == PruneCheckpoints.AfterFirstSupersededIndexDeleted)
+                {
+                    // ...commits after the mark, before this same prune's sweep re-checks: the
+                    // re-check walks only snapshots the mark's scan did not, and must walk this one.
+                    late = Task.Run(() => TestSupport.BackupAsync(early, scenario.Source)).GetAwaiter().GetResult().Snapshot;
+                }
+            },
+        };
+
+        var report = await new Pruner().PruneAsync(await scenario.OpenAsync(), [first.Id], options, CancellationToken.None);
+
+        Assert.NotNull(late);
+        Assert.Equal(0, late.Summary.ChunksNew);
+        scenario.Expected[late.Id] = PruneScenario.CurrentHashes(scenario.Source);
+        Assert.True(report.PacksMarked > 0, report.ToString());
+        Assert.Equal((0, report.PacksMarked, 0), (report.PacksDeleted, report.PacksSpared, report.MarksPending));
+        await scenario.AssertCheckPassesAsync("after the sweep");
+        Assert.Equal(1, await scenario.AssertEverySnapshotRestoresAsync("after the sweep"));
+    }
+
+    [Fact]
+    public async Task MaxUnused_is_a_budget_for_the_whole_repository_as_restic_has_it_emptiest_packs_repacked_first()
+    {
+        var results = new Dictionary<double, (PruneReport Report, long Used, long Unused)>();
+        foreach (var maxUnused in new[] { 0.0, 0.10, 0.30, 1.0 })
+        {
+            using var scenario = new PruneScenario();
+            await scenario.InitAsync();
+            Snapshot? parent = null;
+            for (var run = 0; run < 12; run++)
+            {
+                // A file replaced by every run, packed with the files a run rewrites (which live for
+                // ten runs): after prune its old copies are the unused part of partly used packs.
+                File.WriteAllBytes(Path.Combine(scenario.Source, "scratch.bin"), TestSupport.RandomBytes(PruneScenario.FileSize, seed: 5000 + run));
+                parent = await scenario.BackUpNextAsync(parent);
+            }
+
+            var report = await scenario.PruneAsync(keepLast: 3, Immediate with { MaxUnused = maxUnused });
+            var (used, unused) = await UsedAndUnusedBytesAsync(scenario);
+            output.WriteLine($"MaxUnused {maxUnused:P0}: {report.PacksRepacked} packs repacked ({report.BytesRepacked} bytes), {report.PacksDeleted} deleted; "
+                + $"after: {used} bytes used, {unused} unused ({(double)unused / (used + unused):P1})");
+            Assert.True(report.PacksDeleted > 0, report.ToString());
+            Assert.True(unused <= (maxUnused * (used + unused)) + 1, $"MaxUnused {maxUnused}: {unused} of {used + unused} bytes unused after prune");
+            await scenario.AssertCheckPassesAsync($"MaxUnused {maxUnused}");
+            Assert.Equal(3, await scenario.AssertEverySnapshotRestoresAsync($"MaxUnused {maxUnused}"));
+            var again = await scenario.PruneAsync(keepLast: 3, Immediate with { MaxUnused = maxUnused });
+            Assert.Equal((0, 0), (again.PacksMarked, again.PacksRepacked));
+            results[maxUnused] = (report, used, unused);
+        }
+
+        Assert.Equal(0, results[0.0].Unused);
+        Assert.Equal(0, results[1.0].Report.PacksRepacked);
+        Assert.True(results[1.0].Unused > results[0.10].Unused, "a budget of 100 % left no more unused than one of 10 %: nothing was partly used");
+        // The budget repacks only as much as it must: less than repacking every partly used pack.
+        Assert.InRange(results[0.10].Report.BytesRepacked, 1, results[0.0].Report.BytesRepacked - 1);
+        Assert.True(results[0.30].Report.BytesRepacked <= results[0.10].Report.BytesRepacked, "a larger budget repacked more");
+    }
+
+    /// <summary>Bytes of blobs the snapshots use (each once) and of every other blob, in the indexed packs.</summary>
+    private static async Task<(long Used, long Unused)> UsedAndUnusedBytesAsync(PruneScenario scenario)
+    {
+        var scan = await RepositoryScan.ReadAsync(await scenario.OpenAsync(), null, CancellationToken.None);
+        var counted = new HashSet<BlobId>();
+        long used = 0, unused = 0;
+        foreach (var entry in scan.IndexedPacks.Values.SelectMany(p => p.Entries))
+        {
+            if (scan.Used.Contains(entry.Id) && counted.Add(entry.Id))
+            {
+                used += entry.Length;
+            }
+            else
+            {
+                unused += entry.Length;
+            }
+        }
+
+        return (used, unused);
     }
 
     [Fact]
