@@ -12,7 +12,8 @@ tools alike) holding a `pgbench -i -s SCALE` database, alternating rounds of:
 
 The reference tools do no fingerprint check, so their times are the lower bound the issue asks
 drorch to match while doing one. Wall, CPU (user+sys of the tool and the children it waited
-for; the server's own CPU is not in either figure) and peak RSS per step; medians over rounds
+for), the server's CPU meanwhile (postmaster, its reaped backends and live children, from /proc)
+and peak RSS per step; medians over rounds
 and same-run ratios (drorch / reference). Results: stdout and WORK/db-latest.md.
 
     python3 bench/db.py --scale 50 --rounds 3 [--drorch PATH] [--work DIR]
@@ -91,6 +92,28 @@ class Server:
                         "-w", "stop"], capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def cpu_s(self) -> float:
+        """CPU seconds of the server so far: the postmaster (with the backends it reaped) plus its live children."""
+        with open(os.path.join(self.root, "data", "postmaster.pid")) as f:
+            pid = int(f.readline())
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def fields(p: int) -> list:
+            with open(f"/proc/{p}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()
+
+        main = fields(pid)
+        total = sum(int(x) for x in main[11:15])  # utime stime cutime cstime
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != pid:
+                try:
+                    child = fields(int(entry))
+                except OSError:
+                    continue
+                if int(child[1]) == pid:  # ppid
+                    total += int(child[11]) + int(child[12])
+        return total / tick
+
     def conn(self, db: str) -> list:
         return ["-h", "127.0.0.1", "-p", str(self.port), "-U", USER, "-d", db]
 
@@ -122,6 +145,14 @@ def drorch_setup(exe: str, rdir: str, server: Server) -> dict:
 
 def median(values: list) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def timed_with_server(server: Server, step: str, argv: list, env: dict, logs: str) -> Measurement:
+    """run_timed, plus the CPU the server spent meanwhile (COPY text, md5 of the fingerprint, index builds)."""
+    before = server.cpu_s()
+    m = run_timed(step, argv, env, logs)
+    m.extra["server_cpu_s"] = server.cpu_s() - before
+    return m
 
 
 def main() -> int:
@@ -158,18 +189,18 @@ def main() -> int:
                 if tool == "ref":
                     dump = os.path.join(rdir, "bench.dump")
                     subprocess.run(["sync"])
-                    b = run_timed("backup", [server.tool("pg_dump"), *server.conn("bench"), "-Fc", "-f", dump], server.env, logs)
+                    b = timed_with_server(server, "backup", [server.tool("pg_dump"), *server.conn("bench"), "-Fc", "-f", dump], server.env, logs)
                     size = os.path.getsize(dump)
                     server.sql("postgres", f"CREATE DATABASE {target_db}")
                     subprocess.run(["sync"])
-                    rs = run_timed("restore", [server.tool("pg_restore"), *server.conn(target_db), "-j2", dump], server.env, logs)
+                    rs = timed_with_server(server, "restore", [server.tool("pg_restore"), *server.conn(target_db), "-j2", dump], server.env, logs)
                 else:
                     d = drorch_setup(exe, rdir, server)
                     subprocess.run(["sync"])
-                    b = run_timed("backup", [exe, "--config", d["config"], "backup", "bench-db"], d["env"], logs)
+                    b = timed_with_server(server, "backup", [exe, "--config", d["config"], "backup", "bench-db"], d["env"], logs)
                     size, _ = tree_usage(os.path.join(rdir, "repo"))
                     subprocess.run(["sync"])
-                    rs = run_timed("restore", [exe, "--config", d["config"], "restore", "bench-db", "--to-db",
+                    rs = timed_with_server(server, "restore", [exe, "--config", d["config"], "restore", "bench-db", "--to-db",
                                                f"host=127.0.0.1 port={server.port} user={USER} database={target_db}",
                                                "--password-env", "BENCH_PG_PASSWORD"], d["env"], logs)
                 accounts = int(server.sql(target_db, "SELECT count(*) FROM pgbench_accounts"))
@@ -179,21 +210,26 @@ def main() -> int:
                 for step, m in (("backup", b), ("restore", rs)):
                     results[tool].setdefault(step, []).append(m)
                 results[tool].setdefault("size", []).append(size)
-                log(f"round {r} {tool}: backup {b.wall_s:.2f} s ({b.cpu_s:.2f} CPU-s, {b.maxrss_kib / 1024:.0f} MiB), "
-                    f"stored {size / 2**20:.1f} MiB, restore {rs.wall_s:.2f} s ({rs.cpu_s:.2f} CPU-s, {rs.maxrss_kib / 1024:.0f} MiB)")
+                load = os.getloadavg()[0]
+                results[tool].setdefault("load", []).append(load)
+                log(f"round {r} {tool}: backup {b.wall_s:.2f} s ({b.cpu_s:.2f} CPU-s, server {b.extra['server_cpu_s']:.2f} CPU-s, {b.maxrss_kib / 1024:.0f} MiB), "
+                    f"stored {size / 2**20:.1f} MiB, restore {rs.wall_s:.2f} s ({rs.cpu_s:.2f} CPU-s, server {rs.extra['server_cpu_s']:.2f} CPU-s, "
+                    f"{rs.maxrss_kib / 1024:.0f} MiB), load {load:.1f}")
                 shutil.rmtree(rdir, ignore_errors=True)
     finally:
         server.stop()
 
     rows = []
     for step in ("backup", "restore"):
-        for fig, get in (("wall s", lambda m: m.wall_s), ("CPU s", lambda m: m.cpu_s), ("peak RSS MiB", lambda m: m.maxrss_kib / 1024)):
+        for fig, get in (("wall s", lambda m: m.wall_s), ("CPU s", lambda m: m.cpu_s),
+                         ("server CPU s", lambda m: m.extra["server_cpu_s"]), ("peak RSS MiB", lambda m: m.maxrss_kib / 1024)):
             ref = median([get(m) for m in results["ref"][step]])
             ours = median([get(m) for m in results["drorch"][step]])
             rows.append((f"{step}, {fig}", ref, ours))
     ref_size = median(results["ref"]["size"]) / 2**20
     our_size = median(results["drorch"]["size"]) / 2**20
     rows.append(("stored MiB", ref_size, our_size))
+    rows.append(("load average (1 min) at the step's end", median(results["ref"]["load"]), median(results["drorch"]["load"])))
     load = os.getloadavg()
     lines = [f"# Database benchmark — pgbench -s {args.scale} ({db_bytes / 2**20:.0f} MiB), {args.rounds} alternating rounds, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}",

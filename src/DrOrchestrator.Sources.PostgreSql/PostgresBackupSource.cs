@@ -9,11 +9,12 @@ namespace DrOrchestrator.Sources.PostgreSql;
 
 /// <summary>
 /// Backs up a PostgreSQL server's databases (see README.md): per database one transaction
-/// (repeatable read, read only) exports its snapshot; <c>pg_dump --snapshot</c> dumps exactly that
-/// snapshot as plain SQL straight into the repository (no temp file; plain and uncompressed so
-/// that unchanged rows give unchanged chunks between runs), while the same transaction reads the
-/// fingerprint. The recovery point is <c>now()</c> of that transaction (on a standby: its last
-/// replay time).
+/// (repeatable read, read only) exports its snapshot; in exactly that snapshot
+/// <see cref="PostgresParallelDump"/> writes the schema (<c>pg_dump --snapshot</c>), one
+/// <c>COPY … TO STDOUT</c> stream per table on <c>parallel</c> connections and the fingerprint,
+/// straight into the repository (no temp file; plain and uncompressed so that unchanged rows give
+/// unchanged chunks between runs). The recovery point is <c>now()</c> of that transaction (on a
+/// standby: its last replay time).
 /// </summary>
 internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSourceOptions options, ILogger logger) : IBackupSource
 {
@@ -59,26 +60,38 @@ internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSource
             await DumpGlobalsAsync(writer, globalsItem, ct).ConfigureAwait(false);
         }
 
-        var manifest = new DatabaseManifest(Type, serverVersion, clientVersion, dumps.Min(d => d.RecoveryPoint), dumps, globalsItem);
+        var manifest = new DatabaseManifest(Type, serverVersion, clientVersion, dumps.Min(d => d.RecoveryPoint), dumps, globalsItem, source.Parallel);
         var manifestId = await writer.SaveBlobAsync(manifest.ToJson(), ct).ConfigureAwait(false);
         writer.AddSource(new SnapshotSource(Type, [source.Name], manifest.RecoveryPoint, [], [], [], manifestId));
-        var bytes = dumps.Sum(d => d.Length);
+        var bytes = dumps.Sum(d => d.TotalLength);
         return new SourceAdded(new SourceFigures(dumps.Count, 0, 0, 0, dumps.Count, bytes, bytes, 0, 0), [], []);
     }
 
+    /// <summary>
+    /// Tests only: called with the database and the exported snapshot's id before anything is
+    /// dumped, while the snapshot can still be imported (the round-trip test dumps the source at
+    /// exactly that snapshot with pg_dump to compare with the restored database).
+    /// </summary>
+    internal Func<string, string, CancellationToken, Task>? SnapshotExported { get; set; }
+
+    /// <summary>
+    /// Tests only: write the first format (one plain <c>pg_dump --snapshot</c> stream per
+    /// database, §51), so the restore of snapshots taken before §59 stays tested.
+    /// </summary>
+    internal bool SingleStream { get; set; }
+
     private async Task<DatabaseDump> DumpDatabaseAsync(RepositoryWriter writer, string pgDump, string database, CancellationToken ct)
     {
-        var item = $"{source.Name}/{database}/dump.sql";
         var what = $"source {source.Name}: dump of database {database}";
-        await using var connection = await _endpoint.OpenAsync(database, $"source {source.Name}", ct).ConfigureAwait(false);
-        await ExecuteAsync(connection, null, PostgresFingerprint.SessionSettings, ct).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
-        await ExecuteAsync(connection, transaction, "SET TRANSACTION READ ONLY", ct).ConfigureAwait(false);
-        // The first query takes the transaction's snapshot: pg_dump and the fingerprint below see exactly it.
+        await using var exporter = await _endpoint.OpenAsync(database, $"source {source.Name}", ct).ConfigureAwait(false);
+        await ExecuteAsync(exporter, null, PostgresCopy.SessionSettings, ct).ConfigureAwait(false);
+        await using var transaction = await exporter.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct).ConfigureAwait(false);
+        await ExecuteAsync(exporter, transaction, "SET TRANSACTION READ ONLY", ct).ConfigureAwait(false);
+        // The first query takes the transaction's snapshot: pg_dump, the COPY workers and the fingerprint see exactly it.
         string snapshot;
         DateTimeOffset recoveryPoint;
         await using (var export = new NpgsqlCommand(
-            "SELECT pg_export_snapshot(), CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() ELSE now() END", connection, transaction))
+            "SELECT pg_export_snapshot(), CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() ELSE now() END", exporter, transaction))
         await using (var reader = await export.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             await reader.ReadAsync(ct).ConfigureAwait(false);
@@ -86,6 +99,24 @@ internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSource
             recoveryPoint = reader.IsDBNull(1) ? DateTimeOffset.UtcNow : reader.GetFieldValue<DateTimeOffset>(1);
         }
 
+        if (SnapshotExported is { } exported)
+        {
+            await exported(database, snapshot, ct).ConfigureAwait(false);
+        }
+
+        var dump = SingleStream
+            ? await DumpSingleStreamAsync(writer, pgDump, database, exporter, transaction, snapshot, what, ct).ConfigureAwait(false)
+            : await new PostgresParallelDump(writer, _endpoint, source, pgDump, database, what, source.Parallel)
+                .RunAsync(exporter, transaction, snapshot, ct).ConfigureAwait(false);
+        dump = dump with { RecoveryPoint = recoveryPoint };
+        Log.DatabaseDumped(logger, source.Name, database, dump.TotalLength, dump.Tables.Count, PostgresFingerprint.TotalRows(dump.Tables), recoveryPoint);
+        return dump;
+    }
+
+    private async Task<DatabaseDump> DumpSingleStreamAsync(
+        RepositoryWriter writer, string pgDump, string database, NpgsqlConnection connection, NpgsqlTransaction transaction, string snapshot, string what, CancellationToken ct)
+    {
+        var item = $"{source.Name}/{database}/dump.sql";
         var dump = ToolProcess.Start(
             pgDump,
             [.. _endpoint.ToolArguments(database), "--snapshot=" + snapshot, "--format=plain", "--no-sync", "--encoding=UTF8"],
@@ -108,8 +139,7 @@ internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSource
             }
 
             var tables = await fingerprint.ConfigureAwait(false);
-            Log.DatabaseDumped(logger, source.Name, database, stored.Length, tables.Count, PostgresFingerprint.TotalRows(tables), recoveryPoint);
-            return new DatabaseDump(database, item, recoveryPoint, stored.Sha256, stored.Length, tables);
+            return new DatabaseDump(database, item, default, stored.Sha256, stored.Length, tables);
         }
     }
 

@@ -22,7 +22,7 @@ internal static class PostgresFingerprint
     public const string LargeObjectsTable = "pg_largeobject";
 
     private const string TablesQuery = """
-        SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+        SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), pg_relation_size(c.oid)
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind = 'r'
           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -35,37 +35,46 @@ internal static class PostgresFingerprint
 
     public static async Task<List<TableFingerprint>> ComputeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
     {
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand(TablesQuery, connection, transaction))
-        await using (var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        var result = new List<TableFingerprint>();
+        foreach (var (table, _) in await ListTablesAsync(connection, transaction, ct).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                tables.Add(reader.GetString(0));
-            }
+            result.Add(await TableAsync(connection, transaction, table, ct).ConfigureAwait(false));
         }
 
-        var result = new List<TableFingerprint>(tables.Count + 1);
-        foreach (var table in tables)
-        {
-            result.Add(await HashAsync(connection, transaction, table, $"SELECT count(*), coalesce(sum({RowHash}), 0)::text FROM ONLY {table} t", ct).ConfigureAwait(false));
-        }
-
-        if (await IsSuperuserAsync(connection, transaction, ct).ConfigureAwait(false))
-        {
-            result.Add(await HashAsync(connection, transaction, LargeObjectsTable,
-                $"SELECT count(*), coalesce(sum({RowHash}), 0)::text FROM (SELECT loid, pageno, data FROM pg_largeobject) t", ct).ConfigureAwait(false));
-        }
-        else
-        {
-            result.Add(await HashAsync(connection, transaction, LargeObjectsTable + "_metadata",
-                $"SELECT count(*), coalesce(sum({RowHash}), 0)::text FROM (SELECT oid FROM pg_largeobject_metadata) t", ct).ConfigureAwait(false));
-        }
-
+        result.Add(await LargeObjectsAsync(connection, transaction, ct).ConfigureAwait(false));
         return result;
     }
 
-    private static async Task<TableFingerprint> HashAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, string sql, CancellationToken ct)
+    /// <summary>
+    /// The fingerprinted tables (quoted <c>schema.table</c>, in the order the fingerprint lists
+    /// them) with their size in bytes, so callers can start the biggest first.
+    /// </summary>
+    public static async Task<List<(string Table, long Bytes)>> ListTablesAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
+    {
+        var tables = new List<(string, long)>();
+        await using var list = new NpgsqlCommand(TablesQuery, connection, transaction);
+        await using var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            tables.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return tables;
+    }
+
+    /// <summary>One table's entry, read in the caller's transaction.</summary>
+    public static Task<TableFingerprint> TableAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string table, CancellationToken ct) =>
+        HashAsync(connection, transaction, table, $"SELECT count(*), coalesce(sum({RowHash}), 0)::text FROM ONLY {table} t", ct);
+
+    /// <summary>The large objects' entry: their pages when the role is a superuser, else their oids.</summary>
+    public static async Task<TableFingerprint> LargeObjectsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct) =>
+        await IsSuperuserAsync(connection, transaction, ct).ConfigureAwait(false)
+            ? await HashAsync(connection, transaction, LargeObjectsTable,
+                $"SELECT count(*), coalesce(sum({RowHash}), 0)::text FROM (SELECT loid, pageno, data FROM pg_largeobject) t", ct).ConfigureAwait(false)
+            : await HashAsync(connection, transaction, LargeObjectsTable + "_metadata",
+                $"SELECT count(*), coalesce(sum({RowHash}), 0)::text FROM (SELECT oid FROM pg_largeobject_metadata) t", ct).ConfigureAwait(false);
+
+    private static async Task<TableFingerprint> HashAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string table, string sql, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -73,7 +82,7 @@ internal static class PostgresFingerprint
         return new TableFingerprint(table, reader.GetInt64(0), reader.GetString(1));
     }
 
-    private static async Task<bool> IsSuperuserAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    private static async Task<bool> IsSuperuserAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand("SELECT current_setting('is_superuser')", connection, transaction);
         return string.Equals((string?)await command.ExecuteScalarAsync(ct).ConfigureAwait(false), "on", StringComparison.Ordinal);

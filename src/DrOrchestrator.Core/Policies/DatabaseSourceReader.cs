@@ -109,8 +109,21 @@ internal static class DatabaseSourceReader
         var globals = Bool(reader, "globals");
         bool fromReplica = false;
         TimeSpan? maxLag = null;
+        int parallel = DatabaseSource.DefaultParallel;
         if (type == DatabaseSource.PostgresType)
         {
+            if (reader.Int("parallel", required: false) is { } n)
+            {
+                if (n is < 1 or > DatabaseSource.MaxParallel)
+                {
+                    reader.Problems.Add(reader.KeyLine("parallel"), reader.FieldPath("parallel"), $"{n} is not a number of connections between 1 and {DatabaseSource.MaxParallel}");
+                }
+                else
+                {
+                    parallel = n;
+                }
+            }
+
             fromReplica = Bool(reader, "fromReplica");
             var lagText = reader.String("maxReplicaLag", required: false);
             if (lagText is not null)
@@ -130,7 +143,7 @@ internal static class DatabaseSourceReader
             }
         }
 
-        return new DatabaseSource(type, name, host, port, socket, user, databases ?? [], passwordVariable, passwordFile, globals, fromReplica, maxLag, null);
+        return new DatabaseSource(type, name, host, port, socket, user, databases ?? [], passwordVariable, passwordFile, globals, fromReplica, maxLag, null) { Parallel = parallel };
     }
 
     /// <summary><c>databases: all</c> or a list of names; empty result = all.</summary>

@@ -111,6 +111,7 @@ public static class PolicySerializer
         {
             node.Add("fromReplica", db.FromReplica ? "true" : "false");
             Optional("maxReplicaLag", db.MaxReplicaLag is { } lag ? PolicyDuration.Format(lag) : null);
+            node.Add("parallel", db.Parallel.ToString(CultureInfo.InvariantCulture));
         }
 
         return node;

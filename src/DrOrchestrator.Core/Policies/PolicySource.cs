@@ -62,6 +62,18 @@ public sealed record DatabaseSource(
     /// <summary>The database source types, in the order error messages list them.</summary>
     public static IReadOnlyList<string> Types { get; } = [PostgresType, MariaDbType, SqliteType];
 
+    /// <summary>The default of <see cref="Parallel"/>.</summary>
+    public const int DefaultParallel = 2;
+
+    /// <summary>The most connections <see cref="Parallel"/> may ask for.</summary>
+    public const int MaxParallel = 32;
+
+    /// <summary>
+    /// PostgreSQL (<c>parallel:</c>): how many connections copy tables at once during a backup, and
+    /// build indexes and copy tables during a restore of its snapshots (docs/decisions.md §59).
+    /// </summary>
+    public int Parallel { get; init; } = DefaultParallel;
+
     /// <summary>Every database of the server (<c>databases: all</c>).</summary>
     public bool AllDatabases => Databases.Count == 0;
 

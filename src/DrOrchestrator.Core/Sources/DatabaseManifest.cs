@@ -13,13 +13,15 @@ namespace DrOrchestrator.Core.Sources;
 /// <param name="ClientVersion">The dump tool's version (null for SQLite, which needs none).</param>
 /// <param name="RecoveryPoint">The earliest of the databases' recovery points.</param>
 /// <param name="GlobalsItem">Item path of the roles/tablespaces dump, when <c>globals: true</c>.</param>
+/// <param name="Parallel">How many connections the backup used (PostgreSQL's <c>parallel:</c>); a restore uses as many. Null: one.</param>
 public sealed record DatabaseManifest(
     string Engine,
     string ServerVersion,
     string? ClientVersion,
     DateTimeOffset RecoveryPoint,
     IReadOnlyList<DatabaseDump> Databases,
-    string? GlobalsItem)
+    string? GlobalsItem,
+    int? Parallel = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -58,17 +60,33 @@ public sealed record DatabaseManifest(
 }
 
 /// <summary>One database's dump.</summary>
-/// <param name="Item">Item path of the dump in the snapshot (e.g. <c>pg/orders/dump.sql</c>).</param>
+/// <param name="Item">Item path of the dump in the snapshot (e.g. <c>pg/orders/dump.sql</c>); with
+/// <paramref name="Parts"/>, the first part (the schema).</param>
 /// <param name="RecoveryPoint">The server's clock in the transaction the dump and fingerprint were taken in.</param>
-/// <param name="Sha256">SHA-256 of the dump as stored.</param>
+/// <param name="Sha256">SHA-256 of <paramref name="Item"/> as stored.</param>
+/// <param name="Length">Bytes of <paramref name="Item"/>.</param>
 /// <param name="Tables">The fingerprint, taken in the same transaction (snapshot) as the dump.</param>
+/// <param name="Parts">Null: the dump is the one stream <paramref name="Item"/>. Otherwise the
+/// dump's separately restorable items, all taken in one snapshot (PostgreSQL: schema, one COPY
+/// stream per table, post-data; docs/decisions.md §59).</param>
 public sealed record DatabaseDump(
     string Name,
     string Item,
     DateTimeOffset RecoveryPoint,
     string Sha256,
     long Length,
-    IReadOnlyList<TableFingerprint> Tables);
+    IReadOnlyList<TableFingerprint> Tables,
+    IReadOnlyList<DumpPart>? Parts = null)
+{
+    /// <summary>Bytes of the whole dump (every part).</summary>
+    [JsonIgnore]
+    public long TotalLength => Parts?.Sum(p => p.Length) ?? Length;
+}
+
+/// <summary>One item of a dump in several parts.</summary>
+/// <param name="Kind">What the item is; the engine defines the kinds and the order they restore in.</param>
+/// <param name="Table">The table whose rows the item holds (kind <c>table</c>), else null.</param>
+public sealed record DumpPart(string Kind, string Item, string Sha256, long Length, string? Table = null);
 
 /// <summary>
 /// One table's fingerprint: its row count and an order-independent hash of its rows (a sum of

@@ -47,11 +47,24 @@ public sealed class DatabasePolicyTests
         Assert.Equal("SHOP_PG_PASSWORD", pg.PasswordEnvironmentVariable);
         Assert.True(pg.Globals);
         Assert.False(pg.FromReplica);
+        Assert.Equal(DatabaseSource.DefaultParallel, pg.Parallel);
         var maria = Assert.IsType<DatabaseSource>(sources[1]);
         Assert.Equal(("mariadb", "mariadb", "/run/mysqld/mysqld.sock", true), (maria.Type, maria.Name, maria.Socket, maria.AllDatabases));
         Assert.Null(maria.Password);
         var sqlite = Assert.IsType<DatabaseSource>(sources[2]);
         Assert.Equal(("sqlite", "app-db", "/srv/app/app.db"), (sqlite.Type, sqlite.Name, sqlite.Path));
+    }
+
+    [Fact]
+    public void Parallel_is_read_and_kept_in_the_canonical_text()
+    {
+        var yaml = Policy.Replace("    globals: true", "    globals: true\n    parallel: 4", StringComparison.Ordinal);
+        var policy = Assert.Single(PolicyFileParser.Parse(new StringReader(yaml), "p.yaml", null).Policies);
+        Assert.Equal(4, Assert.IsType<DatabaseSource>(policy.Sources[0]).Parallel);
+
+        var again = Assert.Single(PolicyFileParser.Parse(new StringReader(PolicySerializer.Serialize(policy)), "canonical.yaml", null).Policies);
+
+        Assert.Equal(4, Assert.IsType<DatabaseSource>(again.Sources[0]).Parallel);
     }
 
     [Fact]
@@ -81,6 +94,9 @@ public sealed class DatabasePolicyTests
     [InlineData("    globals: true", "    globals: yes please", "p.yaml:10: sources[0].globals: expected true or false, got 'yes please'")]
     [InlineData("    globals: true", "    maxReplicaLag: 30s", "p.yaml:10: sources[0].maxReplicaLag: only applies with fromReplica: true")]
     [InlineData("    globals: true", "    fromReplica: true\\n    maxReplicaLag: soon", "p.yaml:11: sources[0].maxReplicaLag: 'soon' is not a positive duration (e.g. 30s, 5m)")]
+    [InlineData("    globals: true", "    parallel: 0", "p.yaml:10: sources[0].parallel: 0 is not a number of connections between 1 and 32")]
+    [InlineData("    globals: true", "    parallel: many", "p.yaml:10: sources[0].parallel: expected a whole number, got 'many'")]
+    [InlineData("    user: root", "    user: root\n    parallel: 4", "p.yaml:14: sources[1].parallel: unknown key")]
     [InlineData("    path: /srv/app/app.db", "    path: app.db", "p.yaml:17: sources[2].path: 'app.db' is not an absolute path")]
     [InlineData("    name: app-db", "    name: pg", "p.yaml:16: sources[2].name: 'pg' is already the snapshot entry of sources[0].name; give this source another name")]
     [InlineData("    paths: [/etc]", "    paths: [/srv/pg]", "p.yaml:19: sources[3].paths[0]: '/srv/pg' would be stored as 'pg', like 'pg' (sources[0].name); paths of a policy need distinct last segments")]

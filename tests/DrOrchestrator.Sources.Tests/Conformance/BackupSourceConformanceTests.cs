@@ -66,6 +66,13 @@ public abstract class BackupSourceConformanceTests
             using var sha = System.Security.Cryptography.SHA256.Create();
             Assert.Equal(dump.Sha256, Convert.ToHexStringLower(await sha.ComputeHashAsync(item)));
             Assert.Equal(dump.Length, item.Position);
+            foreach (var part in dump.Parts ?? [])
+            {
+                Assert.StartsWith(record.Entries[0] + "/", part.Item, StringComparison.Ordinal);
+                await using var stream = await SnapshotItems.OpenAsync(repository, result.Snapshot, part.Item, CancellationToken.None);
+                Assert.Equal(part.Sha256, Convert.ToHexStringLower(await sha.ComputeHashAsync(stream)));
+                Assert.Equal(part.Length, stream.Position);
+            }
         }
     }
 

@@ -14,8 +14,9 @@ namespace DrOrchestrator.Sources.Tests.Postgres;
 /// The issue's must-show PostgreSQL round trip: a pgbench -s 10 database plus a table of awkward
 /// types, backed up while pgbench writes to it, restored into a new database; the restore's own
 /// fingerprint check passes, an independent fingerprint of the restored database equals the
-/// manifest's, and a pg_dump of the restored database equals the stored pg_dump --snapshot
-/// (docs/decisions.md §51 explains the comparison). Then the dedup figure of a second backup.
+/// manifest's, and a pg_dump of the restored database equals a pg_dump --snapshot of the source
+/// at the backup's snapshot (docs/decisions.md §51 and §59 explain the comparison). Then the dedup
+/// figure of a second backup, and the restore of a snapshot in the first (single-stream) format.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
@@ -31,6 +32,22 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         await server.ExecuteAsync(db, AwkwardTypes);
         var repository = await Repositories.NewAsync();
         var engine = PostgresFixture.Engine();
+        var source = (PostgresBackupSource)engine.CreateSource(fixture.Source([db]));
+        // The backup's snapshot, kept importable after the backup by a transaction of our own.
+        await using var holder = new NpgsqlConnection(server.ConnectionStringWithPassword(db));
+        await holder.OpenAsync();
+        await using var held = await holder.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        string? heldSnapshot = null;
+        source.SnapshotExported = async (_, snapshot, ct) =>
+        {
+            await using (var import = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{snapshot}'", holder, held))
+            {
+                await import.ExecuteNonQueryAsync(ct);
+            }
+
+            await using var export = new NpgsqlCommand("SELECT pg_export_snapshot()", holder, held);
+            heldSnapshot = (string?)await export.ExecuteScalarAsync(ct);
+        };
 
         var historyBefore = await CountAsync(db, "pgbench_history");
         BackupResultFigures backup;
@@ -41,7 +58,7 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         {
             await WaitUntilAsync(async () => await CountAsync(db, "pgbench_history") > historyBefore + 50);
             var result = await SourceBackupRunner.RunAsync(
-                repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest("shop", null, null), null, CancellationToken.None);
+                repository, [source], new SnapshotRequest("shop", null, null), null, CancellationToken.None);
             backup = new BackupResultFigures(result.Snapshot, await CountAsync(db, "pgbench_history"));
         }
 
@@ -55,6 +72,13 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         Assert.Equal(1000, dump.Tables.Single(t => t.Table == "public.awkward").Rows);
         Assert.True(dump.Tables.Single(t => t.Table == "pg_largeobject").Rows > 1, "the large object spans several pages");
         Assert.Equal(dump.RecoveryPoint, backup.Snapshot.RecoveryPoint);
+        // In parts (§59): the schema, one COPY stream per table, the post-data.
+        Assert.NotNull(dump.Parts);
+        Assert.Equal(["schema", .. Enumerable.Repeat("table", 5), "post-data"], dump.Parts.Select(p => p.Kind));
+        Assert.Equal(
+            ["public.awkward", "public.pgbench_accounts", "public.pgbench_branches", "public.pgbench_history", "public.pgbench_tellers"],
+            dump.Parts.Where(p => p.Kind == "table").Select(p => p.Table));
+        Assert.Equal((dump.Parts[0].Item, dump.Parts[0].Sha256, dump.Parts[0].Length), (dump.Item, dump.Sha256, dump.Length));
 
         var restored = $"restored_{Guid.NewGuid():N}";
         var result2 = await engine.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(restored)), CancellationToken.None);
@@ -67,19 +91,11 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         Assert.Equal("happy", await ScalarAsync(restored, "SELECT feeling::text FROM awkward WHERE id = 2"));
         Assert.Equal("Grüße ✓ 日本語 1", await ScalarAsync(restored, "SELECT label FROM awkward WHERE id = 1"));
 
-        // (b) a pg_dump of the restored database equals the stored pg_dump --snapshot of the source.
-        var storedDigest = await DumpDigestAsync(await SnapshotItems.OpenAsync(repository, backup.Snapshot, dump.Item, CancellationToken.None));
-        var restoredDump = ToolProcess.Start(
-            Path.Combine(server.BinDirectory, "pg_dump"), [.. Connection(restored), "--format=plain", "--encoding=UTF8"],
-            new Dictionary<string, string?> { ["PGPASSWORD"] = server.Password }, []);
-        string restoredDigest;
-        await using (restoredDump)
-        {
-            restoredDigest = await DumpDigestAsync(restoredDump.Output);
-            await restoredDump.WaitForSuccessAsync("pg_dump of the restored database", CancellationToken.None);
-        }
-
-        Assert.Equal(storedDigest, restoredDigest);
+        // (b) a pg_dump of the restored database equals a pg_dump --snapshot of the source at the backup's snapshot.
+        Assert.NotNull(heldSnapshot);
+        var sourceDigest = await PgDumpDigestAsync(db, heldSnapshot, minimumLines: 1_000_000);
+        await held.RollbackAsync();
+        Assert.Equal(sourceDigest, await PgDumpDigestAsync(restored, null, minimumLines: 1_000_000));
         output.WriteLine(
             $"dump {dump.Length:N0} bytes, backup {backup.Snapshot.Summary.Duration.TotalSeconds:F1} s (stored {backup.Snapshot.Summary.BytesStored:N0} bytes), " +
             $"pgbench_history {historyBefore} before / {history} at the recovery point / {backup.HistoryAfter} after");
@@ -105,6 +121,104 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
             $"second: {second.Snapshot.Summary.BytesNew:N0} new bytes ({second.Snapshot.Summary.BytesStored:N0} stored) = {ratio:P2}");
         Assert.True(first.Snapshot.Summary.BytesNew > 50_000_000, $"first backup stored {first.Snapshot.Summary.BytesNew} new bytes");
         Assert.True(ratio < 0.15, $"second backup stored {second.Snapshot.Summary.BytesNew} new bytes = {ratio:P1} of the first's {first.Snapshot.Summary.BytesNew}");
+    }
+
+    [Fact]
+    public async Task A_snapshot_in_the_single_stream_format_still_restores_and_equals_its_dump()
+    {
+        var server = fixture.Server;
+        var db = await server.CreateDatabaseAsync("legacy");
+        await server.ExecuteAsync(db, AwkwardTypes + "CREATE INDEX awkward_label ON awkward (label); ALTER TABLE awkward ADD CONSTRAINT positive CHECK (amount > 0) NOT VALID;");
+        var repository = await Repositories.NewSmallAsync();
+        var engine = PostgresFixture.Engine();
+        var source = (PostgresBackupSource)engine.CreateSource(fixture.Source([db]));
+        source.SingleStream = true;
+        var backup = await SourceBackupRunner.RunAsync(repository, [source], new SnapshotRequest("legacy", null, null), null, CancellationToken.None);
+        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
+        var dump = Assert.Single(manifest.Databases);
+        Assert.Null(dump.Parts);
+        Assert.Equal("pg/" + db + "/dump.sql", dump.Item);
+
+        var restored = $"restored_{Guid.NewGuid():N}";
+        var result = await engine.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(restored)), CancellationToken.None);
+
+        Assert.Equal(dump.Tables.Count, result.Tables);
+        Assert.Equal(1000, result.Rows);
+        var storedDigest = await DumpDigestAsync(await SnapshotItems.OpenAsync(repository, backup.Snapshot, dump.Item, CancellationToken.None), minimumLines: 1000);
+        Assert.Equal(storedDigest, await PgDumpDigestAsync(restored, null, minimumLines: 1000));
+    }
+
+    [Fact]
+    public async Task Indexes_constraints_and_keys_restore_in_parallel_and_the_dump_equals_the_source()
+    {
+        var server = fixture.Server;
+        var db = await server.CreateDatabaseAsync("keys");
+        await server.ExecuteAsync(db, AwkwardTypes + """
+            CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE, region text);
+            INSERT INTO customers SELECT g, 'c' || g || '@example.org', (ARRAY['eu', 'us'])[1 + g % 2] FROM generate_series(1, 2000) g;
+            CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, customer int NOT NULL REFERENCES customers, placed timestamptz, total numeric(12, 2),
+                                 doubled numeric GENERATED ALWAYS AS (total * 2) STORED);
+            INSERT INTO orders (customer, placed, total) SELECT 1 + g % 2000, '2026-01-01'::timestamptz + g * interval '1 minute', g / 7.0 FROM generate_series(1, 20000) g;
+            CREATE INDEX orders_placed ON orders (placed DESC);
+            COMMENT ON INDEX orders_placed IS 'newest first';
+            CREATE TABLE events (id int, at date NOT NULL, body text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+            CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+            CREATE TABLE events_2027 PARTITION OF events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+            INSERT INTO events SELECT g, '2026-01-01'::date + g % 700, 'e' || g FROM generate_series(1, 5000) g;
+            CREATE INDEX events_body ON events (body);
+            CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.region := lower(NEW.region); RETURN NEW; END $$;
+            CREATE TRIGGER customers_touch BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION touch();
+            CREATE MATERIALIZED VIEW totals AS SELECT customer, sum(total) AS total FROM orders GROUP BY customer;
+            CREATE UNIQUE INDEX totals_customer ON totals (customer);
+            SELECT setval('awkward_id_seq', 5000);
+            """);
+        var repository = await Repositories.NewSmallAsync();
+        var engine = PostgresFixture.Engine();
+        var policySource = fixture.Source([db]) with { Parallel = 3 };
+        var backup = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(policySource)], new SnapshotRequest("keys", null, null), null, CancellationToken.None);
+        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
+        Assert.Equal(3, manifest.Parallel);
+        var dump = Assert.Single(manifest.Databases);
+
+        var restored = $"restored_{Guid.NewGuid():N}";
+        await engine.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(restored)), CancellationToken.None);
+
+        // Nothing writes to the source: a pg_dump of it now is one at the backup's snapshot.
+        Assert.Equal(await PgDumpDigestAsync(db, null, minimumLines: 20_000), await PgDumpDigestAsync(restored, null, minimumLines: 20_000));
+        Assert.Equal("5001", await ScalarAsync(restored, "SELECT nextval('awkward_id_seq')"));
+        var fk = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(restored, "INSERT INTO orders (customer) VALUES (999999)"));
+        Assert.Equal(PostgresErrorCodes.ForeignKeyViolation, fk.SqlState);
+    }
+
+    [Fact]
+    public async Task A_restore_that_fails_midway_leaves_the_database_empty()
+    {
+        var server = fixture.Server;
+        var db = await server.CreateDatabaseAsync("broken");
+        await server.ExecuteAsync(db, """
+            CREATE TABLE parents (id int PRIMARY KEY);
+            INSERT INTO parents SELECT generate_series(1, 100);
+            CREATE TABLE children (id int PRIMARY KEY, parent int);
+            INSERT INTO children SELECT g, g FROM generate_series(1, 100) g;
+            """);
+        var repository = await Repositories.NewSmallAsync();
+        var engine = PostgresFixture.Engine();
+        var backup = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest("broken", null, null), null, CancellationToken.None);
+        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
+        var dump = Assert.Single(manifest.Databases);
+        // The children's rows (two columns) go to the parents' table (one): that COPY fails after the schema was restored.
+        var children = dump.Parts!.Single(p => p.Table == "public.children");
+        var broken = dump with { Parts = [.. dump.Parts!.Select(p => p.Table == "public.parents" ? children with { Table = "public.parents" } : p)] };
+
+        var restored = $"restored_{Guid.NewGuid():N}";
+        var request = Request(repository, backup.Snapshot, manifest, broken, fixture.Reference(restored));
+        var copied = await Assert.ThrowsAsync<SourceFailedException>(() => engine.RestoreAsync(request, CancellationToken.None));
+        Assert.DoesNotContain('\n', copied.Message);
+        Assert.StartsWith($"restore into {restored} at 127.0.0.1:{server.Port} as drorch: extra data after last expected column", copied.Message, StringComparison.Ordinal);
+
+        Assert.Equal("0", await ScalarAsync(restored, """
+            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
+            """));
     }
 
     private const string AwkwardTypes = """
@@ -134,7 +248,7 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
     /// SHA-256 of a plain dump's lines without pg_dump's per-run <c>\restrict</c>/<c>\unrestrict</c>
     /// keys (random each run, so two dumps of the same data differ only there). Streamed.
     /// </summary>
-    private static async Task<string> DumpDigestAsync(Stream dump)
+    private static async Task<string> DumpDigestAsync(Stream dump, int minimumLines)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var reader = new StreamReader(dump, Encoding.UTF8);
@@ -150,8 +264,23 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
             lines++;
         }
 
-        Assert.True(lines > 1_000_000, $"the dump has only {lines} lines");
+        Assert.True(lines > minimumLines, $"the dump has only {lines} lines");
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>The digest of a plain pg_dump of <paramref name="db"/> (at <paramref name="snapshot"/> when given).</summary>
+    private async Task<string> PgDumpDigestAsync(string db, string? snapshot, int minimumLines)
+    {
+        var dump = ToolProcess.Start(
+            Path.Combine(fixture.Server.BinDirectory, "pg_dump"),
+            [.. Connection(db), "--format=plain", "--encoding=UTF8", .. snapshot is null ? Array.Empty<string>() : ["--snapshot=" + snapshot]],
+            new Dictionary<string, string?> { ["PGPASSWORD"] = fixture.Server.Password }, []);
+        await using (dump)
+        {
+            var digest = await DumpDigestAsync(dump.Output, minimumLines);
+            await dump.WaitForSuccessAsync($"pg_dump of {db}", CancellationToken.None);
+            return digest;
+        }
     }
 
     private async Task<long> CountAsync(string db, string table) => Convert.ToInt64(await ScalarAsync(db, $"SELECT count(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture);
