@@ -37,6 +37,8 @@ def main() -> int:
     p.add_argument("--drorch", action="append", default=[], help="LABEL=PATH of a drorch build (repeatable)")
     p.add_argument("--no-restic", action="store_true")
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--full-restore-scales", default="",
+                   help="comma-separated scales at which each round also times a full restore (verified file by file)")
     p.add_argument("--work", default=os.path.join(HERE, "work"))
     a = p.parse_args()
     tool_list = []
@@ -47,6 +49,7 @@ def main() -> int:
         tool_list.append(t)
     if not a.no_restic:
         tool_list.append(tools.Restic(tools.find_restic(None)))
+    full_at = {float(x) for x in a.full_restore_scales.split(",") if x}
     results = []
     graveyard = runner.Graveyard(os.path.join(a.work, "graveyard"), log)
     for scale in (float(s) for s in a.scales.split(",")):
@@ -73,8 +76,16 @@ def main() -> int:
                     s.restore_one()
                 except ToolFailed as e:
                     log(f"    FAILED: {e}")
+                if scale in full_at:
+                    full = os.path.join(s.rdir, "restore")
+                    if os.path.exists(full):
+                        graveyard.bury(full)
+                    try:
+                        s.restore(s.ds.digests)
+                    except ToolFailed as e:
+                        log(f"    FAILED: {e}")
         for s in sessions:
-            for step in ("backup-initial", "backup-nochange", "restore-one"):
+            for step in ("backup-initial", "backup-nochange", "restore-one", "restore"):
                 ms = [m for m in s.steps if m.step == step]
                 if not ms:
                     continue
