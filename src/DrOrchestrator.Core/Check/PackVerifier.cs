@@ -70,28 +70,40 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
     /// <summary>
     /// Downloads the pack into <paramref name="file"/>; null when its bytes hash to its id, else
     /// what is wrong. Bytes can be damaged on their way as well as at rest: a mismatching pack is
-    /// read again (a new request) before the stored copy is called damaged.
+    /// read again (a new request) before the stored copy is called damaged — damaged at rest when
+    /// two reads give the same wrong hash, intact when a later read matches, unverifiable when
+    /// three reads all differ (a connection that damages every read).
     /// </summary>
     private async Task<(CheckSeverity Severity, string Message)?> DownloadCheckedAsync(string key, BlobId packId, FileStream file, CancellationToken ct)
     {
-        var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
-        if (actual == packId)
+        const int maxReads = 3;
+        var wrong = new List<BlobId>();
+        for (var read = 0; read < maxReads; read++)
         {
-            return null;
+            file.SetLength(0);
+            var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+            if (actual == packId)
+            {
+                return wrong.Count == 0
+                    ? null
+                    : (CheckSeverity.Warning,
+                        $"read error in transit: {Reads(wrong)}, read {wrong.Count + 1} matched the pack's id; the stored pack is intact");
+            }
+
+            if (wrong.Contains(actual))
+            {
+                return (CheckSeverity.Error,
+                    $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…, the same on a second read): the pack is damaged at rest");
+            }
+
+            wrong.Add(actual);
         }
 
-        file.SetLength(0);
-        var again = await DownloadAsync(key, file, ct).ConfigureAwait(false);
-        if (again == packId)
-        {
-            return (CheckSeverity.Warning,
-                $"read error in transit: a first read hashed to {actual.ToShortString()}…, a second read matched the pack's id; the stored pack is intact");
-        }
+        return (CheckSeverity.Error,
+            $"pack content does not match its id on {maxReads} reads that all disagree ({Reads(wrong)}): read errors in transit; the stored pack could not be verified");
 
-        return again == actual
-            ? (CheckSeverity.Error, $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…, the same on a second read): the pack is damaged at rest")
-            : (CheckSeverity.Error,
-                $"pack content does not match its id on two reads that disagree (SHA-256 {actual.ToShortString()}…, then {again.ToShortString()}…): read errors in transit; the stored pack could not be verified");
+        static string Reads(List<BlobId> hashes) =>
+            string.Join(", ", hashes.Select((h, i) => $"read {i + 1} hashed to {h.ToShortString()}…"));
     }
 
     private async Task<BlobId> DownloadAsync(string key, FileStream file, CancellationToken ct)
