@@ -282,9 +282,9 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
     {
         var findings = new List<CheckFindingLine>();
         var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(run.Stdout), new JsonReaderOptions { AllowMultipleValues = true });
-        while (JsonDocument.TryParseValue(ref reader, out var document))
+        while (reader.Read())
         {
-            using (document)
+            using (var document = JsonDocument.ParseValue(ref reader))
             {
                 var e = document.RootElement;
                 if (e.TryGetProperty("severity", out var severity))

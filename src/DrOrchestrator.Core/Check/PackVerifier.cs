@@ -78,16 +78,30 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
     {
         const int maxReads = 3;
         var wrong = new List<BlobId>();
+        var failedReads = new List<string>();
+        ObjectStoreException? lastError = null;
         for (var read = 0; read < maxReads; read++)
         {
             file.SetLength(0);
-            var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+            BlobId actual;
+            try
+            {
+                actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+            }
+            catch (ObjectStoreException e) when (e is not ObjectNotFoundException && e.IsTransient)
+            {
+                // Failed inside the body (a reset, the SDK's own checksum): a read error, read again.
+                lastError = e;
+                failedReads.Add($"read {read + 1} failed ({e.Message})");
+                continue;
+            }
+
             if (actual == packId)
             {
-                return wrong.Count == 0
+                return failedReads.Count == 0
                     ? null
                     : (CheckSeverity.Warning,
-                        $"read error in transit: {Reads(wrong)}, read {wrong.Count + 1} matched the pack's id; the stored pack is intact");
+                        $"read error in transit: {string.Join(", ", failedReads)}, read {read + 1} matched the pack's id; the stored pack is intact");
             }
 
             if (wrong.Contains(actual))
@@ -97,13 +111,16 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
             }
 
             wrong.Add(actual);
+            failedReads.Add($"read {read + 1} hashed to {actual.ToShortString()}…");
+        }
+
+        if (wrong.Count == 0 && lastError is not null)
+        {
+            throw lastError;
         }
 
         return (CheckSeverity.Error,
-            $"pack content does not match its id on {maxReads} reads that all disagree ({Reads(wrong)}): read errors in transit; the stored pack could not be verified");
-
-        static string Reads(List<BlobId> hashes) =>
-            string.Join(", ", hashes.Select((h, i) => $"read {i + 1} hashed to {h.ToShortString()}…"));
+            $"pack content does not match its id on {maxReads} reads that all disagree or fail ({string.Join(", ", failedReads)}): read errors in transit; the stored pack could not be verified");
     }
 
     private async Task<BlobId> DownloadAsync(string key, FileStream file, CancellationToken ct)
