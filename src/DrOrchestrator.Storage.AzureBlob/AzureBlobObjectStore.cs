@@ -17,22 +17,27 @@ public sealed class AzureBlobObjectStore : IObjectStore, IContainerStore
     private readonly AzureBlobTargetOptions _options;
     private readonly string _prefix;
 
-    private AzureBlobObjectStore(BlobContainerClient container, AzureBlobTargetOptions options)
+    private AzureBlobObjectStore(BlobContainerClient container, AzureBlobTargetOptions options, string? targetName)
     {
         _container = container;
         _options = options;
         _prefix = options.NormalizedPrefix;
-        Description = $"azure:{container.AccountName}/{container.Name}/{_prefix}";
+        Location = $"azure:{container.AccountName}/{container.Name}/{_prefix}";
+        Description = targetName ?? Location;
     }
 
     public string Description { get; }
+
+    public string Location { get; }
 
     /// <summary>Block blobs hold up to 50,000 blocks.</summary>
     public ObjectStoreCapabilities Capabilities =>
         new(MaxObjectSize: (long)_options.BlockSizeMiB * 1024 * 1024 * 50_000, RecommendedConcurrency: 4, IsLocal: false);
 
     /// <summary>Creates the store for validated options; throws <see cref="ArgumentException"/> naming the bad field(s).</summary>
-    public static AzureBlobObjectStore Create(AzureBlobTargetOptions options)
+    /// <param name="options">Validated options.</param>
+    /// <param name="targetName">The configured target's name, which messages then use; null: the container's location.</param>
+    public static AzureBlobObjectStore Create(AzureBlobTargetOptions options, string? targetName = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
@@ -43,7 +48,7 @@ public sealed class AzureBlobObjectStore : IObjectStore, IContainerStore
 
         try
         {
-            return new AzureBlobObjectStore(AzureClientFactory.Create(options), options);
+            return new AzureBlobObjectStore(AzureClientFactory.Create(options), options, targetName);
         }
         catch (FormatException)
         {

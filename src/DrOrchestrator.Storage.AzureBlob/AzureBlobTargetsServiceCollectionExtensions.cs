@@ -19,5 +19,5 @@ public static class AzureBlobTargetsServiceCollectionExtensions
             Type,
             (_, _) => { },
             options => options.Validate(),
-            (options, _) => AzureBlobObjectStore.Create(options));
+            (name, options, _) => AzureBlobObjectStore.Create(options, name));
 }

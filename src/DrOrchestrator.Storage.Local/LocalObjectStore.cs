@@ -13,19 +13,24 @@ public sealed class LocalObjectStore : IStagedObjectStore, IStagingInventory, IC
 
     private readonly string _root;
 
-    private LocalObjectStore(string root)
+    private LocalObjectStore(string root, string? targetName)
     {
         _root = root;
-        Description = "local:" + root;
+        Location = "local:" + root;
+        Description = targetName ?? Location;
     }
 
     public string Description { get; }
+
+    public string Location { get; }
 
     /// <summary>Two in flight: a local disk gains little from more and seeks suffer.</summary>
     public ObjectStoreCapabilities Capabilities { get; } = new(MaxObjectSize: null, RecommendedConcurrency: 2, IsLocal: true);
 
     /// <summary>Creates the store for validated options; throws <see cref="ArgumentException"/> naming the bad field.</summary>
-    public static LocalObjectStore Create(LocalTargetOptions options)
+    /// <param name="options">Validated options.</param>
+    /// <param name="targetName">The configured target's name, which messages then use; null: the folder's location.</param>
+    public static LocalObjectStore Create(LocalTargetOptions options, string? targetName = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
@@ -34,7 +39,7 @@ public sealed class LocalObjectStore : IStagedObjectStore, IStagingInventory, IC
             throw new ArgumentException("Invalid local target: " + string.Join(" ", errors), nameof(options));
         }
 
-        return new LocalObjectStore(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Path)));
+        return new LocalObjectStore(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Path)), targetName);
     }
 
     /// <summary>Creates the repository folder (and its parents) unless it exists.</summary>

@@ -20,5 +20,5 @@ public static class LocalTargetsServiceCollectionExtensions
             Type,
             (options, config) => options.Path = ConfigurationFile.ResolveOptionalPath(config, options.Path)!,
             options => options.Validate(),
-            (options, _) => LocalObjectStore.Create(options));
+            (name, options, _) => LocalObjectStore.Create(options, name));
 }

@@ -17,13 +17,14 @@ public sealed class S3ObjectStore : IObjectStore, IContainerStore, IDisposable
     private readonly string _prefix;
     private readonly S3Uploader _uploader;
 
-    private S3ObjectStore(AmazonS3Client client, S3TargetOptions options, ILogger logger)
+    private S3ObjectStore(AmazonS3Client client, S3TargetOptions options, ILogger logger, string? targetName)
     {
         _client = client;
         _options = options;
         _prefix = options.NormalizedPrefix;
         var endpoint = options.ServiceUrl is null ? "" : "@" + new Uri(options.ServiceUrl).Authority;
-        Description = $"s3:{options.Bucket}/{_prefix}{endpoint}";
+        Location = $"s3:{options.Bucket}/{_prefix}{endpoint}";
+        Description = targetName ?? Location;
         _uploader = new S3Uploader(client, options, Description, logger);
         Capabilities = new ObjectStoreCapabilities(
             MaxObjectSize: (long)options.PartSizeMiB * 1024 * 1024 * S3Uploader.MaxParts,
@@ -33,10 +34,13 @@ public sealed class S3ObjectStore : IObjectStore, IContainerStore, IDisposable
 
     public string Description { get; }
 
+    public string Location { get; }
+
     public ObjectStoreCapabilities Capabilities { get; }
 
     /// <summary>Creates the store for validated options; throws <see cref="ArgumentException"/> naming the bad field(s).</summary>
-    public static S3ObjectStore Create(S3TargetOptions options, ILogger? logger = null)
+    /// <param name="targetName">The configured target's name, which messages then use; null: the bucket's location.</param>
+    public static S3ObjectStore Create(S3TargetOptions options, ILogger? logger = null, string? targetName = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
@@ -45,7 +49,7 @@ public sealed class S3ObjectStore : IObjectStore, IContainerStore, IDisposable
             throw new ArgumentException("Invalid S3 target: " + string.Join(" ", errors), nameof(options));
         }
 
-        return new S3ObjectStore(S3ClientFactory.Create(options), options, logger ?? NullLogger.Instance);
+        return new S3ObjectStore(S3ClientFactory.Create(options), options, logger ?? NullLogger.Instance, targetName);
     }
 
     /// <summary>Creates the bucket unless it exists (`drorch target init`, tests).</summary>

@@ -21,5 +21,5 @@ public static class S3TargetsServiceCollectionExtensions
             Type,
             (options, config) => options.CaCertificateFile = ConfigurationFile.ResolveOptionalPath(config, options.CaCertificateFile),
             options => options.Validate(),
-            (options, _) => S3ObjectStore.Create(options));
+            (name, options, _) => S3ObjectStore.Create(options, targetName: name));
 }

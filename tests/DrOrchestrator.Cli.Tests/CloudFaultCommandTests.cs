@@ -46,7 +46,7 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
         _azureProxy = new FaultInjectingTcpProxy(_azure.Server.Port);
         Environment.SetEnvironmentVariable(_proxiedAzureVariable, _azure.ConnectionString.Replace(
             $"127.0.0.1:{_azure.Server.Port}", $"127.0.0.1:{_azureProxy.Port}", StringComparison.Ordinal));
-        foreach (var name in new[] { "direct", "proxied", "clean" })
+        foreach (var name in new[] { "direct", "proxied", "proxied-clean" })
         {
             (await _s3.CreateStoreAsync(Bucket(name))).Dispose();
             await _azure.CreateStoreAsync(Container(name));
@@ -107,8 +107,9 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
         using var restored = JsonDocument.Parse(restore.Stdout);
         Assert.Equal(restored.RootElement.GetProperty("files").GetInt64(), restored.RootElement.GetProperty("filesVerified").GetInt64());
         var bad = restored.RootElement.GetProperty("badCopies").EnumerateArray().Select(e => e.GetString()!).ToList();
-        var flakyName = flaky == "s3" ? Bucket("proxied") : Container("proxied");
-        Assert.True(bad.Count > 0 && bad.All(b => b.Contains(flakyName, StringComparison.Ordinal)), string.Join("\n", bad));
+        // Named as configured (issue 19 item 9), not by the store's location.
+        Assert.True(bad.Count > 0 && bad.All(b => b.StartsWith("flaky: ", StringComparison.Ordinal)), string.Join("\n", bad));
+        Assert.DoesNotContain(Location(flaky, "proxied"), restore.Stdout + restore.Stderr, StringComparison.Ordinal);
         // Which objects meet the primary first depends on timing (a copy that failed drops behind
         // the replica), but the repository's metadata is always read first, so some of it fell back.
         Assert.Contains(bad, b => new[] { ": config: ", ": keys/", ": index/" }.Any(m => b.Contains(m, StringComparison.Ordinal)));
@@ -119,38 +120,227 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public async Task A_backup_through_a_proxy_that_stalls_one_response_in_ten_finishes_in_seconds_not_minutes(string backend)
+    public async Task A_backup_through_a_proxy_that_stalls_one_response_in_ten_takes_at_most_three_times_its_fault_free_time(string backend)
     {
+        // 100 MiB in 8 MiB packs: about twenty responses per backup, so the run meets several
+        // stalls, and each request carries enough work that the comparison is not between two
+        // sets of fixed costs. Request: 3 s, not 2: on this shared host at load 80 an emulator
+        // fell silent for 2 s in a fault-free run.
+        var timeouts = new Dictionary<string, string> { ["Request"] = "00:00:03", ["MinThroughputKiBPerSecond"] = "1024" };
         var sandbox = Sandbox(new()
         {
-            ["clean"] = Target(backend, "clean"),
-            ["stalling"] = Target(backend, "proxied"),
-        });
+            ["warm"] = Target(backend, "direct", timeouts),
+            ["clean"] = Target(backend, "proxied-clean", timeouts),
+            ["stalling"] = Target(backend, "proxied", timeouts),
+        }, largeFiles: 12, largeFileMiB: 8, repository: new() { ["PackSize"] = 8 * 1024 * 1024 });
         await ApplyAsync(sandbox, "plain", "targets: [{ name: clean, role: primary }]");
         await ApplyAsync(sandbox, "stalled", "targets: [{ name: stalling, role: primary }]");
+        // Neither measured run pays this process's warm-up: a small backup to a third target does.
+        var warmSource = Path.Combine(sandbox.Root, "warm-source");
+        Directory.CreateDirectory(warmSource);
+        File.WriteAllBytes(Path.Combine(warmSource, "warm.bin"), BackupRestoreCommandTests.RandomBytes(3 * 1024 * 1024, seed: 99));
+        await sandbox.ApplyTargetsPolicyAsync("warm", warmSource, "targets: [{ name: warm, role: primary }]");
+        Assert.Equal(0, (await sandbox.RunAsync("backup", "warm")).ExitCode);
 
+        var responses = 0;
+        Proxy(backend).Faults = _ => Interlocked.Increment(ref responses) % 10 == 0 ? ProxyFault.Stall : ProxyFault.None;
+        var load = LoadAverage();
         var clock = Stopwatch.StartNew();
-        var clean = await sandbox.RunAsync("backup", "plain");
-        var cleanTime = clock.Elapsed;
-        Assert.True(clean.ExitCode == 0, clean.ToString());
-
-        Proxy(backend).Faults = e => e.Number % 10 == 3 ? ProxyFault.Stall : ProxyFault.None;
-        clock.Restart();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stalled = await sandbox.RunAsync("backup", "stalled");
         var stalledTime = clock.Elapsed;
-        var stalls = Proxy(backend).Injected.Count;
+        var stalledCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var stalls = Proxy(backend).Injected.Count(i => i.Fault == ProxyFault.Stall);
         Proxy(backend).Faults = null;
-
         Assert.True(stalled.ExitCode == 0, stalled.ToString());
-        Assert.True(stalls > 0, "the proxy stalled no response");
-        // Generous on purpose (a shared, loaded machine): each stall costs about Timeouts:Request
-        // (2 s) plus a back-off; waiting for the SDK's own timeout would cost 100–120 s per stall.
-        Assert.True(stalledTime < (3 * cleanTime) + TimeSpan.FromSeconds(30), $"{stalledTime} with {stalls} stalls vs {cleanTime} without");
+
+        clock.Restart();
+        cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clean = await sandbox.RunAsync("backup", "plain");
+        var cleanTime = clock.Elapsed;
+        var cleanCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+
+        var summary = $"backup to {backend}: {cleanTime.TotalSeconds:0.0} s (CPU {cleanCpu.TotalSeconds:0.0} s) without faults, "
+            + $"{stalledTime.TotalSeconds:0.0} s (CPU {stalledCpu.TotalSeconds:0.0} s) with every 10th response stalled ({stalls} stalls in {responses} responses), "
+            + $"load average {load} before, {LoadAverage()} after";
+        _output.WriteLine(summary);
+        // Every 10th response of the whole run, not one per run.
+        Assert.True(stalls >= 2 && stalls == responses / 10, summary);
+        // Each stall costs Timeouts:Request (3 s here) and a back-off; the SDK's own timeout would cost 100–120 s.
+        Assert.True(stalledTime <= 3 * cleanTime, summary);
+
         var restore = await sandbox.RunAsync("restore", "stalled", "--to", Path.Combine(sandbox.Root, "restored"));
         Assert.True(restore.ExitCode == 0, restore.ToString());
         BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(sandbox.Root, "restored", "source"));
-        _output.WriteLine($"backup to {backend}: {cleanTime.TotalSeconds:0.0} s without faults, {stalledTime.TotalSeconds:0.0} s with one response in ten stalled ({stalls} stalls)");
     }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Check_read_data_through_a_flipping_connection_reports_read_errors_in_transit_and_only_real_damage_as_damaged_at_rest(string backend)
+    {
+        var sandbox = Sandbox(new() { ["flaky"] = Target(backend, "proxied") });
+        await ApplyAsync(sandbox, "checked", "targets: [{ name: flaky, role: primary }]");
+        Assert.Equal(0, (await sandbox.RunAsync("backup", "checked")).ExitCode);
+        File.WriteAllText(Path.Combine(_source, "notes.txt"), "changed\n");
+        Assert.Equal(0, (await sandbox.RunAsync("backup", "checked")).ExitCode);
+
+        var clock = Stopwatch.StartNew();
+        var clean = await sandbox.RunAsync("check", "flaky", "--read-data", "--json");
+        var cleanTime = clock.Elapsed;
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.DoesNotContain(Findings(clean), f => f.Severity != "info");
+
+        // The first read of every object arrives with one bit flipped; a fresh read is clean: a
+        // connection that damages bytes on the way, over a repository that is intact.
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        Proxy(backend).Faults = e => e.Method == "GET" && !IsListing(e.Target) && e.BodyLength > 0 && seen.TryAdd(e.Target, true)
+            ? ProxyFault.FlipBodyByte : ProxyFault.None;
+        clock.Restart();
+        var flipped = await sandbox.RunAsync("check", "flaky", "--read-data", "--json");
+        var flippedTime = clock.Elapsed;
+        var flips = Proxy(backend).Injected.Count;
+        var findings = Findings(flipped);
+        Assert.True(flipped.ExitCode == 0, flipped.ToString());
+        Assert.DoesNotContain(findings, f => f.Severity == "error" || f.Message.Contains("at rest", StringComparison.Ordinal));
+        var transit = findings.Where(f => f.Severity == "warning" && f.Message.StartsWith("read error in transit", StringComparison.Ordinal)).ToList();
+        // Metadata as well as packs: the config and the key file are read at open, indexes and snapshots after.
+        foreach (var kind in new[] { "config", "keys/", "index/", "snapshots/", "data/" })
+        {
+            Assert.True(transit.Any(f => f.Object?.StartsWith(kind, StringComparison.Ordinal) == true), $"no transit warning for {kind}:\n{flipped}");
+        }
+
+        // A negative control: a snapshot and a pack really damaged at rest, read through the same
+        // flipping connection, are reported as damaged at rest — and nothing else is.
+        var direct = await DirectStoreAsync(backend);
+        var snapshotKey = await FirstKeyAsync(direct, "snapshots/");
+        var packKey = await FirstKeyAsync(direct, "data/");
+        await DamageAsync(direct, snapshotKey);
+        await DamageAsync(direct, packKey);
+        seen.Clear();
+        clock.Restart();
+        var damaged = await sandbox.RunAsync("check", "flaky", "--read-data", "--json");
+        var damagedTime = clock.Elapsed;
+        Proxy(backend).Faults = null;
+        Assert.True(damaged.ExitCode == 1, damaged.ToString());
+        var atRest = Findings(damaged).Where(f => f.Message.Contains("damaged at rest", StringComparison.Ordinal)).ToList();
+        foreach (var finding in atRest)
+        {
+            _output.WriteLine($"at rest: {finding}");
+        }
+
+        Assert.True(atRest.All(f => f.Severity == "error"), damaged.ToString());
+        Assert.Contains(atRest, f => f.Object == snapshotKey);
+        Assert.Contains(atRest, f => f.Object == packKey);
+        // Nothing else is called damaged at rest — except a tree inside the damaged pack (the
+        // first pack listed is sometimes a tree pack), reported under the snapshot that reaches it.
+        Assert.All(atRest, f => Assert.True(f.Object == snapshotKey || f.Object == packKey || f.Message.Contains(packKey, StringComparison.Ordinal), f.ToString()));
+        Assert.Contains("the repository on flaky is damaged", damaged.Stderr, StringComparison.Ordinal);
+        _output.WriteLine($"check --read-data of {backend}: {cleanTime.TotalSeconds:0.0} s without faults, {flippedTime.TotalSeconds:0.0} s with every object's first read flipped ({flips} flips, {transit.Count} transit warnings, 0 errors), {damagedTime.TotalSeconds:0.0} s with a snapshot and a pack damaged at rest as well");
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Every_message_about_an_unreachable_target_names_it_as_configured(string backend)
+    {
+        var sandbox = Sandbox(new()
+        {
+            ["offsite"] = Target(backend, "proxied"),
+            ["nearby"] = Target(backend, "direct"),
+        });
+        await ApplyAsync(sandbox, "named", """
+            targets:
+              - { name: nearby, role: primary }
+              - { name: offsite, role: replica }
+            """);
+        await ApplyAsync(sandbox, "only-offsite", "targets: [{ name: offsite, role: primary }]");
+        Assert.Equal(0, (await sandbox.RunAsync("backup", "only-offsite")).ExitCode);
+
+        // Every connection to offsite is reset.
+        Proxy(backend).Faults = _ => ProxyFault.Reset;
+        var location = Location(backend, "proxied");
+        var runs = new Dictionary<string, CliRun>
+        {
+            ["backup"] = await sandbox.RunAsync("backup", "only-offsite"),
+            ["backup with a replica"] = await sandbox.RunAsync("backup", "named"),
+            ["copy"] = await sandbox.RunAsync("copy", "named"),
+            ["restore --from"] = await sandbox.RunAsync("restore", "only-offsite", "--from", "offsite", "--to", Path.Combine(sandbox.Root, "r1")),
+            ["check"] = await sandbox.RunAsync("check", "offsite"),
+            ["target test"] = await sandbox.RunAsync("target", "test", "offsite"),
+        };
+        Proxy(backend).Faults = null;
+
+        foreach (var (command, run) in runs)
+        {
+            var text = run.Stdout + run.Stderr;
+            Assert.True(text.Contains("offsite: ", StringComparison.Ordinal), $"{command}: {run}");
+            Assert.False(text.Contains(location, StringComparison.Ordinal), $"{command} names the store's location {location}: {run}");
+            Assert.False(text.Contains("offsite: offsite:", StringComparison.Ordinal), $"{command} names the target twice: {run}");
+        }
+
+        // Unreachable is "operation failed" (1), not invalid input (2); a replica's outage fails nothing.
+        Assert.Equal((1, 0, 1, 1, 1), (runs["backup"].ExitCode, runs["backup with a replica"].ExitCode, runs["restore --from"].ExitCode, runs["check"].ExitCode, runs["target test"].ExitCode));
+        // Where the location helps (target test, once it answers), it follows the name in parentheses.
+        var test = await sandbox.RunAsync("target", "test", "offsite");
+        Assert.True(test.ExitCode == 0, test.ToString());
+        Assert.Contains($"offsite ({location}) answered in ", test.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>The findings of `check --json` (one indented JSON object each, then the summary).</summary>
+    private static List<CheckFindingLine> Findings(CliRun run)
+    {
+        var findings = new List<CheckFindingLine>();
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(run.Stdout), new JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            using (var document = JsonDocument.ParseValue(ref reader))
+            {
+                var e = document.RootElement;
+                if (e.TryGetProperty("severity", out var severity))
+                {
+                    findings.Add(new CheckFindingLine(severity.GetString()!, e.GetProperty("object").GetString(), e.GetProperty("message").GetString()!));
+                }
+            }
+        }
+
+        return findings;
+    }
+
+    private sealed record CheckFindingLine(string Severity, string? Object, string Message);
+
+    private static async Task<string> FirstKeyAsync(Core.Storage.IObjectStore store, string prefix)
+    {
+        await foreach (var info in store.ListAsync(prefix, CancellationToken.None))
+        {
+            return info.Key;
+        }
+
+        throw new InvalidOperationException($"nothing under {prefix}");
+    }
+
+    /// <summary>Flips one bit in the middle of the stored object (damage at rest).</summary>
+    private static async Task DamageAsync(Core.Storage.IObjectStore store, string key)
+    {
+        using var bytes = new MemoryStream();
+        await using (var stream = await store.GetAsync(key, null, CancellationToken.None))
+        {
+            await stream.CopyToAsync(bytes);
+        }
+
+        var damaged = bytes.ToArray();
+        damaged[damaged.Length / 3] ^= 0x10;
+        await store.PutAsync(key, new MemoryStream(damaged), CancellationToken.None);
+    }
+
+    private async Task<Core.Storage.IObjectStore> DirectStoreAsync(string backend) =>
+        backend == "s3" ? await _s3.CreateStoreAsync(Bucket("proxied"), "repo") : await _azure.CreateStoreAsync(Container("proxied"), "repo");
+
+    /// <summary>The store's own location string for a bucket/container of this test (never to be shown instead of the target's name).</summary>
+    private string Location(string backend, string name) => backend == "s3"
+        ? $"s3:{Bucket(name)}/repo/@127.0.0.1:{_s3Proxy.Port}"
+        : $"azure:devstoreaccount1/{Container(name)}/repo/";
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static bool IsListing(string target) =>
         target.Contains("list-type=", StringComparison.Ordinal) || target.Contains("comp=list", StringComparison.Ordinal);
@@ -161,33 +351,46 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
 
     private string Container(string name) => $"{name}-{_run}";
 
-    private Dictionary<string, object> Target(string backend, string name)
+    private Dictionary<string, object> Target(string backend, string name, Dictionary<string, string>? timeouts = null)
     {
-        var proxied = name == "proxied";
+        timeouts ??= QuickTimeouts;
+        var proxied = name.StartsWith("proxied", StringComparison.Ordinal);
         return backend == "s3"
             ? new Dictionary<string, object>
             {
                 ["Type"] = "s3", ["ServiceUrl"] = proxied ? _s3Proxy.Url : _s3.ServiceUrl, ["ForcePathStyle"] = "true", ["Bucket"] = Bucket(name), ["Prefix"] = "repo",
                 ["AccessKeyIdEnvironmentVariable"] = S3rverFixture.AccessKeyVariable, ["SecretAccessKeyEnvironmentVariable"] = S3rverFixture.SecretKeyVariable,
-                ["DisableChunkEncoding"] = "true", ["ChecksumsWhenRequiredOnly"] = "true", ["Retry"] = QuickRetry, ["Timeouts"] = QuickTimeouts,
+                ["DisableChunkEncoding"] = "true", ["ChecksumsWhenRequiredOnly"] = "true", ["Retry"] = QuickRetry, ["Timeouts"] = timeouts,
             }
             : new Dictionary<string, object>
             {
                 ["Type"] = "azure", ["Container"] = Container(name), ["Prefix"] = "repo",
                 ["ConnectionStringEnvironmentVariable"] = proxied ? _proxiedAzureVariable : AzuriteFixture.ConnectionStringVariable,
-                ["UploadChecksum"] = "MD5", ["Retry"] = QuickRetry, ["Timeouts"] = QuickTimeouts,
+                ["UploadChecksum"] = "MD5", ["Retry"] = QuickRetry, ["Timeouts"] = timeouts,
             };
     }
 
-    private CliSandbox Sandbox(Dictionary<string, object> targets)
+    private CliSandbox Sandbox(Dictionary<string, object> targets, int largeFiles = 0, int largeFileMiB = 4, Dictionary<string, object>? repository = null)
     {
-        var sandbox = new CliSandbox(settings => settings["Targets"] = targets);
+        var sandbox = new CliSandbox(settings =>
+        {
+            settings["Targets"] = targets;
+            if (repository is not null)
+            {
+                settings["Repository"] = repository;
+            }
+        });
         _sandboxes.Add(sandbox);
         _source = Path.Combine(sandbox.Root, "source");
         Directory.CreateDirectory(Path.Combine(_source, "db"));
         for (var i = 0; i < 6; i++)
         {
             File.WriteAllBytes(Path.Combine(_source, "db", $"part-{i}.bin"), BackupRestoreCommandTests.RandomBytes(700_000 + i, seed: i));
+        }
+
+        for (var i = 0; i < largeFiles; i++)
+        {
+            File.WriteAllBytes(Path.Combine(_source, "db", $"large-{i}.bin"), BackupRestoreCommandTests.RandomBytes((largeFileMiB * 1024 * 1024) + i, seed: 100 + i));
         }
 
         File.WriteAllText(Path.Combine(_source, "notes.txt"), string.Concat(Enumerable.Repeat("three-two-one\n", 5000)));

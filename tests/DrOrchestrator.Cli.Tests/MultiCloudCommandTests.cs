@@ -79,8 +79,10 @@ public sealed class MultiCloudCommandTests : IDisposable
             BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(destination, "source"));
             using var json = JsonDocument.Parse(restore.Stdout);
             var bad = json.RootElement.GetProperty("badCopies").EnumerateArray().Select(e => e.GetString()!).ToList();
-            Assert.True(bad.Any(b => b.StartsWith($"s3:{_bucket}/repo", StringComparison.Ordinal) && corrupted.Any(k => b.Contains(k, StringComparison.Ordinal)) && b.Contains("SHA-256", StringComparison.OrdinalIgnoreCase)), string.Join("\n", bad));
-            Assert.Contains(bad, b => b.Contains(_container, StringComparison.Ordinal));
+            // Bad copies name the target as configured, not the bucket or container (issue 19 item 9).
+            Assert.True(bad.Any(b => b.StartsWith("s3main: ", StringComparison.Ordinal) && corrupted.Any(k => b.Contains(k, StringComparison.Ordinal)) && b.Contains("SHA-256", StringComparison.OrdinalIgnoreCase)), string.Join("\n", bad));
+            Assert.Contains(bad, b => b.StartsWith("azmain: ", StringComparison.Ordinal));
+            Assert.DoesNotContain(bad, b => b.Contains($"s3:{_bucket}/", StringComparison.Ordinal) || b.Contains($"/{_container}/repo", StringComparison.Ordinal));
             Assert.Contains("bad copy skipped", restore.Stderr, StringComparison.Ordinal);
         }
         finally

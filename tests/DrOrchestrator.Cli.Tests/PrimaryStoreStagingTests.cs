@@ -30,7 +30,8 @@ public sealed class PrimaryStoreStagingTests : IDisposable
 
         Assert.IsType<RetryingObjectStore>(primaries.Store);
         var staging = Assert.IsType<LocalObjectStore>(ObjectStaging.Find(primaries.Store));
-        Assert.Equal("local:" + Path.Combine(_directory.Path, "disk-a"), staging.Description);
+        Assert.Equal("local:" + Path.Combine(_directory.Path, "disk-a"), staging.Location);
+        Assert.Equal("disk-a", staging.Description);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DrOrchestrator.Cli.Console;
 using DrOrchestrator.Orchestration.Replication;
+using DrOrchestrator.Orchestration.Targets;
 
 namespace DrOrchestrator.Cli.Commands;
 
@@ -39,7 +40,7 @@ public static class CopyCommand
             var failed = copies.Where(o => !o.Succeeded).ToList();
             if (failed.Count > 0)
             {
-                context.Output.Error($"copy of {name} incomplete: {string.Join("; ", failed.Select(f => $"{f.Target}: {f.Error}"))}");
+                context.Output.Error($"copy of {name} incomplete: {string.Join("; ", failed.Select(f => TargetMessage.About(f.Target, f.Error ?? "failed")))}");
                 return ExitCodes.Failure;
             }
 

@@ -58,6 +58,7 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
         }
 
         await CheckSnapshotsAsync(ct).ConfigureAwait(false);
+        ReportTransitErrors();
         if (readData)
         {
             var verifier = new PackVerifier(repo, findings);
@@ -155,15 +156,29 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
             return;
         }
 
+        var where = path.Length == 0 ? "/" : path;
         List<TreeNode> nodes;
         try
         {
             nodes = await repo.LoadTreeAsync(treeId, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RepositoryException or ObjectStoreException)
+        catch (Exception first) when (first is RepositoryException or ObjectStoreException)
         {
-            Emit(CheckSeverity.Error, snapshotKey, $"tree of \"{(path.Length == 0 ? "/" : path)}\" cannot be loaded: {e.Message}");
-            return;
+            // Read again (a new request: a run that did not decode is not kept) before calling the
+            // tree damaged: the first read's bytes may have been damaged on the way (issue 19 item 3).
+            try
+            {
+                nodes = await repo.LoadTreeAsync(treeId, ct).ConfigureAwait(false);
+                Emit(CheckSeverity.Warning, snapshotKey,
+                    $"read error in transit: the tree of \"{where}\" failed a first read ({first.Message}), a second read was good; the stored tree is intact");
+            }
+            catch (Exception e) when (e is RepositoryException or ObjectStoreException)
+            {
+                Emit(CheckSeverity.Error, snapshotKey, e.Message == first.Message
+                    ? $"tree of \"{where}\" cannot be loaded, the same on a second read (damaged at rest): {e.Message}"
+                    : $"tree of \"{where}\" cannot be loaded: two reads failed differently (read errors in transit; the stored tree could not be verified): {first.Message}; then {e.Message}");
+                return;
+            }
         }
 
         foreach (var node in nodes)
@@ -190,7 +205,7 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
     /// </summary>
     private void ReportStagingFiles()
     {
-        if (ObjectStaging.FindInventory(repo.Store) is not { } inventory)
+        if (ObjectStaging.FindInventory(repo.Store is RereadingObjectStore rereading ? rereading.Inner : repo.Store) is not { } inventory)
         {
             return;
         }
@@ -199,6 +214,23 @@ internal sealed class CheckRun(BackupRepository repo, ChannelWriter<CheckFinding
         {
             Emit(CheckSeverity.Warning, file.Name,
                 $"staging file of {file.Size} bytes, last written {file.LastWritten.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z: left by an interrupted write, unless a backup to this target is running now");
+        }
+    }
+
+    /// <summary>
+    /// Metadata objects (config, key files, indexes, snapshots) whose first read was bad but a
+    /// re-read good (<see cref="RereadingObjectStore"/>): warnings, the repository is intact.
+    /// </summary>
+    private void ReportTransitErrors()
+    {
+        if (repo.Store is not RereadingObjectStore rereading)
+        {
+            return;
+        }
+
+        foreach (var (key, why) in rereading.TakeTransitErrors())
+        {
+            Emit(CheckSeverity.Warning, key, $"read error in transit: a first read failed ({why}), a second read was good; the stored object is intact");
         }
     }
 

@@ -70,28 +70,57 @@ internal sealed class PackVerifier(BackupRepository repo, ChannelWriter<CheckFin
     /// <summary>
     /// Downloads the pack into <paramref name="file"/>; null when its bytes hash to its id, else
     /// what is wrong. Bytes can be damaged on their way as well as at rest: a mismatching pack is
-    /// read again (a new request) before the stored copy is called damaged.
+    /// read again (a new request) before the stored copy is called damaged — damaged at rest when
+    /// two reads give the same wrong hash, intact when a later read matches, unverifiable when
+    /// three reads all differ (a connection that damages every read).
     /// </summary>
     private async Task<(CheckSeverity Severity, string Message)?> DownloadCheckedAsync(string key, BlobId packId, FileStream file, CancellationToken ct)
     {
-        var actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
-        if (actual == packId)
+        const int maxReads = 3;
+        var wrong = new List<BlobId>();
+        var failedReads = new List<string>();
+        ObjectStoreException? lastError = null;
+        for (var read = 0; read < maxReads; read++)
         {
-            return null;
+            file.SetLength(0);
+            BlobId actual;
+            try
+            {
+                actual = await DownloadAsync(key, file, ct).ConfigureAwait(false);
+            }
+            catch (ObjectStoreException e) when (e is not ObjectNotFoundException && e.IsTransient)
+            {
+                // Failed inside the body (a reset, the SDK's own checksum): a read error, read again.
+                lastError = e;
+                failedReads.Add($"read {read + 1} failed ({e.Message})");
+                continue;
+            }
+
+            if (actual == packId)
+            {
+                return failedReads.Count == 0
+                    ? null
+                    : (CheckSeverity.Warning,
+                        $"read error in transit: {string.Join(", ", failedReads)}, read {read + 1} matched the pack's id; the stored pack is intact");
+            }
+
+            if (wrong.Contains(actual))
+            {
+                return (CheckSeverity.Error,
+                    $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…, the same on a second read): the pack is damaged at rest");
+            }
+
+            wrong.Add(actual);
+            failedReads.Add($"read {read + 1} hashed to {actual.ToShortString()}…");
         }
 
-        file.SetLength(0);
-        var again = await DownloadAsync(key, file, ct).ConfigureAwait(false);
-        if (again == packId)
+        if (wrong.Count == 0 && lastError is not null)
         {
-            return (CheckSeverity.Warning,
-                $"read error in transit: a first read hashed to {actual.ToShortString()}…, a second read matched the pack's id; the stored pack is intact");
+            throw lastError;
         }
 
-        return again == actual
-            ? (CheckSeverity.Error, $"pack content does not match its id (SHA-256 is {actual.ToShortString()}…, the same on a second read): the pack is damaged at rest")
-            : (CheckSeverity.Error,
-                $"pack content does not match its id on two reads that disagree (SHA-256 {actual.ToShortString()}…, then {again.ToShortString()}…): read errors in transit; the stored pack could not be verified");
+        return (CheckSeverity.Error,
+            $"pack content does not match its id on {maxReads} reads that all disagree or fail ({string.Join(", ", failedReads)}): read errors in transit; the stored pack could not be verified");
     }
 
     private async Task<BlobId> DownloadAsync(string key, FileStream file, CancellationToken ct)

@@ -320,13 +320,22 @@ public sealed class BackupRepository : IAsyncDisposable
 
         var sealedRun = await run.Bytes.Task.WaitAsync(ct).ConfigureAwait(false);
         var offset = loc.Offset - run.Start;
-        if (offset + loc.Length > sealedRun.Length)
-        {
-            throw new RepositoryCorruptException($"{Store.Description}: {packKey}: pack is shorter than the index says");
-        }
-
         using var codec = CreateCodec(ArrayPool<byte>.Shared);
-        return OpenVerified(codec, packKey, id, loc, sealedRun.AsSpan((int)offset, (int)loc.Length));
+        try
+        {
+            if (offset + loc.Length > sealedRun.Length)
+            {
+                throw new RepositoryCorruptException($"{Store.Description}: {packKey}: pack is shorter than the index says");
+            }
+
+            return OpenVerified(codec, packKey, id, loc, sealedRun.AsSpan((int)offset, (int)loc.Length));
+        }
+        catch (RepositoryCorruptException)
+        {
+            // A retry (a restore's, a check's re-read) must read the run again, not fail on the same bytes.
+            _treeRuns.Forget(run);
+            throw;
+        }
     }
 
     /// <summary>The pack range one read of <paramref name="id"/> covers: its run of neighbouring trees, or the tree alone.</summary>

@@ -80,6 +80,21 @@ internal sealed class TreeRunCache(long maxBytes)
         run.Bytes.TrySetException(error);
     }
 
+    /// <summary>
+    /// Forgets a run whose bytes were read but did not decode: they may have been damaged on the
+    /// way, and the next ask must read them again rather than fail on the same bytes.
+    /// </summary>
+    public void Forget(TreeRun run)
+    {
+        lock (_lock)
+        {
+            if (_runs.Remove(run))
+            {
+                _bytes -= run.Length;
+            }
+        }
+    }
+
     /// <summary>Number of runs held (tests).</summary>
     public int Count
     {

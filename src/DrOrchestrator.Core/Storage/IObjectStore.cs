@@ -23,8 +23,17 @@ namespace DrOrchestrator.Core.Storage;
 /// </remarks>
 public interface IObjectStore
 {
-    /// <summary>A human-readable name for messages, e.g. "local:/srv/repo" or "s3:bucket/prefix". Never contains secrets.</summary>
+    /// <summary>
+    /// The name messages give the store: the configured target's name ("s3d") when it was opened
+    /// for a target, else its <see cref="Location"/>. Never contains secrets.
+    /// </summary>
     string Description { get; }
+
+    /// <summary>
+    /// Where the data lives, e.g. "local:/srv/repo" or "s3:bucket/prefix@host", for the few
+    /// places where that helps an admin (target init and test, the runbook). Never contains secrets.
+    /// </summary>
+    string Location => Description;
 
     ObjectStoreCapabilities Capabilities { get; }
 

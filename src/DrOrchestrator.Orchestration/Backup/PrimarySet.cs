@@ -103,7 +103,7 @@ public sealed class PrimarySet
         {
             throw new PrimaryTargetsUnavailableException(
                 $"{usable.Count} of {names.Count} primary targets usable, policy needs {minPrimaries}: "
-                + string.Join("; ", result.Where(t => t.Unavailable is not null).Select(t => $"{t.Name}: {t.Unavailable}")));
+                + string.Join("; ", result.Where(t => t.Unavailable is not null).Select(t => TargetMessage.About(t.Name, t.Unavailable!))));
         }
 
         if (usable.Count == 1)

@@ -235,7 +235,7 @@ public sealed class PolicyRestoreService
             {
                 unreadable |= ex is ObjectStoreException or RepositoryCorruptException;
                 Log.TargetUnreadable(_logger, candidate.Name, request.Policy, ex.Message);
-                failures.Add($"{candidate.Name}: {ex.Message}");
+                failures.Add(TargetMessage.About(candidate.Name, ex.Message));
                 searched.Unreadable = true;
                 continue;
             }

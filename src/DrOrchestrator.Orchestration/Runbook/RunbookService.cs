@@ -87,7 +87,7 @@ public sealed class RunbookService
         string location;
         try
         {
-            location = access.Targets.Open(target).Description;
+            location = access.Targets.Open(target).Location;
         }
         catch (Exception ex) when (ex is ConfigurationException or InvalidOperationException)
         {

@@ -1,3 +1,4 @@
+using DrOrchestrator.Core.Check;
 using DrOrchestrator.Core.Configuration;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Security;
@@ -82,7 +83,8 @@ public sealed class RepositoryAccess
     /// </summary>
     public async Task<BackupRepository> OpenForCheckAsync(string targetName, CancellationToken cancellationToken)
     {
-        var store = _targets.OpenReadOnly(targetName);
+        // A metadata object that does not decode is read again before it is called damaged (issue 19 item 3).
+        var store = new RereadingObjectStore(_targets.OpenReadOnly(targetName));
         return await BackupRepository.OpenAsync(store, KeyFor(targetName), indexCache: null, cancellationToken).ConfigureAwait(false);
     }
 

@@ -55,8 +55,8 @@ public sealed class TargetSetupService
             ? await BackupRepository.OpenAsync(store, key, _repositories.IndexCache(), cancellationToken).ConfigureAwait(false)
             : await BackupRepository.InitAsync(store, key, _repositories.InitOptions(), cancellationToken).ConfigureAwait(false);
         var snapshots = existed ? (await repository.ListSnapshotsAsync(cancellationToken).ConfigureAwait(false)).Count : 0;
-        Log.TargetInitialised(_logger, target, backend.Description, containerCreated, !existed);
-        return new TargetInitOutcome(target, backend.Description, containerCreated, !existed, snapshots);
+        Log.TargetInitialised(_logger, target, backend.Location, containerCreated, !existed);
+        return new TargetInitOutcome(target, backend.Location, containerCreated, !existed, snapshots);
     }
 
     /// <summary>Every check in order; a failed step skips those that depend on it.</summary>
@@ -75,7 +75,7 @@ public sealed class TargetSetupService
                 }
             }
 
-            return $"{store.Description} answered in {clock.Elapsed.TotalSeconds:0.00} s";
+            return $"{store.Description} ({store.Location}) answered in {clock.Elapsed.TotalSeconds:0.00} s";
         }).ConfigureAwait(false);
         yield return reach;
         if (!reach.Passed)

@@ -36,9 +36,67 @@ public sealed class CheckerTests
         Assert.DoesNotContain(findings, f => f.Severity == CheckSeverity.Error);
         var transit = Assert.Single(findings);
         Assert.Equal((CheckSeverity.Warning, packKey), (transit.Severity, transit.ObjectKey));
-        Assert.StartsWith("read error in transit: a first read hashed to ", transit.Message, StringComparison.Ordinal);
-        Assert.EndsWith("a second read matched the pack's id; the stored pack is intact", transit.Message, StringComparison.Ordinal);
+        Assert.StartsWith("read error in transit: read 1 hashed to ", transit.Message, StringComparison.Ordinal);
+        Assert.EndsWith(", read 2 matched the pack's id; the stored pack is intact", transit.Message, StringComparison.Ordinal);
         Assert.Equal(2, packReads);
+    }
+
+    [Fact]
+    public async Task Metadata_damaged_in_transit_is_read_again_and_only_what_is_damaged_at_rest_is_called_so()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("src/sub"));
+        File.WriteAllBytes(dir.Sub("src/sub/data.bin"), TestSupport.RandomBytes(40_000, 5));
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, dir.Sub("src"))).Snapshot;
+
+        // Every object's first whole read arrives with a flipped byte; the store itself is intact.
+        var flaky = new FirstReadOfEachKeyCorruptingStore(store);
+        var rereading = new RereadingObjectStore(flaky);
+        var findings = await CheckAsync(await BackupRepository.OpenAsync(rereading, TestSupport.Key, CancellationToken.None), readData: true);
+
+        Assert.DoesNotContain(findings, f => f.Severity == CheckSeverity.Error);
+        Assert.All(findings, f => Assert.StartsWith("read error in transit: ", f.Message, StringComparison.Ordinal));
+        var keys = findings.Select(f => f.ObjectKey!).ToList();
+        foreach (var kind in new[] { ObjectKeys.Config, "keys/", "index/", "snapshots/", "data/" })
+        {
+            Assert.Contains(keys, k => k.StartsWith(kind, StringComparison.Ordinal));
+        }
+
+        // The same flaky connection over a snapshot damaged at rest: an error saying so, for it alone.
+        var snapshotKey = ObjectKeys.Snapshot(snapshot.Id);
+        store[snapshotKey][store[snapshotKey].Length / 2] ^= 0x04;
+        flaky = new FirstReadOfEachKeyCorruptingStore(store);
+        findings = await CheckAsync(await BackupRepository.OpenAsync(new RereadingObjectStore(flaky), TestSupport.Key, CancellationToken.None), readData: true);
+
+        var error = Assert.Single(findings, f => f.Severity == CheckSeverity.Error);
+        Assert.Equal(snapshotKey, error.ObjectKey);
+        Assert.EndsWith("damaged at rest: a second read returned the same " + store[snapshotKey].Length + " bytes", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(findings, f => f.ObjectKey != snapshotKey && f.Message.Contains("at rest", StringComparison.Ordinal));
+    }
+
+    /// <summary>The first whole read of each key arrives with its first byte flipped; later reads are intact.</summary>
+    private sealed class FirstReadOfEachKeyCorruptingStore(InMemoryObjectStore inner) : DrOrchestrator.Core.Storage.IObjectStore
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _read = new(StringComparer.Ordinal);
+
+        public string Description => inner.Description;
+
+        public DrOrchestrator.Core.Storage.ObjectStoreCapabilities Capabilities => inner.Capabilities;
+
+        public async Task<Stream> GetAsync(string k, DrOrchestrator.Core.Storage.ByteRange? range, CancellationToken cancellationToken)
+        {
+            var stream = await inner.GetAsync(k, range, cancellationToken);
+            return range is null && _read.TryAdd(k, true) ? new CorruptingReadStream(stream) : stream;
+        }
+
+        public Task PutAsync(string k, Stream content, CancellationToken cancellationToken) => inner.PutAsync(k, content, cancellationToken);
+
+        public Task<DrOrchestrator.Core.Storage.ObjectInfo?> StatAsync(string k, CancellationToken cancellationToken) => inner.StatAsync(k, cancellationToken);
+
+        public IAsyncEnumerable<DrOrchestrator.Core.Storage.ObjectInfo> ListAsync(string prefix, CancellationToken cancellationToken) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task DeleteAsync(string k, CancellationToken cancellationToken) => inner.DeleteAsync(k, cancellationToken);
     }
 
     /// <summary>The first whole read of one key arrives with a flipped byte, as through a bad connection; every later read is intact.</summary>

@@ -76,7 +76,7 @@ public sealed class PoolObjectStoreTests
     {
         var pool = Pool();
         var missing = await Assert.ThrowsAsync<ObjectNotFoundException>(() => pool.GetAsync("snapshots/00", null, None));
-        Assert.Equal("pool:p[m1,m2,m3,m4]: snapshots/00: object not found", missing.Message);
+        Assert.Equal("p: snapshots/00: object not found", missing.Message);
         Assert.Null(await pool.StatAsync("snapshots/00", None));
 
         var (key, content) = PlacementTestStore.NewPack();
@@ -101,7 +101,7 @@ public sealed class PoolObjectStoreTests
         Store(down).IsDown = true;
 
         var error = await Assert.ThrowsAsync<ObjectStoreException>(() => pool.PutAsync(key, new MemoryStream(content), None));
-        Assert.Equal($"pool:p[m1,m2,m3,m4]: {key}: put failed on 1 of 2 members: mem:{down.Name}: {key}: simulated outage", error.Message);
+        Assert.Equal($"p: {key}: put failed on 1 of 2 members: mem:{down.Name}: {key}: simulated outage", error.Message);
         Assert.True(error.IsTransient);
     }
 
@@ -125,7 +125,7 @@ public sealed class PoolObjectStoreTests
 
         _stores[3].IsDown = true;
         var error = await Assert.ThrowsAsync<ObjectStoreException>(() => ListAsync(pool, "data/"));
-        Assert.StartsWith("pool:p[m1,m2,m3,m4]: listing 'data/' is incomplete: mem:m3: simulated outage; mem:m4: simulated outage", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("p: listing 'data/' is incomplete: mem:m3: simulated outage; mem:m4: simulated outage", error.Message, StringComparison.Ordinal);
         Assert.Single(await ListAsync(pool, "index/"));
     }
 
@@ -190,7 +190,7 @@ public sealed class PoolObjectStoreTests
         Assert.StartsWith("pool replication factor 2 must be between 1 and the member count 1", r.Message, StringComparison.Ordinal);
         var twice = Assert.Throws<ArgumentException>(() => new PoolObjectStore("p", [new PoolMember("a", store), new PoolMember("a", store)], 1));
         Assert.StartsWith("pool member name 'a' is used twice", twice.Message, StringComparison.Ordinal);
-        Assert.Equal("pool:p[m1,m2,m3,m4]", Pool().Description);
+        Assert.Equal(("p", "pool:p[m1,m2,m3,m4]"), (Pool().Description, Pool().Location));
     }
 
     internal static async Task<List<ObjectInfo>> ListAsync(IObjectStore store, string prefix)

@@ -30,7 +30,9 @@ public sealed class PoolObjectStore : IObjectStore
         Name = name;
         Membership = membership;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        Description = $"pool:{name}[{string.Join(',', membership.Members.Select(m => m.Name))}]";
+        // Messages name the pool as configured, like any target (issue 19 item 9).
+        Description = name;
+        Location = $"pool:{name}[{string.Join(',', membership.Members.Select(m => m.Name))}]";
         var caps = membership.Members.Select(m => m.Store.Capabilities).ToArray();
         Capabilities = new ObjectStoreCapabilities(
             caps.Select(c => c.MaxObjectSize).Where(s => s is not null).DefaultIfEmpty(null).Min(),
@@ -48,6 +50,8 @@ public sealed class PoolObjectStore : IObjectStore
     public PoolMembership Membership { get; }
 
     public string Description { get; }
+
+    public string Location { get; }
 
     public ObjectStoreCapabilities Capabilities { get; }
 

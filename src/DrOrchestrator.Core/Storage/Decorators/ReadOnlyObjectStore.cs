@@ -8,6 +8,8 @@ public sealed class ReadOnlyObjectStore(IObjectStore inner) : IObjectStore
 {
     public string Description => inner.Description;
 
+    public string Location => inner.Location;
+
     /// <summary>The wrapped store; <see cref="ObjectStaging.FindInventory"/> looks through to it for reads.</summary>
     public IObjectStore Inner => inner;
 

@@ -38,6 +38,8 @@ public sealed class RetryingObjectStore : IObjectStore
 
     public string Description => _inner.Description;
 
+    public string Location => _inner.Location;
+
     /// <summary>The wrapped store; <see cref="ObjectStaging.Find"/> looks through to it (see why there).</summary>
     internal IObjectStore Inner => _inner;
 

@@ -30,7 +30,9 @@ public static class TargetBackendRegistration
     /// <summary>
     /// Registers backend <paramref name="type"/>: named <typeparamref name="TOptions"/> per target
     /// of that type (bound, then <paramref name="adjust"/>ed, validated on start), and an
-    /// <see cref="ITargetBackend"/> that opens them with <paramref name="create"/>.
+    /// <see cref="ITargetBackend"/> that opens them with <paramref name="create"/>, which is given the
+    /// target's name: the store's <see cref="IObjectStore.Description"/>, so every message names the
+    /// target as the admin configured it (issue 19 item 9).
     /// </summary>
     public static IServiceCollection AddTargetBackend<TOptions>(
         this IServiceCollection services,
@@ -38,7 +40,7 @@ public static class TargetBackendRegistration
         string type,
         Action<TOptions, IConfiguration> adjust,
         Func<TOptions, IReadOnlyList<string>> validate,
-        Func<TOptions, IServiceProvider, IObjectStore> create)
+        Func<string, TOptions, IServiceProvider, IObjectStore> create)
         where TOptions : class
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -84,7 +86,7 @@ public static class TargetBackendRegistration
         IOptionsMonitor<TOptions> options,
         IConfiguration configuration,
         IServiceProvider services,
-        Func<TOptions, IServiceProvider, IObjectStore> create) : ITargetBackend
+        Func<string, TOptions, IServiceProvider, IObjectStore> create) : ITargetBackend
         where TOptions : class
     {
         public string Type => type;
@@ -102,7 +104,7 @@ public static class TargetBackendRegistration
             }
         }
 
-        public IObjectStore Open(string targetName) => create(Get(targetName), services);
+        public IObjectStore Open(string targetName) => create(targetName, Get(targetName), services);
 
         private TOptions Get(string targetName) =>
             names.Contains(targetName)
