@@ -29,9 +29,6 @@ internal static partial class Log
     [LoggerMessage(6007, LogLevel.Information, "Job {JobId}: {Kind} of policy {Policy} finished: {Outcome}")]
     public static partial void JobFinished(ILogger logger, string jobId, string kind, string policy, string outcome);
 
-    [LoggerMessage(6008, LogLevel.Warning, "Policy {Policy}: RPO exceeded, exposure {Exposure} > objective {Rpo}")]
-    public static partial void RpoExceeded(ILogger logger, string policy, TimeSpan exposure, TimeSpan rpo);
-
     [LoggerMessage(6009, LogLevel.Warning, "Shutting down: running jobs get {GraceSeconds} s before they are cancelled and re-queued")]
     public static partial void ShutdownGrace(ILogger logger, int graceSeconds);
 
