@@ -81,9 +81,12 @@ public static class ServerServiceCollectionExtensions
             var misfire = TimeSpan.FromSeconds(options.MisfireGraceSeconds);
             // A fire's job waits (asynchronously, holding no thread) while FireIntake claims its
             // burst, so the pool must hold a whole burst: at Quartz's default of 10, 1,000 policies
-            // due at one instant went through in 100 rounds. It also sizes the clustered store's
-            // batches (Quartz's automatic MaxBatchSize is the pool size there; 1 in memory).
+            // due at one instant went through in 100 rounds. A round takes every trigger already
+            // due (up to the pool's size; at the default window nothing fires early): Quartz's
+            // automatic batch size is that on a database store, but 1 in memory — one scheduler
+            // round per policy.
             q.UseDefaultThreadPool(pool => pool.MaxConcurrency = FireConcurrency);
+            q.ConfigureScheduler(s => s.MaxBatchSize = FireConcurrency);
             if (clusterConnection is null)
             {
                 // Unique per host: Quartz keeps schedulers in a process-wide registry by name.

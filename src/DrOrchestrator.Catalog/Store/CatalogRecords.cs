@@ -122,5 +122,8 @@ public sealed record ScheduledFireRecord(
 /// <summary>A fire to claim: the policy's trigger of <paramref name="Kind"/> due at <paramref name="ScheduledAt"/>, recorded as <paramref name="Status"/>.</summary>
 public sealed record FireClaim(string PolicyName, RunKind Kind, DateTimeOffset ScheduledAt, FireStatus Status, string? Detail);
 
-/// <summary>A claimed fire's new status; a null job id or detail keeps the stored one.</summary>
-public sealed record FireUpdate(long FireId, FireStatus Status, string? JobId, string? Detail);
+/// <summary>
+/// A claimed fire's new status, job id and detail; null keeps the stored value. Only what is set
+/// is written, so recording a job id cannot undo the status its job (already finished) wrote.
+/// </summary>
+public sealed record FireUpdate(long FireId, FireStatus? Status, string? JobId, string? Detail);

@@ -100,7 +100,7 @@ public sealed partial class CatalogStore
     public async Task UpdateFireAsync(long fireId, FireStatus status, string? jobId, string? detail, CancellationToken cancellationToken) =>
         await UpdateFiresAsync([new FireUpdate(fireId, status, jobId, detail)], cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Sets many fires' status (and job id / detail when given) in one transaction.</summary>
+    /// <summary>Sets many fires' status, job id and detail (each when given) in one transaction; EF writes only the columns that changed.</summary>
     public async Task UpdateFiresAsync(IReadOnlyList<FireUpdate> updates, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(updates);
@@ -117,7 +117,7 @@ public sealed partial class CatalogStore
             foreach (var update in updates)
             {
                 var row = rows.GetValueOrDefault(update.FireId) ?? throw new CatalogException($"scheduled fire {update.FireId} is not in the catalog");
-                row.Status = update.Status;
+                row.Status = update.Status ?? row.Status;
                 row.JobId = update.JobId ?? row.JobId;
                 row.Detail = Truncate(update.Detail, 1000) ?? row.Detail;
             }

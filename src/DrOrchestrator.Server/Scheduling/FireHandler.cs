@@ -77,9 +77,11 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
         return outcomes;
     }
 
-    /// <summary>Enqueues the work of a claimed fire and records its job id.</summary>
+    /// <summary>Enqueues the work of a claimed (or interrupted) fire and records its job id.</summary>
     public async Task<string?> EnqueueAsync(string policy, RunKind kind, DateTimeOffset scheduledAt, long fireId, CancellationToken cancellationToken)
     {
+        // Enqueued before the job exists (an interrupted fire is re-queued), so the job's own "done" is the last word.
+        await catalog.UpdateFiresAsync([new FireUpdate(fireId, FireStatus.Enqueued, null, null)], cancellationToken).ConfigureAwait(false);
         var jobId = Enqueue(policy, kind, fireId);
         await catalog.UpdateFiresAsync([JobRecorded(kind, fireId, jobId)], cancellationToken).ConfigureAwait(false);
         if (jobId is not null)
@@ -98,10 +100,14 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
         _ => null,
     };
 
-    /// <summary>The fire's row once its work is queued — or missed, when this build has no job of that kind.</summary>
+    /// <summary>
+    /// The fire's row once its work is queued: its job id only — the status is left alone, since
+    /// a quick job may already have finished the fire (a batch records job ids after enqueuing all
+    /// of them). Missed when this build has no job of that kind.
+    /// </summary>
     private static FireUpdate JobRecorded(RunKind kind, long fireId, string? jobId) => jobId is null
         ? new FireUpdate(fireId, FireStatus.Missed, null, $"no {kind.ToString().ToLowerInvariant()} job in this build")
-        : new FireUpdate(fireId, FireStatus.Enqueued, jobId, null);
+        : new FireUpdate(fireId, null, jobId, null);
 }
 
 /// <summary>A trigger's fire: the policy, the kind of work and the instant it was due.</summary>

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace DrOrchestrator.Server.Scheduling;
 
@@ -12,7 +13,7 @@ namespace DrOrchestrator.Server.Scheduling;
 /// of its burst; the Quartz job returns once its fire is claimed and enqueued (or found a
 /// duplicate, or missed), as when it handled the fire itself.
 /// </summary>
-public sealed class FireIntake(IServiceScopeFactory scopes) : BackgroundService
+public sealed class FireIntake(IServiceScopeFactory scopes, TimeProvider time, ILogger<FireIntake> logger) : BackgroundService
 {
     /// <summary>How long the first fire of a batch waits for the rest of its burst (Quartz releases a burst over a few milliseconds).</summary>
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
@@ -25,7 +26,7 @@ public sealed class FireIntake(IServiceScopeFactory scopes) : BackgroundService
     /// <summary>Completes with what became of <paramref name="fire"/>; throws what handling its batch threw.</summary>
     public async Task<FireOutcome> HandleAsync(DueFire fire, CancellationToken cancellationToken)
     {
-        var pending = new Pending(fire, new TaskCompletionSource<FireOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(fire, time.GetUtcNow(), new TaskCompletionSource<FireOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new OperationCanceledException("the service is stopping");
@@ -48,6 +49,7 @@ public sealed class FireIntake(IServiceScopeFactory scopes) : BackgroundService
                     batch.Add(pending);
                 }
 
+                var started = time.GetUtcNow();
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
@@ -57,6 +59,11 @@ public sealed class FireIntake(IServiceScopeFactory scopes) : BackgroundService
                     {
                         batch[i].Outcome.TrySetResult(outcomes[i]);
                     }
+
+                    // Where a burst's latency goes: Quartz handing the fire over late, the intake, or the claim and enqueue.
+                    Log.FireBatchHandled(
+                        logger, batch.Count, (batch[0].Arrived - batch[0].Fire.ScheduledAt).TotalMilliseconds, (started - batch[0].Arrived).TotalMilliseconds,
+                        (time.GetUtcNow() - started).TotalMilliseconds);
                 }
                 catch (Exception ex)
                 {
@@ -78,5 +85,5 @@ public sealed class FireIntake(IServiceScopeFactory scopes) : BackgroundService
         }
     }
 
-    private sealed record Pending(DueFire Fire, TaskCompletionSource<FireOutcome> Outcome);
+    private sealed record Pending(DueFire Fire, DateTimeOffset Arrived, TaskCompletionSource<FireOutcome> Outcome);
 }
