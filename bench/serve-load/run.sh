@@ -9,8 +9,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 catalog="${1:?sqlite or postgres}"; policies="${2:-1000}"; minutes="${3:-5}"
 work="${BENCH_WORK:-/work/bench-data/serve-load}"
 mkdir -p "$work"
-dotnet build "$here" -c Release -nologo -clp:ErrorsOnly >&2
-dll="$here/bin/Release/net10.0/DrOrchestrator.Bench.ServeLoad.dll"
+# SERVE_LOAD_DLL: run a copy built earlier (e.g. a before/after comparison) instead of building this one.
+dll="${SERVE_LOAD_DLL:-$here/bin/Release/net10.0/DrOrchestrator.Bench.ServeLoad.dll}"
+[ -n "${SERVE_LOAD_DLL:-}" ] || dotnet build "$here" -c Release -nologo -clp:ErrorsOnly >&2
 rm -rf "$work/$catalog"
 case "$catalog" in
   sqlite)

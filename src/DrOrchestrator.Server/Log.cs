@@ -29,9 +29,6 @@ internal static partial class Log
     [LoggerMessage(6007, LogLevel.Information, "Job {JobId}: {Kind} of policy {Policy} finished: {Outcome}")]
     public static partial void JobFinished(ILogger logger, string jobId, string kind, string policy, string outcome);
 
-    [LoggerMessage(6008, LogLevel.Warning, "Policy {Policy}: RPO exceeded, exposure {Exposure} > objective {Rpo}")]
-    public static partial void RpoExceeded(ILogger logger, string policy, TimeSpan exposure, TimeSpan rpo);
-
     [LoggerMessage(6009, LogLevel.Warning, "Shutting down: running jobs get {GraceSeconds} s before they are cancelled and re-queued")]
     public static partial void ShutdownGrace(ILogger logger, int graceSeconds);
 
@@ -46,4 +43,7 @@ internal static partial class Log
 
     [LoggerMessage(6013, LogLevel.Warning, "Policy {Policy}: the prune following the backup was not queued: {Reason}")]
     public static partial void PruneNotQueued(ILogger logger, string policy, string reason);
+
+    [LoggerMessage(6014, LogLevel.Debug, "Handled {Count} fires in {HandleMs:0} ms; the first reached the intake {ArrivalMs:0} ms after it was due and waited {WaitMs:0} ms")]
+    public static partial void FireBatchHandled(ILogger logger, int count, double arrivalMs, double waitMs, double handleMs);
 }

@@ -74,6 +74,45 @@ public sealed class RemoteCliTests
     }
 
     [Fact]
+    public async Task Status_through_the_service_prints_what_the_local_command_prints_and_exits_alike()
+    {
+        await using var server = await ServerSandbox.StartAsync();
+        var url = server.BaseAddress.ToString();
+        var source = server.Source("web", 2);
+        var policyFile = Path.Combine(server.Root, "two.yaml");
+        await File.WriteAllTextAsync(policyFile, TestPolicies.Yaml("web", source, "0 0 3 * * ?") + "\n---\n" + TestPolicies.Yaml("idle", source, "0 0 4 * * ?"));
+        Assert.Equal(0, (await DrorchAsync(server.AdminKey, "--server", url, "policy", "apply", policyFile)).ExitCode);
+        var backup = await DrorchAsync(server.OperatorKey, "--server", url, "backup", "web");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+
+        // "web" has its snapshot (within its 24 h RPO); "idle" has none: outside, so exit 1 — in both places.
+        var remote = await DrorchAsync(server.OperatorKey, "--server", url, "status", "--json");
+        var local = await DrorchAsync(null, "--config", server.ConfigPath, "status", "--json");
+        Assert.True((remote.ExitCode, local.ExitCode) == (1, 1), $"remote {remote}\nlocal {local}");
+        var remoteRows = JsonSerializer.Deserialize<List<ObjectiveStatusInfo>>(remote.Stdout, ContractJson.Options)!;
+        var localRows = JsonSerializer.Deserialize<List<ObjectiveStatusInfo>>(local.Stdout, ContractJson.Options)!;
+        Assert.Equal([("idle", "rpo", false), ("web", "ok", true)], remoteRows.Select(r => (r.Policy, r.State, r.WithinObjectives)));
+        // Equal but for what moves with the clock between the two calls (exposure and compliance).
+        Assert.Equal(localRows.Select(Timeless), remoteRows.Select(Timeless));
+        Assert.InRange(remoteRows[1].ExposureSeconds!.Value - localRows[1].ExposureSeconds!.Value, -60, 60);
+
+        var remoteTable = await DrorchAsync(server.OperatorKey, "--server", url, "status", "web", "--html", Path.Combine(server.Root, "web.html"));
+        var localTable = await DrorchAsync(null, "--config", server.ConfigPath, "status", "web");
+        Assert.Equal((0, 0), (remoteTable.ExitCode, localTable.ExitCode));
+        var (remoteLines, localLines) = (remoteTable.Stdout.Trim().Split('\n'), localTable.Stdout.Trim().Split('\n'));
+        Assert.Equal(3, remoteLines.Length);
+        Assert.Equal((localLines[0], localLines[2]), (remoteLines[0], remoteLines[2])); // header, "all within objectives"
+        Assert.Equal(localLines[1][..30], remoteLines[1][..30]); // policy, target, state, RPO
+        Assert.Contains("web", await File.ReadAllTextAsync(Path.Combine(server.Root, "web.html")), StringComparison.Ordinal);
+
+        var unknown = await DrorchAsync(server.OperatorKey, "--server", url, "status", "nothing-here");
+        Assert.Equal((2, "drorch: error: policy 'nothing-here' is not in the catalog (run 'drorch policy apply' first)"), (unknown.ExitCode, unknown.Stderr.Trim()));
+    }
+
+    private static ObjectiveStatusInfo Timeless(ObjectiveStatusInfo row) =>
+        row with { ExposureSeconds = null, Compliance24h = 0, Compliance7d = 0, Compliance30d = 0 };
+
+    [Fact]
     public async Task Refusals_of_the_service_and_of_the_client_are_one_line_with_the_exit_code_of_the_local_command()
     {
         await using var server = await ServerSandbox.StartAsync();

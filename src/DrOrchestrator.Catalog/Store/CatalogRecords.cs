@@ -118,3 +118,12 @@ public sealed record PolicyChangeRecord(
 /// <summary>One scheduled fire and what became of it.</summary>
 public sealed record ScheduledFireRecord(
     long Id, string PolicyName, RunKind Kind, DateTimeOffset ScheduledAt, DateTimeOffset RecordedAt, FireStatus Status, string? JobId, string? Detail);
+
+/// <summary>A fire to claim: the policy's trigger of <paramref name="Kind"/> due at <paramref name="ScheduledAt"/>, recorded as <paramref name="Status"/>.</summary>
+public sealed record FireClaim(string PolicyName, RunKind Kind, DateTimeOffset ScheduledAt, FireStatus Status, string? Detail);
+
+/// <summary>
+/// A claimed fire's new status, job id and detail; null keeps the stored value. Only what is set
+/// is written, so recording a job id cannot undo the status its job (already finished) wrote.
+/// </summary>
+public sealed record FireUpdate(long FireId, FireStatus? Status, string? JobId, string? Detail);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DrOrchestrator.Cli.Commands.Remote;
 using DrOrchestrator.Cli.Console;
 using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Monitoring;
@@ -8,7 +9,8 @@ namespace DrOrchestrator.Cli.Commands;
 /// <summary>
 /// `drorch status [&lt;policy&gt;] [--json] [--html FILE]`: RPO and RTO per policy and target from the
 /// catalog. Exit 0 when every row is within its objectives, 1 otherwise, so monitoring scripts
-/// can call it as a check.
+/// can call it as a check. With <c>--server</c> the service computes the rows from its catalog
+/// (<c>GET /api/objectives</c>) and the output is the same.
 /// </summary>
 public static class StatusCommand
 {
@@ -21,29 +23,48 @@ public static class StatusCommand
         {
             policy, json, html,
         };
-        CommandTree.SetAction(command, output, async (context, ct) =>
-        {
-            await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
-            var report = await context.Get<ObjectivesService>()
-                .GetAsync(ObjectivesService.Month, context.ParseResult.GetValue(policy), ct).ConfigureAwait(false);
-            if (context.ParseResult.GetValue(html) is { } file)
+        CommandTree.SetAction(
+            command,
+            output,
+            async (context, ct) =>
             {
-                await OutputFile.WriteAsync(file, StatusPage.Render(report), ct).ConfigureAwait(false);
-            }
+                await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
+                var report = await context.Get<ObjectivesService>()
+                    .GetAsync(ObjectivesService.Month, context.ParseResult.GetValue(policy), ct).ConfigureAwait(false);
+                if (context.ParseResult.GetValue(html) is { } file)
+                {
+                    await OutputFile.WriteAsync(file, StatusPage.Render(report), ct).ConfigureAwait(false);
+                }
 
-            var rows = report.Rows.Select(ObjectiveStatusInfo.From).ToList();
-            if (context.ParseResult.GetValue(json))
+                return Print(context.Output, [.. report.Rows.Select(ObjectiveStatusInfo.From)], context.ParseResult.GetValue(json));
+            },
+            async (context, client, ct) =>
             {
-                context.Output.Line(ContractJson.Serialize(rows));
-            }
-            else
-            {
-                Table(context.Output, rows);
-            }
+                var name = context.ParseResult.GetValue(policy);
+                var rows = await RemoteCommands.ObjectivesAsync(client, name, ct).ConfigureAwait(false);
+                if (context.ParseResult.GetValue(html) is { } file)
+                {
+                    await OutputFile.WriteAsync(file, await RemoteCommands.ObjectivesPageAsync(client, name, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                }
 
-            return report.WithinObjectives ? ExitCodes.Success : ExitCodes.Failure;
-        });
+                return Print(context.Output, rows, context.ParseResult.GetValue(json));
+            });
         return command;
+    }
+
+    /// <summary>The rows as a table or JSON; exit 0 when every row is within its objectives, else 1.</summary>
+    private static int Print(CliOutput output, IReadOnlyList<ObjectiveStatusInfo> rows, bool asJson)
+    {
+        if (asJson)
+        {
+            output.Line(ContractJson.Serialize(rows));
+        }
+        else
+        {
+            Table(output, rows);
+        }
+
+        return rows.All(r => r.WithinObjectives) ? ExitCodes.Success : ExitCodes.Failure;
     }
 
     private static void Table(CliOutput output, IReadOnlyList<ObjectiveStatusInfo> rows)

@@ -6,7 +6,7 @@ namespace DrOrchestrator.Orchestration.Monitoring;
 internal static partial class Log
 {
     [LoggerMessage(1300, LogLevel.Error, "RPO breached: policy {Policy} on {Target}, exposure {Exposure} over target {Rpo}")]
-    public static partial void RpoBreached(ILogger logger, string policy, string target, TimeSpan? exposure, TimeSpan rpo);
+    public static partial void RpoBreached(ILogger logger, string policy, string target, TimeSpan exposure, TimeSpan rpo);
 
     [LoggerMessage(1301, LogLevel.Information, "RPO recovered: policy {Policy} on {Target}, exposure {Exposure} within target {Rpo}")]
     public static partial void RpoRecovered(ILogger logger, string policy, string target, TimeSpan? exposure, TimeSpan rpo);
@@ -19,6 +19,9 @@ internal static partial class Log
 
     [LoggerMessage(1304, LogLevel.Error, "Backup of policy {Policy} failed (run {RunId}): {Reason}")]
     public static partial void BackupFailed(ILogger logger, string policy, long runId, string? reason);
+
+    [LoggerMessage(1308, LogLevel.Warning, "No snapshot yet: policy {Policy} on {Target} (RPO {Rpo})")]
+    public static partial void NoSnapshotYet(ILogger logger, string policy, string target, TimeSpan rpo);
 
     [LoggerMessage(1305, LogLevel.Information, "Alert {Kind} {Status} for policy {Policy} delivered (attempt {Attempt})")]
     public static partial void AlertDelivered(ILogger logger, AlertKind kind, string status, string policy, int attempt);

@@ -63,9 +63,21 @@ public sealed class ObjectiveWatchdog(
             if (!row.RpoMet && !open)
             {
                 var since = row.Breaches.LastOrDefault(b => b.End is null)?.Start ?? report.GeneratedAt;
-                Log.RpoBreached(logger, row.Policy, row.Target, row.Exposure, row.RpoTarget);
-                var alert = RpoAlert(row, key, Alert.Firing, since, report.GeneratedAt,
-                    $"RPO of {row.Policy} on {row.Target} breached: exposure {Describe(row.Exposure)} > target {Describe(row.RpoTarget)}");
+                string summary;
+                if (row.Exposure is { } exposure)
+                {
+                    Log.RpoBreached(logger, row.Policy, row.Target, exposure, row.RpoTarget);
+                    summary = $"RPO of {row.Policy} on {row.Target} breached: exposure {Describe(exposure)} > target {Describe(row.RpoTarget)}";
+                }
+                else
+                {
+                    // Never backed up (a new policy, or one whose first backup has not finished): not
+                    // an exposure to report as a figure, and at Warning — it is usually minutes old.
+                    Log.NoSnapshotYet(logger, row.Policy, row.Target, row.RpoTarget);
+                    summary = $"{row.Policy} has no snapshot on {row.Target} yet (RPO {Describe(row.RpoTarget)})";
+                }
+
+                var alert = RpoAlert(row, key, Alert.Firing, since, report.GeneratedAt, summary);
                 if (await sender.SendAsync(alert, ct).ConfigureAwait(false))
                 {
                     _openBreaches[key] = since;

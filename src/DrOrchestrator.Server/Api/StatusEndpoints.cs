@@ -1,6 +1,8 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Orchestration.Contracts;
+using DrOrchestrator.Orchestration.Monitoring;
 using DrOrchestrator.Orchestration.Targets;
 using DrOrchestrator.Server.Scheduling;
 using DrOrchestrator.Server.Work;
@@ -10,7 +12,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace DrOrchestrator.Server.Api;
 
-/// <summary>/api/status (per policy: next fire, last run, RPO exposure; running jobs), /healthz, /readyz.</summary>
+/// <summary>/api/status (per policy: next fire, last run, RPO exposure; running jobs), /api/objectives (`drorch status`), /healthz, /readyz.</summary>
 public static class StatusEndpoints
 {
     /// <summary>How long /readyz waits for one target before calling it unreachable.</summary>
@@ -19,32 +21,65 @@ public static class StatusEndpoints
     public static void Map(RouteGroupBuilder api, IEndpointRouteBuilder root)
     {
         api.MapGet("/status", StatusAsync).WithTags("status");
+        api.MapGet("/objectives", ObjectivesAsync).WithTags("status");
+        api.MapGet("/objectives/page", ObjectivesPageAsync).WithTags("status");
         root.MapGet("/healthz", () => Results.Ok(new { status = "live" })).AllowAnonymous().WithTags("health");
         root.MapGet("/readyz", ReadyAsync).AllowAnonymous().WithTags("health");
     }
 
     private static async Task<IResult> StatusAsync(
-        CatalogStore catalog, PolicyScheduler scheduler, RpoReadings rpo, RunTracker tracker, TimeProvider time, CancellationToken ct)
+        CatalogStore catalog, PolicyScheduler scheduler, ObjectivesSnapshot objectives, RunTracker tracker, TimeProvider time, CancellationToken ct)
     {
         var policies = new List<PolicyStatusDto>();
+        // The monitoring watchdog's last pass (null until its first): exposure is the policy's, i.e. its best target's.
+        var report = objectives.Report;
         foreach (var policy in await catalog.ListPoliciesAsync(ct).ConfigureAwait(false))
         {
             var last = (await catalog.ListRunsAsync(policy.Name, 1, ct).ConfigureAwait(false)).FirstOrDefault();
-            rpo.ByPolicy.TryGetValue(policy.Name, out var reading);
+            var rows = report?.Policies.FirstOrDefault(p => p.Policy == policy.Name)?.Targets;
+            var exposure = rows?.Where(r => r.Exposure is not null).Min(r => r.Exposure);
             scheduler.States.TryGetValue(policy.Name, out var state);
             policies.Add(new PolicyStatusDto(
                 policy.Name,
                 await scheduler.NextFireAsync(policy.Name, RunKind.Backup, ct).ConfigureAwait(false),
                 last?.Status.ToString().ToLowerInvariant(),
                 last?.StartedAt,
-                reading?.Exposure?.TotalSeconds,
+                exposure?.TotalSeconds,
                 policy.Rpo.TotalSeconds,
-                reading?.Exceeded,
+                rows is null ? null : exposure is null || exposure > policy.Rpo,
                 state?.Problem));
         }
 
         var jobs = tracker.Jobs.Where(j => !j.IsFinished).OrderBy(j => j.QueuedAt).Select(JobDto.From).ToList();
         return Results.Ok(new StatusDto(Environment.MachineName, time.GetUtcNow(), policies, jobs));
+    }
+
+    /// <summary>What `drorch status --json` prints: RPO and RTO per policy and target over the last 30 days (one policy with ?policy=).</summary>
+    private static async Task<IResult> ObjectivesAsync(ObjectivesService objectives, CancellationToken ct, string? policy = null)
+    {
+        try
+        {
+            var report = await objectives.GetAsync(ObjectivesService.Month, policy, ct).ConfigureAwait(false);
+            return Results.Ok(report.Rows.Select(ObjectiveStatusInfo.From).ToList());
+        }
+        catch (CatalogException ex) when (policy is not null)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+    }
+
+    /// <summary>The status page of `drorch status --html` (the page at / is every policy's).</summary>
+    private static async Task<IResult> ObjectivesPageAsync(ObjectivesService objectives, CancellationToken ct, string? policy = null)
+    {
+        try
+        {
+            var report = await objectives.GetAsync(ObjectivesService.Month, policy, ct).ConfigureAwait(false);
+            return Results.Content(StatusPage.Render(report), "text/html; charset=utf-8");
+        }
+        catch (CatalogException ex) when (policy is not null)
+        {
+            return Problems.NotFound(ex.Message);
+        }
     }
 
     private static async Task<IResult> ReadyAsync(CatalogStore catalog, TargetRegistry targets, CancellationToken ct)

@@ -26,52 +26,89 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
 {
     public TimeSpan Grace => TimeSpan.FromSeconds(options.Value.MisfireGraceSeconds);
 
-    public async Task<FireOutcome> HandleAsync(string policy, RunKind kind, DateTimeOffset scheduledAt, CancellationToken cancellationToken)
+    public async Task<FireOutcome> HandleAsync(string policy, RunKind kind, DateTimeOffset scheduledAt, CancellationToken cancellationToken) =>
+        (await HandleAsync([new DueFire(policy, kind, scheduledAt)], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Handles many fires together (every policy due at one cron instant): one catalog statement
+    /// claims them all, the won ones are enqueued, and one transaction records their job ids —
+    /// three commits for the burst, where one fire at a time cost two commits per fire.
+    /// </summary>
+    public async Task<IReadOnlyList<FireOutcome>> HandleAsync(IReadOnlyList<DueFire> fires, CancellationToken cancellationToken)
     {
-        var lateness = time.GetUtcNow() - scheduledAt;
-        if (lateness > Grace)
+        ArgumentNullException.ThrowIfNull(fires);
+        var now = time.GetUtcNow();
+        var claims = fires.Select(fire =>
         {
-            var reason = $"fired {lateness.TotalSeconds:0} s late, grace {Grace.TotalSeconds:0} s";
-            var missed = await catalog.TryClaimFireAsync(policy, kind, scheduledAt, FireStatus.Missed, reason, cancellationToken).ConfigureAwait(false);
-            if (missed is null)
+            var lateness = now - fire.ScheduledAt;
+            return lateness > Grace
+                ? new FireClaim(fire.Policy, fire.Kind, fire.ScheduledAt, FireStatus.Missed, $"fired {lateness.TotalSeconds:0} s late, grace {Grace.TotalSeconds:0} s")
+                : new FireClaim(fire.Policy, fire.Kind, fire.ScheduledAt, FireStatus.Enqueued, null);
+        }).ToList();
+        var ids = await catalog.TryClaimFiresAsync(claims, cancellationToken).ConfigureAwait(false);
+        var outcomes = new FireOutcome[fires.Count];
+        var enqueued = new List<(DueFire Fire, long FireId, string? JobId)>();
+        for (int i = 0; i < fires.Count; i++)
+        {
+            var fire = fires[i];
+            if (ids[i] is not { } fireId)
             {
-                Log.FireDuplicate(logger, policy, kind.ToString(), scheduledAt);
-                return FireOutcome.Duplicate;
+                Log.FireDuplicate(logger, fire.Policy, fire.Kind.ToString(), fire.ScheduledAt);
+                outcomes[i] = FireOutcome.Duplicate;
             }
-
-            Log.FireMissed(logger, policy, kind.ToString(), scheduledAt, reason);
-            return FireOutcome.Missed;
+            else if (claims[i].Status == FireStatus.Missed)
+            {
+                Log.FireMissed(logger, fire.Policy, fire.Kind.ToString(), fire.ScheduledAt, claims[i].Detail!);
+                outcomes[i] = FireOutcome.Missed;
+            }
+            else
+            {
+                enqueued.Add((fire, fireId, Enqueue(fire.Policy, fire.Kind, fireId)));
+                outcomes[i] = FireOutcome.Enqueued;
+            }
         }
 
-        var fireId = await catalog.TryClaimFireAsync(policy, kind, scheduledAt, FireStatus.Enqueued, null, cancellationToken).ConfigureAwait(false);
-        if (fireId is null)
+        await catalog.UpdateFiresAsync([.. enqueued.Select(e => JobRecorded(e.Fire.Kind, e.FireId, e.JobId))], cancellationToken).ConfigureAwait(false);
+        foreach (var (fire, _, jobId) in enqueued.Where(e => e.JobId is not null))
         {
-            Log.FireDuplicate(logger, policy, kind.ToString(), scheduledAt);
-            return FireOutcome.Duplicate;
+            Log.FireEnqueued(logger, fire.Policy, fire.Kind.ToString(), fire.ScheduledAt, jobId!);
         }
 
-        await EnqueueAsync(policy, kind, scheduledAt, fireId.Value, cancellationToken).ConfigureAwait(false);
-        return FireOutcome.Enqueued;
+        return outcomes;
     }
 
-    /// <summary>Enqueues the work of a claimed fire and records its job id.</summary>
+    /// <summary>Enqueues the work of a claimed (or interrupted) fire and records its job id.</summary>
     public async Task<string?> EnqueueAsync(string policy, RunKind kind, DateTimeOffset scheduledAt, long fireId, CancellationToken cancellationToken)
     {
-        var jobId = kind switch
+        // Enqueued before the job exists (an interrupted fire is re-queued), so the job's own "done" is the last word.
+        await catalog.UpdateFiresAsync([new FireUpdate(fireId, FireStatus.Enqueued, null, null)], cancellationToken).ConfigureAwait(false);
+        var jobId = Enqueue(policy, kind, fireId);
+        await catalog.UpdateFiresAsync([JobRecorded(kind, fireId, jobId)], cancellationToken).ConfigureAwait(false);
+        if (jobId is not null)
         {
-            RunKind.Backup => queue.EnqueueBackup(policy, fireId, "schedule"),
-            RunKind.Drill => queue.EnqueueDrill(policy, fireId, "schedule"),
-            RunKind.Prune => queue.EnqueuePrune(policy, fireId, "schedule"),
-            _ => null,
-        };
-        if (jobId is null)
-        {
-            await catalog.UpdateFireAsync(fireId, FireStatus.Missed, null, $"no {kind.ToString().ToLowerInvariant()} job in this build", cancellationToken).ConfigureAwait(false);
-            return null;
+            Log.FireEnqueued(logger, policy, kind.ToString(), scheduledAt, jobId);
         }
 
-        await catalog.UpdateFireAsync(fireId, FireStatus.Enqueued, jobId, null, cancellationToken).ConfigureAwait(false);
-        Log.FireEnqueued(logger, policy, kind.ToString(), scheduledAt, jobId);
         return jobId;
     }
+
+    private string? Enqueue(string policy, RunKind kind, long fireId) => kind switch
+    {
+        RunKind.Backup => queue.EnqueueBackup(policy, fireId, "schedule"),
+        RunKind.Drill => queue.EnqueueDrill(policy, fireId, "schedule"),
+        RunKind.Prune => queue.EnqueuePrune(policy, fireId, "schedule"),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The fire's row once its work is queued: its job id only — the status is left alone, since
+    /// a quick job may already have finished the fire (a batch records job ids after enqueuing all
+    /// of them). Missed when this build has no job of that kind.
+    /// </summary>
+    private static FireUpdate JobRecorded(RunKind kind, long fireId, string? jobId) => jobId is null
+        ? new FireUpdate(fireId, FireStatus.Missed, null, $"no {kind.ToString().ToLowerInvariant()} job in this build")
+        : new FireUpdate(fireId, null, jobId, null);
 }
+
+/// <summary>A trigger's fire: the policy, the kind of work and the instant it was due.</summary>
+public sealed record DueFire(string Policy, RunKind Kind, DateTimeOffset ScheduledAt);

@@ -6,7 +6,7 @@ namespace DrOrchestrator.Cli.Commands.Remote;
 
 /// <summary>
 /// The commands' bodies under <c>--server</c>: the same arguments, sent to the service, the same
-/// output shapes where the API returns the same contract (snapshots), and an exit code from the
+/// output shapes where the API returns the same contract (snapshots, status), and an exit code from the
 /// job's outcome when the command waits for one (backup, restore).
 /// </summary>
 public static class RemoteCommands
@@ -29,6 +29,14 @@ public static class RemoteCommands
 
     public static Task<List<SnapshotListItem>> SnapshotsAsync(ServiceClient client, string? policy, string? target, CancellationToken cancellationToken) =>
         client.GetAsync<List<SnapshotListItem>>("/api/snapshots" + Query(("policy", policy), ("target", target)), cancellationToken);
+
+    /// <summary>`status`: the rows the local command computes, computed by the service from its catalog.</summary>
+    public static Task<List<ObjectiveStatusInfo>> ObjectivesAsync(ServiceClient client, string? policy, CancellationToken cancellationToken) =>
+        client.GetAsync<List<ObjectiveStatusInfo>>("/api/objectives" + Query(("policy", policy)), cancellationToken);
+
+    /// <summary>`status --html`: the service renders the page (the same renderer as the local command).</summary>
+    public static Task<string> ObjectivesPageAsync(ServiceClient client, string? policy, CancellationToken cancellationToken) =>
+        client.GetTextAsync("/api/objectives/page" + Query(("policy", policy)), cancellationToken);
 
     public static async Task<int> ApplyAsync(CliOutput output, ServiceClient client, IReadOnlyList<string> files, CancellationToken cancellationToken)
     {

@@ -49,6 +49,9 @@ public sealed class ServiceClient : IDisposable
 
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
 
+    /// <summary>A text answer (a page) as it came.</summary>
+    public Task<string> GetTextAsync(string path, CancellationToken cancellationToken) => SendTextAsync(HttpMethod.Get, path, null, cancellationToken);
+
     public Task<T> PostJsonAsync<T>(string path, object body, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Post, path, JsonContent.Create(body, options: ContractJson.Options), cancellationToken);
 
@@ -56,6 +59,13 @@ public sealed class ServiceClient : IDisposable
         SendAsync<T>(HttpMethod.Post, path, new StringContent(yaml, Encoding.UTF8, "application/yaml"), cancellationToken);
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        var body = await SendTextAsync(method, path, content, cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.Deserialize<T>(body, ContractJson.Options)
+            ?? throw new ServiceRequestException([$"{BaseAddress}: {method} {path}: empty answer"], ExitCodes.Failure);
+    }
+
+    private async Task<string> SendTextAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = content };
         HttpResponseMessage response;
@@ -76,8 +86,7 @@ public sealed class ServiceClient : IDisposable
                 throw Refused(method, path, response.StatusCode, body);
             }
 
-            return JsonSerializer.Deserialize<T>(body, ContractJson.Options)
-                ?? throw new ServiceRequestException([$"{BaseAddress}: {method} {path}: empty answer"], ExitCodes.Failure);
+            return body;
         }
     }
 
