@@ -57,6 +57,7 @@ public static class ServerServiceCollectionExtensions
         services.AddScoped<InterruptedWork>();
         services.AddScoped<PruneFollowUp>();
         services.AddTransient<PolicyJobs>();
+        services.AddTransient<SystemRecordJob>();
         services.AddSingleton<PolicyScheduleSynchronizer>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyScheduleSynchronizer>());
 
@@ -119,6 +120,12 @@ public static class ServerServiceCollectionExtensions
                 .WithIdentity("rpo-watchdog", "drorch")
                 .StartAt(DateTimeOffset.UtcNow.AddSeconds(options.RpoCheckSeconds))
                 .WithSchedule(SimpleScheduleBuilder.Create().WithInterval(TimeSpan.FromSeconds(options.RpoCheckSeconds)).RepeatForever()));
+            // The orchestrator's own backup at least daily, whatever the policies' schedules (docs/decisions.md §61).
+            q.AddJob<SystemRecordDailyJob>(j => j.WithIdentity(SystemRecordDailyJob.Key).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(SystemRecordDailyJob.Key)
+                .WithIdentity(SystemRecordDailyJob.TriggerKey)
+                .WithCronSchedule(SystemRecordDailyJob.Cron, c => c.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
     }

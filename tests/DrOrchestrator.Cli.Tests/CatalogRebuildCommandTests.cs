@@ -32,7 +32,6 @@ public sealed class CatalogRebuildCommandTests : IDisposable
                 ["DisableChunkEncoding"] = "true", ["ChecksumsWhenRequiredOnly"] = "true",
             };
             settings["Drill"] = new Dictionary<string, string> { ["Root"] = "drills" };
-            settings["SystemBackup"] = new Dictionary<string, string> { ["Enabled"] = "true" };
         });
         _source = Path.Combine(_sandbox.Root, "source");
         Directory.CreateDirectory(Path.Combine(_source, "docs"));
@@ -81,10 +80,22 @@ public sealed class CatalogRebuildCommandTests : IDisposable
         File.Delete(alpha);
         File.Delete(beta);
 
-        var rebuild = await RunOkAsync("catalog", "rebuild", "--from", primary, "--json");
+        // --write-config never replaces a file without --force, and refuses before anything is rebuilt.
+        var taken = Path.Combine(_sandbox.Root, "taken.json");
+        File.WriteAllText(taken, "{}");
+        var refused = await _sandbox.RunAsync("catalog", "rebuild", "--from", primary, "--write-config", taken);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Equal($"drorch: error: {taken}: file exists; `catalog rebuild --write-config` does not overwrite it without --force", refused.Stderr.Trim());
+        Assert.Equal("{}", File.ReadAllText(taken));
+
+        // Records are on by default (this sandbox does not mention SystemBackup).
+        var recovered = Path.Combine(_sandbox.Root, "recovered.json");
+        var rebuild = await RunOkAsync("catalog", "rebuild", "--from", primary, "--write-config", recovered, "--json");
         using (var result = JsonDocument.Parse(rebuild.Stdout))
         {
             var r = result.RootElement;
+            Assert.Equal(recovered, r.GetProperty("configurationWrittenTo").GetString());
+            Assert.True(r.GetProperty("configurationSettings").GetInt32() > 5, rebuild.Stdout);
             Assert.Equal(primary, r.GetProperty("target").GetString());
             Assert.False(string.IsNullOrEmpty(r.GetProperty("recordSnapshotId").GetString()));
             Assert.Equal(2, r.GetProperty("policies").GetInt32());
@@ -95,6 +106,13 @@ public sealed class CatalogRebuildCommandTests : IDisposable
             Assert.Equal("beta", added[0].GetProperty("policy").GetString());
             Assert.Empty(r.GetProperty("goneSinceRecord").EnumerateArray());
         }
+
+        // The recovered configuration: the targets with their secret references (values were never recorded, SystemConfigurationTests);
+        // the orchestrator runs on it alone from here on.
+        var written = File.ReadAllText(recovered);
+        Assert.Contains(S3rverFixture.SecretKeyVariable, written, StringComparison.Ordinal);
+        Assert.Contains(_bucket, written, StringComparison.Ordinal);
+        File.Copy(recovered, _sandbox.ConfigPath, overwrite: true);
 
         Assert.Equal(policiesBefore, (await RunOkAsync("policy", "list")).Stdout);
         Assert.Equal(alphaBefore, (await RunOkAsync("snapshots", "alpha", "--json")).Stdout);

@@ -172,7 +172,8 @@ public sealed class LaggingAndLeftoverCommandTests : IDisposable
         var azPacks = await KeysAsync(_azure.CreateStoreAsync(_container, "repo"), "data/");
         Assert.Equal(s3PacksAfter, azPacks);
         Assert.Equal(await SnapshotKeysAsync(_s3.CreateStoreAsync(_bucket, "repo")), await SnapshotKeysAsync(_azure.CreateStoreAsync(_container, "repo")));
-        Assert.Equal(3, (await SnapshotKeysAsync(_azure.CreateStoreAsync(_container, "repo"))).Count);
+        // Three backups, and the system record the first one brought (the later ones were within its day).
+        Assert.Equal(4, (await SnapshotKeysAsync(_azure.CreateStoreAsync(_container, "repo"))).Count);
 
         var check = await _sandbox.RunAsync("check", "azmain", "--read-data");
         Assert.True(check.ExitCode == 0, check.ToString());

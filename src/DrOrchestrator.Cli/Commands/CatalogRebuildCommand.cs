@@ -6,7 +6,7 @@ using DrOrchestrator.Orchestration.Contracts;
 namespace DrOrchestrator.Cli.Commands;
 
 /// <summary>
-/// `drorch catalog rebuild --from TARGET [--json]`: fills an empty catalog from the target's newest
+/// `drorch catalog rebuild --from TARGET [--write-config PATH [--force]] [--json]`: fills an empty catalog from the target's newest
 /// system record and its snapshots, and says what happened after the record (docs/decisions.md §58).
 /// `drorch catalog backup [--target T] [--json]`: writes a system record now.
 /// </summary>
@@ -16,11 +16,17 @@ public static class CatalogRebuildCommand
     {
         var from = new Option<string>("--from") { Description = "The target whose repository the catalog is rebuilt from", Required = true };
         var json = new Option<bool>("--json") { Description = "Machine-readable output (stable fields)" };
-        var command = new Command("rebuild", "Rebuild a lost catalog (policies, snapshots, runs, drills) from one target's repository") { from, json };
+        var writeConfig = new Option<string?>("--write-config")
+        {
+            Description = "Also write the configuration the record holds (secret references only) to this appsettings.json",
+        };
+        var force = new Option<bool>("--force") { Description = "Let --write-config replace an existing file" };
+        var command = new Command("rebuild", "Rebuild a lost catalog (policies, snapshots, runs, drills) from one target's repository") { from, writeConfig, force, json };
         CommandTree.SetAction(command, output, async (context, ct) =>
         {
             await context.MigrateCatalogAsync(ct).ConfigureAwait(false);
-            var result = await context.Get<CatalogRebuildService>().RebuildAsync(context.ParseResult.GetRequiredValue(from), ct).ConfigureAwait(false);
+            var result = await context.Get<CatalogRebuildService>().RebuildAsync(
+                context.ParseResult.GetRequiredValue(from), context.ParseResult.GetValue(writeConfig), context.ParseResult.GetValue(force), ct).ConfigureAwait(false);
             if (context.ParseResult.GetValue(json))
             {
                 context.Output.Line(ContractJson.Serialize(result));
@@ -95,6 +101,11 @@ public static class CatalogRebuildCommand
         if (r.RecordSnapshotId is not null)
         {
             output.Line("runs and drills after the record are not known (their snapshots are); presence on other targets is as of the record: `drorch copy <policy>` brings it up to date");
+        }
+
+        if (r.ConfigurationWrittenTo is { } path)
+        {
+            output.Line($"configuration written to {path} ({r.ConfigurationSettings} settings; secrets are references: provide the environment variables and key files they name)");
         }
 
         foreach (var note in r.Notes)

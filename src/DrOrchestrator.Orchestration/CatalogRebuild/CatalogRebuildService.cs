@@ -32,9 +32,23 @@ public sealed class CatalogRebuildService
     }
 
     /// <exception cref="CatalogNotEmptyException">The catalog already holds policies, snapshots or runs.</exception>
-    public async Task<CatalogRebuildInfo> RebuildAsync(string fromTarget, CancellationToken cancellationToken)
+    public Task<CatalogRebuildInfo> RebuildAsync(string fromTarget, CancellationToken cancellationToken) =>
+        RebuildAsync(fromTarget, writeConfigurationTo: null, overwrite: false, cancellationToken);
+
+    /// <param name="writeConfigurationTo">
+    /// Where to write the configuration the record holds (secret references only), as an
+    /// <c>appsettings.json</c>; null: not written. Checked before anything is rebuilt.
+    /// </param>
+    /// <param name="overwrite">Replace a file at <paramref name="writeConfigurationTo"/> (otherwise refused, exit 2).</param>
+    /// <exception cref="CatalogNotEmptyException">The catalog already holds policies, snapshots or runs.</exception>
+    public async Task<CatalogRebuildInfo> RebuildAsync(string fromTarget, string? writeConfigurationTo, bool overwrite, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(fromTarget);
+        if (writeConfigurationTo is not null)
+        {
+            RecoveredConfiguration.EnsureWritable(writeConfigurationTo, overwrite);
+        }
+
         var held = await _catalog.CountHistoryAsync(cancellationToken).ConfigureAwait(false);
         if (held != (0, 0, 0))
         {
@@ -78,6 +92,19 @@ public sealed class CatalogRebuildService
             notes.Add("snapshots of policies the record does not hold were added under deleted placeholder policies: `drorch policy apply` their files to resume them");
         }
 
+        int? settingsWritten = null;
+        if (writeConfigurationTo is not null)
+        {
+            if (restored.Configuration is { } settings)
+            {
+                settingsWritten = await RecoveredConfiguration.WriteAsync(writeConfigurationTo, settings, overwrite, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                notes.Add($"no configuration written to {writeConfigurationTo}: no readable system record holds one");
+            }
+        }
+
         Log.Rebuilt(_logger, fromTarget, restored.Record?.Id ?? "none", restored.Counts?.Snapshots ?? 0, added.Count, gone.Count);
         return new CatalogRebuildInfo(
             fromTarget,
@@ -92,7 +119,11 @@ public sealed class CatalogRebuildService
             [.. added.Select(Info)],
             [.. presentSince.Select(Info)],
             [.. gone.Select(g => new CatalogRebuildSnapshotInfo(g.PolicyName, g.Figures.SnapshotId, g.Figures.Time)).OrderBy(g => g.Time)],
-            notes);
+            notes)
+        {
+            ConfigurationWrittenTo = settingsWritten is null ? null : Path.GetFullPath(writeConfigurationTo!),
+            ConfigurationSettings = settingsWritten ?? 0,
+        };
     }
 
     private static CatalogRebuildSnapshotInfo Info(ScannedObject s) => new(s.Snapshot.PolicyName ?? "unnamed", s.Snapshot.Id, s.Snapshot.Time);
@@ -127,6 +158,7 @@ public sealed class CatalogRebuildService
                 await DownloadAsync(repository, record, copy, cancellationToken).ConfigureAwait(false);
                 using var reader = new StreamReader(copy, Encoding.UTF8);
                 var header = ReadHeader(await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false), record);
+                var configuration = ReadConfiguration(await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false), record);
                 var counts = await _catalog.ImportHistoryAsync(reader, cancellationToken).ConfigureAwait(false);
                 var names = (await _catalog.ListPoliciesAsync(cancellationToken).ConfigureAwait(false)).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
                 if (record != records[0])
@@ -134,7 +166,7 @@ public sealed class CatalogRebuildService
                     notes.Add($"the newest record could not be read; record {record.ShortId} of {record.Time:u} was used");
                 }
 
-                return new RestoredRecord(record, header, counts, names);
+                return new RestoredRecord(record, header, counts, names, configuration);
             }
             catch (Exception ex) when (ex is RepositoryException or ObjectStoreException or FormatException or IOException or CatalogException)
             {
@@ -149,7 +181,7 @@ public sealed class CatalogRebuildService
         notes.Add(records.Count == 0
             ? $"{target} holds no system record (written by versions with the orchestrator's own backup): only snapshots were restored, under placeholder policies; apply the policy files again"
             : $"no system record on {target} could be read: only snapshots were restored");
-        return new RestoredRecord(null, null, null, new HashSet<string>());
+        return new RestoredRecord(null, null, null, new HashSet<string>(), null);
     }
 
     private static async Task DownloadAsync(BackupRepository repository, Snapshot record, string path, CancellationToken cancellationToken)
@@ -190,9 +222,30 @@ public sealed class CatalogRebuildService
         }
     }
 
+    /// <summary>The record's second line: the configuration as <see cref="SystemConfiguration.Redacted"/> kept it (format 1 always writes it there).</summary>
+    private static Dictionary<string, string> ReadConfiguration(string? line, Snapshot record)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(line ?? "");
+            if (json.RootElement.GetProperty("t").GetString() != RecordHeader.ConfigurationKind)
+            {
+                throw new FormatException($"record {record.ShortId}: its second line is not the configuration");
+            }
+
+            return json.RootElement.GetProperty("v").Deserialize<Dictionary<string, string>>(SystemBackupService.LineJson)
+                ?? throw new FormatException($"record {record.ShortId}: empty configuration");
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new FormatException($"record {record.ShortId}: configuration is not valid: {ex.Message}", ex);
+        }
+    }
+
     private sealed record ScannedObject(Snapshot Snapshot, DateTimeOffset? WrittenAt);
 
     private sealed record RepositoryScan(IReadOnlyList<ScannedObject> Snapshots, int Unreadable);
 
-    private sealed record RestoredRecord(Snapshot? Record, RecordHeader? Header, CatalogHistoryCounts? Counts, IReadOnlySet<string> PolicyNames);
+    private sealed record RestoredRecord(
+        Snapshot? Record, RecordHeader? Header, CatalogHistoryCounts? Counts, IReadOnlySet<string> PolicyNames, IReadOnlyDictionary<string, string>? Configuration);
 }

@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(1704, LogLevel.Information, "Catalog rebuilt from {Target}: record {SnapshotId}, {Snapshots} snapshot(s) from the record, {Added} added from the repository, {Gone} gone since")]
     public static partial void Rebuilt(ILogger logger, string target, string snapshotId, int snapshots, int added, int gone);
+
+    [LoggerMessage(1705, LogLevel.Information, "System record {SnapshotId} copied to replica {Target} from {Source}: {BytesCopied} bytes copied")]
+    public static partial void RecordCopied(ILogger logger, string target, string snapshotId, string source, long bytesCopied);
 }

@@ -26,7 +26,14 @@ public sealed record CatalogRebuildInfo(
     IReadOnlyList<CatalogRebuildSnapshotInfo> AddedFromRepository,
     IReadOnlyList<CatalogRebuildSnapshotInfo> PresentSinceRecord,
     IReadOnlyList<CatalogRebuildSnapshotInfo> GoneSinceRecord,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>The file `--write-config` wrote (full path), or null.</summary>
+    public string? ConfigurationWrittenTo { get; init; }
+
+    /// <summary>How many settings that file holds (secret references included, secret values never recorded).</summary>
+    public int ConfigurationSettings { get; init; }
+}
 
 /// <summary>A snapshot the rebuild found different from the record: added, newly present on the target, or gone from it.</summary>
 public sealed record CatalogRebuildSnapshotInfo(string Policy, string Id, DateTimeOffset Time);

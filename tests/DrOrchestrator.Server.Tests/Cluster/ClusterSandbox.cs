@@ -110,12 +110,12 @@ public sealed class ClusterSandbox : IAsyncDisposable
         return await read(scope.ServiceProvider.GetRequiredService<CatalogStore>());
     }
 
-    /// <summary>The ids of the snapshots the local target's repository holds (what a restore could see).</summary>
+    /// <summary>The ids of the policies' snapshots the local target's repository holds (what a restore could see; the orchestrator's own records left out).</summary>
     public async Task<HashSet<string>> SnapshotIdsOnTargetAsync()
     {
         await using var scope = Services().CreateAsyncScope();
         await using var repository = await scope.ServiceProvider.GetRequiredService<RepositoryAccess>().OpenAsync("local", CancellationToken.None);
-        return [.. (await repository.ListSnapshotsAsync(CancellationToken.None)).Select(s => s.Id)];
+        return [.. (await repository.ListSnapshotsAsync(CancellationToken.None)).Where(s => !Core.Repository.SystemRecords.IsRecord(s)).Select(s => s.Id)];
     }
 
     private ServiceProvider Services() =>
