@@ -112,16 +112,9 @@ internal sealed class MariaDbBackupSource(DatabaseSource source, MariaDbSourceOp
 
     private static async Task<List<string>> ListDatabasesAsync(MySqlConnection connection, CancellationToken ct)
     {
-        var names = new List<string>();
         await using var command = new MySqlCommand(
             "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY SCHEMA_NAME", connection);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
+        return await command.ReadFirstColumnAsync(ct).ConfigureAwait(false);
     }
 
     internal static async Task ExecuteAsync(MySqlConnection connection, string sql, CancellationToken ct)

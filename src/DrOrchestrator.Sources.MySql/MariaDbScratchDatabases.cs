@@ -22,14 +22,7 @@ internal sealed class MariaDbScratchDatabases(MariaDbEndpoint endpoint) : IScrat
         await using var admin = await endpoint.OpenAsync(null, "drill", ct).ConfigureAwait(false);
         await using var command = new MySqlCommand("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, CHAR_LENGTH(@prefix)) = @prefix ORDER BY 1", admin);
         command.Parameters.AddWithValue("@prefix", prefix);
-        var names = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
+        return await command.ReadFirstColumnAsync(ct).ConfigureAwait(false);
     }
 
     public async Task DropAsync(string name, CancellationToken ct)
@@ -48,15 +41,11 @@ internal sealed class MariaDbScratchDatabases(MariaDbEndpoint endpoint) : IScrat
     public async Task<IntegrityCheckResult> CheckIntegrityAsync(string name, CancellationToken ct)
     {
         await using var connection = await endpoint.OpenAsync(name, "drill integrity check", ct).ConfigureAwait(false);
-        var tables = new List<string>();
+        List<string> tables;
         await using (var list = new MySqlCommand("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", connection))
         {
             list.Parameters.AddWithValue("@db", name);
-            await using var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                tables.Add(reader.GetString(0));
-            }
+            tables = await list.ReadFirstColumnAsync(ct).ConfigureAwait(false);
         }
 
         var problems = new List<string>();

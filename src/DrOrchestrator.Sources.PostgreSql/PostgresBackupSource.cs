@@ -160,15 +160,8 @@ internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSource
 
     private static async Task<List<string>> ListDatabasesAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var names = new List<string>();
         await using var command = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname", connection);
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
+        return await command.ReadFirstColumnAsync(ct).ConfigureAwait(false);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken ct)

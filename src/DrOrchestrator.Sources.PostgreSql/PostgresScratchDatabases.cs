@@ -26,14 +26,7 @@ internal sealed class PostgresScratchDatabases(PostgresEndpoint endpoint) : IScr
         await using var admin = await endpoint.OpenAsync(MaintenanceDatabase, "drill", ct).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT datname FROM pg_database WHERE left(datname, length(@prefix)) = @prefix ORDER BY datname", admin);
         command.Parameters.AddWithValue("prefix", prefix);
-        var names = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-        {
-            names.Add(reader.GetString(0));
-        }
-
-        return names;
+        return await command.ReadFirstColumnAsync(ct).ConfigureAwait(false);
     }
 
     public async Task DropAsync(string name, CancellationToken ct)

@@ -18,15 +18,11 @@ internal static class SqliteFingerprint
 {
     public static async Task<List<TableFingerprint>> ComputeAsync(SqliteConnection connection, CancellationToken ct)
     {
-        var tables = new List<string>();
+        List<string> tables;
         await using (var list = connection.CreateCommand())
         {
             list.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
-            await using var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
-            {
-                tables.Add(reader.GetString(0));
-            }
+            tables = await list.ReadFirstColumnAsync(ct).ConfigureAwait(false);
         }
 
         var result = new List<TableFingerprint>(tables.Count);
