@@ -75,6 +75,9 @@ public sealed class LocalStagedBackupTests : IDisposable
         {
             if (n == 4)
             {
+                // Hold this commit until the next pack is being staged, so the cancellation is sure
+                // to catch one in flight (without the wait, whether one was depended on scheduling).
+                SpinWait.SpinUntil(() => _spy.StagesBegun > n, TimeSpan.FromSeconds(10));
                 cts.Cancel();
             }
         };
