@@ -374,7 +374,7 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
             : new Dictionary<string, object>
             {
                 ["Type"] = "azure", ["Container"] = Container(name), ["Prefix"] = "repo",
-                ["ConnectionStringEnvironmentVariable"] = proxied ? _proxiedAzureVariable : AzuriteFixture.ConnectionStringVariable,
+                ["ConnectionStringEnvironmentVariable"] = proxied ? _proxiedAzureVariable : _azure.ConnectionStringVariable,
                 ["UploadChecksum"] = "MD5", ["Retry"] = QuickRetry, ["Timeouts"] = timeouts,
             };
     }

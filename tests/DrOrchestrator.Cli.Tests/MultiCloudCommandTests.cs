@@ -175,7 +175,7 @@ public sealed class MultiCloudCommandTests : IDisposable
         ["azmain"] = new Dictionary<string, object>
         {
             ["Type"] = "azure", ["Container"] = container, ["Prefix"] = "repo",
-            ["ConnectionStringEnvironmentVariable"] = AzuriteFixture.ConnectionStringVariable, ["UploadChecksum"] = "MD5", ["Retry"] = retry,
+            ["ConnectionStringEnvironmentVariable"] = azure.ConnectionStringVariable, ["UploadChecksum"] = "MD5", ["Retry"] = retry,
         },
         ["vault"] = new Dictionary<string, object> { ["Type"] = "local", ["Path"] = "vault", ["Retry"] = retry },
     };

@@ -31,7 +31,7 @@ public sealed class PruneMultiCloudCommandTests : IDisposable
                 ["azmain"] = new Dictionary<string, object>
                 {
                     ["Type"] = "azure", ["Container"] = _container, ["Prefix"] = "repo",
-                    ["ConnectionStringEnvironmentVariable"] = AzuriteFixture.ConnectionStringVariable, ["UploadChecksum"] = "MD5",
+                    ["ConnectionStringEnvironmentVariable"] = azure.ConnectionStringVariable, ["UploadChecksum"] = "MD5",
                 },
                 ["m1"] = new Dictionary<string, object> { ["Type"] = "local", ["Path"] = "m1" },
                 ["m2"] = new Dictionary<string, object> { ["Type"] = "local", ["Path"] = "m2" },

@@ -34,7 +34,7 @@ public sealed class TargetSetupCommandTests
             "azure" => new Dictionary<string, object>
             {
                 ["Type"] = "azure", ["Container"] = container, ["Prefix"] = "repo",
-                ["ConnectionStringEnvironmentVariable"] = AzuriteFixture.ConnectionStringVariable, ["UploadChecksum"] = "MD5",
+                ["ConnectionStringEnvironmentVariable"] = _azure.ConnectionStringVariable, ["UploadChecksum"] = "MD5",
                 ["Retry"] = new Dictionary<string, string> { ["MaxAttempts"] = "1" },
             },
             _ => new Dictionary<string, object>

@@ -14,8 +14,12 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public const string Account = "devstoreaccount1";
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    /// <summary>The connection string is handed to the store through this environment variable.</summary>
-    public const string ConnectionStringVariable = "DRORCH_TEST_AZURITE_CONNECTION_STRING";
+    /// <summary>
+    /// The connection string is handed to the store through this environment variable. One name per
+    /// fixture instance: two collections of one assembly may each run an Azurite at once, and a shared
+    /// process-wide name would let one point the other's stores at the wrong server.
+    /// </summary>
+    public string ConnectionStringVariable { get; } = $"DRORCH_TEST_AZURITE_CONNECTION_STRING_{Guid.NewGuid():N}";
 
     public EmulatorProcess Server { get; } = new(
         "azurite",

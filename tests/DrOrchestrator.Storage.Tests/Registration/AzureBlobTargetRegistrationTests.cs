@@ -19,7 +19,7 @@ public sealed class AzureBlobTargetRegistrationTests(AzuriteFixture server) : ID
             ["Targets:blob:Type"] = "azure",
             ["Targets:blob:Container"] = "registration",
             ["Targets:blob:Prefix"] = _prefix,
-            ["Targets:blob:ConnectionStringEnvironmentVariable"] = AzuriteFixture.ConnectionStringVariable,
+            ["Targets:blob:ConnectionStringEnvironmentVariable"] = server.ConnectionStringVariable,
         });
         services.GetRequiredService<IStartupValidator>().Validate();
 
