@@ -177,6 +177,8 @@ public sealed class FirstHourCommandTests : IDisposable
             (["backup", "home", "--nocopy"], "drorch: error: unknown option '--nocopy' for `drorch backup` (did you mean '--no-copy'?); see `drorch backup --help`"),
             (["restore", "home", "--snapshot", "ab", "--at", "2026-01-01", "--to", "x"], "drorch: error: --snapshot and --at cannot be combined; see `drorch restore --help`"),
             (["policy", "aply"], "drorch: error: unknown command 'aply' for `drorch policy` (did you mean 'apply'?); see `drorch policy --help`"),
+            // A typo before a word that is itself a command (here a policy named like one) is still the typo.
+            (["pruen", "quickstart"], "drorch: error: unknown command 'pruen' (did you mean 'prune'?); see `drorch --help`"),
         };
         foreach (var (args, line) in cases)
         {
@@ -195,7 +197,7 @@ public sealed class FirstHourCommandTests : IDisposable
         await ApplyAndBackUpAsync("beta", Source(("b.txt", "beta\n")));
         var destination = Path.Combine(_sandbox.Root, "restored");
 
-        foreach (var args in new[] { new[] { "snapshots", "nosuch" }, ["snapshots", "--from", "local", "nosuch"], ["backup", "nosuch"], ["copy", "nosuch"], ["restore", "nosuch", "--to", destination] })
+        foreach (var args in new[] { new[] { "snapshots", "nosuch" }, ["snapshots", "--from", "local", "nosuch"], ["backup", "nosuch"], ["copy", "nosuch"], ["status", "nosuch"], ["restore", "nosuch", "--to", destination] })
         {
             var run = await Drorch(args);
             Assert.Equal((2, "", $"drorch: error: unknown policy 'nosuch' (known: alpha, beta){NewLine}"), (run.ExitCode, run.Stdout, run.Stderr));

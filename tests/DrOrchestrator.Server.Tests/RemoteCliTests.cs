@@ -106,7 +106,9 @@ public sealed class RemoteCliTests
         Assert.Contains("web", await File.ReadAllTextAsync(Path.Combine(server.Root, "web.html")), StringComparison.Ordinal);
 
         var unknown = await DrorchAsync(server.OperatorKey, "--server", url, "status", "nothing-here");
-        Assert.Equal((2, "drorch: error: policy 'nothing-here' is not in the catalog (run 'drorch policy apply' first)"), (unknown.ExitCode, unknown.Stderr.Trim()));
+        Assert.Equal((2, "drorch: error: unknown policy 'nothing-here' (known: idle, web)"), (unknown.ExitCode, unknown.Stderr.Trim()));
+        var unknownLocally = await DrorchAsync(null, "--config", server.ConfigPath, "status", "nothing-here");
+        Assert.Equal((2, unknown.Stderr.Trim()), (unknownLocally.ExitCode, unknownLocally.Stderr.Trim()));
     }
 
     private static ObjectiveStatusInfo Timeless(ObjectiveStatusInfo row) =>
@@ -134,7 +136,7 @@ public sealed class RemoteCliTests
         Assert.Equal((2, "drorch: error: --server: set DRORCH_API_KEY to an API key of the service"), (noKey.ExitCode, noKey.Stderr.Trim()));
 
         var missing = await DrorchAsync(server.OperatorKey, "--server", url, "backup", "nothing-here");
-        Assert.Equal((2, "drorch: error: policy 'nothing-here' is not in the catalog"), (missing.ExitCode, missing.Stderr.Trim()));
+        Assert.Equal((2, "drorch: error: unknown policy 'nothing-here' (known: none)"), (missing.ExitCode, missing.Stderr.Trim()));
 
         var local = await DrorchAsync(server.OperatorKey, "--server", url, "check", "local");
         Assert.Equal((2, "drorch: error: --server: `drorch check` runs only where the data is; run it on a node"), (local.ExitCode, local.Stderr.Trim()));

@@ -42,6 +42,15 @@ public static class ParseErrors
                 return $"unknown option '{token}' for `{path}`{DidYouMean(suggestion)}; {help}";
             }
 
+            // `drorch pruen quickstart`: the mistyped word stands before the command that did parse,
+            // so it was meant as a command of the parent, not as an argument of the later command.
+            if (StandsBeforeItsCommand(parsed, token) && parsed.CommandResult.Parent is System.CommandLine.Parsing.CommandResult parent)
+            {
+                command = parent.Command;
+                path = CommandPath(parent);
+                help = $"see `{path} --help`";
+            }
+
             if (command.Subcommands.Count > 0)
             {
                 var suggestion = Closest(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name));
@@ -60,10 +69,31 @@ public static class ParseErrors
         return $"{message}; {help}";
     }
 
-    private static string CommandPath(ParseResult parsed)
+    private static bool StandsBeforeItsCommand(ParseResult parsed, string token)
+    {
+        var commandToken = parsed.CommandResult.IdentifierToken;
+        for (var i = 0; i < parsed.Tokens.Count; i++)
+        {
+            if (ReferenceEquals(parsed.Tokens[i], commandToken))
+            {
+                return false;
+            }
+
+            if (parsed.Tokens[i].Value == token)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string CommandPath(ParseResult parsed) => CommandPath(parsed.CommandResult);
+
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult innermost)
     {
         var names = new List<string>();
-        for (var result = parsed.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        for (var result = innermost; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
         {
             names.Add(result.Command is RootCommand ? "drorch" : result.Command.Name);
         }
@@ -102,22 +132,33 @@ public static class ParseErrors
             .FirstOrDefault();
     }
 
+    /// <summary>Edit distance where swapping two neighbouring letters counts as one typo (optimal string alignment).</summary>
     private static int EditDistance(string a, string b)
     {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        var current = new int[b.Length + 1];
-        for (var i = 1; i <= a.Length; i++)
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
         {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
-            }
-
-            (previous, current) = (current, previous);
+            d[i, 0] = i;
         }
 
-        return previous[b.Length];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(d[i - 1, j - 1] + cost, Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+
+        return d[a.Length, b.Length];
     }
 }

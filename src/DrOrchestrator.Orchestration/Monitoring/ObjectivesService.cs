@@ -1,5 +1,6 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Policies;
+using DrOrchestrator.Orchestration.Backup;
 
 namespace DrOrchestrator.Orchestration.Monitoring;
 
@@ -33,11 +34,13 @@ public sealed class ObjectivesService(CatalogStore catalog, TimeProvider time)
         var policies = await catalog.ListPoliciesAsync(cancellationToken).ConfigureAwait(false);
         if (policyName is not null)
         {
-            policies = [.. policies.Where(p => p.Name == policyName)];
-            if (policies.Count == 0)
+            var named = policies.Where(p => p.Name == policyName).ToList();
+            if (named.Count == 0)
             {
-                throw new CatalogException($"policy '{policyName}' is not in the catalog (run 'drorch policy apply' first)");
+                throw new PolicyNotFoundException(policyName, [.. policies.Select(p => p.Name)]);
             }
+
+            policies = named;
         }
 
         var result = new List<PolicyObjectives>();

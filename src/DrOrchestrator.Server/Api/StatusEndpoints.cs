@@ -1,6 +1,7 @@
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Contracts;
 using DrOrchestrator.Orchestration.Monitoring;
 using DrOrchestrator.Orchestration.Targets;
@@ -62,7 +63,7 @@ public static class StatusEndpoints
             var report = await objectives.GetAsync(ObjectivesService.Month, policy, ct).ConfigureAwait(false);
             return Results.Ok(report.Rows.Select(ObjectiveStatusInfo.From).ToList());
         }
-        catch (CatalogException ex) when (policy is not null)
+        catch (PolicyNotFoundException ex)
         {
             return Problems.NotFound(ex.Message);
         }
@@ -76,7 +77,7 @@ public static class StatusEndpoints
             var report = await objectives.GetAsync(ObjectivesService.Month, policy, ct).ConfigureAwait(false);
             return Results.Content(StatusPage.Render(report), "text/html; charset=utf-8");
         }
-        catch (CatalogException ex) when (policy is not null)
+        catch (PolicyNotFoundException ex)
         {
             return Problems.NotFound(ex.Message);
         }

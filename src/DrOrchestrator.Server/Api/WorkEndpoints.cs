@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using DrOrchestrator.Catalog;
+using DrOrchestrator.Orchestration.Backup;
 using DrOrchestrator.Orchestration.Configuration;
 using DrOrchestrator.Orchestration.Snapshots;
 using DrOrchestrator.Server.Configuration;
@@ -41,9 +42,9 @@ public static class WorkEndpoints
 
     private static async Task<IResult> BackupAsync(string name, ClaimsPrincipal user, CatalogStore catalog, IWorkQueue queue, RunTracker tracker, CancellationToken ct)
     {
-        if (await catalog.GetPolicyAsync(name, ct).ConfigureAwait(false) is null)
+        if (await UnknownPolicyAsync(catalog, name, ct).ConfigureAwait(false) is { } unknown)
         {
-            return Problems.NotFound($"policy '{name}' is not in the catalog");
+            return unknown;
         }
 
         var id = queue.EnqueueBackup(name, null, Actor(user));
@@ -52,9 +53,9 @@ public static class WorkEndpoints
 
     private static async Task<IResult> CopyAsync(string name, ClaimsPrincipal user, CatalogStore catalog, IWorkQueue queue, RunTracker tracker, CancellationToken ct)
     {
-        if (await catalog.GetPolicyAsync(name, ct).ConfigureAwait(false) is null)
+        if (await UnknownPolicyAsync(catalog, name, ct).ConfigureAwait(false) is { } unknown)
         {
-            return Problems.NotFound($"policy '{name}' is not in the catalog");
+            return unknown;
         }
 
         var id = queue.EnqueueCopy(name, Actor(user));
@@ -64,13 +65,28 @@ public static class WorkEndpoints
     /// <summary>Prune deletes what retention no longer keeps: admin only (an operator may back up and restore, not remove).</summary>
     private static async Task<IResult> PruneAsync(string name, ClaimsPrincipal user, CatalogStore catalog, IWorkQueue queue, RunTracker tracker, CancellationToken ct)
     {
-        if (await catalog.GetPolicyAsync(name, ct).ConfigureAwait(false) is null)
+        if (await UnknownPolicyAsync(catalog, name, ct).ConfigureAwait(false) is { } unknown)
         {
-            return Problems.NotFound($"policy '{name}' is not in the catalog");
+            return unknown;
         }
 
         var id = queue.EnqueuePrune(name, null, Actor(user));
         return Results.Accepted($"/api/jobs/{id}", JobDto.From(tracker.Get(id)!));
+    }
+
+    /// <summary>
+    /// 404 naming the policies that do exist, in the words the local commands use
+    /// (<see cref="PolicyNotFoundException"/>), so `--server` and a local run fail alike.
+    /// </summary>
+    private static async Task<IResult?> UnknownPolicyAsync(CatalogStore catalog, string name, CancellationToken ct)
+    {
+        if (await catalog.GetPolicyAsync(name, ct).ConfigureAwait(false) is not null)
+        {
+            return null;
+        }
+
+        var known = await catalog.ListPoliciesAsync(ct).ConfigureAwait(false);
+        return Problems.NotFound(new PolicyNotFoundException(name, [.. known.Select(p => p.Name)]).Message);
     }
 
     /// <summary>A restore writes only under Server:RestoreRoot: an API caller names a folder there, never an arbitrary path on the server.</summary>
