@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DrOrchestrator.Testing.Fixtures;
 using DrOrchestrator.Testing.Postgres;
 
 namespace DrOrchestrator.Cli.Tests;
@@ -8,21 +9,9 @@ namespace DrOrchestrator.Cli.Tests;
 /// One private PostgreSQL server for every CLI test that needs one, shared through a collection:
 /// its password lives in one environment variable, so a second server would overwrite the first's.
 /// </summary>
-public sealed class CliPostgresFixture : IAsyncLifetime
+public sealed class CliPostgresFixture() : PostgresCollectionFixture(PasswordVariable)
 {
     public const string PasswordVariable = "DRORCH_TEST_CLI_PG_PASSWORD";
-
-    public PostgresServer? Server { get; private set; }
-
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync(PasswordVariable);
-
-    public async Task DisposeAsync()
-    {
-        if (Server is not null)
-        {
-            await Server.DisposeAsync();
-        }
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -1,5 +1,6 @@
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Sources.MySql;
+using DrOrchestrator.Testing.Fixtures;
 using DrOrchestrator.Testing.MariaDb;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -7,23 +8,9 @@ using Microsoft.Extensions.Options;
 namespace DrOrchestrator.Sources.Tests.MariaDb;
 
 /// <summary>One private MariaDB server for every MariaDB source test.</summary>
-public sealed class MariaDbFixture : IAsyncLifetime
+public sealed class MariaDbFixture() : MariaDbCollectionFixture(PasswordVariable)
 {
     public const string PasswordVariable = "DRORCH_TEST_SOURCE_MARIADB_PASSWORD";
-    private MariaDbServer? _server;
-
-    public MariaDbServer Server => _server ?? throw new InvalidOperationException("the MariaDB server has not started");
-
-    public async Task InitializeAsync() => _server = await MariaDbServer.StartAsync(PasswordVariable);
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     public static MariaDbEngine Engine() =>
         new(Options.Create(new MariaDbSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }), NullLogger<MariaDbEngine>.Instance);
 

@@ -1,5 +1,6 @@
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Sources.PostgreSql;
+using DrOrchestrator.Testing.Fixtures;
 using DrOrchestrator.Testing.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -7,23 +8,9 @@ using Microsoft.Extensions.Options;
 namespace DrOrchestrator.Sources.Tests.Postgres;
 
 /// <summary>One private PostgreSQL server for every PostgreSQL source test (started, never assumed).</summary>
-public sealed class PostgresFixture : IAsyncLifetime
+public sealed class PostgresFixture() : PostgresCollectionFixture(PasswordVariable)
 {
     public const string PasswordVariable = "DRORCH_TEST_SOURCE_PG_PASSWORD";
-    private PostgresServer? _server;
-
-    public PostgresServer Server => _server ?? throw new InvalidOperationException("the PostgreSQL server has not started");
-
-    public async Task InitializeAsync() => _server = await PostgresServer.StartAsync(PasswordVariable);
-
-    public async Task DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     public static PostgresEngine Engine(string? toolDirectory = null) =>
         new(Options.Create(new PostgresSourceOptions { ToolDirectory = toolDirectory, ConnectTimeout = TimeSpan.FromSeconds(5) }), NullLogger<PostgresEngine>.Instance);
 

@@ -11,8 +11,8 @@ namespace DrOrchestrator.Testing.Postgres;
 /// 127.0.0.1 on a free port (unix socket in the temp dir), stop and delete afterwards.
 /// Password authentication (scram) is on, and the password is only in an environment variable,
 /// so the tests go through Catalog:PasswordEnvironmentVariable exactly like production.
-/// Fails loudly — never skips — when the server binaries are missing. Test projects wrap it in
-/// their xunit fixture (<c>PostgresServerFixture</c>), so this project needs no test framework.
+/// Fails loudly — never skips — when the server binaries are missing. A test collection with a
+/// server of its own wraps it in a <c>PostgresCollectionFixture</c> (Fixtures/ServerFixture.cs).
 /// </summary>
 public class PostgresServer
 {
