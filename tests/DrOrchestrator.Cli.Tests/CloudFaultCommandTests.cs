@@ -120,7 +120,7 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public async Task A_backup_through_a_proxy_that_stalls_one_response_in_ten_pays_each_stall_its_request_timeout_not_the_SDKs(string backend)
+    public async Task A_backup_through_a_proxy_that_stalls_one_response_in_ten_takes_at_most_three_times_its_fault_free_time(string backend)
     {
         // 100 MiB in 8 MiB packs: about twenty responses per backup, so the run meets several
         // stalls, and each request carries enough work that the comparison is not between two
@@ -151,6 +151,7 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
         var stalledTime = clock.Elapsed;
         var stalledCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         var stalls = Proxy(backend).Injected.Count(i => i.Fault == ProxyFault.Stall);
+        var recoveries = Proxy(backend).StallRecoveries();
         Proxy(backend).Faults = null;
         Assert.True(stalled.ExitCode == 0, stalled.ToString());
 
@@ -163,25 +164,39 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
 
         var summary = $"backup to {backend}: {cleanTime.TotalSeconds:0.0} s (CPU {cleanCpu.TotalSeconds:0.0} s) without faults, "
             + $"{stalledTime.TotalSeconds:0.0} s (CPU {stalledCpu.TotalSeconds:0.0} s) with every 10th response stalled ({stalls} stalls in {responses} responses), "
-            + $"load average {load} before, {LoadAverage()} after";
+            + $"load average {load} before, {LoadAverage()} after; stalled: "
+            + string.Join(", ", Proxy(backend).Injected.Select(i => $"{i.Exchange.Method} {StoredKey(i.Exchange.Target)}"))
+            + "; each sent again after " + string.Join(", ", recoveries.Select(r => r is { } t ? $"{t.TotalMilliseconds:0} ms" : "never"));
         _output.WriteLine(summary);
         // Every 10th response of the whole run, not one per run.
         Assert.True(stalls >= 2 && stalls == responses / 10, summary);
-        // Each stall costs at most Timeouts:Request (3 s here) plus the retry's back-off and the
-        // re-sent request; the SDK's own timeout would cost 100-120 s per stall. The issue's
-        // "at most 3x the fault-free time" holds only when a response takes long next to the
-        // Request timeout: at load 40-60 (a fault-free run of 7-10 s) it was 1.8x and 2.2x, on a
-        // quiet host (1.4 s fault-free, ~40 ms per response) a 3 s stall is 5-6x. Hedged requests
-        // (a second attempt once one is slower than the target's recent responses) would close it:
-        // issue 19 stays open for that.
-        // Twice the fault-free time leaves room for the re-sent bodies and for the host's load
-        // drifting between the two runs (seen at load 40-60: 9.9 s fault-free, 22.1 s with 2 stalls).
-        var perStallAllowance = TimeSpan.FromSeconds(3 + 2);
-        Assert.True(stalledTime <= 2 * cleanTime + stalls * perStallAllowance, summary);
+        // Issue 19's bound: at most 3x the fault-free time. Each stall is overtaken by a hedged
+        // request once it waits 4x the target's recent p95 (at least 200 ms), instead of costing
+        // Timeouts:Request (3 s) plus the back-off (docs/decisions.md §64). The allowance of 1 s
+        // covers the host's load drifting between the two runs on this shared machine (measured
+        // fault-free runs of the same backup differed by up to 0.6 s at load 20-30).
+        Assert.True(stalledTime <= 3 * cleanTime + TimeSpan.FromSeconds(1), summary);
 
         var restore = await sandbox.RunAsync("restore", "stalled", "--to", Path.Combine(sandbox.Root, "restored"));
         Assert.True(restore.ExitCode == 0, restore.ToString());
         BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(sandbox.Root, "restored", "source"));
+    }
+
+    /// <summary>The repository key a request names (the part after the bucket or container), or the target as sent.</summary>
+    private static string StoredKey(string target)
+    {
+        var path = target.Split('?')[0];
+        foreach (var kind in new[] { "/data/", "/index/", "/snapshots/", "/keys/", "/config" })
+        {
+            var at = path.IndexOf(kind, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                var key = path[(at + 1)..];
+                return key.Length > 24 ? key[..24] + "…" : key;
+            }
+        }
+
+        return target.Length > 60 ? target[..60] + "…" : target;
     }
 
     [Theory]

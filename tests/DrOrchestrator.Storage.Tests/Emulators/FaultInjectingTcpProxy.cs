@@ -29,7 +29,11 @@ public enum ProxyFault
 /// <param name="Target">The request target (path and query).</param>
 /// <param name="Status">The response status code.</param>
 /// <param name="BodyLength">The response body's Content-Length, or -1 when chunked.</param>
-public sealed record ProxiedExchange(int Number, string Method, string Target, int Status, long BodyLength);
+public sealed record ProxiedExchange(int Number, string Method, string Target, int Status, long BodyLength)
+{
+    /// <summary>When the response's headers arrived from the server, since the proxy started.</summary>
+    public TimeSpan At { get; init; }
+}
 
 /// <summary>
 /// A loopback TCP proxy in front of an emulator that understands just enough HTTP/1.1 (request and
@@ -44,6 +48,8 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Task> _connections = [];
     private readonly ConcurrentQueue<(ProxiedExchange Exchange, ProxyFault Fault)> _log = new();
+    private readonly ConcurrentQueue<(TimeSpan At, string Method, string Target)> _requests = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly Task _accepting;
     private int _responses;
 
@@ -63,6 +69,27 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
 
     /// <summary>Every faulted exchange so far, in order.</summary>
     public IReadOnlyList<(ProxiedExchange Exchange, ProxyFault Fault)> Injected => [.. _log];
+
+    /// <summary>Every request forwarded so far, with when its head arrived (since the proxy started), in order.</summary>
+    public IReadOnlyList<(TimeSpan At, string Method, string Target)> Requests => [.. _requests];
+
+    /// <summary>
+    /// For each stalled response, how long after it arrived from the server the client sent the same
+    /// request again (a hedge or a retry, on another connection) — negative when a hedge went out
+    /// before the server had even answered the first — or null when it never did.
+    /// </summary>
+    public IReadOnlyList<TimeSpan?> StallRecoveries()
+    {
+        var requests = Requests;
+        return [.. Injected.Where(i => i.Fault == ProxyFault.Stall).Select(i =>
+        {
+            bool Same((TimeSpan At, string Method, string Target) r) => r.Method == i.Exchange.Method && r.Target == i.Exchange.Target;
+            // The stalled request is the last like it sent before its answer arrived; the next one is its re-send.
+            var sent = requests.LastOrDefault(r => Same(r) && r.At <= i.Exchange.At);
+            var again = requests.FirstOrDefault(r => Same(r) && r.At > sent.At && r != sent);
+            return again.Method is null ? (TimeSpan?)null : again.At - i.Exchange.At;
+        })];
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -115,12 +142,13 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpRequestsAsync(NetworkStream from, NetworkStream to, ChannelWriter<(string, string)> methods, CancellationToken ct)
+    private async Task PumpRequestsAsync(NetworkStream from, NetworkStream to, ChannelWriter<(string, string)> methods, CancellationToken ct)
     {
         var reader = new HttpReader(from);
         while (await reader.ReadHeaderAsync(ct) is { } header)
         {
             var requestLine = header[..header.IndexOf("\r\n", StringComparison.Ordinal)].Split(' ');
+            _requests.Enqueue((_clock.Elapsed, requestLine[0], requestLine.Length > 1 ? requestLine[1] : ""));
             await methods.WriteAsync((requestLine[0], requestLine.Length > 1 ? requestLine[1] : ""), ct);
             await to.WriteAsync(Encoding.ASCII.GetBytes(header), ct);
             await reader.CopyBodyAsync(header, hasBody: true, to, flipAt: -1, ct);
@@ -144,7 +172,7 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
             var (method, target) = await methods.ReadAsync(ct);
             var hasBody = method != "HEAD" && status is not (204 or 304);
             var length = HttpReader.ContentLength(header) ?? -1;
-            var exchange = new ProxiedExchange(Interlocked.Increment(ref _responses), method, target, status, hasBody ? length : 0);
+            var exchange = new ProxiedExchange(Interlocked.Increment(ref _responses), method, target, status, hasBody ? length : 0) { At = _clock.Elapsed };
             var fault = Faults?.Invoke(exchange) ?? ProxyFault.None;
             if (fault == ProxyFault.FlipBodyByte && exchange.BodyLength <= 0)
             {
