@@ -35,6 +35,22 @@ public sealed record ProxiedExchange(int Number, string Method, string Target, i
     public TimeSpan At { get; init; }
 }
 
+/// <summary>What became of one stalled response.</summary>
+/// <param name="Exchange">The stalled exchange.</param>
+/// <param name="ResentAt">When the same request (method and target) next arrived on another connection, since the proxy started; null if it never did.</param>
+/// <param name="ResentWhileOpen">
+/// True when it arrived while the stalled connection was still open: a hedge. A retry after a
+/// timeout comes only once the client has given up on the first request, and closed its connection.
+/// </param>
+public sealed record StalledExchange(ProxiedExchange Exchange, TimeSpan? ResentAt, bool ResentWhileOpen);
+
+/// <summary>One request as the proxy forwarded it.</summary>
+/// <param name="At">When its head arrived, since the proxy started.</param>
+/// <param name="Connection">The client connection it came on (1-based, in the order they were accepted).</param>
+/// <param name="Method">The request's method.</param>
+/// <param name="Target">The request target (path and query).</param>
+public sealed record ProxiedRequest(TimeSpan At, int Connection, string Method, string Target);
+
 /// <summary>
 /// A loopback TCP proxy in front of an emulator that understands just enough HTTP/1.1 (request and
 /// response framing by Content-Length or chunked encoding) to misbehave per response: flip a bit
@@ -48,10 +64,12 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Task> _connections = [];
     private readonly ConcurrentQueue<(ProxiedExchange Exchange, ProxyFault Fault)> _log = new();
-    private readonly ConcurrentQueue<(TimeSpan At, string Method, string Target)> _requests = new();
+    private readonly ConcurrentQueue<ProxiedRequest> _requests = new();
+    private readonly ConcurrentDictionary<int, (ProxiedRequest Request, TimeSpan? EndedAt)> _stalls = new();
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly Task _accepting;
     private int _responses;
+    private int _connectionCount;
 
     public FaultInjectingTcpProxy(int upstreamPort)
     {
@@ -70,24 +88,24 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
     /// <summary>Every faulted exchange so far, in order.</summary>
     public IReadOnlyList<(ProxiedExchange Exchange, ProxyFault Fault)> Injected => [.. _log];
 
-    /// <summary>Every request forwarded so far, with when its head arrived (since the proxy started), in order.</summary>
-    public IReadOnlyList<(TimeSpan At, string Method, string Target)> Requests => [.. _requests];
+    /// <summary>Every request forwarded so far, in order.</summary>
+    public IReadOnlyList<ProxiedRequest> Requests => [.. _requests];
 
     /// <summary>
-    /// For each stalled response, how long after it arrived from the server the client sent the same
-    /// request again (a hedge or a retry, on another connection) — negative when a hedge went out
-    /// before the server had even answered the first — or null when it never did.
+    /// Every stalled response so far, with whether and when the client sent the same request again
+    /// on another connection, and whether it did so while the stalled one was still open (a hedge).
     /// </summary>
-    public IReadOnlyList<TimeSpan?> StallRecoveries()
+    public IReadOnlyList<StalledExchange> Stalls()
     {
         var requests = Requests;
         return [.. Injected.Where(i => i.Fault == ProxyFault.Stall).Select(i =>
         {
-            bool Same((TimeSpan At, string Method, string Target) r) => r.Method == i.Exchange.Method && r.Target == i.Exchange.Target;
-            // The stalled request is the last like it sent before its answer arrived; the next one is its re-send.
-            var sent = requests.LastOrDefault(r => Same(r) && r.At <= i.Exchange.At);
-            var again = requests.FirstOrDefault(r => Same(r) && r.At > sent.At && r != sent);
-            return again.Method is null ? (TimeSpan?)null : again.At - i.Exchange.At;
+            var (stalled, endedAt) = _stalls[i.Exchange.Number];
+            var again = requests.FirstOrDefault(r => r.Connection != stalled.Connection && r.At > stalled.At
+                && r.Method == stalled.Method && r.Target == stalled.Target);
+            return again is null
+                ? new StalledExchange(i.Exchange, null, false)
+                : new StalledExchange(i.Exchange, again.At, endedAt is not { } ended || again.At < ended);
         })];
     }
 
@@ -126,8 +144,9 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
             try
             {
                 await upstream.ConnectAsync(IPAddress.Loopback, _upstreamPort, connection.Token);
-                var methods = Channel.CreateUnbounded<(string Method, string Target)>();
-                var requests = PumpRequestsAsync(client.GetStream(), upstream.GetStream(), methods.Writer, connection.Token);
+                var methods = Channel.CreateUnbounded<ProxiedRequest>();
+                var number = Interlocked.Increment(ref _connectionCount);
+                var requests = PumpRequestsAsync(number, client.GetStream(), upstream.GetStream(), methods.Writer, connection.Token);
                 var responses = PumpResponsesAsync(upstream.GetStream(), client, methods.Reader, connection.Token);
                 await Task.WhenAny(requests, responses);
             }
@@ -142,20 +161,21 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpRequestsAsync(NetworkStream from, NetworkStream to, ChannelWriter<(string, string)> methods, CancellationToken ct)
+    private async Task PumpRequestsAsync(int connectionNumber, NetworkStream from, NetworkStream to, ChannelWriter<ProxiedRequest> methods, CancellationToken ct)
     {
         var reader = new HttpReader(from);
         while (await reader.ReadHeaderAsync(ct) is { } header)
         {
             var requestLine = header[..header.IndexOf("\r\n", StringComparison.Ordinal)].Split(' ');
-            _requests.Enqueue((_clock.Elapsed, requestLine[0], requestLine.Length > 1 ? requestLine[1] : ""));
-            await methods.WriteAsync((requestLine[0], requestLine.Length > 1 ? requestLine[1] : ""), ct);
+            var request = new ProxiedRequest(_clock.Elapsed, connectionNumber, requestLine[0], requestLine.Length > 1 ? requestLine[1] : "");
+            _requests.Enqueue(request);
+            await methods.WriteAsync(request, ct);
             await to.WriteAsync(Encoding.ASCII.GetBytes(header), ct);
             await reader.CopyBodyAsync(header, hasBody: true, to, flipAt: -1, ct);
         }
     }
 
-    private async Task PumpResponsesAsync(NetworkStream from, TcpClient client, ChannelReader<(string Method, string Target)> methods, CancellationToken ct)
+    private async Task PumpResponsesAsync(NetworkStream from, TcpClient client, ChannelReader<ProxiedRequest> methods, CancellationToken ct)
     {
         var to = client.GetStream();
         var reader = new HttpReader(from);
@@ -169,7 +189,8 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
                 continue;
             }
 
-            var (method, target) = await methods.ReadAsync(ct);
+            var request = await methods.ReadAsync(ct);
+            var (method, target) = (request.Method, request.Target);
             var hasBody = method != "HEAD" && status is not (204 or 304);
             var length = HttpReader.ContentLength(header) ?? -1;
             var exchange = new ProxiedExchange(Interlocked.Increment(ref _responses), method, target, status, hasBody ? length : 0) { At = _clock.Elapsed };
@@ -177,6 +198,11 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
             if (fault == ProxyFault.FlipBodyByte && exchange.BodyLength <= 0)
             {
                 fault = ProxyFault.None;
+            }
+
+            if (fault == ProxyFault.Stall)
+            {
+                _stalls[exchange.Number] = (request, null);
             }
 
             if (fault != ProxyFault.None)
@@ -187,8 +213,16 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
             switch (fault)
             {
                 case ProxyFault.Stall:
-                    // Hold the response until the client closes the connection (its timeout).
-                    await Task.Delay(Timeout.Infinite, ct);
+                    // Hold the response until the client closes the connection (a hedge won, or its timeout).
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, ct);
+                    }
+                    finally
+                    {
+                        _stalls[exchange.Number] = (request, _clock.Elapsed);
+                    }
+
                     return;
                 case ProxyFault.Reset:
                     client.Client.LingerState = new LingerOption(true, 0);
