@@ -48,6 +48,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--file-mib", type=int, default=8)
     p.add_argument("--pack-mib", type=int, default=8, help="Repository:PackSize (the tests' 8 MiB)")
     p.add_argument("--no-hedging", action="store_true", help="Targets:<name>:Hedging:Enabled false (the reference)")
+    p.add_argument("--verbose", action="store_true", help="drorch --verbose: its log (hedges sent, who won) in each step's .err; for diagnosis, not figures")
     p.add_argument("--drorch", help="an existing drorch executable (default: dotnet publish into WORK)")
     a = p.parse_args()
     a.backend = a.backend or ["s3"]
@@ -190,7 +191,7 @@ def main() -> None:
                             rdir = os.path.dirname(config)
                             dst = os.path.join(rdir, "restored")
                             argv = ([exe, "--config", config, "backup", "stall"] if step == "backup"
-                                    else [exe, "--config", config, "restore", "stall", "--to", dst])
+                                    else [exe, "--config", config, "restore", "stall", "--to", dst]) + (["--verbose"] if a.verbose else [])
                             if step == "backup":
                                 measure.warm([src])
                             before, avg = len(proxies[variant].lines()), load()
