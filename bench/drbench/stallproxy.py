@@ -8,7 +8,7 @@ pays the same proxy as a stalled one.
 
 Runs as its own process (`python3 stallproxy.py --upstream PORT --every N --port-file F`) so
 the harness can pin it with the emulator, on the "server" side of the link. Each response is
-one line on stdout: `<number> <method> <target> <status> stall|-`; the harness counts the
+one line on stdout: `<number> <seconds since start> <method> <target> <status> stall|-`; the harness counts the
 lines written during a run to tell how many responses and stalls it had.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 
 CHUNK = 256 * 1024
 
@@ -80,6 +81,7 @@ async def copy_body(reader, writer, head: bytes, has_body: bool, is_response: bo
 class Proxy:
     def __init__(self, upstream: int, every: int):
         self.upstream, self.every, self.responses = upstream, every, 0
+        self.started = time.monotonic()
 
     async def serve(self, client_reader, client_writer) -> None:
         try:
@@ -116,7 +118,7 @@ class Proxy:
             method, target = await sent.get()
             self.responses += 1
             stall = self.every > 0 and self.responses % self.every == 0
-            print(f"{self.responses} {method} {target} {status} {'stall' if stall else '-'}", flush=True)
+            print(f"{self.responses} {time.monotonic() - self.started:.3f} {method} {target} {status} {'stall' if stall else '-'}", flush=True)
             if stall:
                 # Never answer; the client's hedge or timeout ends this connection.
                 await asyncio.Event().wait()
