@@ -67,18 +67,20 @@ def _pinned() -> list:
 
 
 class S3rver:
-    def __init__(self, js: str, directory: str, tls: tuple):
+    def __init__(self, js: str, directory: str, tls: tuple | None):
+        """tls None: plain http (drorch alone can use it; the stall bench puts its proxy there)."""
         self.directory = directory
         self.key, self.secret, self.bucket = KEY, SECRET, BUCKET
-        self.cert = tls[1]
+        self.cert = tls[1] if tls else None
         port = _free_port()
-        self.url = f"https://127.0.0.1:{port}"
+        self.port = port
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         os.makedirs(directory, exist_ok=True)
         self._log = open(os.path.join(os.path.dirname(directory), "s3rver.log"), "wb")
         self.proc = subprocess.Popen(
             [*_pinned(), "node", "--openssl-legacy-provider", js, "--address", "127.0.0.1", "--port", str(port),
              "--directory", directory, "--silent", "--configure-bucket", BUCKET,
-             "--key", tls[0], "--cert", tls[1]],
+             *(["--key", tls[0], "--cert", tls[1]] if tls else [])],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_ready(port)
 

@@ -120,68 +120,77 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public async Task A_backup_through_a_proxy_that_stalls_one_response_in_ten_pays_each_stall_its_request_timeout_not_the_SDKs(string backend)
+    public async Task A_backup_and_a_restore_through_a_proxy_that_stalls_one_response_in_ten_finish_with_every_byte_verified_and_the_stalls_hedged(string backend)
     {
-        // 100 MiB in 8 MiB packs: about twenty responses per backup, so the run meets several
-        // stalls, and each request carries enough work that the comparison is not between two
-        // sets of fixed costs. Request: 3 s, not 2: on this shared host at load 80 an emulator
-        // fell silent for 2 s in a fault-free run.
-        var timeouts = new Dictionary<string, string> { ["Request"] = "00:00:03", ["MinThroughputKiBPerSecond"] = "1024" };
-        var sandbox = Sandbox(new()
-        {
-            ["warm"] = Target(backend, "direct", timeouts),
-            ["clean"] = Target(backend, "proxied-clean", timeouts),
-            ["stalling"] = Target(backend, "proxied", timeouts),
-        }, largeFiles: 12, largeFileMiB: 8, repository: new() { ["PackSize"] = 8 * 1024 * 1024 });
-        await ApplyAsync(sandbox, "plain", "targets: [{ name: clean, role: primary }]");
+        // Timeouts:Request 30 s: far above any hedging threshold (4x the recent p95, from 200 ms),
+        // so a stall is ended by a hedge, sent while the stalled connection is still open; a retry
+        // after a timeout would come only once the client has closed it. Whether 3x the fault-free
+        // time holds is measured in bench/stall.py (docs/decisions.md §64), not asserted here: on
+        // this shared 2-core host the ratio moves with the load.
+        var timeouts = new Dictionary<string, string> { ["Request"] = "00:00:30" };
+        var sandbox = Sandbox(new() { ["stalling"] = Target(backend, "proxied", timeouts) },
+            largeFiles: 8, largeFileMiB: 4, repository: new() { ["PackSize"] = 4 * 1024 * 1024 });
         await ApplyAsync(sandbox, "stalled", "targets: [{ name: stalling, role: primary }]");
-        // Neither measured run pays this process's warm-up: a small backup to a third target does.
-        var warmSource = Path.Combine(sandbox.Root, "warm-source");
-        Directory.CreateDirectory(warmSource);
-        File.WriteAllBytes(Path.Combine(warmSource, "warm.bin"), BackupRestoreCommandTests.RandomBytes(3 * 1024 * 1024, seed: 99));
-        await sandbox.ApplyTargetsPolicyAsync("warm", warmSource, "targets: [{ name: warm, role: primary }]");
-        Assert.Equal(0, (await sandbox.RunAsync("backup", "warm")).ExitCode);
 
         var responses = 0;
         Proxy(backend).Faults = _ => Interlocked.Increment(ref responses) % 10 == 0 ? ProxyFault.Stall : ProxyFault.None;
-        var load = LoadAverage();
         var clock = Stopwatch.StartNew();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var stalled = await sandbox.RunAsync("backup", "stalled");
-        var stalledTime = clock.Elapsed;
-        var stalledCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        var stalls = Proxy(backend).Injected.Count(i => i.Fault == ProxyFault.Stall);
-        Proxy(backend).Faults = null;
-        Assert.True(stalled.ExitCode == 0, stalled.ToString());
+        var backup = await sandbox.RunAsync("backup", "stalled");
+        var backupTime = clock.Elapsed;
+        var backupResponses = responses;
+        var backupStalls = Proxy(backend).Stalls();
+        Assert.True(backup.ExitCode == 0, backup.ToString());
 
+        // The restore meets its own stalls: the count starts again.
+        Interlocked.Exchange(ref responses, 0);
         clock.Restart();
-        cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var clean = await sandbox.RunAsync("backup", "plain");
-        var cleanTime = clock.Elapsed;
-        var cleanCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        Assert.True(clean.ExitCode == 0, clean.ToString());
+        var destination = Path.Combine(sandbox.Root, "restored");
+        var restore = await sandbox.RunAsync("restore", "stalled", "--to", destination, "--json");
+        var restoreTime = clock.Elapsed;
+        var restoreResponses = responses;
+        Proxy(backend).Faults = null;
+        var restoreStalls = Proxy(backend).Stalls().Skip(backupStalls.Count).ToList();
 
-        var summary = $"backup to {backend}: {cleanTime.TotalSeconds:0.0} s (CPU {cleanCpu.TotalSeconds:0.0} s) without faults, "
-            + $"{stalledTime.TotalSeconds:0.0} s (CPU {stalledCpu.TotalSeconds:0.0} s) with every 10th response stalled ({stalls} stalls in {responses} responses), "
-            + $"load average {load} before, {LoadAverage()} after";
+        var summary = $"{backend}, every 10th response stalled: backup {backupTime.TotalSeconds:0.0} s ({Describe(backupStalls)} in {backupResponses} responses), "
+            + $"restore {restoreTime.TotalSeconds:0.0} s ({Describe(restoreStalls)} in {restoreResponses} responses), load average {LoadAverage()}";
         _output.WriteLine(summary);
-        // Every 10th response of the whole run, not one per run.
-        Assert.True(stalls >= 2 && stalls == responses / 10, summary);
-        // Each stall costs at most Timeouts:Request (3 s here) plus the retry's back-off and the
-        // re-sent request; the SDK's own timeout would cost 100-120 s per stall. The issue's
-        // "at most 3x the fault-free time" holds only when a response takes long next to the
-        // Request timeout: at load 40-60 (a fault-free run of 7-10 s) it was 1.8x and 2.2x, on a
-        // quiet host (1.4 s fault-free, ~40 ms per response) a 3 s stall is 5-6x. Hedged requests
-        // (a second attempt once one is slower than the target's recent responses) would close it:
-        // issue 19 stays open for that.
-        // Twice the fault-free time leaves room for the re-sent bodies and for the host's load
-        // drifting between the two runs (seen at load 40-60: 9.9 s fault-free, 22.1 s with 2 stalls).
-        var perStallAllowance = TimeSpan.FromSeconds(3 + 2);
-        Assert.True(stalledTime <= 2 * cleanTime + stalls * perStallAllowance, summary);
-
-        var restore = await sandbox.RunAsync("restore", "stalled", "--to", Path.Combine(sandbox.Root, "restored"));
         Assert.True(restore.ExitCode == 0, restore.ToString());
-        BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(sandbox.Root, "restored", "source"));
+        // Every byte restored, by SHA-256 (and the restore's own verification of every file).
+        BackupRestoreCommandTests.AssertSameTree(_source, Path.Combine(destination, "source"));
+        using (var json = JsonDocument.Parse(restore.Stdout))
+        {
+            Assert.Equal(json.RootElement.GetProperty("files").GetInt64(), json.RootElement.GetProperty("filesVerified").GetInt64());
+        }
+
+        // Every 10th response of each run, not one per run.
+        Assert.True(backupStalls.Count >= 2 && backupStalls.Count == backupResponses / 10, summary);
+        Assert.True(restoreStalls.Count >= 1 && restoreStalls.Count == restoreResponses / 10, summary);
+        // At least one stall was overtaken by a hedge: the same request sent again while the stalled
+        // connection was still open. Not necessarily every one: the budget allows one hedge per ten
+        // requests after a burst of two, a busy host can spend some on slow answers, and a stalled
+        // response may be a hedge's own (the first attempt then wins and nothing is sent again).
+        Assert.Contains(backupStalls.Concat(restoreStalls), s => s.ResentWhileOpen);
+    }
+
+    private static string Describe(IReadOnlyList<StalledExchange> stalls) =>
+        $"{stalls.Count} stalls: " + string.Join(", ", stalls.Select(s => $"{s.Exchange.Method} {StoredKey(s.Exchange.Target)} "
+            + (s.ResentAt is null ? "never sent again" : s.ResentWhileOpen ? "hedged" : "retried")));
+
+    /// <summary>The repository key a request names (the part after the bucket or container), or the target as sent.</summary>
+    private static string StoredKey(string target)
+    {
+        var path = target.Split('?')[0];
+        foreach (var kind in new[] { "/data/", "/index/", "/snapshots/", "/keys/", "/config" })
+        {
+            var at = path.IndexOf(kind, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                var key = path[(at + 1)..];
+                return key.Length > 24 ? key[..24] + "…" : key;
+            }
+        }
+
+        return target.Length > 60 ? target[..60] + "…" : target;
     }
 
     [Theory]

@@ -617,7 +617,8 @@ public sealed class BackupRepository : IAsyncDisposable
 
     internal static async Task PutBytesAsync(IObjectStore store, string key, byte[] data, CancellationToken ct)
     {
-        using var ms = new MemoryStream(data, writable: false);
+        // Publicly visible, so a hedging or fanning-out store can read the buffer twice without copying it.
+        using var ms = new MemoryStream(data, 0, data.Length, writable: false, publiclyVisible: true);
         await store.PutAsync(key, ms, ct).ConfigureAwait(false);
     }
 }

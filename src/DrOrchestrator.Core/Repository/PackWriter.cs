@@ -28,7 +28,9 @@ internal sealed class PackWriter : IDisposable
     public PackWriter(string tempDirectory)
     {
         var path = Path.Combine(tempDirectory, $"drorch-pack-{Guid.NewGuid():N}.tmp");
-        _temp = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+        // Readable by name while open: a hedged put or a mirror's fan-out reads the finished pack
+        // through handles of its own instead of copying it (docs/decisions.md §64).
+        _temp = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.DeleteOnClose);
         _file = _temp;
     }
 

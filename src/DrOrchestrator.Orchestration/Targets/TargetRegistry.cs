@@ -53,7 +53,7 @@ public sealed class TargetRegistry
         var target = Get(name);
         var store = target.Type == PoolTargets.Type
             ? new PoolObjectStore(target.Name, PoolTargets.Membership(target, this))
-            : _backends[target.Type].Open(name);
+            : Hedged(target, _backends[target.Type].Open(name));
         // Per-target retry budget (Targets:<name>:Retry): a slow WAN link wants more patience
         // than a local disk, and tests of outages want less.
         var retry = ConfigurationBinding.Bind<RetryOptions>(_configuration, target.Section.GetSection("Retry"));
@@ -87,6 +87,22 @@ public sealed class TargetRegistry
             : throw new ConfigurationException($"{ConfigurationFile.FileName(_configuration)}: Targets:{name}: is a {target.Type} target, not a pool");
     }
 
+    /// <summary>
+    /// A network backend's store behind the hedging decorator (Targets:&lt;name&gt;:Hedging, on by
+    /// default): inside the retries, so each retry may hedge too, and per store, so a pool's members
+    /// (opened here one by one) learn their own latencies. A local directory is never hedged.
+    /// </summary>
+    private IObjectStore Hedged(TargetDefinition target, IObjectStore store)
+    {
+        var hedging = HedgingOptionsOf(target);
+        return hedging.Enabled && !store.Capabilities.IsLocal
+            ? new HedgingObjectStore(store, hedging, _loggerFactory.CreateLogger<HedgingObjectStore>())
+            : store;
+    }
+
+    private HedgingOptions HedgingOptionsOf(TargetDefinition target) =>
+        ConfigurationBinding.Bind<HedgingOptions>(_configuration, target.Section.GetSection("Hedging"));
+
     private Dictionary<string, TargetDefinition> LoadDefinitions()
     {
         var file = ConfigurationFile.FileName(_configuration);
@@ -108,6 +124,11 @@ public sealed class TargetRegistry
             if (problem is not null)
             {
                 throw new ConfigurationException(problem);
+            }
+
+            if (HedgingOptionsOf(definition).Validate() is [var hedging, ..])
+            {
+                throw new ConfigurationException($"{file}: Targets:{section.Key}:{hedging}");
             }
 
             result.Add(section.Key, definition);

@@ -29,7 +29,27 @@ public enum ProxyFault
 /// <param name="Target">The request target (path and query).</param>
 /// <param name="Status">The response status code.</param>
 /// <param name="BodyLength">The response body's Content-Length, or -1 when chunked.</param>
-public sealed record ProxiedExchange(int Number, string Method, string Target, int Status, long BodyLength);
+public sealed record ProxiedExchange(int Number, string Method, string Target, int Status, long BodyLength)
+{
+    /// <summary>When the response's headers arrived from the server, since the proxy started.</summary>
+    public TimeSpan At { get; init; }
+}
+
+/// <summary>What became of one stalled response.</summary>
+/// <param name="Exchange">The stalled exchange.</param>
+/// <param name="ResentAt">When the same request (method and target) next arrived on another connection, since the proxy started; null if it never did.</param>
+/// <param name="ResentWhileOpen">
+/// True when it arrived while the stalled connection was still open: a hedge. A retry after a
+/// timeout comes only once the client has given up on the first request, and closed its connection.
+/// </param>
+public sealed record StalledExchange(ProxiedExchange Exchange, TimeSpan? ResentAt, bool ResentWhileOpen);
+
+/// <summary>One request as the proxy forwarded it.</summary>
+/// <param name="At">When its head arrived, since the proxy started.</param>
+/// <param name="Connection">The client connection it came on (1-based, in the order they were accepted).</param>
+/// <param name="Method">The request's method.</param>
+/// <param name="Target">The request target (path and query).</param>
+public sealed record ProxiedRequest(TimeSpan At, int Connection, string Method, string Target);
 
 /// <summary>
 /// A loopback TCP proxy in front of an emulator that understands just enough HTTP/1.1 (request and
@@ -44,8 +64,12 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentBag<Task> _connections = [];
     private readonly ConcurrentQueue<(ProxiedExchange Exchange, ProxyFault Fault)> _log = new();
+    private readonly ConcurrentQueue<ProxiedRequest> _requests = new();
+    private readonly ConcurrentDictionary<int, (ProxiedRequest Request, TimeSpan? EndedAt)> _stalls = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly Task _accepting;
     private int _responses;
+    private int _connectionCount;
 
     public FaultInjectingTcpProxy(int upstreamPort)
     {
@@ -63,6 +87,27 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
 
     /// <summary>Every faulted exchange so far, in order.</summary>
     public IReadOnlyList<(ProxiedExchange Exchange, ProxyFault Fault)> Injected => [.. _log];
+
+    /// <summary>Every request forwarded so far, in order.</summary>
+    public IReadOnlyList<ProxiedRequest> Requests => [.. _requests];
+
+    /// <summary>
+    /// Every stalled response so far, with whether and when the client sent the same request again
+    /// on another connection, and whether it did so while the stalled one was still open (a hedge).
+    /// </summary>
+    public IReadOnlyList<StalledExchange> Stalls()
+    {
+        var requests = Requests;
+        return [.. Injected.Where(i => i.Fault == ProxyFault.Stall).Select(i =>
+        {
+            var (stalled, endedAt) = _stalls[i.Exchange.Number];
+            var again = requests.FirstOrDefault(r => r.Connection != stalled.Connection && r.At > stalled.At
+                && r.Method == stalled.Method && r.Target == stalled.Target);
+            return again is null
+                ? new StalledExchange(i.Exchange, null, false)
+                : new StalledExchange(i.Exchange, again.At, endedAt is not { } ended || again.At < ended);
+        })];
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -99,8 +144,9 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
             try
             {
                 await upstream.ConnectAsync(IPAddress.Loopback, _upstreamPort, connection.Token);
-                var methods = Channel.CreateUnbounded<(string Method, string Target)>();
-                var requests = PumpRequestsAsync(client.GetStream(), upstream.GetStream(), methods.Writer, connection.Token);
+                var methods = Channel.CreateUnbounded<ProxiedRequest>();
+                var number = Interlocked.Increment(ref _connectionCount);
+                var requests = PumpRequestsAsync(number, client.GetStream(), upstream.GetStream(), methods.Writer, connection.Token);
                 var responses = PumpResponsesAsync(upstream.GetStream(), client, methods.Reader, connection.Token);
                 await Task.WhenAny(requests, responses);
             }
@@ -115,19 +161,21 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
         }
     }
 
-    private static async Task PumpRequestsAsync(NetworkStream from, NetworkStream to, ChannelWriter<(string, string)> methods, CancellationToken ct)
+    private async Task PumpRequestsAsync(int connectionNumber, NetworkStream from, NetworkStream to, ChannelWriter<ProxiedRequest> methods, CancellationToken ct)
     {
         var reader = new HttpReader(from);
         while (await reader.ReadHeaderAsync(ct) is { } header)
         {
             var requestLine = header[..header.IndexOf("\r\n", StringComparison.Ordinal)].Split(' ');
-            await methods.WriteAsync((requestLine[0], requestLine.Length > 1 ? requestLine[1] : ""), ct);
+            var request = new ProxiedRequest(_clock.Elapsed, connectionNumber, requestLine[0], requestLine.Length > 1 ? requestLine[1] : "");
+            _requests.Enqueue(request);
+            await methods.WriteAsync(request, ct);
             await to.WriteAsync(Encoding.ASCII.GetBytes(header), ct);
             await reader.CopyBodyAsync(header, hasBody: true, to, flipAt: -1, ct);
         }
     }
 
-    private async Task PumpResponsesAsync(NetworkStream from, TcpClient client, ChannelReader<(string Method, string Target)> methods, CancellationToken ct)
+    private async Task PumpResponsesAsync(NetworkStream from, TcpClient client, ChannelReader<ProxiedRequest> methods, CancellationToken ct)
     {
         var to = client.GetStream();
         var reader = new HttpReader(from);
@@ -141,14 +189,20 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
                 continue;
             }
 
-            var (method, target) = await methods.ReadAsync(ct);
+            var request = await methods.ReadAsync(ct);
+            var (method, target) = (request.Method, request.Target);
             var hasBody = method != "HEAD" && status is not (204 or 304);
             var length = HttpReader.ContentLength(header) ?? -1;
-            var exchange = new ProxiedExchange(Interlocked.Increment(ref _responses), method, target, status, hasBody ? length : 0);
+            var exchange = new ProxiedExchange(Interlocked.Increment(ref _responses), method, target, status, hasBody ? length : 0) { At = _clock.Elapsed };
             var fault = Faults?.Invoke(exchange) ?? ProxyFault.None;
             if (fault == ProxyFault.FlipBodyByte && exchange.BodyLength <= 0)
             {
                 fault = ProxyFault.None;
+            }
+
+            if (fault == ProxyFault.Stall)
+            {
+                _stalls[exchange.Number] = (request, null);
             }
 
             if (fault != ProxyFault.None)
@@ -159,8 +213,16 @@ public sealed class FaultInjectingTcpProxy : IAsyncDisposable
             switch (fault)
             {
                 case ProxyFault.Stall:
-                    // Hold the response until the client closes the connection (its timeout).
-                    await Task.Delay(Timeout.Infinite, ct);
+                    // Hold the response until the client closes the connection (a hedge won, or its timeout).
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, ct);
+                    }
+                    finally
+                    {
+                        _stalls[exchange.Number] = (request, _clock.Elapsed);
+                    }
+
                     return;
                 case ProxyFault.Reset:
                     client.Client.LingerState = new LingerOption(true, 0);

@@ -16,6 +16,19 @@ internal static class RepositoryKeys
     /// </summary>
     public static bool IsSnapshot(string key) => key.StartsWith(SnapshotPrefix, StringComparison.Ordinal);
 
+    /// <summary>
+    /// True for objects whose key only ever names one content: packs, indexes and key files are named
+    /// by the SHA-256 of their bytes, a snapshot by an id made once for it. Writing such an object
+    /// twice writes the same bytes, and a late duplicate write cannot replace newer content, so a
+    /// put may be sent twice (hedged) and a read may be resumed by range from a second request.
+    /// The config (rewritten by `target init` and replication) and deletion marks are not.
+    /// </summary>
+    public static bool IsWriteOnce(string key) =>
+        key.StartsWith(PackPrefix, StringComparison.Ordinal)
+        || key.StartsWith(SnapshotPrefix, StringComparison.Ordinal)
+        || key.StartsWith("index/", StringComparison.Ordinal)
+        || key.StartsWith("keys/", StringComparison.Ordinal);
+
     /// <summary>True for pack objects, the only ones a pool spreads instead of copying everywhere.</summary>
     public static bool IsPack(string key) => key.StartsWith(PackPrefix, StringComparison.Ordinal);
 

@@ -32,15 +32,9 @@ internal sealed class StreamFanOut : IAsyncDisposable
             return new StreamFanOut(content, default, null, 0, null);
         }
 
-        if (content is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        if (TryShare(content) is { } shared)
         {
-            var start = (int)Math.Min(memory.Position, buffer.Count);
-            return new StreamFanOut(null, buffer[start..], null, 0, null);
-        }
-
-        if (content is FileStream file && file.CanSeek && CanReopen(file))
-        {
-            return new StreamFanOut(null, default, file.Name, file.Position, null);
+            return shared;
         }
 
         var spool = TempSpool.Create();
@@ -55,6 +49,24 @@ internal sealed class StreamFanOut : IAsyncDisposable
             await spool.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A fan-out over <paramref name="content"/> (from its current position) when it can be read
+    /// several times without copying it — a memory buffer, or a file reopened by name — else null.
+    /// </summary>
+    public static StreamFanOut? TryShare(Stream content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (content is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        {
+            var start = (int)Math.Min(memory.Position, buffer.Count);
+            return new StreamFanOut(null, buffer[start..], null, 0, null);
+        }
+
+        return content is FileStream file && file.CanSeek && CanReopen(file)
+            ? new StreamFanOut(null, default, file.Name, file.Position, null)
+            : null;
     }
 
     /// <summary>Runs <paramref name="consumer"/> with a fresh reader and disposes the reader afterwards (never the caller's stream).</summary>

@@ -16,4 +16,20 @@ internal static partial class Log
     [LoggerMessage(EventId = 2103, Level = LogLevel.Error,
         Message = "Put of '{Key}' on {Store} failed after part of its non-seekable stream was consumed; it cannot be retried here")]
     public static partial void CannotRewind(ILogger logger, Exception exception, string key, string store);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information,
+        Message = "{Operation} of '{Key}' on {Store} has waited {WaitedMs} ms (threshold {ThresholdMs} ms); sending a second request")]
+    public static partial void Hedging(ILogger logger, string operation, string key, string store, long waitedMs, long thresholdMs);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Debug,
+        Message = "{Operation} of '{Key}' on {Store}: the {Winner} request answered first, {ElapsedMs} ms after the first was sent; the other is cancelled")]
+    public static partial void HedgeSettled(ILogger logger, string operation, string key, string store, string winner, long elapsedMs);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Information,
+        Message = "Read of '{Key}' on {Store} stalled at byte {Offset} for {WaitedMs} ms (threshold {ThresholdMs} ms); requesting the rest again")]
+    public static partial void HedgingRead(ILogger logger, string key, string store, long offset, long waitedMs, long thresholdMs);
+
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Debug,
+        Message = "Read of '{Key}' on {Store} at byte {Offset}: the {Winner} request answered first")]
+    public static partial void ReadHedgeSettled(ILogger logger, string key, string store, long offset, string winner);
 }

@@ -1,0 +1,233 @@
+using System.Runtime.CompilerServices;
+using DrOrchestrator.Core.Storage.Composite;
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Core.Storage.Decorators;
+
+/// <summary>
+/// Hedged requests for a cloud target: a request that waits longer than its threshold (see
+/// <see cref="HedgingOptions"/>) gets a second attempt, on another connection of the client's pool,
+/// and the first attempt to answer wins; the other is cancelled and whatever it produced disposed.
+/// A stalled response then costs about its threshold (a few hundred milliseconds on a healthy link)
+/// instead of the target's <c>Timeouts:Request</c>, which stays the backstop (docs/decisions.md §64).
+/// </summary>
+/// <remarks>
+/// What is hedged — only what may safely happen twice:
+/// <list type="bullet">
+/// <item>stat, a get's response headers, and each page of a listing (reads; a re-listing skips
+/// the keys already yielded);</item>
+/// <item>a get's body, for write-once keys (<see cref="RepositoryKeys.IsWriteOnce"/>): a read that
+/// stalls is overtaken by a second request for the rest of the range, so the caller sees each
+/// byte once and in order;</item>
+/// <item>puts of write-once keys whose body can be read twice without copying it (a memory
+/// buffer, or a file reopened by name: a pack's temp file): both attempts write the same bytes
+/// under a key that never names other bytes, so the slower one, even if it lands, changes
+/// nothing. The put returns only once the loser has ended, so the caller's stream is free.</item>
+/// </list>
+/// Not hedged: deletes, and puts of other keys (the config, deletion marks) — a late duplicate
+/// could undo a newer write or delete. Hedges are budgeted (<see cref="HedgeBudget"/>) so a
+/// slow-but-healthy server is not sent every request twice; the waits of requests that did not
+/// need a hedge teach the thresholds (<see cref="RequestLatencies"/>).
+/// </remarks>
+public sealed class HedgingObjectStore : IObjectStore
+{
+    private readonly IObjectStore _inner;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public HedgingObjectStore(IObjectStore inner, HedgingOptions options, ILogger logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+
+        _inner = inner;
+        _logger = logger;
+        _time = timeProvider ?? TimeProvider.System;
+        Latencies = new RequestLatencies(options);
+        Budget = new HedgeBudget(options);
+    }
+
+    public string Description => _inner.Description;
+
+    public string Location => _inner.Location;
+
+    public ObjectStoreCapabilities Capabilities => _inner.Capabilities;
+
+    /// <summary>Second attempts sent so far (for tests and diagnostics).</summary>
+    public long HedgesSent => Budget.Started;
+
+    internal IObjectStore Inner => _inner;
+
+    internal RequestLatencies Latencies { get; }
+
+    internal HedgeBudget Budget { get; }
+
+    internal ILogger Logger => _logger;
+
+    internal TimeProvider Time => _time;
+
+    public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var body = RepositoryKeys.IsWriteOnce(key) ? StreamFanOut.TryShare(content) : null;
+        if (body is null)
+        {
+            await _inner.PutAsync(key, content, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await using (body.ConfigureAwait(false))
+        {
+            await HedgeAsync<bool>(WaitKind.Upload, "Put", key, async attempt =>
+            {
+                await body.ReadWithAsync(reader => _inner.PutAsync(key, new ProgressStream(reader, attempt.Touch), attempt.Token)).ConfigureAwait(false);
+                return true;
+            }, discard: null, awaitLoser: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task<Stream> GetAsync(string key, ByteRange? range, CancellationToken cancellationToken)
+    {
+        var resumable = RepositoryKeys.IsWriteOnce(key);
+        return HedgeAsync<Stream>(WaitKind.Answer, "Get", key, async attempt =>
+        {
+            var stream = await _inner.GetAsync(key, range, attempt.Token).ConfigureAwait(false);
+            return new HedgedReadStream(this, key, range, resumable, stream, attempt.TakeTokenSource());
+        }, discard: s => s.Dispose(), awaitLoser: false, cancellationToken);
+    }
+
+    public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) =>
+        HedgeAsync<ObjectInfo?>(WaitKind.Answer, "Stat", key, attempt => _inner.StatAsync(key, attempt.Token), discard: null, awaitLoser: false, cancellationToken);
+
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) => _inner.DeleteAsync(key, cancellationToken);
+
+    public async IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var listing = new HedgedListing(this, prefix, cancellationToken);
+        await using (listing.ConfigureAwait(false))
+        {
+            while (await listing.NextAsync().ConfigureAwait(false) is { } item)
+            {
+                yield return item;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/>; when it goes without progress for the kind's threshold and the
+    /// budget allows, runs it a second time and returns the first answer. With
+    /// <paramref name="awaitLoser"/> the loser has ended before this returns (it reads the
+    /// caller's stream); otherwise it is settled in the background.
+    /// </summary>
+    private async Task<T> HedgeAsync<T>(
+        WaitKind kind,
+        string operation,
+        string key,
+        Func<HedgeAttempt<T>, Task<T>> run,
+        Action<T>? discard,
+        bool awaitLoser,
+        CancellationToken cancellationToken)
+    {
+        Budget.OnRequest();
+        var threshold = Latencies.Threshold(kind);
+        var first = HedgeAttempt<T>.Start(run, cancellationToken, _time);
+        HedgeAttempt<T>? second = null;
+        HedgeAttempt<T>? winner = null;
+        try
+        {
+            if (await OverdueAsync(first, threshold, cancellationToken).ConfigureAwait(false) && Budget.TryStart())
+            {
+                Log.Hedging(_logger, operation, key, _inner.Description, (long)first.Idle.TotalMilliseconds, (long)threshold.TotalMilliseconds);
+                second = HedgeAttempt<T>.Start(run, cancellationToken, _time);
+            }
+
+            if (second is null)
+            {
+                winner = first;
+                var result = await first.Task.ConfigureAwait(false);
+                Latencies.Record(kind, kind == WaitKind.Upload ? first.LongestWait : first.Elapsed);
+                return result;
+            }
+
+            winner = await FirstAnswerAsync(first, second).ConfigureAwait(false);
+            Log.HedgeSettled(_logger, operation, key, _inner.Description, ReferenceEquals(winner, second) ? "second" : "first", (long)first.Elapsed.TotalMilliseconds);
+            return await winner.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Every attempt but the one whose answer is returned is cancelled and settled; an
+            // exception (the caller's cancellation included) settles both.
+            var settling = new List<Task>(2);
+            foreach (var attempt in new[] { first, second })
+            {
+                if (attempt is null)
+                {
+                    continue;
+                }
+
+                if (ReferenceEquals(attempt, winner) && attempt.Task.IsCompletedSuccessfully)
+                {
+                    attempt.ReleaseTokenSource();
+                    continue;
+                }
+
+                attempt.Cancel();
+                settling.Add(attempt.SettleAsync(discard));
+            }
+
+            if (second is not null)
+            {
+                var all = Task.WhenAll(settling).ContinueWith(_ => Budget.End(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                if (awaitLoser)
+                {
+                    await all.ConfigureAwait(false);
+                }
+            }
+            else if (awaitLoser)
+            {
+                await Task.WhenAll(settling).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits until <paramref name="attempt"/> ends (false) or has gone <paramref name="threshold"/> without progress (true).</summary>
+    private async Task<bool> OverdueAsync<T>(HedgeAttempt<T> attempt, TimeSpan threshold, CancellationToken cancellationToken)
+    {
+        while (!attempt.Task.IsCompleted)
+        {
+            var wait = threshold - attempt.Idle;
+            if (wait <= TimeSpan.Zero)
+            {
+                return true;
+            }
+
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(wait, _time, timer.Token);
+            await Task.WhenAny(attempt.Task, delay).ConfigureAwait(false);
+            await timer.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return false;
+    }
+
+    /// <summary>The attempt that answered first; when one fails transiently the other is awaited, and when both fail, the first one.</summary>
+    private static async Task<HedgeAttempt<T>> FirstAnswerAsync<T>(HedgeAttempt<T> first, HedgeAttempt<T> second)
+    {
+        var done = await Task.WhenAny(first.Task, second.Task).ConfigureAwait(false);
+        var (ended, other) = ReferenceEquals(done, first.Task) ? (first, second) : (second, first);
+        if (ended.Answered)
+        {
+            return ended;
+        }
+
+        await ((Task)other.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return other.Answered ? other : first;
+    }
+}

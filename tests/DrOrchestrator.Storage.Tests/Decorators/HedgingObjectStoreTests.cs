@@ -1,0 +1,268 @@
+using DrOrchestrator.Core.Storage;
+using DrOrchestrator.Core.Storage.Decorators;
+using DrOrchestrator.Storage.Local;
+using DrOrchestrator.Storage.Tests.Conformance;
+using DrOrchestrator.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace DrOrchestrator.Storage.Tests.Decorators;
+
+/// <summary>
+/// The hedging decorator over a real local store with injected stalls (a call or a body that
+/// never answers until cancelled): stalled requests are overtaken, fast ones are never sent twice,
+/// the budget holds, losers are cancelled and their bodies disposed, bytes arrive exactly once.
+/// </summary>
+public sealed class HedgingObjectStoreTests : IDisposable
+{
+    private const string Pack = "data/ab/ab00000000000000000000000000000000000000000000000000000000000001";
+
+    private readonly TempDirectory _directory = new("hedge");
+    private readonly FaultInjectingObjectStore _faulty;
+    private readonly CapturingLogger _logger = new();
+    private readonly HedgingObjectStore _store;
+
+    public HedgingObjectStoreTests()
+    {
+        _faulty = new FaultInjectingObjectStore(LocalObjectStore.Create(new LocalTargetOptions { Path = _directory.Path }));
+        _store = new HedgingObjectStore(_faulty, Options(), _logger);
+    }
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_stalled_stat_is_overtaken_by_a_second_request_and_the_stalled_one_is_cancelled()
+    {
+        await _faulty.PutPatternAsync("index/1", 100, seed: 1);
+        await WarmAsync("index/1");
+        _faulty.StallCall(_faulty.CallCount + 1);
+
+        var info = await _store.StatAsync("index/1", CancellationToken.None);
+
+        Assert.Equal(100, info!.Size);
+        Assert.Equal(1, _store.HedgesSent);
+        await Eventually(() => _faulty.CancelledStalls == 1);
+        var hedge = Assert.Single(_logger.Entries, e => e.Id.Id == 2104);
+        Assert.Equal(LogLevel.Information, hedge.Level);
+        Assert.StartsWith($"Stat of 'index/1' on {_faulty.Description} has waited ", hedge.Message, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Fast_requests_are_never_hedged()
+    {
+        // A floor far above any pause of a loaded test host (the 50 ms of the other tests was
+        // crossed by a 2 MiB local put at load 34): what is tested is that a request answered
+        // before its threshold is never sent twice, not how short the threshold can be.
+        var store = new HedgingObjectStore(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(5) }, _logger);
+        var expected = await _faulty.PutPatternAsync(Pack, 2 * Content.MiB, seed: 2);
+        var calls = _faulty.CallCount;
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.NotNull(await store.StatAsync(Pack, CancellationToken.None));
+            Assert.Equal(expected, await store.GetSha256Async(Pack));
+            Assert.Equal(expected, await store.PutPatternFileAsync(Pack, 2 * Content.MiB, seed: 2));
+            Assert.Single(await store.ListAllAsync("data/"));
+        }
+
+        Assert.Equal(0, store.HedgesSent);
+        Assert.Equal(calls + 40, _faulty.CallCount);
+        Assert.Equal(0, _faulty.OpenBodies);
+        Assert.DoesNotContain(_logger.Entries, e => e.Id.Id is >= 2104 and <= 2107);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_put_whose_answer_stalls_is_sent_again_and_returns_only_after_the_stalled_one_ended(bool fromFile)
+    {
+        await WarmAsync(null);
+        _faulty.StallCall(_faulty.CallCount + 1);
+
+        string expected;
+        if (fromFile)
+        {
+            expected = await _store.PutPatternFileAsync(Pack, 3 * Content.MiB + 17, seed: 3);
+        }
+        else
+        {
+            var bytes = new byte[3 * Content.MiB + 17];
+            new Random(3).NextBytes(bytes);
+            expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            using var memory = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+            await _store.PutAsync(Pack, memory, CancellationToken.None);
+        }
+
+        Assert.Equal(1, _store.HedgesSent);
+        // The put's body belongs to the caller: the stalled attempt has ended before the put returned.
+        Assert.Equal(1, _faulty.CancelledStalls);
+        Assert.Equal(expected, await _faulty.GetSha256Async(Pack));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_put_of_a_key_that_may_change_is_not_hedged_and_the_callers_cancellation_ends_it()
+    {
+        await WarmAsync(null);
+        _faulty.StallCall(_faulty.CallCount + 1);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(600));
+        using var content = new MemoryStream(new byte[1000], 0, 1000, writable: false, publiclyVisible: true);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.PutAsync("config", content, cancel.Token));
+
+        Assert.Equal(0, _store.HedgesSent);
+        Assert.Equal(1, _faulty.CancelledStalls);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_stalled_get_is_overtaken_and_the_losers_body_is_disposed()
+    {
+        var expected = await _faulty.PutPatternAsync(Pack, Content.MiB, seed: 4);
+        await WarmAsync(Pack);
+        _faulty.StallCall(_faulty.CallCount + 1);
+
+        Assert.Equal(expected, await _store.GetSha256Async(Pack));
+
+        Assert.Equal(1, _store.HedgesSent);
+        await Eventually(() => _faulty.CancelledStalls == 1 && _faulty.OpenBodies == 0);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_that_stalls_mid_stream_is_read_on_from_the_next_byte_by_a_second_request(bool ranged)
+    {
+        const long length = 3 * Content.MiB + 5;
+        await _faulty.PutPatternAsync(Pack, length, seed: 5);
+        await WarmAsync(Pack);
+        var range = ranged ? new ByteRange(100_001, 2 * Content.MiB) : (ByteRange?)null;
+        var expected = ranged ? Content.ExpectedSha256(length, 5, range!.Value.Offset, range.Value.Length) : Content.ExpectedSha256(length, 5);
+        _faulty.StallBodyOf(Pack, 1_000_003);
+
+        Assert.Equal(expected, await _store.GetSha256Async(Pack, range));
+
+        Assert.Equal(1, _store.HedgesSent);
+        Assert.Contains(_logger.Entries, e => e.Id.Id == 2106
+            && e.Message.Contains($"stalled at byte {(range?.Offset ?? 0) + 1_000_003} ", StringComparison.Ordinal));
+        await Eventually(() => _faulty.CancelledStalls == 1 && _faulty.OpenBodies == 0);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_body_of_a_key_that_may_change_is_not_resumed_from_another_request()
+    {
+        await _faulty.PutPatternAsync("config", 200_000, seed: 6);
+        await WarmAsync("config");
+        _faulty.StallBodyOf("config", 100_000);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(600));
+
+        await using var body = await _store.GetAsync("config", null, CancellationToken.None);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => body.CopyToAsync(Stream.Null, cancel.Token));
+
+        Assert.Equal(0, _store.HedgesSent);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_stalled_listing_is_overtaken_and_no_key_is_listed_twice()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await _faulty.PutPatternAsync($"index/{i}", 10, seed: (ulong)i);
+        }
+
+        await WarmAsync("index/0");
+        _faulty.StallCall(_faulty.CallCount + 1);
+
+        var listed = await _store.ListAllAsync("index/");
+
+        Assert.Equal(["index/0", "index/1", "index/2", "index/3", "index/4"], listed.Select(i => i.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(1, _store.HedgesSent);
+        await Eventually(() => _faulty.CancelledStalls == 1);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_budget_caps_hedges_when_every_request_stalls()
+    {
+        await _faulty.PutPatternAsync("index/1", 100, seed: 7);
+        await WarmAsync("index/1");
+        var first = _faulty.CallCount + 1;
+        for (var call = first; call < first + 20; call++)
+        {
+            _faulty.StallCall(call);
+        }
+
+        using var cancel = new CancellationTokenSource();
+        // Twenty requests at once, every first attempt stalled: only MaxInFlight (2) hedges may go,
+        // because the budget is spent (10 % of requests, at most 2 saved) — the others wait.
+        var stats = Enumerable.Range(0, 20).Select(_ => _store.StatAsync("index/1", cancel.Token)).ToList();
+        await Eventually(() => stats.Count(s => s.IsCompletedSuccessfully) == 2);
+        await Task.Delay(300);
+
+        Assert.Equal(2, stats.Count(s => s.IsCompleted));
+        Assert.Equal(2, _store.HedgesSent);
+        await cancel.CancelAsync();
+        foreach (var stat in stats.Where(s => !s.IsCompletedSuccessfully))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stat);
+        }
+
+        await Eventually(() => _faulty.CancelledStalls == 20);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Cancelling_the_caller_cancels_both_attempts()
+    {
+        await _faulty.PutPatternAsync("index/1", 100, seed: 8);
+        await WarmAsync("index/1");
+        _faulty.StallCall(_faulty.CallCount + 1);
+        _faulty.StallCall(_faulty.CallCount + 2);
+        using var cancel = new CancellationTokenSource();
+
+        var stat = _store.StatAsync("index/1", cancel.Token);
+        await Eventually(() => _store.HedgesSent == 1);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stat);
+        await Eventually(() => _faulty.CancelledStalls == 2);
+    }
+
+    [Fact]
+    public void Options_are_validated_with_field_and_value()
+    {
+        var bad = new HedgingOptions { MinDelay = TimeSpan.Zero, LatencyMultiplier = 0.5, MaxFraction = 0, MaxInFlight = 0 };
+
+        Assert.Equal(
+            [
+                "Hedging:MinDelay: must be between 00:00:00.01 and 00:10:00 (got 00:00:00).",
+                "Hedging:LatencyMultiplier: must be between 1 and 100 (got 0.5).",
+                "Hedging:MaxFraction: must be above 0 and at most 1 (got 0).",
+                "Hedging:MaxInFlight: must be between 1 and 64 (got 0).",
+            ],
+            bad.Validate());
+        Assert.Throws<ArgumentException>(() => new HedgingObjectStore(_faulty, bad, _logger));
+    }
+
+    private static HedgingOptions Options() => new() { MinDelay = TimeSpan.FromMilliseconds(50), MaxInFlight = 2, MaxFraction = 0.1 };
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited += 20)
+        {
+            Assert.True(waited < 10_000, "condition not met within 10 s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Enough answered requests that the thresholds come from measurements (the 50 ms floor), not the 1 s cold start.</summary>
+    private async Task WarmAsync(string? key)
+    {
+        key ??= "index/warm";
+        if (key == "index/warm")
+        {
+            await _faulty.PutPatternAsync(key, 10, seed: 0);
+        }
+
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.NotNull(await _store.StatAsync(key, CancellationToken.None));
+        }
+
+        Assert.Equal(0, _store.HedgesSent);
+    }
+}
