@@ -49,7 +49,18 @@ internal sealed class FileWriteContext(RestoreRequest request, ArrayPool<byte> p
 /// stopped, <see cref="Discard"/> removes its temporary file (or keeps it as
 /// <c>NAME.drorch-damaged</c>).
 /// </summary>
-internal sealed class FileTarget(string path, string snapshotPath, TreeNode node)
+/// <remarks>
+/// A restore plans every file before it writes one, so this object exists once per file of the
+/// snapshot for the whole restore (a million files: a million of them); what it holds is kept
+/// to what every file needs all along (docs/decisions.md §66). Its paths are not stored: the
+/// directory's two path strings are shared by every file in it and the name is the node's.
+/// Chunk offsets are kept only for a file of more than one chunk. Everything needed only while
+/// the file is being written — which chunks are claimed and written, the hash, the handle, the
+/// temporary name — is a <see cref="WriteState"/> made by the first chunk and dropped when the
+/// file is renamed or discarded. Files share a fixed set of locks (<see cref="Gate"/>) instead of
+/// one lock object each.
+/// </remarks>
+internal sealed class FileTarget(string directory, string snapshotDirectory, TreeNode node)
 {
     /// <summary>Appended to the real name of a file that could not be verified, when the restore keeps damaged files.</summary>
     public const string DamagedSuffix = ".drorch-damaged";
@@ -59,21 +70,27 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     /// <summary>The granularity of holes a sparse file gets back (the usual file-system block).</summary>
     private const int SparseBlock = 4096;
 
-    private readonly Lock _lock = new();
+    /// <summary>Locks shared by all files (a file's is chosen when it is made): sections are short and never nested, and at most a few workers write at once.</summary>
+    private const int LockCount = 1024;
+
+    private static readonly Lock[] Locks = [.. Enumerable.Range(0, LockCount).Select(_ => new Lock())];
+    private static int Made;
+
+    private readonly int _lock = (int)((uint)Interlocked.Increment(ref Made) % LockCount);
+
+    /// <summary>Offsets of chunk i (and the end), for a file of two chunks or more; null otherwise (its one chunk is at 0).</summary>
     private long[]? _offsets;
-    private bool[]? _claimed;
-    private bool[]? _written;
-    private int _nextToHash;
-    private bool _hashing;
-    private IncrementalHash? _hash;
-    private SafeFileHandle? _handle;
-    private string? _tempPath;
+    private long _plannedSize;
+    private bool _prepared;
+    private WriteState? _write;
     private string? _failure;
     private bool _restored;
+    private bool _keptDamaged;
 
-    public string Path { get; } = path;
+    /// <summary>Where the file goes: its directory under the destination and its name.</summary>
+    public string Path => string.Concat(directory, "/", Node.Name);
 
-    public string SnapshotPath { get; } = snapshotPath;
+    public string SnapshotPath => snapshotDirectory.Length == 0 ? Node.Name : string.Concat(snapshotDirectory, "/", Node.Name);
 
     public TreeNode Node { get; } = node;
 
@@ -82,7 +99,7 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     {
         get
         {
-            lock (_lock)
+            lock (Gate)
             {
                 return _failure;
             }
@@ -93,27 +110,40 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     public bool Restored => Volatile.Read(ref _restored);
 
     /// <summary>Where the damaged content was kept (<c>--keep-damaged</c>); null otherwise.</summary>
-    public string? DamagedPath { get; private set; }
+    public string? DamagedPath => _keptDamaged ? Path + DamagedSuffix : null;
 
-    /// <summary>Fills chunk offsets from the index (plain lengths).</summary>
-    public void Prepare(IReadOnlyList<uint> chunkLengths)
+    /// <summary>The file holds its write state (chunks claimed, hash, handle): from its first chunk until it is renamed or discarded.</summary>
+    public bool Writing => Volatile.Read(ref _write) is not null;
+
+    public long PlannedSize => _plannedSize;
+
+    private Lock Gate => Locks[_lock];
+
+    /// <summary>Takes the chunk lengths (plain, from the index); only then can chunks be written.</summary>
+    public void Prepare(ReadOnlySpan<uint> chunkLengths)
     {
-        _offsets = new long[chunkLengths.Count + 1];
-        for (var i = 0; i < chunkLengths.Count; i++)
+        if (chunkLengths.Length > 1)
         {
-            _offsets[i + 1] = _offsets[i] + chunkLengths[i];
+            _offsets = new long[chunkLengths.Length + 1];
+            for (var i = 0; i < chunkLengths.Length; i++)
+            {
+                _offsets[i + 1] = _offsets[i] + chunkLengths[i];
+            }
+
+            _plannedSize = _offsets[^1];
+        }
+        else
+        {
+            _plannedSize = chunkLengths.Length == 1 ? chunkLengths[0] : 0;
         }
 
-        _claimed = new bool[chunkLengths.Count];
-        _written = new bool[chunkLengths.Count];
+        _prepared = true;
     }
-
-    public long PlannedSize => _offsets![^1];
 
     /// <summary>Marks the file as not restorable (the first reason is kept); later chunks for it are ignored unless it is to be kept.</summary>
     public void Fail(string reason)
     {
-        lock (_lock)
+        lock (Gate)
         {
             if (_failure is null && !_restored)
             {
@@ -125,35 +155,41 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     /// <summary>Writes chunk <paramref name="index"/>; returns true when this call completed, verified and renamed the file.</summary>
     public bool Write(int index, ReadOnlySpan<byte> data, FileWriteContext context)
     {
+        WriteState state;
         SafeFileHandle handle;
-        lock (_lock)
+        lock (Gate)
         {
             // A failed file still takes the chunks that can be read when it is to be kept as
             // NAME.drorch-damaged (as much of it as possible); it is never completed or renamed.
-            if ((_failure is not null && !context.KeepDamaged) || _claimed is null || _claimed[index])
+            if ((_failure is not null && !context.KeepDamaged) || !_prepared || _restored)
             {
                 return false;
             }
 
-            _claimed[index] = true;
-            handle = _handle ??= Create(context);
-            _hash ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            state = _write ??= new WriteState(Node.Content.Length);
+            if (state.Chunks[index] != ChunkState.Pending)
+            {
+                return false;
+            }
+
+            state.Chunks[index] = ChunkState.Claimed;
+            handle = state.Handle ??= Create(state, context);
         }
 
-        WriteAt(handle, data, _offsets![index]);
-        lock (_lock)
+        WriteAt(handle, data, Offset(index));
+        lock (Gate)
         {
-            _written![index] = true;
-            if (_hashing || index != _nextToHash || _failure is not null)
+            state.Chunks[index] = ChunkState.Written;
+            if (state.Hashing || index != state.NextToHash || _failure is not null)
             {
                 return false; // the hashing thread (or a later writer of the gap) picks it up
             }
 
-            _hashing = true;
+            state.Hashing = true;
         }
 
-        _hash!.AppendData(data);
-        return HashOnwards(index + 1, context);
+        state.Hash.AppendData(data);
+        return HashOnwards(state, index + 1, context);
     }
 
     /// <summary>
@@ -161,56 +197,69 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
     /// back), then gives up ownership. The check for "written" and the release of ownership happen
     /// under the same lock as writers' checks, so no chunk is ever left unhashed.
     /// </summary>
-    private bool HashOnwards(int next, FileWriteContext context)
+    private bool HashOnwards(WriteState state, int next, FileWriteContext context)
     {
         while (true)
         {
-            lock (_lock)
+            lock (Gate)
             {
-                _nextToHash = next;
-                if (next == _written!.Length)
+                state.NextToHash = next;
+                if (next == state.Chunks.Length)
                 {
-                    _hashing = false;
+                    state.Hashing = false;
                     break;
                 }
 
-                if (!_written[next])
+                if (state.Chunks[next] != ChunkState.Written)
                 {
-                    _hashing = false;
+                    state.Hashing = false;
                     return false;
                 }
             }
 
-            HashFromDisk(next, context.Pool);
+            HashFromDisk(state, next, context.Pool);
             next++;
         }
 
-        return Complete(context);
+        return Complete(state, context);
     }
 
     /// <summary>Creates an empty file (no chunks), verifies it and renames it into place; false when that failed.</summary>
     public bool WriteEmpty(FileWriteContext context)
     {
-        lock (_lock)
+        WriteState state;
+        lock (Gate)
         {
-            _handle = Create(context);
-            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            state = _write = new WriteState(0);
+            state.Handle = Create(state, context);
         }
 
-        return Complete(context);
+        return Complete(state, context);
     }
 
     /// <summary>
     /// For a file that was not restored, once nothing writes any more: closes it and takes its
     /// temporary file away — renamed to <c>NAME.drorch-damaged</c> when <paramref name="keep"/>
     /// (and something was written), deleted otherwise. A damaged file never has its real name.
+    /// Drops the file's write state either way.
     /// </summary>
     public void Discard(bool keep, bool overwrite)
     {
-        _handle?.Dispose();
-        _handle = null;
-        _hash?.Dispose();
-        if (_restored || _tempPath is not { } temp)
+        WriteState? state;
+        lock (Gate)
+        {
+            state = _write;
+            _write = null;
+        }
+
+        if (state is null)
+        {
+            return; // nothing was written, or the file is restored (its state went with the rename)
+        }
+
+        state.Handle?.Dispose();
+        state.Hash.Dispose();
+        if (_restored || state.TempPath is not { } temp)
         {
             return;
         }
@@ -220,7 +269,7 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
             try
             {
                 UnixFileSystem.Rename(temp, Path + DamagedSuffix, overwrite);
-                DamagedPath = Path + DamagedSuffix;
+                _keptDamaged = true;
                 return;
             }
             catch (IOException)
@@ -231,6 +280,10 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
 
         File.Delete(temp);
     }
+
+    private long Offset(int index) => _offsets is null ? 0 : _offsets[index];
+
+    private int ChunkLength(int index) => (int)(_offsets is null ? _plannedSize : _offsets[index + 1] - _offsets[index]);
 
     /// <summary>
     /// Writes a chunk at its offset; for a file that was sparse at backup, only the 4 KiB blocks
@@ -267,14 +320,14 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
         }
     }
 
-    private void HashFromDisk(int index, ArrayPool<byte> pool)
+    private void HashFromDisk(WriteState state, int index, ArrayPool<byte> pool)
     {
-        var length = (int)(_offsets![index + 1] - _offsets[index]);
+        var length = ChunkLength(index);
         var buffer = pool.Rent(Math.Max(1, length));
         try
         {
-            var read = RandomAccess.Read(_handle!, buffer.AsSpan(0, length), _offsets[index]);
-            _hash!.AppendData(buffer, 0, read);
+            var read = RandomAccess.Read(state.Handle!, buffer.AsSpan(0, length), Offset(index));
+            state.Hash.AppendData(buffer, 0, read);
         }
         finally
         {
@@ -284,29 +337,31 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
 
     /// <summary>
     /// Verifies the hash; applies owner, mode, extended attributes and mtime through the handle;
-    /// renames the file to its real name; then hands the handle to the page-cache releaser.
-    /// A mismatch or a failed rename marks the file failed (the temporary file is discarded later).
+    /// renames the file to its real name; then hands the handle to the page-cache releaser and
+    /// drops the write state. A mismatch or a failed rename marks the file failed (the temporary
+    /// file is discarded later).
     /// </summary>
-    private bool Complete(FileWriteContext context)
+    private bool Complete(WriteState state, FileWriteContext context)
     {
-        var actual = new BlobId(_hash!.GetHashAndReset());
-        var handle = _handle!;
+        var actual = new BlobId(state.Hash.GetHashAndReset());
+        var handle = state.Handle!;
         if (actual != Node.FileHash)
         {
             Fail($"checksum mismatch: expected SHA-256 {Node.FileHash}, got {actual}");
             return false;
         }
 
+        var path = Path;
         try
         {
             // Through the open handle: no path lookups, and nothing can swap the file underneath.
-            RestoreMetadata.Apply(handle, Path, Node, context);
+            RestoreMetadata.Apply(handle, path, Node, context);
             if (context.Overwrite)
             {
-                RestoreMetadata.RemoveDirectory(Path); // a file or symlink there is replaced by the rename itself
+                RestoreMetadata.RemoveDirectory(path); // a file or symlink there is replaced by the rename itself
             }
 
-            UnixFileSystem.Rename(_tempPath!, Path, context.Overwrite);
+            UnixFileSystem.Rename(state.TempPath!, path, context.Overwrite);
         }
         catch (IOException e)
         {
@@ -314,31 +369,54 @@ internal sealed class FileTarget(string path, string snapshotPath, TreeNode node
             return false;
         }
 
-        lock (_lock)
+        lock (Gate)
         {
-            _handle = null; // the releaser owns it now; Discard must not close it again
+            _write = null; // the releaser owns the handle now; Discard finds nothing to close
             _restored = true;
         }
 
-        _hash.Dispose();
+        state.Hash.Dispose();
         context.Finished.Release(handle, PlannedSize);
         return true;
     }
 
-    private SafeFileHandle Create(FileWriteContext context)
+    private SafeFileHandle Create(WriteState state, FileWriteContext context)
     {
-        _tempPath = string.Concat(Path.AsSpan(0, Path.LastIndexOf('/') + 1), context.TempName());
+        state.TempPath = string.Concat(directory, "/", context.TempName());
 
         // CreateNew = O_CREAT|O_EXCL: never follows a symlink planted at this path.
         // Preallocate big files (one extent, no fragmentation); for small ones it is a wasted syscall.
         // A sparse file is never preallocated: its length is set instead, which allocates nothing.
         var preallocate = !Node.Sparse && PlannedSize >= PreallocateThreshold ? PlannedSize : 0;
-        var handle = File.OpenHandle(_tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocate);
+        var handle = File.OpenHandle(state.TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocate);
         if (Node.Sparse)
         {
             RandomAccess.SetLength(handle, PlannedSize);
         }
 
         return handle;
+    }
+
+    private enum ChunkState : byte
+    {
+        Pending,
+        Claimed,
+        Written,
+    }
+
+    /// <summary>What a file needs only while it is being written; guarded by the file's <see cref="Gate"/>.</summary>
+    private sealed class WriteState(int chunks)
+    {
+        public ChunkState[] Chunks { get; } = new ChunkState[chunks];
+
+        public int NextToHash { get; set; }
+
+        public bool Hashing { get; set; }
+
+        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public SafeFileHandle? Handle { get; set; }
+
+        public string? TempPath { get; set; }
     }
 }

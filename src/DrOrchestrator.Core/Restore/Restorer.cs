@@ -49,7 +49,7 @@ public sealed class Restorer
         }
 
         var links = HardLinkGroups.Split(plan.Files);
-        var packs = GroupByPack(repo, plan);
+        var packs = GroupByPack(repo, plan.Files);
 
         Directory.CreateDirectory(destination);
         foreach (var dir in plan.Directories)
@@ -82,7 +82,7 @@ public sealed class Restorer
                     : Math.Max(Environment.ProcessorCount, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
             };
             ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
-            await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
+            await Parallel.ForEachAsync(TakeEach(packs), options, (p, token) => new ValueTask(reader.RestorePackAsync(p, token))).ConfigureAwait(false);
         }
         catch
         {
@@ -183,48 +183,84 @@ public sealed class Restorer
         }
     }
 
-    /// <summary>Every needed blob grouped by pack, packs in order of first use (so files fill mostly in order).</summary>
-    private static List<KeyValuePair<int, List<NeededBlob>>> GroupByPack(BackupRepository repo, RestorePlan plan)
+    /// <summary>
+    /// Every chunk of every file grouped by pack, packs in order of first use (so files fill
+    /// mostly in order), each pack's uses sorted by offset. A file with a chunk that is in no index
+    /// is failed here and none of its chunks is read.
+    /// </summary>
+    internal static List<PackUses> GroupByPack(BackupRepository repo, IReadOnlyList<FileTarget> files)
     {
-        var blobs = new Dictionary<BlobId, NeededBlob>();
-        var packs = new Dictionary<int, List<NeededBlob>>();
+        var packs = new Dictionary<int, List<ChunkUse>>();
         var order = new List<int>();
-        foreach (var file in plan.Files)
+        var locations = new BlobLocation[16];
+        var lengths = new uint[16];
+        foreach (var file in files)
         {
-            var lengths = new uint[file.Node.Content.Length];
-            for (var i = 0; i < lengths.Length; i++)
+            var content = file.Node.Content;
+            if (content.Length > locations.Length)
             {
-                var id = file.Node.Content[i];
-                if (!blobs.TryGetValue(id, out var needed))
-                {
-                    if (!repo.Index.TryGet(id, out var location))
-                    {
-                        file.Fail($"chunk {i} ({id.ToShortString()}) is not in any index of {repo.Store.Description} (data lost)");
-                        break;
-                    }
-
-                    needed = new NeededBlob(id, location, []);
-                    blobs.Add(id, needed);
-                    if (!packs.TryGetValue(location.Pack, out var list))
-                    {
-                        packs.Add(location.Pack, list = []);
-                        order.Add(location.Pack);
-                    }
-
-                    list.Add(needed);
-                }
-
-                needed.Targets.Add((file, i));
-                lengths[i] = needed.Location.PlainLength;
+                locations = new BlobLocation[content.Length];
+                lengths = new uint[content.Length];
             }
 
-            if (file.Failure is null)
+            if (!Locate(repo, file, locations))
             {
-                file.Prepare(lengths);
+                continue;
+            }
+
+            for (var i = 0; i < content.Length; i++)
+            {
+                var location = locations[i];
+                if (!packs.TryGetValue(location.Pack, out var uses))
+                {
+                    packs.Add(location.Pack, uses = []);
+                    order.Add(location.Pack);
+                }
+
+                uses.Add(new ChunkUse(file, i, location));
+                lengths[i] = location.PlainLength;
+            }
+
+            file.Prepare(lengths.AsSpan(0, content.Length));
+        }
+
+        var result = new List<PackUses>(order.Count);
+        foreach (var pack in order)
+        {
+            var uses = packs[pack].ToArray();
+            packs.Remove(pack);
+            uses.AsSpan().Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
+            result.Add(new PackUses(pack, uses));
+        }
+
+        return result;
+    }
+
+    /// <summary>Fills <paramref name="locations"/> with where each chunk of <paramref name="file"/> is; false (and the file failed) when one is in no index.</summary>
+    private static bool Locate(BackupRepository repo, FileTarget file, BlobLocation[] locations)
+    {
+        var content = file.Node.Content;
+        for (var i = 0; i < content.Length; i++)
+        {
+            if (!repo.Index.TryGet(content[i], out locations[i]))
+            {
+                file.Fail($"chunk {i} ({content[i].ToShortString()}) is not in any index of {repo.Store.Description} (data lost)");
+                return false;
             }
         }
 
-        return [.. order.Select(p => new KeyValuePair<int, List<NeededBlob>>(p, packs[p]))];
+        return true;
+    }
+
+    /// <summary>Hands out the packs one by one and lets go of each: a pack's uses are garbage once it is read.</summary>
+    private static IEnumerable<PackUses> TakeEach(List<PackUses> packs)
+    {
+        for (var i = 0; i < packs.Count; i++)
+        {
+            var pack = packs[i];
+            packs[i] = null!;
+            yield return pack;
+        }
     }
 
     private static void CreateDirectory(string path, bool overwrite)
