@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using DrOrchestrator.Core.Backup;
 using DrOrchestrator.Core.Repository;
@@ -53,14 +54,16 @@ internal sealed class FileWriteContext(RestoreRequest request, ArrayPool<byte> p
 /// A restore plans every file before it writes one, so this object exists once per file of the
 /// snapshot for the whole restore (a million files: a million of them); what it holds is kept
 /// to what every file needs all along (docs/decisions.md §66). Its paths are not stored: the
-/// directory's two path strings are shared by every file in it and the name is the node's.
+/// directory's two path strings are shared by every file in it. The tree node is not kept (it
+/// holds inode, ctime, a subtree id and a chunk array only a backup needs): the name, size,
+/// hash, metadata and chunk ids are copied out of it, a file of one chunk holding its id inline.
 /// Chunk offsets are kept only for a file of more than one chunk. Everything needed only while
 /// the file is being written — which chunks are claimed and written, the hash, the handle, the
 /// temporary name — is a <see cref="WriteState"/> made by the first chunk and dropped when the
 /// file is renamed or discarded. Files share a fixed set of locks (<see cref="Gate"/>) instead of
 /// one lock object each.
 /// </remarks>
-internal sealed class FileTarget(string directory, string snapshotDirectory, TreeNode node)
+internal sealed class FileTarget
 {
     /// <summary>Appended to the real name of a file that could not be verified, when the restore keeps damaged files.</summary>
     public const string DamagedSuffix = ".drorch-damaged";
@@ -70,29 +73,73 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
     /// <summary>The granularity of holes a sparse file gets back (the usual file-system block).</summary>
     private const int SparseBlock = 4096;
 
-    /// <summary>Locks shared by all files (a file's is chosen when it is made): sections are short and never nested, and at most a few workers write at once.</summary>
+    /// <summary>Locks shared by all files (a file's is chosen by its identity hash): sections are short and never nested, and at most a few workers write at once.</summary>
     private const int LockCount = 1024;
 
     private static readonly Lock[] Locks = [.. Enumerable.Range(0, LockCount).Select(_ => new Lock())];
-    private static int Made;
 
-    private readonly int _lock = (int)((uint)Interlocked.Increment(ref Made) % LockCount);
+    private readonly string _directory;
+    private readonly string _snapshotDirectory;
+
+    /// <summary>The chunk ids of a file of two chunks or more; null otherwise (the one chunk is <see cref="_onlyChunk"/>).</summary>
+    private readonly BlobId[]? _chunks;
+    private readonly BlobId _onlyChunk;
+    private readonly NodeMetadata _metadata;
 
     /// <summary>Offsets of chunk i (and the end), for a file of two chunks or more; null otherwise (its one chunk is at 0).</summary>
     private long[]? _offsets;
     private long _plannedSize;
-    private bool _prepared;
     private WriteState? _write;
     private string? _failure;
+    private readonly int _chunkCount;
+    private readonly bool _sparse;
+    private bool _prepared;
     private bool _restored;
     private bool _keptDamaged;
 
+    /// <summary>Takes from <paramref name="node"/> what restoring it needs (not the node: it holds what only a backup uses).</summary>
+    public FileTarget(string directory, string snapshotDirectory, TreeNode node)
+    {
+        _directory = directory;
+        _snapshotDirectory = snapshotDirectory;
+        Name = node.Name;
+        Size = node.Size;
+        FileHash = node.FileHash;
+        _metadata = NodeMetadata.Of(node);
+        _sparse = node.Sparse;
+        _chunkCount = node.Content.Length;
+        if (_chunkCount == 1)
+        {
+            _onlyChunk = node.Content[0];
+        }
+        else if (_chunkCount > 1)
+        {
+            _chunks = node.Content;
+        }
+
+        if (node.Links > 1)
+        {
+            LinkIdentity = new HardLinkIdentity(node.Device, node.Inode);
+        }
+    }
+
+    public string Name { get; }
+
+    /// <summary>Size recorded at backup.</summary>
+    public long Size { get; }
+
+    /// <summary>SHA-256 of the file's content, recorded at backup.</summary>
+    public BlobId FileHash { get; }
+
+    /// <summary>The inode the file was a hard link to at backup (more than one link recorded); null otherwise.</summary>
+    public HardLinkIdentity? LinkIdentity { get; }
+
+    public int ChunkCount => _chunkCount;
+
     /// <summary>Where the file goes: its directory under the destination and its name.</summary>
-    public string Path => string.Concat(directory, "/", Node.Name);
+    public string Path => string.Concat(_directory, "/", Name);
 
-    public string SnapshotPath => snapshotDirectory.Length == 0 ? Node.Name : string.Concat(snapshotDirectory, "/", Node.Name);
-
-    public TreeNode Node { get; } = node;
+    public string SnapshotPath => _snapshotDirectory.Length == 0 ? Name : string.Concat(_snapshotDirectory, "/", Name);
 
     /// <summary>Why the file could not be restored; null while it can still be (or was) restored.</summary>
     public string? Failure
@@ -117,11 +164,20 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
 
     public long PlannedSize => _plannedSize;
 
-    private Lock Gate => Locks[_lock];
+    // The identity hash lives in the object header: no field per file for its lock.
+    private Lock Gate => Locks[(uint)RuntimeHelpers.GetHashCode(this) % LockCount];
+
+    /// <summary>The id of chunk <paramref name="index"/>.</summary>
+    public BlobId Chunk(int index) => _chunks is null ? (index == 0 && _chunkCount == 1 ? _onlyChunk : throw new ArgumentOutOfRangeException(nameof(index))) : _chunks[index];
 
     /// <summary>Takes the chunk lengths (plain, from the index); only then can chunks be written.</summary>
     public void Prepare(ReadOnlySpan<uint> chunkLengths)
     {
+        if (chunkLengths.Length != _chunkCount)
+        {
+            throw new ArgumentException($"{chunkLengths.Length} lengths for {_chunkCount} chunks", nameof(chunkLengths));
+        }
+
         if (chunkLengths.Length > 1)
         {
             _offsets = new long[chunkLengths.Length + 1];
@@ -166,7 +222,7 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
                 return false;
             }
 
-            state = _write ??= new WriteState(Node.Content.Length);
+            state = _write ??= new WriteState(_chunkCount);
             if (state.Chunks[index] != ChunkState.Pending)
             {
                 return false;
@@ -292,7 +348,7 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
     /// </summary>
     private void WriteAt(SafeFileHandle handle, ReadOnlySpan<byte> data, long offset)
     {
-        if (!Node.Sparse)
+        if (!_sparse)
         {
             RandomAccess.Write(handle, data, offset);
             return;
@@ -345,9 +401,9 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
     {
         var actual = new BlobId(state.Hash.GetHashAndReset());
         var handle = state.Handle!;
-        if (actual != Node.FileHash)
+        if (actual != FileHash)
         {
-            Fail($"checksum mismatch: expected SHA-256 {Node.FileHash}, got {actual}");
+            Fail($"checksum mismatch: expected SHA-256 {FileHash}, got {actual}");
             return false;
         }
 
@@ -355,7 +411,7 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
         try
         {
             // Through the open handle: no path lookups, and nothing can swap the file underneath.
-            RestoreMetadata.Apply(handle, path, Node, context);
+            RestoreMetadata.Apply(handle, path, _metadata, context);
             if (context.Overwrite)
             {
                 RestoreMetadata.RemoveDirectory(path); // a file or symlink there is replaced by the rename itself
@@ -382,14 +438,14 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
 
     private SafeFileHandle Create(WriteState state, FileWriteContext context)
     {
-        state.TempPath = string.Concat(directory, "/", context.TempName());
+        state.TempPath = string.Concat(_directory, "/", context.TempName());
 
         // CreateNew = O_CREAT|O_EXCL: never follows a symlink planted at this path.
         // Preallocate big files (one extent, no fragmentation); for small ones it is a wasted syscall.
         // A sparse file is never preallocated: its length is set instead, which allocates nothing.
-        var preallocate = !Node.Sparse && PlannedSize >= PreallocateThreshold ? PlannedSize : 0;
+        var preallocate = !_sparse && PlannedSize >= PreallocateThreshold ? PlannedSize : 0;
         var handle = File.OpenHandle(state.TempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.None, preallocate);
-        if (Node.Sparse)
+        if (_sparse)
         {
             RandomAccess.SetLength(handle, PlannedSize);
         }
@@ -420,3 +476,6 @@ internal sealed class FileTarget(string directory, string snapshotDirectory, Tre
         public string? TempPath { get; set; }
     }
 }
+
+/// <summary>Device and inode of a file that had more than one link at backup: files with the same one are one link group.</summary>
+internal sealed record HardLinkIdentity(ulong Device, ulong Inode);

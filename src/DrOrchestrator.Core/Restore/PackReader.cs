@@ -8,7 +8,7 @@ namespace DrOrchestrator.Core.Restore;
 /// <summary>Chunk <paramref name="Index"/> of <paramref name="File"/> is the blob at <paramref name="Location"/>.</summary>
 internal readonly record struct ChunkUse(FileTarget File, int Index, BlobLocation Location)
 {
-    public BlobId BlobId => File.Node.Content[Index];
+    public BlobId BlobId => File.Chunk(Index);
 }
 
 /// <summary>

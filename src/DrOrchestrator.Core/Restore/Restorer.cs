@@ -63,7 +63,7 @@ public sealed class Restorer
         using var retry = new RetryStore(repo.Store);
         try
         {
-            foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0 && f.Failure is null))
+            foreach (var empty in plan.Files.Where(f => f.ChunkCount == 0 && f.Failure is null))
             {
                 if (empty.WriteEmpty(files))
                 {
@@ -186,21 +186,26 @@ public sealed class Restorer
     /// <summary>
     /// Every chunk of every file grouped by pack, packs in order of first use (so files fill
     /// mostly in order), each pack's uses sorted by offset. A file with a chunk that is in no index
-    /// is failed here and none of its chunks is read.
+    /// is failed here and none of its chunks is read. Two passes over the files: the first counts
+    /// the uses per pack, the second fills arrays of exactly that size — growing lists would hold
+    /// up to twice the uses (and a copy of them) at the restore's peak, a million files' worth.
     /// </summary>
     internal static List<PackUses> GroupByPack(BackupRepository repo, IReadOnlyList<FileTarget> files)
     {
-        var packs = new Dictionary<int, List<ChunkUse>>();
+        var slots = new Dictionary<int, int>(); // pack → position in order/arrays
+        var counts = new List<int>();
         var order = new List<int>();
+        var located = new bool[files.Count];
         var locations = new BlobLocation[16];
         var lengths = new uint[16];
-        foreach (var file in files)
+        for (var f = 0; f < files.Count; f++)
         {
-            var content = file.Node.Content;
-            if (content.Length > locations.Length)
+            var file = files[f];
+            var chunks = file.ChunkCount;
+            if (chunks > locations.Length)
             {
-                locations = new BlobLocation[content.Length];
-                lengths = new uint[content.Length];
+                locations = new BlobLocation[chunks];
+                lengths = new uint[chunks];
             }
 
             if (!Locate(repo, file, locations))
@@ -208,29 +213,52 @@ public sealed class Restorer
                 continue;
             }
 
-            for (var i = 0; i < content.Length; i++)
+            located[f] = true;
+            for (var i = 0; i < chunks; i++)
             {
-                var location = locations[i];
-                if (!packs.TryGetValue(location.Pack, out var uses))
+                var pack = locations[i].Pack;
+                if (!slots.TryGetValue(pack, out var slot))
                 {
-                    packs.Add(location.Pack, uses = []);
-                    order.Add(location.Pack);
+                    slots.Add(pack, slot = order.Count);
+                    order.Add(pack);
+                    counts.Add(0);
                 }
 
-                uses.Add(new ChunkUse(file, i, location));
-                lengths[i] = location.PlainLength;
+                counts[slot]++;
+                lengths[i] = locations[i].PlainLength;
             }
 
-            file.Prepare(lengths.AsSpan(0, content.Length));
+            file.Prepare(lengths.AsSpan(0, chunks));
+        }
+
+        var uses = new ChunkUse[order.Count][];
+        for (var slot = 0; slot < order.Count; slot++)
+        {
+            uses[slot] = new ChunkUse[counts[slot]];
+            counts[slot] = 0; // from here on: how many are filled
+        }
+
+        for (var f = 0; f < files.Count; f++)
+        {
+            if (!located[f])
+            {
+                continue;
+            }
+
+            var file = files[f];
+            for (var i = 0; i < file.ChunkCount; i++)
+            {
+                repo.Index.TryGet(file.Chunk(i), out var location); // found in the first pass; the index does not change
+                var slot = slots[location.Pack];
+                uses[slot][counts[slot]++] = new ChunkUse(file, i, location);
+            }
         }
 
         var result = new List<PackUses>(order.Count);
-        foreach (var pack in order)
+        for (var slot = 0; slot < order.Count; slot++)
         {
-            var uses = packs[pack].ToArray();
-            packs.Remove(pack);
-            uses.AsSpan().Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
-            result.Add(new PackUses(pack, uses));
+            uses[slot].AsSpan().Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
+            result.Add(new PackUses(order[slot], uses[slot]));
         }
 
         return result;
@@ -239,12 +267,12 @@ public sealed class Restorer
     /// <summary>Fills <paramref name="locations"/> with where each chunk of <paramref name="file"/> is; false (and the file failed) when one is in no index.</summary>
     private static bool Locate(BackupRepository repo, FileTarget file, BlobLocation[] locations)
     {
-        var content = file.Node.Content;
-        for (var i = 0; i < content.Length; i++)
+        for (var i = 0; i < file.ChunkCount; i++)
         {
-            if (!repo.Index.TryGet(content[i], out locations[i]))
+            var id = file.Chunk(i);
+            if (!repo.Index.TryGet(id, out locations[i]))
             {
-                file.Fail($"chunk {i} ({content[i].ToShortString()}) is not in any index of {repo.Store.Description} (data lost)");
+                file.Fail($"chunk {i} ({id.ToShortString()}) is not in any index of {repo.Store.Description} (data lost)");
                 return false;
             }
         }

@@ -28,11 +28,11 @@ public sealed class RestoreStateTests
         var packs = Restorer.GroupByPack(repo, plan.Files);
 
         // Every chunk of every file is one use, in the pack the index names, sorted by offset.
-        Assert.Equal(plan.Files.Sum(f => f.Node.Content.Length), packs.Sum(p => p.Uses.Length));
+        Assert.Equal(plan.Files.Sum(f => f.ChunkCount), packs.Sum(p => p.Uses.Length));
         Assert.All(packs, p => Assert.All(p.Uses, u => Assert.Equal(p.Pack, u.Location.Pack)));
         Assert.All(packs, p => Assert.Equal(p.Uses.OrderBy(u => u.Location.Offset).Select(u => u.Location.Offset), p.Uses.Select(u => u.Location.Offset)));
         Assert.True(packs.Count >= 10, $"{packs.Count} packs: the test needs files spread over many");
-        Assert.Contains(plan.Files, f => f.Node.Content.Length > 1 && packs.Count(p => p.Uses.Any(u => u.File == f)) > 1);
+        Assert.Contains(plan.Files, f => f.ChunkCount > 1 && packs.Count(p => p.Uses.Any(u => u.File == f)) > 1);
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), plan.Files.Select(f => Path.GetRelativePath(destination, f.Path)).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(plan.Files, f => f.Writing);
 
@@ -40,7 +40,7 @@ public sealed class RestoreStateTests
         var context = new FileWriteContext(new RestoreRequest(snapshot, destination, [], Overwrite: false), BufferPool.Engine, finished);
         var completed = new List<FileTarget>();
         var reader = new PackReader(repo, context, completed.Add, retryStore: null);
-        foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0))
+        foreach (var empty in plan.Files.Where(f => f.ChunkCount == 0))
         {
             Assert.True(empty.WriteEmpty(context));
             completed.Add(empty);
@@ -55,11 +55,11 @@ public sealed class RestoreStateTests
             done.Add(pack.Pack);
 
             // Renamed exactly when all of its packs are read; holding state exactly while part-written.
-            foreach (var file in plan.Files.Where(f => f.Node.Content.Length > 0))
+            foreach (var file in plan.Files.Where(f => f.ChunkCount > 0))
             {
-                var chunksRead = file.Node.Content.Count(id => repo.Index.TryGet(id, out var at) && done.Contains(at.Pack));
-                Assert.Equal(chunksRead == file.Node.Content.Length, file.Restored);
-                Assert.Equal(chunksRead > 0 && chunksRead < file.Node.Content.Length, file.Writing);
+                var chunksRead = Enumerable.Range(0, file.ChunkCount).Select(file.Chunk).Count(id => repo.Index.TryGet(id, out var at) && done.Contains(at.Pack));
+                Assert.Equal(chunksRead == file.ChunkCount, file.Restored);
+                Assert.Equal(chunksRead > 0 && chunksRead < file.ChunkCount, file.Writing);
             }
 
             maxWriting = Math.Max(maxWriting, plan.Files.Count(f => f.Writing));
@@ -91,7 +91,7 @@ public sealed class RestoreStateTests
         var reader = new PackReader(repo, context, _ => { }, retryStore: null);
 
         await reader.RestorePackAsync(packs[0], CancellationToken.None);
-        var big = plan.Files.Single(f => f.Node.Name == "big-0.bin");
+        var big = plan.Files.Single(f => f.Name == "big-0.bin");
         Assert.True(big.Writing, "the first big file's first pack was read, its last not");
         big.Fail("test: a later chunk is damaged");
         foreach (var pack in packs.Skip(1))
@@ -106,7 +106,7 @@ public sealed class RestoreStateTests
         Assert.False(big.Writing);
         Assert.Empty(Directory.EnumerateFiles(destination, ".drorch-*", SearchOption.AllDirectories));
         Assert.False(File.Exists(big.Path));
-        Assert.All(plan.Files.Where(f => f != big && f.Node.Content.Length > 0), f => Assert.True(f.Restored, f.SnapshotPath));
+        Assert.All(plan.Files.Where(f => f != big && f.ChunkCount > 0), f => Assert.True(f.Restored, f.SnapshotPath));
     }
 
     /// <summary>
