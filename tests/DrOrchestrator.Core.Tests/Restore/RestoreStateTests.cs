@@ -16,14 +16,7 @@ public sealed class RestoreStateTests
     public async Task Write_state_lives_from_a_files_first_chunk_to_its_rename_and_no_longer()
     {
         using var dir = new TempDir();
-        var source = dir.Sub("src");
-        var expected = MakeSource(source);
-        var (_, repo) = await TestSupport.NewRepoAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
-        var destination = dir.Sub("out");
-        var plan = await RestorePlan.BuildAsync(repo, snapshot, destination, new GlobMatcher([]), CancellationToken.None);
-        Directory.CreateDirectory(destination);
-        plan.Directories.ForEach(d => Directory.CreateDirectory(d.Path));
+        var (expected, repo, snapshot, destination, plan) = await PlanAsync(dir);
 
         var packs = Restorer.GroupByPack(repo, plan.Files);
 
@@ -77,14 +70,7 @@ public sealed class RestoreStateTests
     public async Task A_failed_part_written_file_keeps_its_state_until_discarded_then_leaves_nothing()
     {
         using var dir = new TempDir();
-        var source = dir.Sub("src");
-        MakeSource(source);
-        var (_, repo) = await TestSupport.NewRepoAsync();
-        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
-        var destination = dir.Sub("out");
-        var plan = await RestorePlan.BuildAsync(repo, snapshot, destination, new GlobMatcher([]), CancellationToken.None);
-        Directory.CreateDirectory(destination);
-        plan.Directories.ForEach(d => Directory.CreateDirectory(d.Path));
+        var (_, repo, snapshot, destination, plan) = await PlanAsync(dir);
         var packs = Restorer.GroupByPack(repo, plan.Files);
         using var finished = new PageCacheReleaser();
         var context = new FileWriteContext(new RestoreRequest(snapshot, destination, [], Overwrite: false), BufferPool.Engine, finished);
@@ -107,6 +93,20 @@ public sealed class RestoreStateTests
         Assert.Empty(Directory.EnumerateFiles(destination, ".drorch-*", SearchOption.AllDirectories));
         Assert.False(File.Exists(big.Path));
         Assert.All(plan.Files.Where(f => f != big && f.ChunkCount > 0), f => Assert.True(f.Restored, f.SnapshotPath));
+    }
+
+    /// <summary>Backs <see cref="MakeSource"/> up, plans its full restore into <c>out</c> and creates the planned directories.</summary>
+    private static async Task<(Dictionary<string, string> Expected, BackupRepository Repo, Snapshot Snapshot, string Destination, RestorePlan Plan)> PlanAsync(TempDir dir)
+    {
+        var source = dir.Sub("src");
+        var expected = MakeSource(source);
+        var (_, repo) = await TestSupport.NewRepoAsync();
+        var snapshot = (await TestSupport.BackupAsync(repo, source)).Snapshot;
+        var destination = dir.Sub("out");
+        var plan = await RestorePlan.BuildAsync(repo, snapshot, destination, new GlobMatcher([]), CancellationToken.None);
+        Directory.CreateDirectory(destination);
+        plan.Directories.ForEach(d => Directory.CreateDirectory(d.Path));
+        return (expected, repo, snapshot, destination, plan);
     }
 
     /// <summary>
