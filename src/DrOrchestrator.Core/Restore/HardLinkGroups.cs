@@ -18,21 +18,21 @@ internal sealed class HardLinkGroups
     public static HardLinkGroups Split(List<FileTarget> files)
     {
         var groups = new HardLinkGroups();
-        var leaders = new Dictionary<(ulong Device, ulong Inode), FileTarget>();
+        var leaders = new Dictionary<HardLinkIdentity, FileTarget>();
         files.RemoveAll(file =>
         {
-            if (file.Node.Links <= 1)
+            if (file.LinkIdentity is not { } inode)
             {
                 return false;
             }
 
-            if (leaders.TryGetValue((file.Node.Device, file.Node.Inode), out var leader) && leader.Node.FileHash == file.Node.FileHash)
+            if (leaders.TryGetValue(inode, out var leader) && leader.FileHash == file.FileHash)
             {
                 groups._members.Add((leader, file));
                 return true;
             }
 
-            leaders[(file.Node.Device, file.Node.Inode)] = file;
+            leaders[inode] = file;
             return false;
         });
         return groups;

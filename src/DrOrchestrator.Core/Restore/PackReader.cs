@@ -5,8 +5,21 @@ using DrOrchestrator.Core.Storage;
 
 namespace DrOrchestrator.Core.Restore;
 
-/// <summary>A blob a restore needs, and every (file, chunk index) that uses it.</summary>
-internal sealed record NeededBlob(BlobId Id, BlobLocation Location, List<(FileTarget File, int Index)> Targets);
+/// <summary>Chunk <paramref name="Index"/> of <paramref name="File"/> is the blob at <paramref name="Location"/>.</summary>
+internal readonly record struct ChunkUse(FileTarget File, int Index, BlobLocation Location)
+{
+    public BlobId BlobId => File.Chunk(Index);
+}
+
+/// <summary>
+/// What a restore reads from one pack: every chunk of every file that is in it, sorted by offset
+/// (the uses of one blob are neighbours). One array of structs per pack, no object per blob or per
+/// use; the restore lets go of it once the pack is done.
+/// </summary>
+internal sealed record PackUses(int Pack, ChunkUse[] Uses);
+
+/// <summary>A blob of the pack being read: <see cref="Count"/> uses from <see cref="First"/> on.</summary>
+internal readonly record struct NeededBlob(BlobId Id, BlobLocation Location, int First, int Count);
 
 /// <summary>
 /// Reads the needed blobs of one pack with as few ranged reads as possible (neighbouring blobs
@@ -20,32 +33,45 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
 {
     private const long MaxGap = 1 << 20;
 
-    public async Task RestorePackAsync(int pack, List<NeededBlob> blobs, CancellationToken ct)
+    public async Task RestorePackAsync(PackUses pack, CancellationToken ct)
     {
-        blobs.Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
-        var packKey = ObjectKeys.Pack(repo.Index.PackId(pack));
+        var uses = pack.Uses;
+        var blobs = new List<NeededBlob>();
+        for (var start = 0; start < uses.Length;)
+        {
+            var end = start + 1;
+            while (end < uses.Length && uses[end].Location.Offset == uses[start].Location.Offset)
+            {
+                end++;
+            }
+
+            blobs.Add(new NeededBlob(uses[start].BlobId, uses[start].Location, start, end - start));
+            start = end;
+        }
+
+        var packKey = ObjectKeys.Pack(repo.Index.PackId(pack.Pack));
         using var codec = repo.CreateCodec(files.Pool);
-        var failed = await ReadBlobsAsync(repo.Store, packKey, blobs, codec, ct).ConfigureAwait(false);
+        var failed = await ReadBlobsAsync(repo.Store, packKey, uses, blobs, codec, ct).ConfigureAwait(false);
         if (failed.Count > 0 && retryStore is not null)
         {
             var first = failed;
-            failed = await ReadBlobsAsync(retryStore(), packKey, [.. first.Select(f => f.Blob)], codec, ct).ConfigureAwait(false);
+            failed = await ReadBlobsAsync(retryStore(), packKey, uses, [.. first.Select(f => f.Blob)], codec, ct).ConfigureAwait(false);
             var firstReasons = first.ToDictionary(f => f.Blob.Id, f => f.Reason);
             failed = [.. failed.Select(f => (f.Blob, $"{firstReasons[f.Blob.Id]}; no good copy elsewhere either ({f.Reason})"))];
         }
 
         foreach (var (blob, reason) in failed)
         {
-            foreach (var (file, index) in blob.Targets)
+            foreach (var use in uses.AsSpan(blob.First, blob.Count))
             {
-                file.Fail($"chunk {index} ({blob.Id.ToShortString()}): {reason}");
+                use.File.Fail($"chunk {use.Index} ({blob.Id.ToShortString()}): {reason}");
             }
         }
     }
 
     /// <summary>Reads <paramref name="blobs"/> (sorted by offset) from <paramref name="store"/>; returns those that could not be restored, with why.</summary>
     private async Task<List<(NeededBlob Blob, string Reason)>> ReadBlobsAsync(
-        IObjectStore store, string packKey, List<NeededBlob> blobs, BlobCodec codec, CancellationToken ct)
+        IObjectStore store, string packKey, ChunkUse[] uses, List<NeededBlob> blobs, BlobCodec codec, CancellationToken ct)
     {
         var failed = new List<(NeededBlob, string)>();
         var start = 0;
@@ -57,7 +83,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
                 end++;
             }
 
-            await RestoreRangeAsync(store, packKey, blobs, start, end, codec, failed, ct).ConfigureAwait(false);
+            await RestoreRangeAsync(store, packKey, uses, blobs, start, end, codec, failed, ct).ConfigureAwait(false);
             start = end;
         }
 
@@ -67,7 +93,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
     private static long End(NeededBlob b) => (long)b.Location.Offset + b.Location.Length;
 
     private async Task RestoreRangeAsync(
-        IObjectStore store, string packKey, List<NeededBlob> blobs, int start, int end, BlobCodec codec, List<(NeededBlob, string)> failed, CancellationToken ct)
+        IObjectStore store, string packKey, ChunkUse[] uses, List<NeededBlob> blobs, int start, int end, BlobCodec codec, List<(NeededBlob, string)> failed, CancellationToken ct)
     {
         long position = blobs[start].Location.Offset;
         var range = new ByteRange(position, End(blobs[end - 1]) - position);
@@ -96,7 +122,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
                             throw new EndOfStreamException($"{packKey} is shorter than the index says");
                         }
 
-                        if (Open(packKey, blob, codec, sealedBuffer.AsSpan(0, read)) is { } reason)
+                        if (Open(packKey, blob, uses.AsSpan(blob.First, blob.Count), codec, sealedBuffer.AsSpan(0, read)) is { } reason)
                         {
                             failed.Add((blob, reason));
                         }
@@ -119,7 +145,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
     }
 
     /// <summary>Opens a blob and writes it to its files; returns why it could not be opened, or null.</summary>
-    private string? Open(string packKey, NeededBlob blob, BlobCodec codec, ReadOnlySpan<byte> sealedBlob)
+    private string? Open(string packKey, NeededBlob blob, ReadOnlySpan<ChunkUse> uses, BlobCodec codec, ReadOnlySpan<byte> sealedBlob)
     {
         byte[] plain;
         try
@@ -134,7 +160,7 @@ internal sealed class PackReader(BackupRepository repo, FileWriteContext files, 
         try
         {
             var data = plain.AsSpan(0, (int)blob.Location.PlainLength);
-            foreach (var (file, index) in blob.Targets)
+            foreach (var (file, index, _) in uses)
             {
                 try
                 {

@@ -14,7 +14,7 @@ namespace DrOrchestrator.Core.Restore;
 internal static class RestoreMetadata
 {
     /// <summary>For a file being restored, through its open handle (no path lookups).</summary>
-    public static void Apply(SafeFileHandle handle, string path, TreeNode node, FileWriteContext context)
+    public static void Apply(SafeFileHandle handle, string path, in NodeMetadata node, FileWriteContext context)
     {
         if (context.RestoreOwners)
         {
@@ -91,4 +91,13 @@ internal static class RestoreMetadata
             context.Warnings.Enqueue(new RestoreIssue(path, $"cannot restore {what}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})"));
         }
     }
+}
+
+/// <summary>
+/// What a restore applies to a file besides its content, copied out of its tree node so that a
+/// planned file does not keep the node (and what only a backup uses: inode, ctime, subtree) alive.
+/// </summary>
+internal readonly record struct NodeMetadata(uint Mode, uint Uid, uint Gid, long MTimeNs, IReadOnlyList<ExtendedAttribute> Xattrs)
+{
+    public static NodeMetadata Of(TreeNode node) => new(node.Mode, node.Uid, node.Gid, node.MTimeNs, node.Xattrs);
 }

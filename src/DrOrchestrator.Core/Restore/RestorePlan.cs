@@ -70,7 +70,7 @@ internal sealed class RestorePlan
 
                     break;
                 case NodeType.File when selected:
-                    Files.Add(new FileTarget(path, snapshotPath, node));
+                    Files.Add(new FileTarget(directory, prefix, node)); // the directory's strings, shared: no path per file
                     TotalBytes += node.Size;
                     any = true;
                     break;

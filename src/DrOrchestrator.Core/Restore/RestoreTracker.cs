@@ -24,7 +24,7 @@ internal sealed class RestoreTracker(RestorePlan plan, IProgress<RestoreProgress
     public void FileDone(FileTarget file)
     {
         var files = Interlocked.Increment(ref _files);
-        var bytes = Interlocked.Add(ref _bytes, file.Node.Size);
+        var bytes = Interlocked.Add(ref _bytes, file.Size);
         if (progress is not null && (_sinceReport.ElapsedMilliseconds >= 250 || files == plan.Files.Count))
         {
             _sinceReport.Restart();
@@ -36,7 +36,7 @@ internal sealed class RestoreTracker(RestorePlan plan, IProgress<RestoreProgress
     public void LinkDone(FileTarget file)
     {
         Interlocked.Increment(ref _files);
-        Interlocked.Add(ref _bytes, file.Node.Size);
+        Interlocked.Add(ref _bytes, file.Size);
     }
 
     /// <summary>Every file finished was verified (a mismatch throws), so verified = files.</summary>

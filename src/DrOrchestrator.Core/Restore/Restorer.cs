@@ -49,7 +49,7 @@ public sealed class Restorer
         }
 
         var links = HardLinkGroups.Split(plan.Files);
-        var packs = GroupByPack(repo, plan);
+        var packs = GroupByPack(repo, plan.Files);
 
         Directory.CreateDirectory(destination);
         foreach (var dir in plan.Directories)
@@ -63,7 +63,7 @@ public sealed class Restorer
         using var retry = new RetryStore(repo.Store);
         try
         {
-            foreach (var empty in plan.Files.Where(f => f.Node.Content.Length == 0 && f.Failure is null))
+            foreach (var empty in plan.Files.Where(f => f.ChunkCount == 0 && f.Failure is null))
             {
                 if (empty.WriteEmpty(files))
                 {
@@ -82,7 +82,7 @@ public sealed class Restorer
                     : Math.Max(Environment.ProcessorCount, Math.Min(repo.Store.Capabilities.RecommendedConcurrency, 8)),
             };
             ThreadPoolGuard.EnsureMinimumWorkers(options.MaxDegreeOfParallelism);
-            await Parallel.ForEachAsync(packs, options, (p, token) => new ValueTask(reader.RestorePackAsync(p.Key, p.Value, token))).ConfigureAwait(false);
+            await Parallel.ForEachAsync(TakeEach(packs), options, (p, token) => new ValueTask(reader.RestorePackAsync(p, token))).ConfigureAwait(false);
         }
         catch
         {
@@ -183,48 +183,112 @@ public sealed class Restorer
         }
     }
 
-    /// <summary>Every needed blob grouped by pack, packs in order of first use (so files fill mostly in order).</summary>
-    private static List<KeyValuePair<int, List<NeededBlob>>> GroupByPack(BackupRepository repo, RestorePlan plan)
+    /// <summary>
+    /// Every chunk of every file grouped by pack, packs in order of first use (so files fill
+    /// mostly in order), each pack's uses sorted by offset. A file with a chunk that is in no index
+    /// is failed here and none of its chunks is read. Two passes over the files: the first counts
+    /// the uses per pack, the second fills arrays of exactly that size — growing lists would hold
+    /// up to twice the uses (and a copy of them) at the restore's peak, a million files' worth.
+    /// </summary>
+    internal static List<PackUses> GroupByPack(BackupRepository repo, IReadOnlyList<FileTarget> files)
     {
-        var blobs = new Dictionary<BlobId, NeededBlob>();
-        var packs = new Dictionary<int, List<NeededBlob>>();
+        var slots = new Dictionary<int, int>(); // pack → position in order/arrays
+        var counts = new List<int>();
         var order = new List<int>();
-        foreach (var file in plan.Files)
+        var located = new bool[files.Count];
+        var locations = new BlobLocation[16];
+        var lengths = new uint[16];
+        for (var f = 0; f < files.Count; f++)
         {
-            var lengths = new uint[file.Node.Content.Length];
-            for (var i = 0; i < lengths.Length; i++)
+            var file = files[f];
+            var chunks = file.ChunkCount;
+            if (chunks > locations.Length)
             {
-                var id = file.Node.Content[i];
-                if (!blobs.TryGetValue(id, out var needed))
-                {
-                    if (!repo.Index.TryGet(id, out var location))
-                    {
-                        file.Fail($"chunk {i} ({id.ToShortString()}) is not in any index of {repo.Store.Description} (data lost)");
-                        break;
-                    }
-
-                    needed = new NeededBlob(id, location, []);
-                    blobs.Add(id, needed);
-                    if (!packs.TryGetValue(location.Pack, out var list))
-                    {
-                        packs.Add(location.Pack, list = []);
-                        order.Add(location.Pack);
-                    }
-
-                    list.Add(needed);
-                }
-
-                needed.Targets.Add((file, i));
-                lengths[i] = needed.Location.PlainLength;
+                locations = new BlobLocation[chunks];
+                lengths = new uint[chunks];
             }
 
-            if (file.Failure is null)
+            if (!Locate(repo, file, locations))
             {
-                file.Prepare(lengths);
+                continue;
+            }
+
+            located[f] = true;
+            for (var i = 0; i < chunks; i++)
+            {
+                var pack = locations[i].Pack;
+                if (!slots.TryGetValue(pack, out var slot))
+                {
+                    slots.Add(pack, slot = order.Count);
+                    order.Add(pack);
+                    counts.Add(0);
+                }
+
+                counts[slot]++;
+                lengths[i] = locations[i].PlainLength;
+            }
+
+            file.Prepare(lengths.AsSpan(0, chunks));
+        }
+
+        var uses = new ChunkUse[order.Count][];
+        for (var slot = 0; slot < order.Count; slot++)
+        {
+            uses[slot] = new ChunkUse[counts[slot]];
+            counts[slot] = 0; // from here on: how many are filled
+        }
+
+        for (var f = 0; f < files.Count; f++)
+        {
+            if (!located[f])
+            {
+                continue;
+            }
+
+            var file = files[f];
+            for (var i = 0; i < file.ChunkCount; i++)
+            {
+                repo.Index.TryGet(file.Chunk(i), out var location); // found in the first pass; the index does not change
+                var slot = slots[location.Pack];
+                uses[slot][counts[slot]++] = new ChunkUse(file, i, location);
             }
         }
 
-        return [.. order.Select(p => new KeyValuePair<int, List<NeededBlob>>(p, packs[p]))];
+        var result = new List<PackUses>(order.Count);
+        for (var slot = 0; slot < order.Count; slot++)
+        {
+            uses[slot].AsSpan().Sort((a, b) => a.Location.Offset.CompareTo(b.Location.Offset));
+            result.Add(new PackUses(order[slot], uses[slot]));
+        }
+
+        return result;
+    }
+
+    /// <summary>Fills <paramref name="locations"/> with where each chunk of <paramref name="file"/> is; false (and the file failed) when one is in no index.</summary>
+    private static bool Locate(BackupRepository repo, FileTarget file, BlobLocation[] locations)
+    {
+        for (var i = 0; i < file.ChunkCount; i++)
+        {
+            var id = file.Chunk(i);
+            if (!repo.Index.TryGet(id, out locations[i]))
+            {
+                file.Fail($"chunk {i} ({id.ToShortString()}) is not in any index of {repo.Store.Description} (data lost)");
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Hands out the packs one by one and lets go of each: a pack's uses are garbage once it is read.</summary>
+    private static IEnumerable<PackUses> TakeEach(List<PackUses> packs)
+    {
+        for (var i = 0; i < packs.Count; i++)
+        {
+            var pack = packs[i];
+            packs[i] = null!;
+            yield return pack;
+        }
     }
 
     private static void CreateDirectory(string path, bool overwrite)
