@@ -52,9 +52,10 @@ internal sealed class PostgresParallelDump(
             : [];
         var ranges = new IReadOnlyList<string>[tables.Count];
         var hashSources = new IReadOnlyList<string>?[tables.Count];
+        var canSplit = parallel > 1 && splitBytes > 0 && TableRanges.CanSplit(exporter);
         for (var i = 0; i < tables.Count; i++)
         {
-            var split = parallel > 1 && splitBytes > 0 && tables[i].Bytes > splitBytes;
+            var split = canSplit && tables[i].Bytes > splitBytes;
             var layout = split || generated.Contains(tables[i].Table)
                 ? await TableRanges.ReadAsync(exporter, transaction, tables[i].Table, ct).ConfigureAwait(false)
                 : null;

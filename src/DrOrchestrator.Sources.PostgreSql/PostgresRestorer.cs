@@ -192,9 +192,10 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             tables = await PostgresFingerprint.ListTablesAsync(connection, null, ct).ConfigureAwait(false);
             var generated = await TableRanges.WithGeneratedColumnsAsync(connection, null, ct).ConfigureAwait(false);
             var stored = tableParts.GroupBy(p => p.Table!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Length), StringComparer.Ordinal);
+            var canSplit = parallel > 1 && TableRanges.CanSplit(connection);
             foreach (var (table, _) in tables)
             {
-                var split = parallel > 1 && stored.GetValueOrDefault(table) > SplitVerifyBytes;
+                var split = canSplit && stored.GetValueOrDefault(table) > SplitVerifyBytes;
                 ranges[table] = split || generated.Contains(table)
                     ? (await TableRanges.ReadAsync(connection, null, table, ct).ConfigureAwait(false)).HashSources(split ? parallel : 1)
                     : [table];

@@ -18,7 +18,7 @@ public sealed class PostgresSourceOptions
     /// <summary>
     /// A table whose heap is bigger than this many bytes is copied at backup in <c>parallel:</c>
     /// ctid ranges, one stream each (pgcopydb's <c>--split-tables-larger-than</c>;
-    /// docs/decisions.md §65); 0 = never split.
+    /// docs/decisions.md §65), on PostgreSQL 14 and later (TID range scans); 0 = never split.
     /// </summary>
     public long SplitTableBytes { get; set; } = 64L << 20;
 

@@ -6,8 +6,8 @@ namespace DrOrchestrator.Sources.PostgreSql;
 
 /// <summary>
 /// How a table is read in COPY text, whole or in page ranges, <c>ctid &gt;= '(a,0)' AND ctid &lt;
-/// '(b,0)'</c> (as pgcopydb splits a table; a TID range scan from PostgreSQL 14, a filtered
-/// sequential scan before). The ranges of one split cover every page exactly once (the first
+/// '(b,0)'</c> (as pgcopydb splits a table; only where the server scans TID ranges,
+/// <see cref="CanSplit"/>). The ranges of one split cover every page exactly once (the first
 /// starts at page 0, the last is open-ended), so every row version lies in exactly one, and a
 /// range's COPY text has the same bytes per row as <c>COPY table TO STDOUT</c> (the same columns:
 /// not dropped, not generated). The fingerprint also covers generated columns (as §51's
@@ -16,6 +16,18 @@ namespace DrOrchestrator.Sources.PostgreSql;
 /// </summary>
 internal sealed record TableRanges(string Table, string Columns, string? AllColumns, long Pages)
 {
+    /// <summary>
+    /// Whether the server reads a ctid range by a TID range scan (PostgreSQL 14 and later), so
+    /// <c>N</c> ranges read the table once between them. Before 14 each range would be a filtered
+    /// sequential scan of the whole table (N reads of it): there a table is never split, it is
+    /// copied and verified whole, as before §65.
+    /// </summary>
+    public static bool CanSplit(NpgsqlConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return connection.PostgreSqlVersion.Major >= 14;
+    }
+
     /// <summary>The quoted names (as <see cref="PostgresFingerprint.ListTablesAsync"/> writes them) of the tables with a generated column.</summary>
     public static async Task<HashSet<string>> WithGeneratedColumnsAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken ct)
     {
