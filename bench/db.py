@@ -131,7 +131,8 @@ def drorch_setup(exe: str, rdir: str, server: Server, split_table_bytes: int | N
         json.dump({"Catalog": {"Provider": "Sqlite", "ConnectionString": f"Data Source={os.path.join(rdir, 'catalog.db')}"},
                    "RepositoryKey": {"EnvironmentVariable": "DRORCH_REPOSITORY_KEY"},
                    "Targets": {"bench": {"Type": "local", "Path": os.path.join(rdir, "repo")}},
-                   "Logging": {"LogLevel": {"Default": "Warning"}},
+                   # The PostgreSQL source's Debug lines: when each dump/restore step ended (kept in WORK/logs).
+                   "Logging": {"LogLevel": {"Default": "Warning", "DrOrchestrator.Sources.PostgreSql": "Debug"}},
                    **({} if split_table_bytes is None else {"Sources": {"Postgres": {"SplitTableBytes": split_table_bytes}}})}, f, indent=2)
     policy = os.path.join(rdir, "policy.yaml")
     with open(policy, "w") as f:
@@ -220,6 +221,7 @@ def main() -> int:
                 log(f"round {r} {tool}: backup {b.wall_s:.2f} s ({b.cpu_s:.2f} CPU-s, server {b.extra['server_cpu_s']:.2f} CPU-s, {b.maxrss_kib / 1024:.0f} MiB), "
                     f"stored {size / 2**20:.1f} MiB, restore {rs.wall_s:.2f} s ({rs.cpu_s:.2f} CPU-s, server {rs.extra['server_cpu_s']:.2f} CPU-s, "
                     f"{rs.maxrss_kib / 1024:.0f} MiB), load {load:.1f}")
+                shutil.copytree(logs, os.path.join(args.work, "logs", f"r{r}-{tool}"), dirs_exist_ok=True)
                 shutil.rmtree(rdir, ignore_errors=True)
     finally:
         server.stop()

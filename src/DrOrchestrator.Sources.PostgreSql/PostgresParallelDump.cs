@@ -3,6 +3,7 @@ using System.Globalization;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Core.Repository;
 using DrOrchestrator.Core.Sources;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace DrOrchestrator.Sources.PostgreSql;
@@ -25,7 +26,7 @@ namespace DrOrchestrator.Sources.PostgreSql;
 /// </summary>
 internal sealed class PostgresParallelDump(
     RepositoryWriter writer, PostgresEndpoint endpoint, DatabaseSource source, string pgDump, string database, string what, int parallel,
-    long splitBytes, int fingerprintVersion = PostgresFingerprint.ClientSide)
+    long splitBytes, ILogger logger, int fingerprintVersion = PostgresFingerprint.ClientSide)
 {
     public const string SchemaKind = "schema";
     public const string TableKind = "table";
@@ -33,8 +34,12 @@ internal sealed class PostgresParallelDump(
 
     private readonly string _prefix = $"{source.Name}/{database}";
 
+    // Each step's end, on the Debug log: where a dump's wall time goes (bench/db.py, §65).
+    private readonly System.Diagnostics.Stopwatch _elapsed = new();
+
     public async Task<DatabaseDump> RunAsync(NpgsqlConnection exporter, NpgsqlTransaction transaction, string snapshot, CancellationToken ct)
     {
+        _elapsed.Restart();
         var tables = await PostgresFingerprint.ListTablesAsync(exporter, transaction, ct).ConfigureAwait(false);
         if (tables.Count > 0)
         {
@@ -87,6 +92,7 @@ internal sealed class PostgresParallelDump(
                         parts[job.Table][job.Part] = await CopyAsync(
                             connection, tables[job.Table].Table, ranges[job.Table], job.Table, job.Part,
                             hashSources[job.Table] is null ? hashers[job.Table][job.Part] : null, token).ConfigureAwait(false);
+                        StepDone(parts[job.Table][job.Part]!.Item);
                         break;
                     case JobKind.Hash:
                         await PostgresFingerprint.HashCopyAsync(connection, hashSources[job.Table]![job.Part], hashers[job.Table][job.Part], token).ConfigureAwait(false);
@@ -186,9 +192,12 @@ internal sealed class PostgresParallelDump(
             var stored = await writer.AddStreamAsync(item, dump.Output, ct).ConfigureAwait(false);
             // A dump that ends early (the tool died, the server went away) ends its stream like a complete one: only the exit code tells.
             await dump.WaitForSuccessAsync(what, ct).ConfigureAwait(false);
+            StepDone(item);
             return new DumpPart(item.EndsWith("schema.sql", StringComparison.Ordinal) ? SchemaKind : PostDataKind, item, stored.Sha256, stored.Length);
         }
     }
+
+    private void StepDone(string step) => Log.DumpStepDone(logger, database, step, _elapsed.Elapsed.TotalSeconds);
 
     /// <summary>The first failure cancels the other workers (their own error is then a cancellation).</summary>
     private static async Task GuardAsync(CancellationTokenSource failed, Task task)

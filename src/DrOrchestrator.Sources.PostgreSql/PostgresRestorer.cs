@@ -16,6 +16,9 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
     private const string MaintenanceDatabase = "postgres";
     private readonly PostgresTools _tools = new(options);
 
+    // Each step's end, on the Debug log: where a restore's wall time goes (bench/db.py, §65).
+    private readonly System.Diagnostics.Stopwatch _elapsed = new();
+
     /// <summary>
     /// Tests only: called with the target database when every table is loaded and before anything
     /// is verified (the tampering test changes a row there).
@@ -39,7 +42,9 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
         }
 
         Log.RestoreStarting(logger, request.Dump.Name, endpoint.ToString(), target);
+        _elapsed.Restart();
         await PrepareAsync(endpoint, target, request.Overwrite, ct).ConfigureAwait(false);
+        StepDone(target, "database prepared");
 
         long bytes;
         List<TableFingerprint>? actual = null;
@@ -69,6 +74,7 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
         }
 
         actual ??= await FingerprintAsync(endpoint, target, version, parallel, ct).ConfigureAwait(false);
+        StepDone(target, "fingerprint read");
         var differences = TableFingerprint.Compare(request.Dump.Tables, actual);
         if (differences.Count > 0)
         {
@@ -101,6 +107,8 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             bytes += await RunPsqlAsync(psql, endpoint, target, request, schema.Item, ct).ConfigureAwait(false);
         }
 
+        StepDone(target, "schema");
+
         var tableParts = parts.Where(p => p.Kind == PostgresParallelDump.TableKind).ToList();
         var tables = new ConcurrentQueue<DumpPart>(tableParts.OrderByDescending(p => p.Length));
         await InParallelAsync(endpoint, target, settings, Math.Min(parallel, tables.Count), async (connection, token) =>
@@ -115,6 +123,7 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             }
         }, ct).ConfigureAwait(false);
 
+        StepDone(target, "tables loaded");
         if (TablesLoaded is { } loaded)
         {
             await loaded(target, ct).ConfigureAwait(false);
@@ -166,9 +175,11 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
                 await job(connection, token).ConfigureAwait(false);
             }
         }, ct).ConfigureAwait(false);
+        StepDone(target, "index and key builds" + (fingerprint is null ? "" : " with the verification"));
         if (script is not null)
         {
             await RunPsqlAsync(psql, endpoint, target, request, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(script.Rest)), ct).ConfigureAwait(false);
+            StepDone(target, "rest of the post-data");
         }
 
         return (bytes, fingerprint?.Invoke());
@@ -230,6 +241,8 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             return result;
         };
     }
+
+    private void StepDone(string target, string step) => Log.RestoreStepDone(logger, target, step, _elapsed.Elapsed.TotalSeconds);
 
     private static string SettingsFor(int fingerprintVersion) =>
         fingerprintVersion == PostgresFingerprint.ServerSide ? PostgresCopy.ServerSideFingerprintSettings : PostgresCopy.SessionSettings;
