@@ -178,10 +178,7 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         Assert.Equal(1000, result.Rows);
 
         // And it is the old method that verified: a changed row fails it.
-        var tampered = new PostgresRestorer(new PostgresSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
-        {
-            TablesLoaded = (database, ct) => ExecuteAsync(database, "UPDATE awkward SET amount = amount + 1 WHERE id = 7", ct),
-        };
+        var tampered = RestorerThatChanges("UPDATE awkward SET amount = amount + 1 WHERE id = 7");
         var again = $"restored_{Guid.NewGuid():N}";
         var mismatch = await Assert.ThrowsAsync<FingerprintMismatchException>(
             () => tampered.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(again)), CancellationToken.None));
@@ -205,11 +202,8 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
         var dump = Assert.Single(manifest.Databases);
         Assert.Equal(2, dump.FingerprintVersion);
-        var restorer = new PostgresRestorer(new PostgresSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
-        {
-            // One byte of one row's bytea: same row count, other content.
-            TablesLoaded = (database, ct) => ExecuteAsync(database, "UPDATE awkward SET payload = set_byte(payload, 0, (get_byte(payload, 0) + 1) % 256) WHERE id = 500", ct),
-        };
+        // One byte of one row's bytea: same row count, other content.
+        var restorer = RestorerThatChanges("UPDATE awkward SET payload = set_byte(payload, 0, (get_byte(payload, 0) + 1) % 256) WHERE id = 500");
 
         var restored = $"restored_{Guid.NewGuid():N}";
         var mismatch = await Assert.ThrowsAsync<FingerprintMismatchException>(
@@ -390,6 +384,13 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
             return digest;
         }
     }
+
+    /// <summary>A restorer that runs <paramref name="sql"/> (changing one row) in the restored database once the tables are loaded, before anything is verified.</summary>
+    private PostgresRestorer RestorerThatChanges(string sql) =>
+        new(new PostgresSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+        {
+            TablesLoaded = (database, ct) => ExecuteAsync(database, sql, ct),
+        };
 
     private async Task ExecuteAsync(string db, string sql, CancellationToken ct)
     {
