@@ -131,8 +131,7 @@ def drorch_setup(exe: str, rdir: str, server: Server, split_table_bytes: int | N
         json.dump({"Catalog": {"Provider": "Sqlite", "ConnectionString": f"Data Source={os.path.join(rdir, 'catalog.db')}"},
                    "RepositoryKey": {"EnvironmentVariable": "DRORCH_REPOSITORY_KEY"},
                    "Targets": {"bench": {"Type": "local", "Path": os.path.join(rdir, "repo")}},
-                   # The PostgreSQL source's Debug lines: when each dump/restore step ended (kept in WORK/logs).
-                   "Logging": {"LogLevel": {"Default": "Warning", "DrOrchestrator.Sources.PostgreSql": "Debug"}},
+                   "Logging": {"LogLevel": {"Default": "Warning"}},
                    **({} if split_table_bytes is None else {"Sources": {"Postgres": {"SplitTableBytes": split_table_bytes}}})}, f, indent=2)
     policy = os.path.join(rdir, "policy.yaml")
     with open(policy, "w") as f:
@@ -203,10 +202,10 @@ def main() -> int:
                 else:
                     d = drorch_setup(exe, rdir, server, 0 if tool == "unsplit" else args.split_table_bytes)
                     subprocess.run(["sync"])
-                    b = timed_with_server(server, "backup", [exe, "--config", d["config"], "backup", "bench-db"], d["env"], logs)
+                    b = timed_with_server(server, "backup", [exe, "--config", d["config"], "--verbose", "backup", "bench-db"], d["env"], logs)
                     size, _ = tree_usage(os.path.join(rdir, "repo"))
                     subprocess.run(["sync"])
-                    rs = timed_with_server(server, "restore", [exe, "--config", d["config"], "restore", "bench-db", "--to-db",
+                    rs = timed_with_server(server, "restore", [exe, "--config", d["config"], "--verbose", "restore", "bench-db", "--to-db",
                                                f"host=127.0.0.1 port={server.port} user={USER} database={target_db}",
                                                "--password-env", "BENCH_PG_PASSWORD"], d["env"], logs)
                 accounts = int(server.sql(target_db, "SELECT count(*) FROM pgbench_accounts"))
@@ -221,6 +220,7 @@ def main() -> int:
                 log(f"round {r} {tool}: backup {b.wall_s:.2f} s ({b.cpu_s:.2f} CPU-s, server {b.extra['server_cpu_s']:.2f} CPU-s, {b.maxrss_kib / 1024:.0f} MiB), "
                     f"stored {size / 2**20:.1f} MiB, restore {rs.wall_s:.2f} s ({rs.cpu_s:.2f} CPU-s, server {rs.extra['server_cpu_s']:.2f} CPU-s, "
                     f"{rs.maxrss_kib / 1024:.0f} MiB), load {load:.1f}")
+                # drorch runs with --verbose: its stderr holds the source's Debug lines, when each dump/restore step ended.
                 shutil.copytree(logs, os.path.join(args.work, "logs", f"r{r}-{tool}"), dirs_exist_ok=True)
                 shutil.rmtree(rdir, ignore_errors=True)
     finally:
@@ -245,6 +245,14 @@ def main() -> int:
     for name, values in rows:
         ref = values[0]
         lines.append(f"| {name} | {ref:.2f} | " + " | ".join(f"{v:.2f} | {v / ref:.2f}" for v in values[1:]) + " |")
+    # The same-run ratios round by round (each tool's step next to the reference's of the same round):
+    # on a shared host the load moves between rounds, so these pairings are steadier than the medians' ratio.
+    lines.append("")
+    for t in tools[1:]:
+        for step in ("backup", "restore"):
+            ratios = [m.wall_s / ref.wall_s for m, ref in zip(results[t][step], results["ref"][step])]
+            lines.append(f"- {'drorch' if t == 'drorch' else 'drorch, unsplit'} {step} wall / reference, per round: "
+                         + ", ".join(f"{x:.2f}" for x in ratios) + f" (median {median(ratios):.2f})")
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(args.work, "db-latest.md"), "w") as f:
