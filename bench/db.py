@@ -16,7 +16,7 @@ for), the server's CPU meanwhile (postmaster, its reaped backends and live child
 and peak RSS per step; medians over rounds
 and same-run ratios (drorch / reference). Results: stdout and WORK/db-latest.md.
 
-    python3 bench/db.py --scale 50 --rounds 3 [--drorch PATH] [--work DIR]
+    python3 bench/db.py --scale 50 --rounds 3 [--drorch PATH] [--work DIR] [--split-table-bytes N]
 """
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ class Server:
                               check=True, capture_output=True, text=True).stdout.strip()
 
 
-def drorch_setup(exe: str, rdir: str, server: Server) -> dict:
+def drorch_setup(exe: str, rdir: str, server: Server, split_table_bytes: int | None) -> dict:
     os.makedirs(rdir, exist_ok=True)
     env = dict(os.environ, DRORCH_REPOSITORY_KEY="bench-password", BENCH_PG_PASSWORD=server.password,
                DOTNET_CLI_TELEMETRY_OPTOUT="1", DOTNET_NOLOGO="1")
@@ -131,7 +131,8 @@ def drorch_setup(exe: str, rdir: str, server: Server) -> dict:
         json.dump({"Catalog": {"Provider": "Sqlite", "ConnectionString": f"Data Source={os.path.join(rdir, 'catalog.db')}"},
                    "RepositoryKey": {"EnvironmentVariable": "DRORCH_REPOSITORY_KEY"},
                    "Targets": {"bench": {"Type": "local", "Path": os.path.join(rdir, "repo")}},
-                   "Logging": {"LogLevel": {"Default": "Warning"}}}, f, indent=2)
+                   "Logging": {"LogLevel": {"Default": "Warning"}},
+                   **({} if split_table_bytes is None else {"Sources": {"Postgres": {"SplitTableBytes": split_table_bytes}}})}, f, indent=2)
     policy = os.path.join(rdir, "policy.yaml")
     with open(policy, "w") as f:
         f.write("name: bench-db\nsources:\n  - type: postgres\n    name: pg\n    host: 127.0.0.1\n"
@@ -161,6 +162,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "work", "db"))
     ap.add_argument("--drorch", help="an existing drorch executable (default: dotnet publish into WORK/drorch-bin)")
+    ap.add_argument("--split-table-bytes", type=int, help="drorch's Sources:Postgres:SplitTableBytes (0: never split a table; default: drorch's)")
+    ap.add_argument("--also-unsplit", action="store_true",
+                    help="each round also runs drorch with SplitTableBytes 0 (column 'drorch, unsplit'): the gain of splitting, same run")
     args = ap.parse_args()
 
     repo_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -170,7 +174,8 @@ def main() -> int:
     server = Server(args.work, pg_bindir())
     log(f"PostgreSQL from {server.bindir} on 127.0.0.1:{server.port}; pgbench -i -s {args.scale}")
     server.start()
-    results: dict = {"ref": {}, "drorch": {}}
+    tools = ["ref", "drorch", *(["unsplit"] if args.also_unsplit else [])]
+    results: dict = {t: {} for t in tools}
     try:
         subprocess.run([server.tool("createdb"), *server.conn("postgres")[:-2], "bench"], env=server.env, check=True)
         subprocess.run([server.tool("pgbench"), *server.conn("bench")[:-2], "-i", "-s", str(args.scale), "-q", "bench"],
@@ -179,7 +184,7 @@ def main() -> int:
         log(f"database bench: {db_bytes / 2**20:.0f} MiB")
 
         for r in range(args.rounds):
-            order = ["ref", "drorch"] if r % 2 == 0 else ["drorch", "ref"]
+            order = tools if r % 2 == 0 else list(reversed(tools))
             for tool in order:
                 rdir = os.path.join(args.work, f"r{r}-{tool}")
                 shutil.rmtree(rdir, ignore_errors=True)
@@ -195,12 +200,12 @@ def main() -> int:
                     subprocess.run(["sync"])
                     rs = timed_with_server(server, "restore", [server.tool("pg_restore"), *server.conn(target_db), "-j2", dump], server.env, logs)
                 else:
-                    d = drorch_setup(exe, rdir, server)
+                    d = drorch_setup(exe, rdir, server, 0 if tool == "unsplit" else args.split_table_bytes)
                     subprocess.run(["sync"])
-                    b = timed_with_server(server, "backup", [exe, "--config", d["config"], "backup", "bench-db"], d["env"], logs)
+                    b = timed_with_server(server, "backup", [exe, "--config", d["config"], "--verbose", "backup", "bench-db"], d["env"], logs)
                     size, _ = tree_usage(os.path.join(rdir, "repo"))
                     subprocess.run(["sync"])
-                    rs = timed_with_server(server, "restore", [exe, "--config", d["config"], "restore", "bench-db", "--to-db",
+                    rs = timed_with_server(server, "restore", [exe, "--config", d["config"], "--verbose", "restore", "bench-db", "--to-db",
                                                f"host=127.0.0.1 port={server.port} user={USER} database={target_db}",
                                                "--password-env", "BENCH_PG_PASSWORD"], d["env"], logs)
                 accounts = int(server.sql(target_db, "SELECT count(*) FROM pgbench_accounts"))
@@ -215,28 +220,39 @@ def main() -> int:
                 log(f"round {r} {tool}: backup {b.wall_s:.2f} s ({b.cpu_s:.2f} CPU-s, server {b.extra['server_cpu_s']:.2f} CPU-s, {b.maxrss_kib / 1024:.0f} MiB), "
                     f"stored {size / 2**20:.1f} MiB, restore {rs.wall_s:.2f} s ({rs.cpu_s:.2f} CPU-s, server {rs.extra['server_cpu_s']:.2f} CPU-s, "
                     f"{rs.maxrss_kib / 1024:.0f} MiB), load {load:.1f}")
+                # drorch runs with --verbose: its stderr holds the source's Debug lines, when each dump/restore step ended.
+                shutil.copytree(logs, os.path.join(args.work, "logs", f"r{r}-{tool}"), dirs_exist_ok=True)
                 shutil.rmtree(rdir, ignore_errors=True)
     finally:
         server.stop()
 
     rows = []
+    figures = (("wall s", lambda m: m.wall_s), ("CPU s", lambda m: m.cpu_s),
+               ("server CPU s", lambda m: m.extra["server_cpu_s"]), ("peak RSS MiB", lambda m: m.maxrss_kib / 1024))
     for step in ("backup", "restore"):
-        for fig, get in (("wall s", lambda m: m.wall_s), ("CPU s", lambda m: m.cpu_s),
-                         ("server CPU s", lambda m: m.extra["server_cpu_s"]), ("peak RSS MiB", lambda m: m.maxrss_kib / 1024)):
-            ref = median([get(m) for m in results["ref"][step]])
-            ours = median([get(m) for m in results["drorch"][step]])
-            rows.append((f"{step}, {fig}", ref, ours))
-    ref_size = median(results["ref"]["size"]) / 2**20
-    our_size = median(results["drorch"]["size"]) / 2**20
-    rows.append(("stored MiB", ref_size, our_size))
-    rows.append(("load average (1 min) at the step's end", median(results["ref"]["load"]), median(results["drorch"]["load"])))
+        for fig, get in figures:
+            rows.append((f"{step}, {fig}", [median([get(m) for m in results[t][step]]) for t in tools]))
+    rows.append(("stored MiB", [median(results[t]["size"]) / 2**20 for t in tools]))
+    rows.append(("load average (1 min) at the step's end", [median(results[t]["load"]) for t in tools]))
     load = os.getloadavg()
+    header = "| figure (median) | reference | drorch | ratio |" + (" drorch, unsplit | ratio |" if args.also_unsplit else "")
     lines = [f"# Database benchmark — pgbench -s {args.scale} ({db_bytes / 2**20:.0f} MiB), {args.rounds} alternating rounds, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}",
-             "", "reference: `pg_dump -Fc` / `pg_restore -j2` (no fingerprint check); drorch: `backup` / `restore --to-db` (fingerprint verified)", "",
-             "| figure (median) | reference | drorch | ratio |", "|---|---:|---:|---:|"]
-    for name, ref, ours in rows:
-        lines.append(f"| {name} | {ref:.2f} | {ours:.2f} | {ours / ref:.2f} |")
+             "", "reference: `pg_dump -Fc` / `pg_restore -j2` (no fingerprint check); drorch: `backup` / `restore --to-db` (fingerprint verified)"
+             + ("" if args.split_table_bytes is None else f"; SplitTableBytes {args.split_table_bytes}")
+             + ("; unsplit: SplitTableBytes 0" if args.also_unsplit else ""), "",
+             header, "|---|---:|---:|---:|" + ("---:|---:|" if args.also_unsplit else "")]
+    for name, values in rows:
+        ref = values[0]
+        lines.append(f"| {name} | {ref:.2f} | " + " | ".join(f"{v:.2f} | {v / ref:.2f}" for v in values[1:]) + " |")
+    # The same-run ratios round by round (each tool's step next to the reference's of the same round):
+    # on a shared host the load moves between rounds, so these pairings are steadier than the medians' ratio.
+    lines.append("")
+    for t in tools[1:]:
+        for step in ("backup", "restore"):
+            ratios = [m.wall_s / ref.wall_s for m, ref in zip(results[t][step], results["ref"][step])]
+            lines.append(f"- {'drorch' if t == 'drorch' else 'drorch, unsplit'} {step} wall / reference, per round: "
+                         + ", ".join(f"{x:.2f}" for x in ratios) + f" (median {median(ratios):.2f})")
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(args.work, "db-latest.md"), "w") as f:

@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5104, Level = LogLevel.Information, Message = "Restored database {Target} at {Destination} matches its fingerprint ({Tables} tables, {Rows} rows)")]
     public static partial void RestoreVerified(ILogger logger, string destination, string target, int tables, long rows);
+
+    [LoggerMessage(EventId = 5105, Level = LogLevel.Debug, Message = "Dump of database {Database}: {Step} done {Seconds:F2} s after the dump started")]
+    public static partial void DumpStepDone(ILogger logger, string database, string step, double seconds);
+
+    [LoggerMessage(EventId = 5106, Level = LogLevel.Debug, Message = "Restore into database {Target}: {Step} done {Seconds:F2} s after the restore started")]
+    public static partial void RestoreStepDone(ILogger logger, string target, string step, double seconds);
 }

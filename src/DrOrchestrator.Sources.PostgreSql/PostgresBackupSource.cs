@@ -80,6 +80,12 @@ internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSource
     /// </summary>
     internal bool SingleStream { get; set; }
 
+    /// <summary>
+    /// Tests only: fingerprint on the server (<see cref="PostgresFingerprint.ServerSide"/>, the
+    /// version before §65), so the restore of such snapshots in parts stays tested.
+    /// </summary>
+    internal bool ServerSideFingerprint { get; set; }
+
     private async Task<DatabaseDump> DumpDatabaseAsync(RepositoryWriter writer, string pgDump, string database, CancellationToken ct)
     {
         var what = $"source {source.Name}: dump of database {database}";
@@ -106,7 +112,8 @@ internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSource
 
         var dump = SingleStream
             ? await DumpSingleStreamAsync(writer, pgDump, database, exporter, transaction, snapshot, what, ct).ConfigureAwait(false)
-            : await new PostgresParallelDump(writer, _endpoint, source, pgDump, database, what, source.Parallel)
+            : await new PostgresParallelDump(writer, _endpoint, source, pgDump, database, what, source.Parallel, options.SplitTableBytes, logger,
+                ServerSideFingerprint ? PostgresFingerprint.ServerSide : PostgresFingerprint.ClientSide)
                 .RunAsync(exporter, transaction, snapshot, ct).ConfigureAwait(false);
         dump = dump with { RecoveryPoint = recoveryPoint };
         Log.DatabaseDumped(logger, source.Name, database, dump.TotalLength, dump.Tables.Count, PostgresFingerprint.TotalRows(dump.Tables), recoveryPoint);

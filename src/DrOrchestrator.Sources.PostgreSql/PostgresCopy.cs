@@ -10,23 +10,35 @@ namespace DrOrchestrator.Sources.PostgreSql;
 internal static class PostgresCopy
 {
     /// <summary>
-    /// Every connection that dumps, restores or fingerprints sets these. The fingerprint's text
-    /// form and the COPY text both depend on the date, interval and float settings; pg_dump sets
-    /// the same for its own COPY. <c>synchronize_seqscans = off</c>: a COPY must read its table from
-    /// block 0 (not join another scan midway), so a restore writes rows in the source's physical
-    /// order and a pg_dump of it equals one of the source. <c>row_security = off</c>: a table whose
-    /// policies would hide rows fails the backup instead of being dumped partially (as pg_dump).
+    /// Every connection that dumps, restores or verifies sets these. The COPY text (the stored
+    /// dump and, since §65, the fingerprint's input) depends on the settings of
+    /// <see cref="PostgresFingerprint.CopyTextSettings"/>; pg_dump sets the same for its own COPY.
+    /// <c>synchronize_seqscans = off</c>: a COPY must read its table from block 0 (not join another
+    /// scan midway), so a restore writes rows in the source's physical order and a pg_dump of it
+    /// equals one of the source. <c>row_security = off</c>: a table whose policies would hide rows
+    /// fails the backup instead of being dumped partially (as pg_dump).
     /// </summary>
-    public const string SessionSettings =
-        PostgresFingerprint.SessionSettings
-        + "; SET synchronize_seqscans = off; SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0";
+    public const string SessionSettings = PostgresFingerprint.CopyTextSettings + OtherSettings;
 
-    /// <summary>The rows of <paramref name="table"/> (quoted <c>schema.table</c>) as COPY text; dispose to end the COPY.</summary>
-    public static async Task<(IDisposable Copy, Stream Rows)> OpenExportAsync(NpgsqlConnection connection, string table, CancellationToken ct)
+    /// <summary>
+    /// The settings of a restore of a snapshot with the <see cref="PostgresFingerprint.ServerSide"/>
+    /// fingerprint (taken before §65, whose COPY text was written under the server's own money
+    /// format and search path): as they were then.
+    /// </summary>
+    public const string ServerSideFingerprintSettings = PostgresFingerprint.SessionSettings + OtherSettings;
+
+    private const string OtherSettings =
+        "; SET synchronize_seqscans = off; SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0";
+
+    /// <summary>
+    /// The rows of <paramref name="what"/> (a quoted <c>schema.table</c> or a parenthesized query)
+    /// as COPY text; dispose to end the COPY. Every byte read is also given to <paramref name="hasher"/>.
+    /// </summary>
+    public static async Task<(IDisposable Copy, Stream Rows)> OpenExportAsync(NpgsqlConnection connection, string what, CopyRowHasher? hasher, CancellationToken ct)
     {
-        var reader = await connection.BeginTextExportAsync($"COPY {table} TO STDOUT", ct).ConfigureAwait(false);
+        var reader = await connection.BeginTextExportAsync($"COPY {what} TO STDOUT", ct).ConfigureAwait(false);
         // The reader is a StreamReader over the raw COPY stream; the raw bytes are what we store.
-        return (reader, new FillingStream(((StreamReader)reader).BaseStream));
+        return (reader, new FillingStream(((StreamReader)reader).BaseStream, hasher));
     }
 
     /// <summary>Loads COPY text from <paramref name="rows"/> into <paramref name="table"/>; an exception (also from <paramref name="rows"/>) cancels the COPY.</summary>
@@ -68,9 +80,10 @@ internal static class PostgresCopy
 
     /// <summary>
     /// The raw COPY stream returns one row per read (one protocol message); this fills the
-    /// caller's buffer from many, so the chunker reads in large blocks.
+    /// caller's buffer from many, so the chunker reads in large blocks, and hashes the rows as
+    /// they pass (the fingerprint of the stream stored, at no extra read).
     /// </summary>
-    private sealed class FillingStream(Stream inner) : Stream
+    private sealed class FillingStream(Stream inner, CopyRowHasher? hasher) : Stream
     {
         private const int MinimumFill = 64 * 1024;
 
@@ -104,6 +117,7 @@ internal static class PostgresCopy
                 total += n;
             }
 
+            hasher?.Append(buffer[..total]);
             return total;
         }
 
@@ -124,6 +138,7 @@ internal static class PostgresCopy
                 total += n;
             }
 
+            hasher?.Append(buffer.Span[..total]);
             return total;
         }
 

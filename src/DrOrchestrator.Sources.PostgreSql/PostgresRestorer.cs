@@ -16,26 +16,52 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
     private const string MaintenanceDatabase = "postgres";
     private readonly PostgresTools _tools = new(options);
 
+    // Each step's end, on the Debug log: where a restore's wall time goes (bench/db.py, §65).
+    private readonly System.Diagnostics.Stopwatch _elapsed = new();
+
+    /// <summary>
+    /// Tests only: called with the target database when every table is loaded and before anything
+    /// is verified (the tampering test changes a row there).
+    /// </summary>
+    internal Func<string, CancellationToken, Task>? TablesLoaded { get; set; }
+
+    /// <summary>A table whose stored COPY text is larger than this is verified in ctid ranges on every connection (§65).</summary>
+    internal const long SplitVerifyBytes = 64L << 20;
+
     public async Task<DatabaseRestoreResult> RestoreAsync(DatabaseRestoreRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var (endpoint, target) = PostgresEndpoint.ParseReference(request.Destination, request.Password, options);
         var psql = _tools.Locate("psql");
         var parallel = Math.Clamp(request.Manifest.Parallel ?? 1, 1, DrOrchestrator.Core.Policies.DatabaseSource.MaxParallel);
+        var version = request.Dump.FingerprintVersion ?? PostgresFingerprint.ServerSide;
+        if (version is not (PostgresFingerprint.ServerSide or PostgresFingerprint.ClientSide))
+        {
+            throw new DatabaseRestoreRefusedException(
+                $"database {request.Dump.Name}: the snapshot's fingerprint version {version} is newer than this drorch knows; restore with the drorch that took it or a newer one");
+        }
+
         Log.RestoreStarting(logger, request.Dump.Name, endpoint.ToString(), target);
+        _elapsed.Restart();
         await PrepareAsync(endpoint, target, request.Overwrite, ct).ConfigureAwait(false);
+        StepDone(target, "database prepared");
 
         long bytes;
+        List<TableFingerprint>? actual = null;
         if (request.Dump.Parts is not { } parts)
         {
             // The first format (§51): one plain dump, one transaction.
             bytes = await RunPsqlAsync(psql, endpoint, target, request, request.Dump.Item, ct).ConfigureAwait(false);
+            if (TablesLoaded is { } loaded)
+            {
+                await loaded(target, ct).ConfigureAwait(false);
+            }
         }
         else
         {
             try
             {
-                bytes = await RestorePartsAsync(psql, endpoint, target, request, parts, parallel, ct).ConfigureAwait(false);
+                (bytes, actual) = await RestorePartsAsync(psql, endpoint, target, request, parts, parallel, version, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not DatabaseRestoreRefusedException)
             {
@@ -47,7 +73,8 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             }
         }
 
-        var actual = await FingerprintAsync(endpoint, target, parallel, ct).ConfigureAwait(false);
+        actual ??= await FingerprintAsync(endpoint, target, version, parallel, ct).ConfigureAwait(false);
+        StepDone(target, "fingerprint read");
         var differences = TableFingerprint.Compare(request.Dump.Tables, actual);
         if (differences.Count > 0)
         {
@@ -62,20 +89,29 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
     /// <summary>
     /// A dump in parts (§59): the schema (and sequence values, large objects) in one psql
     /// transaction; the tables' COPY streams on <paramref name="parallel"/> connections, biggest
-    /// first; the post-data's index and key builds on as many; the rest of the post-data (foreign
-    /// keys, triggers, attachments, comments, grants) in one psql transaction, in dump order.
+    /// first; then, on as many connections, the post-data's index and key builds together with the
+    /// fingerprint of the <see cref="PostgresFingerprint.ClientSide"/> version (each restored table
+    /// copied back out and hashed here, a big one in ctid ranges on every connection; §65); the
+    /// rest of the post-data (foreign keys, triggers, attachments, comments, grants) in one psql
+    /// transaction, in dump order. Returns the fingerprint when it was taken here (else null: the
+    /// <see cref="PostgresFingerprint.ServerSide"/> one is computed after everything, as before).
     /// </summary>
-    private static async Task<long> RestorePartsAsync(
-        string psql, PostgresEndpoint endpoint, string target, DatabaseRestoreRequest request, IReadOnlyList<DumpPart> parts, int parallel, CancellationToken ct)
+    private async Task<(long Bytes, List<TableFingerprint>? Fingerprint)> RestorePartsAsync(
+        string psql, PostgresEndpoint endpoint, string target, DatabaseRestoreRequest request, IReadOnlyList<DumpPart> parts, int parallel, int version,
+        CancellationToken ct)
     {
+        var settings = SettingsFor(version);
         long bytes = 0;
         foreach (var schema in parts.Where(p => p.Kind == PostgresParallelDump.SchemaKind))
         {
             bytes += await RunPsqlAsync(psql, endpoint, target, request, schema.Item, ct).ConfigureAwait(false);
         }
 
-        var tables = new ConcurrentQueue<DumpPart>(parts.Where(p => p.Kind == PostgresParallelDump.TableKind).OrderByDescending(p => p.Length));
-        await InParallelAsync(endpoint, target, Math.Min(parallel, tables.Count), async (connection, token) =>
+        StepDone(target, "schema");
+
+        var tableParts = parts.Where(p => p.Kind == PostgresParallelDump.TableKind).ToList();
+        var tables = new ConcurrentQueue<DumpPart>(tableParts.OrderByDescending(p => p.Length));
+        await InParallelAsync(endpoint, target, settings, Math.Min(parallel, tables.Count), async (connection, token) =>
         {
             while (tables.TryDequeue(out var table))
             {
@@ -87,6 +123,13 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             }
         }, ct).ConfigureAwait(false);
 
+        StepDone(target, "tables loaded");
+        if (TablesLoaded is { } loaded)
+        {
+            await loaded(target, ct).ConfigureAwait(false);
+        }
+
+        PostDataScript? script = null;
         foreach (var postData in parts.Where(p => p.Kind == PostgresParallelDump.PostDataKind))
         {
             string text;
@@ -99,32 +142,114 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             }
 
             bytes += System.Text.Encoding.UTF8.GetByteCount(text);
-            var script = PostDataScript.Split(text);
-            var builds = new ConcurrentQueue<string>(script.Builds);
-            await InParallelAsync(endpoint, target, Math.Min(parallel, builds.Count), async (connection, token) =>
-            {
-                while (builds.TryDequeue(out var build))
-                {
-                    await using var command = new NpgsqlCommand(build, connection);
-                    try
-                    {
-                        await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-                    }
-                    catch (PostgresException e)
-                    {
-                        throw new SourceFailedException($"restore of {request.Dump.Name} into {target} at {endpoint}: {e.MessageText} (in: {FirstStatement(build)})", e);
-                    }
-                }
-            }, ct).ConfigureAwait(false);
-            await RunPsqlAsync(psql, endpoint, target, request, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(script.Rest)), ct).ConfigureAwait(false);
+            script = PostDataScript.Split(text);
         }
 
-        return bytes;
+        var jobs = new ConcurrentQueue<Func<NpgsqlConnection, CancellationToken, Task>>();
+        Func<List<TableFingerprint>>? fingerprint = null;
+        if (version == PostgresFingerprint.ClientSide)
+        {
+            fingerprint = await QueueVerificationAsync(endpoint, target, tableParts, parallel, jobs, ct).ConfigureAwait(false);
+        }
+
+        foreach (var build in script?.Builds ?? [])
+        {
+            jobs.Enqueue(async (connection, token) =>
+            {
+                await using var command = new NpgsqlCommand(build, connection);
+                try
+                {
+                    await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+                catch (PostgresException e)
+                {
+                    throw new SourceFailedException($"restore of {request.Dump.Name} into {target} at {endpoint}: {e.MessageText} (in: {FirstStatement(build)})", e);
+                }
+            });
+        }
+
+        await InParallelAsync(endpoint, target, settings, Math.Min(parallel, jobs.Count), async (connection, token) =>
+        {
+            while (jobs.TryDequeue(out var job))
+            {
+                await job(connection, token).ConfigureAwait(false);
+            }
+        }, ct).ConfigureAwait(false);
+        StepDone(target, "index and key builds" + (fingerprint is null ? "" : " with the verification"));
+        if (script is not null)
+        {
+            await RunPsqlAsync(psql, endpoint, target, request, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(script.Rest)), ct).ConfigureAwait(false);
+            StepDone(target, "rest of the post-data");
+        }
+
+        return (bytes, fingerprint?.Invoke());
     }
+
+    /// <summary>
+    /// Queues the <see cref="PostgresFingerprint.ClientSide"/> check of the restored tables
+    /// (biggest first; one above <see cref="SplitVerifyBytes"/> in <paramref name="parallel"/>
+    /// ctid ranges) and the large objects; the returned function folds the results once every
+    /// job has run. A job reads one table, so it waits for (or holds up) that table's primary key
+    /// build only, never a deadlock: it holds no other lock.
+    /// </summary>
+    private static async Task<Func<List<TableFingerprint>>> QueueVerificationAsync(
+        PostgresEndpoint endpoint, string target, IReadOnlyList<DumpPart> tableParts, int parallel,
+        ConcurrentQueue<Func<NpgsqlConnection, CancellationToken, Task>> jobs, CancellationToken ct)
+    {
+        List<(string Table, long Bytes)> tables;
+        var ranges = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        await using (var connection = await endpoint.OpenAsync(target, "fingerprint", ct).ConfigureAwait(false))
+        {
+            tables = await PostgresFingerprint.ListTablesAsync(connection, null, ct).ConfigureAwait(false);
+            var generated = await TableRanges.WithGeneratedColumnsAsync(connection, null, ct).ConfigureAwait(false);
+            var stored = tableParts.GroupBy(p => p.Table!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Length), StringComparer.Ordinal);
+            var canSplit = parallel > 1 && TableRanges.CanSplit(connection);
+            foreach (var (table, _) in tables)
+            {
+                var split = canSplit && stored.GetValueOrDefault(table) > SplitVerifyBytes;
+                ranges[table] = split || generated.Contains(table)
+                    ? (await TableRanges.ReadAsync(connection, null, table, ct).ConfigureAwait(false)).HashSources(split ? parallel : 1)
+                    : [table];
+            }
+        }
+
+        var hashers = tables.ToDictionary(t => t.Table, t => ranges[t.Table].Select(_ => new CopyRowHasher()).ToArray(), StringComparer.Ordinal);
+        foreach (var (table, _) in tables.OrderByDescending(t => t.Bytes))
+        {
+            for (var i = 0; i < ranges[table].Count; i++)
+            {
+                var (what, hasher) = (ranges[table][i], hashers[table][i]);
+                jobs.Enqueue((connection, token) => PostgresFingerprint.HashCopyAsync(connection, what, hasher, token));
+            }
+        }
+
+        TableFingerprint? largeObjects = null;
+        jobs.Enqueue(async (connection, token) => largeObjects = await PostgresFingerprint.LargeObjectsFromCopyAsync(connection, null, token).ConfigureAwait(false));
+        return () =>
+        {
+            var result = tables.Select(t =>
+            {
+                var total = new CopyRowHasher();
+                foreach (var part in hashers[t.Table])
+                {
+                    total.Add(part);
+                }
+
+                return total.ToFingerprint(t.Table);
+            }).ToList();
+            result.Add(largeObjects!);
+            return result;
+        };
+    }
+
+    private void StepDone(string target, string step) => Log.RestoreStepDone(logger, target, step, _elapsed.Elapsed.TotalSeconds);
+
+    private static string SettingsFor(int fingerprintVersion) =>
+        fingerprintVersion == PostgresFingerprint.ServerSide ? PostgresCopy.ServerSideFingerprintSettings : PostgresCopy.SessionSettings;
 
     /// <summary>Runs <paramref name="work"/> on <paramref name="connections"/> connections at once; the first failure cancels the others and is the one thrown.</summary>
     private static async Task InParallelAsync(
-        PostgresEndpoint endpoint, string database, int connections, Func<NpgsqlConnection, CancellationToken, Task> work, CancellationToken ct)
+        PostgresEndpoint endpoint, string database, string settings, int connections, Func<NpgsqlConnection, CancellationToken, Task> work, CancellationToken ct)
     {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var tasks = Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
@@ -132,9 +257,9 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             try
             {
                 await using var connection = await endpoint.OpenAsync(database, "restore", failed.Token).ConfigureAwait(false);
-                await using (var settings = new NpgsqlCommand(PostgresCopy.SessionSettings, connection))
+                await using (var set = new NpgsqlCommand(settings, connection))
                 {
-                    await settings.ExecuteNonQueryAsync(failed.Token).ConfigureAwait(false);
+                    await set.ExecuteNonQueryAsync(failed.Token).ConfigureAwait(false);
                 }
 
                 await work(connection, failed.Token).ConfigureAwait(false);
@@ -206,28 +331,38 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
         return bytes;
     }
 
-    /// <summary>The fingerprint of a database, exactly as the backup computes it.</summary>
-    public static Task<List<TableFingerprint>> FingerprintAsync(PostgresEndpoint endpoint, string database, CancellationToken ct) =>
-        FingerprintAsync(endpoint, database, 1, ct);
+    /// <summary>The fingerprint of a database (nothing writes to it) in <paramref name="version"/>, exactly as the backup computes it.</summary>
+    public static Task<List<TableFingerprint>> FingerprintAsync(PostgresEndpoint endpoint, string database, int version, CancellationToken ct) =>
+        FingerprintAsync(endpoint, database, version, 1, ct);
 
-    /// <summary>The fingerprint of a database (nothing writes to it), read on <paramref name="parallel"/> connections, biggest table first.</summary>
-    public static async Task<List<TableFingerprint>> FingerprintAsync(PostgresEndpoint endpoint, string database, int parallel, CancellationToken ct)
+    /// <summary>The fingerprint of a database (nothing writes to it) in <paramref name="version"/>, read on <paramref name="parallel"/> connections, biggest table first.</summary>
+    public static async Task<List<TableFingerprint>> FingerprintAsync(PostgresEndpoint endpoint, string database, int version, int parallel, CancellationToken ct)
     {
+        var clientSide = version == PostgresFingerprint.ClientSide;
         List<(string Table, long Bytes)> tables;
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         await using (var connection = await endpoint.OpenAsync(database, "fingerprint", ct).ConfigureAwait(false))
         {
             tables = await PostgresFingerprint.ListTablesAsync(connection, null, ct).ConfigureAwait(false);
+            foreach (var table in clientSide ? await TableRanges.WithGeneratedColumnsAsync(connection, null, ct).ConfigureAwait(false) : [])
+            {
+                sources[table] = (await TableRanges.ReadAsync(connection, null, table, ct).ConfigureAwait(false)).HashSources(1)[0];
+            }
         }
 
         var result = new TableFingerprint[tables.Count + 1];
         var jobs = new ConcurrentQueue<int>(Enumerable.Range(0, tables.Count).OrderByDescending(i => tables[i].Bytes).Append(tables.Count));
-        await InParallelAsync(endpoint, database, Math.Min(parallel, jobs.Count), async (connection, token) =>
+        await InParallelAsync(endpoint, database, SettingsFor(version), Math.Min(parallel, jobs.Count), async (connection, token) =>
         {
             while (jobs.TryDequeue(out var i))
             {
-                result[i] = i == tables.Count
-                    ? await PostgresFingerprint.LargeObjectsAsync(connection, null, token).ConfigureAwait(false)
-                    : await PostgresFingerprint.TableAsync(connection, null, tables[i].Table, token).ConfigureAwait(false);
+                result[i] = (i == tables.Count, clientSide) switch
+                {
+                    (true, true) => await PostgresFingerprint.LargeObjectsFromCopyAsync(connection, null, token).ConfigureAwait(false),
+                    (true, false) => await PostgresFingerprint.LargeObjectsAsync(connection, null, token).ConfigureAwait(false),
+                    (false, true) => await PostgresFingerprint.TableFromCopyAsync(connection, tables[i].Table, sources.GetValueOrDefault(tables[i].Table, tables[i].Table), token).ConfigureAwait(false),
+                    (false, false) => await PostgresFingerprint.TableAsync(connection, null, tables[i].Table, token).ConfigureAwait(false),
+                };
             }
         }, ct).ConfigureAwait(false);
         return [.. result];

@@ -15,6 +15,13 @@ public sealed class PostgresSourceOptions
     /// <summary>How long a connection attempt may take before the source fails.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// A table whose heap is bigger than this many bytes is copied at backup in <c>parallel:</c>
+    /// ctid ranges, one stream each (pgcopydb's <c>--split-tables-larger-than</c>;
+    /// docs/decisions.md §65), on PostgreSQL 14 and later (TID range scans); 0 = never split.
+    /// </summary>
+    public long SplitTableBytes { get; set; } = 64L << 20;
+
     /// <summary>One message per problem, naming the field.</summary>
     public IEnumerable<string> Validate()
     {
@@ -26,6 +33,11 @@ public sealed class PostgresSourceOptions
         if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(10))
         {
             yield return $"{Section}:ConnectTimeout: {ConnectTimeout} is not between 0 and 10 minutes";
+        }
+
+        if (SplitTableBytes < 0)
+        {
+            yield return $"{Section}:SplitTableBytes: {SplitTableBytes} is negative (0 = never split a table)";
         }
     }
 }

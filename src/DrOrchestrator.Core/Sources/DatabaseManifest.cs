@@ -69,6 +69,9 @@ public sealed record DatabaseManifest(
 /// <param name="Parts">Null: the dump is the one stream <paramref name="Item"/>. Otherwise the
 /// dump's separately restorable items, all taken in one snapshot (PostgreSQL: schema, one COPY
 /// stream per table, post-data; docs/decisions.md §59).</param>
+/// <param name="FingerprintVersion">How <paramref name="Tables"/> was computed; the engine defines
+/// the versions and a restore verifies with the same one. Null: the engine's first (PostgreSQL:
+/// the server-side md5 sum of §51; §65 added the client-side hash of the COPY text).</param>
 public sealed record DatabaseDump(
     string Name,
     string Item,
@@ -76,7 +79,8 @@ public sealed record DatabaseDump(
     string Sha256,
     long Length,
     IReadOnlyList<TableFingerprint> Tables,
-    IReadOnlyList<DumpPart>? Parts = null)
+    IReadOnlyList<DumpPart>? Parts = null,
+    int? FingerprintVersion = null)
 {
     /// <summary>Bytes of the whole dump (every part).</summary>
     [JsonIgnore]

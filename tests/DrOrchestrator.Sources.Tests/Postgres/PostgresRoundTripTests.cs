@@ -74,11 +74,15 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         Assert.Equal(dump.RecoveryPoint, backup.Snapshot.RecoveryPoint);
         // In parts (§59): the schema, one COPY stream per table, the post-data.
         Assert.NotNull(dump.Parts);
-        Assert.Equal(["schema", .. Enumerable.Repeat("table", 5), "post-data"], dump.Parts.Select(p => p.Kind));
+        // pgbench_accounts (~130 MB of heap) is over the split size: two ctid ranges, one per connection (§65).
+        Assert.Equal(["schema", .. Enumerable.Repeat("table", 6), "post-data"], dump.Parts.Select(p => p.Kind));
         Assert.Equal(
-            ["public.awkward", "public.pgbench_accounts", "public.pgbench_branches", "public.pgbench_history", "public.pgbench_tellers"],
+            ["public.awkward", "public.pgbench_accounts", "public.pgbench_accounts", "public.pgbench_branches", "public.pgbench_history", "public.pgbench_tellers"],
             dump.Parts.Where(p => p.Kind == "table").Select(p => p.Table));
+        Assert.All(dump.Parts.Where(p => p.Table == "public.pgbench_accounts"), p => Assert.True(p.Length > 40_000_000, $"{p.Item}: {p.Length} bytes"));
         Assert.Equal((dump.Parts[0].Item, dump.Parts[0].Sha256, dump.Parts[0].Length), (dump.Item, dump.Sha256, dump.Length));
+        // The client-side fingerprint (§65) of the COPY text as stored.
+        Assert.Equal(2, dump.FingerprintVersion);
 
         var restored = $"restored_{Guid.NewGuid():N}";
         var result2 = await engine.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(restored)), CancellationToken.None);
@@ -86,16 +90,18 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         // (a) the restore verified the fingerprint; check it independently too.
         Assert.Equal(dump.Tables.Count, result2.Tables);
         var endpoint = new PostgresEndpoint("127.0.0.1", server.Port, PostgresServer.User, new SecretReference(PostgresFixture.PasswordVariable, null), TimeSpan.FromSeconds(5));
-        var again = await PostgresRestorer.FingerprintAsync(endpoint, restored, CancellationToken.None);
+        var again = await PostgresRestorer.FingerprintAsync(endpoint, restored, dump.FingerprintVersion ?? 1, CancellationToken.None);
         Assert.Equal(dump.Tables, again);
         Assert.Equal("happy", await ScalarAsync(restored, "SELECT feeling::text FROM awkward WHERE id = 2"));
         Assert.Equal("Grüße ✓ 日本語 1", await ScalarAsync(restored, "SELECT label FROM awkward WHERE id = 1"));
 
-        // (b) a pg_dump of the restored database equals a pg_dump --snapshot of the source at the backup's snapshot.
+        // (b) a pg_dump of the restored database equals a pg_dump --snapshot of the source at the
+        // backup's snapshot — each table's rows as a multiset: the two ranges of pgbench_accounts
+        // load at once, so its restored heap holds the same rows in another physical order (§65).
         Assert.NotNull(heldSnapshot);
-        var sourceDigest = await PgDumpDigestAsync(db, heldSnapshot, minimumLines: 1_000_000);
+        var sourceDigest = await PgDumpDigestAsync(db, heldSnapshot, minimumLines: 1_000_000, rowOrder: false);
         await held.RollbackAsync();
-        Assert.Equal(sourceDigest, await PgDumpDigestAsync(restored, null, minimumLines: 1_000_000));
+        Assert.Equal(sourceDigest, await PgDumpDigestAsync(restored, null, minimumLines: 1_000_000, rowOrder: false));
         output.WriteLine(
             $"dump {dump.Length:N0} bytes, backup {backup.Snapshot.Summary.Duration.TotalSeconds:F1} s (stored {backup.Snapshot.Summary.BytesStored:N0} bytes), " +
             $"pgbench_history {historyBefore} before / {history} at the recovery point / {backup.HistoryAfter} after");
@@ -146,6 +152,82 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
         Assert.Equal(1000, result.Rows);
         var storedDigest = await DumpDigestAsync(await SnapshotItems.OpenAsync(repository, backup.Snapshot, dump.Item, CancellationToken.None), minimumLines: 1000);
         Assert.Equal(storedDigest, await PgDumpDigestAsync(restored, null, minimumLines: 1000));
+    }
+
+    [Fact]
+    public async Task A_snapshot_with_the_server_side_fingerprint_still_restores_and_verifies()
+    {
+        var server = fixture.Server;
+        var db = await server.CreateDatabaseAsync("md5print");
+        await server.ExecuteAsync(db, AwkwardTypes);
+        var repository = await Repositories.NewSmallAsync();
+        var engine = PostgresFixture.Engine();
+        var source = (PostgresBackupSource)engine.CreateSource(fixture.Source([db]));
+        source.ServerSideFingerprint = true;
+        var backup = await SourceBackupRunner.RunAsync(repository, [source], new SnapshotRequest("md5print", null, null), null, CancellationToken.None);
+        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
+        var dump = Assert.Single(manifest.Databases);
+        Assert.Null(dump.FingerprintVersion);
+        Assert.NotNull(dump.Parts);
+        // The md5 sum of §51: a decimal number, not the 32 hex digits of the client-side hash.
+        Assert.Matches("^-?[0-9]+$", dump.Tables.Single(t => t.Table == "public.awkward").Hash);
+
+        var restored = $"restored_{Guid.NewGuid():N}";
+        var result = await engine.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(restored)), CancellationToken.None);
+        Assert.Equal(dump.Tables.Count, result.Tables);
+        Assert.Equal(1000, result.Rows);
+
+        // And it is the old method that verified: a changed row fails it.
+        var tampered = RestorerThatChanges("UPDATE awkward SET amount = amount + 1 WHERE id = 7");
+        var again = $"restored_{Guid.NewGuid():N}";
+        var mismatch = await Assert.ThrowsAsync<FingerprintMismatchException>(
+            () => tampered.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(again)), CancellationToken.None));
+        var table = Assert.Single(mismatch.Tables);
+        Assert.Equal("public.awkward", table.Table);
+        Assert.Matches("^-?[0-9]+$", table.Actual!.Hash);
+    }
+
+    [Fact]
+    public async Task A_row_changed_in_the_restored_database_before_verification_fails_the_restore_naming_the_table()
+    {
+        var server = fixture.Server;
+        var db = await server.CreateDatabaseAsync("tamper");
+        await server.ExecuteAsync(db, AwkwardTypes + """
+            CREATE TABLE bystander (id int PRIMARY KEY, note text);
+            INSERT INTO bystander SELECT g, 'n' || g FROM generate_series(1, 300) g;
+            """);
+        var repository = await Repositories.NewSmallAsync();
+        var engine = PostgresFixture.Engine();
+        var backup = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest("tamper", null, null), null, CancellationToken.None);
+        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
+        var dump = Assert.Single(manifest.Databases);
+        Assert.Equal(2, dump.FingerprintVersion);
+        // One byte of one row's bytea: same row count, other content.
+        var restorer = RestorerThatChanges("UPDATE awkward SET payload = set_byte(payload, 0, (get_byte(payload, 0) + 1) % 256) WHERE id = 500");
+
+        var restored = $"restored_{Guid.NewGuid():N}";
+        var mismatch = await Assert.ThrowsAsync<FingerprintMismatchException>(
+            () => restorer.RestoreAsync(Request(repository, backup.Snapshot, manifest, dump, fixture.Reference(restored)), CancellationToken.None));
+
+        var table = Assert.Single(mismatch.Tables);
+        Assert.Equal("public.awkward", table.Table);
+        Assert.Equal(1000, table.Actual!.Rows);
+        Assert.NotEqual(table.Expected!.Hash, table.Actual.Hash);
+        Assert.Contains("table public.awkward: 1000 rows (hash ", mismatch.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("bystander", mismatch.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', mismatch.Message);
+
+        // A part swapped for another table's rows of the same shape is caught the same way.
+        await server.ExecuteAsync(db, "CREATE TABLE twin (id int PRIMARY KEY, note text); INSERT INTO twin SELECT g, 't' || g FROM generate_series(1, 300) g;");
+        var second = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest("tamper", null, null), null, CancellationToken.None);
+        var manifest2 = await SnapshotItems.LoadManifestAsync(repository, second.Snapshot.Sources![0], CancellationToken.None);
+        var dump2 = Assert.Single(manifest2.Databases);
+        var twin = dump2.Parts!.Single(p => p.Table == "public.twin");
+        var swapped = dump2 with { Parts = [.. dump2.Parts!.Select(p => p.Table == "public.bystander" ? twin with { Table = "public.bystander" } : p)] };
+        var other = $"restored_{Guid.NewGuid():N}";
+        var swappedMismatch = await Assert.ThrowsAsync<FingerprintMismatchException>(
+            () => engine.RestoreAsync(Request(repository, second.Snapshot, manifest2, swapped, fixture.Reference(other)), CancellationToken.None));
+        Assert.Equal("public.bystander", Assert.Single(swappedMismatch.Tables).Table);
     }
 
     [Fact]
@@ -246,13 +328,16 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
 
     /// <summary>
     /// SHA-256 of a plain dump's lines without pg_dump's per-run <c>\restrict</c>/<c>\unrestrict</c>
-    /// keys (random each run, so two dumps of the same data differ only there). Streamed.
+    /// keys (random each run, so two dumps of the same data differ only there). Streamed. Without
+    /// <paramref name="rowOrder"/>, the rows of each COPY block count as a multiset (their count
+    /// and the sum of their SHA-256s): every other line still compares in order.
     /// </summary>
-    private static async Task<string> DumpDigestAsync(Stream dump, int minimumLines)
+    private static async Task<string> DumpDigestAsync(Stream dump, int minimumLines, bool rowOrder = true)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var reader = new StreamReader(dump, Encoding.UTF8);
         long lines = 0;
+        (long Rows, UInt128 Sum)? block = null;
         while (await reader.ReadLineAsync() is { } line)
         {
             if (line.StartsWith("\\restrict ", StringComparison.Ordinal) || line.StartsWith("\\unrestrict ", StringComparison.Ordinal))
@@ -260,8 +345,25 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
                 continue;
             }
 
-            sha.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
             lines++;
+            if (block is { } rows && line != "\\.")
+            {
+                var row = SHA256.HashData(Encoding.UTF8.GetBytes(line));
+                block = (rows.Rows + 1, unchecked(rows.Sum + System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(row)));
+                continue;
+            }
+
+            if (block is { } done)
+            {
+                sha.AppendData(Encoding.UTF8.GetBytes($"{done.Rows} rows, sum {done.Sum:x32}\n"));
+                block = null;
+            }
+
+            sha.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+            if (!rowOrder && line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith(" FROM stdin;", StringComparison.Ordinal))
+            {
+                block = (0, UInt128.Zero);
+            }
         }
 
         Assert.True(lines > minimumLines, $"the dump has only {lines} lines");
@@ -269,7 +371,7 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
     }
 
     /// <summary>The digest of a plain pg_dump of <paramref name="db"/> (at <paramref name="snapshot"/> when given).</summary>
-    private async Task<string> PgDumpDigestAsync(string db, string? snapshot, int minimumLines)
+    private async Task<string> PgDumpDigestAsync(string db, string? snapshot, int minimumLines, bool rowOrder = true)
     {
         var dump = ToolProcess.Start(
             Path.Combine(fixture.Server.BinDirectory, "pg_dump"),
@@ -277,10 +379,25 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
             new Dictionary<string, string?> { ["PGPASSWORD"] = fixture.Server.Password }, []);
         await using (dump)
         {
-            var digest = await DumpDigestAsync(dump.Output, minimumLines);
+            var digest = await DumpDigestAsync(dump.Output, minimumLines, rowOrder);
             await dump.WaitForSuccessAsync($"pg_dump of {db}", CancellationToken.None);
             return digest;
         }
+    }
+
+    /// <summary>A restorer that runs <paramref name="sql"/> (changing one row) in the restored database once the tables are loaded, before anything is verified.</summary>
+    private PostgresRestorer RestorerThatChanges(string sql) =>
+        new(new PostgresSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(5) }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+        {
+            TablesLoaded = (database, ct) => ExecuteAsync(database, sql, ct),
+        };
+
+    private async Task ExecuteAsync(string db, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(fixture.Server.ConnectionStringWithPassword(db));
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync(ct));
     }
 
     private async Task<long> CountAsync(string db, string table) => Convert.ToInt64(await ScalarAsync(db, $"SELECT count(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture);
