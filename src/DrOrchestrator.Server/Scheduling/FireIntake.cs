@@ -53,8 +53,8 @@ public sealed class FireIntake(IServiceScopeFactory scopes, TimeProvider time, I
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
-                    var outcomes = await scope.ServiceProvider.GetRequiredService<FireHandler>()
-                        .HandleAsync([.. batch.Select(p => p.Fire)], stoppingToken).ConfigureAwait(false);
+                    var handler = scope.ServiceProvider.GetRequiredService<FireHandler>();
+                    var outcomes = await handler.HandleAsync([.. batch.Select(p => p.Fire)], stoppingToken).ConfigureAwait(false);
                     for (int i = 0; i < batch.Count; i++)
                     {
                         batch[i].Outcome.TrySetResult(outcomes[i]);
@@ -63,7 +63,8 @@ public sealed class FireIntake(IServiceScopeFactory scopes, TimeProvider time, I
                     // Where a burst's latency goes: Quartz handing the fire over late, the intake, or the claim and enqueue.
                     Log.FireBatchHandled(
                         logger, batch.Count, (batch[0].Arrived - batch[0].Fire.ScheduledAt).TotalMilliseconds, (started - batch[0].Arrived).TotalMilliseconds,
-                        (time.GetUtcNow() - started).TotalMilliseconds);
+                        (time.GetUtcNow() - started).TotalMilliseconds, handler.LastBatch!.Claim.TotalMilliseconds, handler.LastBatch.Enqueue.TotalMilliseconds,
+                        handler.LastBatch.Record.TotalMilliseconds);
                 }
                 catch (Exception ex)
                 {
