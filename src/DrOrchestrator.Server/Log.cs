@@ -44,6 +44,6 @@ internal static partial class Log
     [LoggerMessage(6013, LogLevel.Warning, "Policy {Policy}: the prune following the backup was not queued: {Reason}")]
     public static partial void PruneNotQueued(ILogger logger, string policy, string reason);
 
-    [LoggerMessage(6014, LogLevel.Debug, "Handled {Count} fires in {HandleMs:0} ms; the first reached the intake {ArrivalMs:0} ms after it was due and waited {WaitMs:0} ms")]
-    public static partial void FireBatchHandled(ILogger logger, int count, double arrivalMs, double waitMs, double handleMs);
+    [LoggerMessage(6014, LogLevel.Debug, "Handled {Count} fires in {HandleMs:0} ms (claim {ClaimMs:0}, enqueue {EnqueueMs:0}, job ids {RecordMs:0}); the first reached the intake {ArrivalMs:0} ms after it was due and waited {WaitMs:0} ms")]
+    public static partial void FireBatchHandled(ILogger logger, int count, double arrivalMs, double waitMs, double handleMs, double claimMs, double enqueueMs, double recordMs);
 }

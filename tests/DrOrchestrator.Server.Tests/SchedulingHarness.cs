@@ -15,12 +15,27 @@ namespace DrOrchestrator.Server.Tests;
 /// <summary>A work queue that only records what was enqueued.</summary>
 internal sealed class RecordingWorkQueue : IWorkQueue
 {
+    private int _backupJobs;
+
+    /// <summary>A policy whose backup enqueue throws (a queue that fails mid-batch).</summary>
+    public string? FailFor { get; set; }
+
+    /// <summary>Which fire each returned job id was enqueued for.</summary>
+    public ConcurrentDictionary<string, long?> FireOfJob { get; } = new();
+
     public ConcurrentQueue<(string Policy, long? FireId)> Backups { get; } = new();
 
     public string EnqueueBackup(string policy, long? fireId, string requestedBy)
     {
+        if (policy == FailFor)
+        {
+            throw new InvalidOperationException($"enqueue of {policy} failed (test)");
+        }
+
         Backups.Enqueue((policy, fireId));
-        return "job-" + Backups.Count;
+        var job = "job-" + Interlocked.Increment(ref _backupJobs); // unique also when a batch enqueues concurrently
+        FireOfJob[job] = fireId;
+        return job;
     }
 
     public ConcurrentQueue<(string Policy, long? FireId)> Drills { get; } = new();

@@ -136,6 +136,55 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task A_burst_enqueued_concurrently_claims_each_fire_once_and_records_each_fires_own_job_even_when_two_nodes_handle_it()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
+        var names = Enumerable.Range(0, 60).Select(i => $"p{i:D2}").ToList();
+        foreach (var name in names)
+        {
+            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
+        }
+
+        // The same burst handled by two nodes at once, in opposite orders; each batch enqueues several at a time.
+        var burst = names.Select(n => new DueFire(n, RunKind.Backup, due)).ToList();
+        var reversed = Enumerable.Reverse(burst).ToList();
+        var outcomes = await Task.WhenAll(
+            Task.Run(() => harness.Handler().HandleAsync(burst, Ct)), Task.Run(() => harness.Handler().HandleAsync(reversed, Ct)));
+
+        Assert.All(Enumerable.Range(0, names.Count), i => Assert.Equal(
+            [FireOutcome.Enqueued, FireOutcome.Duplicate], new[] { outcomes[0][i], outcomes[1][names.Count - 1 - i] }.Order()));
+        var fires = await harness.Catalog.ListFiresAsync(null, null, Ct);
+        Assert.Equal(names, fires.Select(f => f.PolicyName).Order(StringComparer.Ordinal));
+        Assert.All(fires, f => Assert.Equal((FireStatus.Enqueued, due, (long?)f.Id), (f.Status, f.ScheduledAt, harness.Queue.FireOfJob[f.JobId!])));
+        Assert.Equal(names.Count, harness.Queue.Backups.Count);
+        Assert.Equal(fires.Select(f => (long?)f.Id).Order(), harness.Queue.Backups.Select(b => b.FireId).Order());
+    }
+
+    [Fact]
+    public async Task When_one_enqueue_of_a_burst_fails_the_batch_fails_and_every_job_that_exists_is_recorded_on_its_fire()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
+        var names = Enumerable.Range(0, 40).Select(i => $"p{i:D2}").ToList();
+        foreach (var name in names)
+        {
+            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
+        }
+
+        harness.Queue.FailFor = "p20";
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Handler().HandleAsync([.. names.Select(n => new DueFire(n, RunKind.Backup, due))], Ct));
+
+        Assert.Equal("enqueue of p20 failed (test)", failure.Message);
+        var fires = await harness.Catalog.ListFiresAsync(null, null, Ct);
+        Assert.Equal(names.Count, fires.Count); // all claimed (a retry of the instant is a duplicate); a job-less fire stays enqueued, as before (§67)
+        Assert.Null(fires.Single(f => f.PolicyName == "p20").JobId);
+        Assert.Equal(harness.Queue.FireOfJob.Count, fires.Count(f => f.JobId is not null));
+        Assert.All(fires.Where(f => f.JobId is not null), f => Assert.Equal(f.Id, harness.Queue.FireOfJob[f.JobId!]));
+    }
+
+    [Fact]
     public async Task Fires_missed_while_the_service_was_down_are_recorded_and_the_newest_within_grace_runs_once()
     {
         var applied = new DateTimeOffset(2027, 5, 1, 3, 0, 30, TimeSpan.Zero);

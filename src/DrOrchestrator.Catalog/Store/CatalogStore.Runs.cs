@@ -151,6 +151,27 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// The restores that succeeded from a target (of one policy, or all), newest first: with drills,
+    /// the samples of the RTO prediction, read for every policy in one query.
+    /// </summary>
+    public async Task<IReadOnlyList<CatalogRun>> ListSucceededRestoresAsync(string? policyName, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var query = RunQuery(db).Where(r => r.Kind == RunKind.Restore && r.Status == RunStatus.Succeeded && r.TargetId != null && r.FinishedAt != null);
+            if (policyName is not null)
+            {
+                query = query.Where(r => r.Policy!.Name == policyName);
+            }
+
+            var rows = await query.OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id)
+                .AsSplitQuery().ToListAsync(cancellationToken).ConfigureAwait(false);
+            return [.. rows.Select(ToRecord)];
+        }
+    }
+
     /// <summary>Records the outcome of the drill run <paramref name="runId"/>, with every mismatch it found.</summary>
     public async Task RecordDrillAsync(long runId, DrillOutcomeInput outcome, CancellationToken cancellationToken)
     {

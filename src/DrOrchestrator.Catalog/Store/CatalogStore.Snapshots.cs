@@ -202,6 +202,32 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// <see cref="GetRecoveryPointsAsync(string, string, CancellationToken)"/> for every policy and
+    /// target at once (or every target of <paramref name="policyName"/>), keyed by (policy, target):
+    /// one query where a monitoring pass over 1,000 policies made one per policy and target.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Policy, string Target), IReadOnlyList<CompletedRecoveryPoint>>> GetRecoveryPointsAsync(
+        string? policyName, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var query = db.SnapshotPresence.AsNoTracking().Where(p => p.Status == PresenceStatus.Present && p.CompleteAt != null);
+            if (policyName is not null)
+            {
+                query = query.Where(p => p.Snapshot!.Policy!.Name == policyName);
+            }
+
+            var rows = await query
+                .Select(p => new { Policy = p.Snapshot!.Policy!.Name, Target = p.Target!.Name, p.Snapshot.RecoveryPoint, p.CompleteAt })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            return rows.GroupBy(r => (r.Policy, r.Target)).ToDictionary(
+                g => g.Key,
+                g => (IReadOnlyList<CompletedRecoveryPoint>)[.. g.Select(r => new CompletedRecoveryPoint(r.RecoveryPoint, r.CompleteAt!.Value)).OrderBy(p => p.RecoveryPoint)]);
+        }
+    }
+
     private static SnapshotEntity ToEntity(SnapshotFigures s, long policyId) => new()
     {
         SnapshotId = s.SnapshotId,

@@ -15,6 +15,12 @@ public static class PolicyTriggers
 {
     public static readonly JobKey FireJob = new("policy-fire", "drorch");
 
+    /// <summary>
+    /// The durable job every policy trigger fires, as the host registers it (AddQuartz): bulk
+    /// scheduling stores it again beside the triggers, so it must not differ.
+    /// </summary>
+    public static IJobDetail FireJobDetail() => JobBuilder.Create<PolicyFireJob>().WithIdentity(FireJob).StoreDurably().Build();
+
     public const string PolicyKey = "policy";
     public const string KindKey = "kind";
 

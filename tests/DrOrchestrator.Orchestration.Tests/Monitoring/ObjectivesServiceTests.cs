@@ -130,6 +130,40 @@ public sealed class ObjectivesServiceTests
         Assert.Equal(TimeSpan.Zero, report.Rows.Single(r => r.Target == "offsite").CopyLag);
     }
 
+    [Fact]
+    public async Task Each_policy_gets_only_its_own_points_and_drills_when_all_are_read_in_one_pass()
+    {
+        var clock = new FakeTimeProvider(T0);
+        await using var sandbox = await OrchestrationSandbox.CreateAsync(clock);
+        await ApplyAsync(sandbox.Catalog, PolicyYaml("alpha", "6h", "1h", "main", "offsite"));
+        await ApplyAsync(sandbox.Catalog, PolicyYaml("beta", "6h", "1h", "main", "offsite"));
+        await SnapshotAsync(sandbox.Catalog, "alpha", "a1", H(1), "main", H(1.5));
+        await SnapshotAsync(sandbox.Catalog, "beta", "b1", H(2), "main", H(2.5));
+        await SnapshotAsync(sandbox.Catalog, "beta", "b1", H(2), "offsite", H(3));
+        clock.SetUtcNow(H(4));
+        await DrillAsync(sandbox.Catalog, "beta", "main", "b1", DrillOutcome.Passed, 1000, TimeSpan.FromSeconds(7), TimeSpan.FromHours(1));
+
+        var service = sandbox.Get<ObjectivesService>();
+        var all = await service.GetAsync(null, null, CancellationToken.None);
+        var beta = await service.GetAsync(null, "beta", CancellationToken.None);
+
+        // alpha: only a1, only on main (exposure 4 − 1 = 3 h), no drill; offsite never got one.
+        var alpha = all.Policies.Single(p => p.Policy == "alpha");
+        Assert.Equal(H(1), alpha.Targets.Single(t => t.Target == "main").NewestRecoveryPoint);
+        Assert.Null(alpha.Targets.Single(t => t.Target == "offsite").NewestRecoveryPoint);
+        Assert.Empty(alpha.Drills);
+        Assert.All(alpha.Targets, t => Assert.Null(t.LastDrill));
+        // beta: b1 on both targets (exposure 2 h), its drill on main; the same whether read alone or with alpha.
+        var betaInAll = all.Policies.Single(p => p.Policy == "beta");
+        Assert.All(betaInAll.Targets, t => Assert.Equal(TimeSpan.FromHours(2), t.Exposure));
+        Assert.Equal(TimeSpan.FromSeconds(7), Assert.Single(betaInAll.Drills).RtoAchieved);
+        Assert.Equal(TimeSpan.FromSeconds(7), betaInAll.Targets.Single(t => t.Target == "main").LastDrill?.RtoAchieved);
+        var alone = Assert.Single(beta.Policies);
+        Assert.Equal(
+            betaInAll.Targets.Select(t => (t.Target, t.NewestRecoveryPoint, t.Exposure, t.Compliance, t.LastDrill?.RunId, t.PredictedRto)),
+            alone.Targets.Select(t => (t.Target, t.NewestRecoveryPoint, t.Exposure, t.Compliance, t.LastDrill?.RunId, t.PredictedRto)));
+    }
+
     private static async Task<ObjectivesReport> SeedAsync(OrchestrationSandbox sandbox, FakeTimeProvider clock)
     {
         var catalog = sandbox.Catalog;
