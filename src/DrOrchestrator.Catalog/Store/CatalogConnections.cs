@@ -12,7 +12,7 @@ namespace DrOrchestrator.Catalog;
 /// Plain ADO connections to the catalog, without EF Core, for the statements every short command
 /// runs: the migration check, the policy it acts on, its run's row. EF's first context, the
 /// relational model, each query's compilation and the update pipeline cost a command that writes
-/// two rows 1–2 CPU-s (docs/decisions.md §68); one parameterised statement costs milliseconds.
+/// two rows 0.35–0.7 CPU-s and ~25 MiB (measured in docs/decisions.md §68); one parameterised statement costs milliseconds.
 /// The statements write exactly what EF writes (the same tables and columns; times as
 /// <see cref="UtcMicrosecondsConverter"/> stores them on SQLite and as timestamptz on PostgreSQL;
 /// enums lower-case, <see cref="LowerCaseEnumConverter{TEnum}"/>); tests compare the rows.
