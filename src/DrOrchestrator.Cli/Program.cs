@@ -14,4 +14,13 @@ if (HelpLabels.IsHelp(parsed))
     return HelpLabels.Write(parsed, System.Console.Out);
 }
 
+if (parsed.CommandResult.Command.Name != ServeCommand.Name)
+{
+    // A short command resolves each service once or twice: the container's reflection resolver
+    // answers that in microseconds, while its default engine compiles a resolver with
+    // Reflection.Emit for every service asked for twice (JIT work and two more assemblies loaded,
+    // docs/decisions.md §68). `serve` resolves per request for days and keeps the compiled ones.
+    AppContext.SetSwitch("Microsoft.Extensions.DependencyInjection.DisableDynamicEngine", true);
+}
+
 return await parsed.InvokeAsync(ServeCommand.InvocationFor(parsed)).ConfigureAwait(false);

@@ -1,8 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
+using DrOrchestrator.Catalog.Entities;
 using DrOrchestrator.Catalog.Tests.Support;
 using DrOrchestrator.Core.Policies;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace DrOrchestrator.Catalog.Tests;
 
@@ -42,11 +45,16 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
     public async Task The_migrators_quick_check_passes_a_migrated_catalog_and_fails_one_missing_a_migration()
     {
         await using var db = Harness.Db();
-        Assert.True(await CatalogMigrator.HasEveryMigrationAsync(db, Ct));
+        Assert.True(await Harness.Migrator.IsUpToDateAsync(Ct));
+        // The migrations the quick check knows are the ones EF knows, for this provider.
+        Assert.Equal(
+            db.GetService<IMigrationsAssembly>().Migrations.Keys.Order(StringComparer.Ordinal),
+            CatalogMigrator.KnownMigrations(db.Database.IsSqlite()));
+        Assert.NotEmpty(CatalogMigrator.KnownMigrations(db.Database.IsSqlite()));
 
-        await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsHistory\"", Ct);
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsHistory\" WHERE \"MigrationId\" = (SELECT MAX(\"MigrationId\") FROM \"__EFMigrationsHistory\")", Ct);
 
-        Assert.False(await CatalogMigrator.HasEveryMigrationAsync(db, Ct));
+        Assert.False(await Harness.Migrator.IsUpToDateAsync(Ct));
     }
 
     [Fact]
@@ -165,6 +173,83 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
         var row = await db.Runs.SingleAsync();
         Assert.Equal((1_000L, 400L, 300L, 12L, 2), (row.BytesRead, row.BytesNew, row.BytesStored, row.Files, row.WarningsCount));
         Assert.Equal(2, await db.RunErrors.CountAsync(e => e.RunId == id));
+    }
+
+    [Fact]
+    public async Task Plain_statements_write_the_same_run_rows_as_EF_did()
+    {
+        // The run statements are plain ADO (docs/decisions.md §68); the reference rows here are
+        // written the way the EF code wrote them, and every column must match.
+        await Store.UpsertPolicyAsync(TestPolicies.Home(), Ct);
+        await Store.UpsertTargetAsync(new CatalogTarget("offsite", "s3", null), Ct);
+        var start = CatalogStore.Normalize(Harness.Clock.GetUtcNow());
+        var figures = new RunFigures(1_000, 400, 300, 12, 2, "ab12");
+        RunErrorInfo[] errors = [new("/home/alice/locked", "permission denied") { IsWarning = true }, new(null, new string('x', 5000))];
+
+        long started = await Store.StartRunAsync("home", RunKind.Backup, "offsite", Ct);
+        Harness.Clock.Advance(TimeSpan.FromSeconds(20)); // less than a heartbeat: the heartbeat stays the start
+        await Store.CompleteRunAsync(started, RunStatus.Degraded, figures, errors, "1 of 2 targets failed", Ct);
+        long recorded = await Store.RecordFinishedRunAsync("home", RunKind.Restore, "offsite", TimeSpan.FromSeconds(7.1234567), RunStatus.Succeeded, figures, Ct);
+        var end = CatalogStore.Normalize(Harness.Clock.GetUtcNow());
+
+        long referenceStarted, referenceRecorded;
+        await using (var db = Harness.Db())
+        {
+            var policyId = (await db.Policies.SingleAsync(p => p.Name == "home")).Id;
+            var targetId = (await db.Targets.SingleAsync(t => t.Name == "offsite")).Id;
+            var process = RunProcess.Current;
+            RunEntity NewRun(RunKind kind, RunStatus status, DateTimeOffset at) => new()
+            {
+                PolicyId = policyId, TargetId = targetId, Kind = kind, Status = status, StartedAt = at, HeartbeatAt = at,
+                Host = process.Host, ProcessId = process.ProcessId, ProcessStartedAt = process.StartedAt,
+            };
+            var run = NewRun(RunKind.Backup, RunStatus.Running, start);
+            db.Runs.Add(run);
+            await db.SaveChangesAsync(Ct);
+            (run.Status, run.FinishedAt, run.ErrorMessage) = (RunStatus.Degraded, start.AddSeconds(20), "1 of 2 targets failed");
+            (run.BytesRead, run.BytesNew, run.BytesStored, run.Files, run.WarningsCount, run.SnapshotId) = (1_000, 400, 300, 12, 2, "ab12");
+            run.Errors.AddRange(errors.Select(e => new RunErrorEntity { Path = e.Path, Message = e.Message[..Math.Min(e.Message.Length, 4000)], IsWarning = e.IsWarning }));
+            await db.SaveChangesAsync(Ct);
+            var finished = NewRun(RunKind.Restore, RunStatus.Succeeded, CatalogStore.Normalize(end - TimeSpan.FromSeconds(7.1234567)));
+            (finished.HeartbeatAt, finished.FinishedAt) = (end, end);
+            (finished.BytesRead, finished.BytesNew, finished.BytesStored, finished.Files, finished.WarningsCount, finished.SnapshotId) = (1_000, 400, 300, 12, 2, "ab12");
+            db.Runs.Add(finished);
+            await db.SaveChangesAsync(Ct);
+            (referenceStarted, referenceRecorded) = (run.Id, finished.Id);
+        }
+
+        Assert.Equal(await RawRowAsync("Runs", "Id", referenceStarted), await RawRowAsync("Runs", "Id", started));
+        Assert.Equal(await RawRowAsync("Runs", "Id", referenceRecorded), await RawRowAsync("Runs", "Id", recorded));
+        Assert.Equal(await RawRowAsync("RunErrors", "RunId", referenceStarted), await RawRowAsync("RunErrors", "RunId", started));
+        Assert.Equal(2, (await RawRowAsync("RunErrors", "RunId", started)).Count(v => v.StartsWith("IsWarning=", StringComparison.Ordinal)));
+        var read = (await Store.GetRunAsync(started, Ct))!;
+        Assert.Equal((RunStatus.Degraded, start, (DateTimeOffset?)start.AddSeconds(20), figures), (read.Status, read.StartedAt, read.FinishedAt, read.Figures));
+    }
+
+    /// <summary>Every column of the rows of <paramref name="table"/> whose <paramref name="key"/> is <paramref name="value"/>, as name=value text, except ids.</summary>
+    private async Task<List<string>> RawRowAsync(string table, string key, long value)
+    {
+        await using var db = Harness.Db();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM \"{table}\" WHERE \"{key}\" = {value} ORDER BY \"Id\"";
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var values = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            for (int i = 0; i < reader.FieldCount; i++)
+            {
+                if (reader.GetName(i) is not ("Id" or "RunId"))
+                {
+                    var v = reader.GetValue(i);
+                    values.Add($"{reader.GetName(i)}={v.GetType().Name}:{Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)}");
+                }
+            }
+        }
+
+        Assert.NotEmpty(values);
+        return values;
     }
 
     [Fact]

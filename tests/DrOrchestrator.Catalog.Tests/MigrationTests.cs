@@ -57,16 +57,13 @@ public sealed class SqliteMigrationTests : IDisposable
         }
 
         await using var harness = await CatalogHarness.CreateAsync(_file.Settings(), migrate: false);
-        await using (var before = harness.Db())
-        {
-            Assert.False(await CatalogMigrator.HasEveryMigrationAsync(before, CancellationToken.None));
-        }
+        Assert.False(await harness.Migrator.IsUpToDateAsync(CancellationToken.None));
 
         await harness.Migrator.MigrateAsync(CancellationToken.None);
 
         await using var db = harness.Db();
         Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
-        Assert.True(await CatalogMigrator.HasEveryMigrationAsync(db, CancellationToken.None));
+        Assert.True(await harness.Migrator.IsUpToDateAsync(CancellationToken.None));
         Assert.Empty(await db.Policies.ToListAsync());
     }
 
@@ -75,9 +72,8 @@ public sealed class SqliteMigrationTests : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_file.FilePath)!);
         await using var harness = await CatalogHarness.CreateAsync(_file.Settings(), migrate: false);
-        await using var db = harness.Db();
 
-        Assert.False(await CatalogMigrator.HasEveryMigrationAsync(db, CancellationToken.None));
+        Assert.False(await harness.Migrator.IsUpToDateAsync(CancellationToken.None));
     }
 
     [Fact]

@@ -33,6 +33,10 @@ public static class CatalogServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<CatalogOptions>>().Value;
             CatalogDbContextConfigurator.UseCompiledModel(CatalogDbContextConfigurator.Configure(builder, options), options.Provider);
         });
+        // Built on first use only: the statements every short command runs go through
+        // CatalogConnections, and EF Core's start costs such a command more than its work (§68).
+        services.TryAddSingleton(sp => new Lazy<IDbContextFactory<CatalogDbContext>>(sp.GetRequiredService<IDbContextFactory<CatalogDbContext>>));
+        services.TryAddSingleton<CatalogConnections>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<CatalogStore>();
         // For users that may not need the catalog at all (a restore from a single target): resolving

@@ -14,14 +14,15 @@ public sealed partial class CatalogStore
     /// </summary>
     public async Task<IReadOnlyList<RunningRun>> ListRunningRunsAsync(CancellationToken cancellationToken)
     {
+        // Plain ADO: without a running run, EF Core is not even built (docs/decisions.md §68).
+        if (!await AnyRunningAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
         var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            if (!await AnyRunningAsync(db, cancellationToken).ConfigureAwait(false))
-            {
-                return [];
-            }
-
             var rows = await db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Running).OrderBy(r => r.StartedAt)
                 .Select(r => new
                 {
@@ -47,35 +48,25 @@ public sealed partial class CatalogStore
         }
     }
 
-    private static async Task<bool> AnyRunningAsync(CatalogDbContext db, CancellationToken cancellationToken)
+    private async Task<bool> AnyRunningAsync(CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            var command = connection.CreateCommand();
-            await using (command.ConfigureAwait(false))
-            {
-                // Same text on SQLite and PostgreSQL; the status is stored lower-case (Enums.cs).
-                command.CommandText = "SELECT 1 FROM \"Runs\" WHERE \"Status\" = 'running' LIMIT 1";
-                return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
-            }
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+            // Same text on SQLite and PostgreSQL; the status is stored lower-case (Enums.cs).
+            return await CatalogConnections.ScalarAsync(connection, null, "SELECT 1 FROM \"Runs\" WHERE \"Status\" = 'running' LIMIT 1", cancellationToken).ConfigureAwait(false) is not null;
         }
     }
 
     /// <summary>Records that the running run <paramref name="runId"/> is alive now (no-op once it finished).</summary>
     public async Task TouchRunAsync(long runId, CancellationToken cancellationToken)
     {
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            var now = Now;
-            await db.Runs.Where(r => r.Id == runId && r.Status == RunStatus.Running)
-                .ExecuteUpdateAsync(set => set.SetProperty(r => r.HeartbeatAt, now), cancellationToken).ConfigureAwait(false);
+            await CatalogConnections.ExecuteAsync(
+                connection, null, """UPDATE "Runs" SET "HeartbeatAt" = @now WHERE "Id" = @id AND "Status" = 'running'""", cancellationToken,
+                ("@now", connections.Time(Now)), ("@id", runId)).ConfigureAwait(false);
         }
     }
 

@@ -87,23 +87,20 @@ public sealed partial class CatalogStore
     /// <summary>All policies, by name.</summary>
     public async Task<IReadOnlyList<CatalogPolicy>> ListPoliciesAsync(CancellationToken cancellationToken)
     {
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
-        {
-            var rows = await db.Policies.AsNoTracking().Where(p => p.DeletedAt == null).OrderBy(p => p.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
-            return [.. rows.Select(ToRecord)];
-        }
+        return await ReadPoliciesAsync(name: null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The policy called <paramref name="name"/>, or null.</summary>
     public async Task<CatalogPolicy?> GetPolicyAsync(string name, CancellationToken cancellationToken)
     {
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(name);
+        var rows = await ReadPoliciesAsync(name, cancellationToken).ConfigureAwait(false);
+        return rows.Count switch
         {
-            var row = await db.Policies.AsNoTracking().SingleOrDefaultAsync(p => p.Name == name && p.DeletedAt == null, cancellationToken).ConfigureAwait(false);
-            return row is null ? null : ToRecord(row);
-        }
+            0 => null,
+            1 => rows[0],
+            _ => throw new InvalidOperationException($"the catalog holds {rows.Count} live policies named '{name}'"),
+        };
     }
 
     /// <summary>
@@ -199,14 +196,43 @@ public sealed partial class CatalogStore
         }
     }
 
-    private static CatalogPolicy ToRecord(PolicyEntity row) => new(
-        row.Name,
-        row.Description,
-        row.Yaml,
-        row.YamlSha256,
-        TimeSpan.FromSeconds(row.RpoSeconds),
-        TimeSpan.FromSeconds(row.RtoSeconds),
-        row.MinPrimaries,
-        row.CreatedAt,
-        row.AppliedAt);
+    /// <summary>
+    /// The live policies (one by name, or all), ordered by name: plain ADO, since every command
+    /// that acts on a policy reads it first (docs/decisions.md §68).
+    /// </summary>
+    private async Task<List<CatalogPolicy>> ReadPoliciesAsync(string? name, CancellationToken cancellationToken)
+    {
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var sql = """
+                SELECT "Name", "Description", "Yaml", "YamlSha256", "RpoSeconds", "RtoSeconds", "MinPrimaries", "CreatedAt", "AppliedAt"
+                FROM "Policies" WHERE "DeletedAt" IS NULL
+                """ + (name is null ? "" : " AND \"Name\" = @name") + " ORDER BY \"Name\"";
+            var command = name is null ? CatalogConnections.Command(connection, null, sql) : CatalogConnections.Command(connection, null, sql, ("@name", name));
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var policies = new List<CatalogPolicy>();
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        policies.Add(new CatalogPolicy(
+                            reader.GetString(0),
+                            reader.IsDBNull(1) ? null : reader.GetString(1),
+                            reader.GetString(2),
+                            reader.GetString(3),
+                            TimeSpan.FromSeconds(reader.GetInt64(4)),
+                            TimeSpan.FromSeconds(reader.GetInt64(5)),
+                            reader.GetInt32(6),
+                            connections.ReadTime(reader, 7),
+                            connections.ReadTime(reader, 8)));
+                    }
+
+                    return policies;
+                }
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using DrOrchestrator.Catalog.Entities;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,15 +18,13 @@ public sealed partial class CatalogStore
     /// </summary>
     public async Task<long> StartRunAsync(string? policyName, RunKind kind, string? targetName, CancellationToken cancellationToken)
     {
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
             var now = Now;
-            var run = await NewRunOfThisProcessAsync(db, policyName, kind, targetName, RunStatus.Running, startedAt: now, cancellationToken).ConfigureAwait(false);
-            db.Runs.Add(run);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            _heartbeats.Start(run.Id, TouchRunAsync);
-            return run.Id;
+            var id = await InsertRunAsync(connection, policyName, kind, targetName, RunStatus.Running, startedAt: now, finishedAt: null, RunFigures.None, cancellationToken).ConfigureAwait(false);
+            _heartbeats.Start(id, TouchRunAsync);
+            return id;
         }
     }
 
@@ -40,27 +40,53 @@ public sealed partial class CatalogStore
         }
 
         _heartbeats.Stop(runId);
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            var run = await RequireRunAsync(db, runId, cancellationToken).ConfigureAwait(false);
-            if (run.Status != RunStatus.Running)
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
-                throw new CatalogException($"run {runId} already finished ({run.Status.ToString().ToLowerInvariant()})");
-            }
+                var (kind, current) = await ReadRunStateAsync(connection, transaction, runId, cancellationToken).ConfigureAwait(false);
+                if (current != RunStatus.Running)
+                {
+                    throw new CatalogException($"run {runId} already finished ({CatalogConnections.Name(current)})");
+                }
 
-            run.Status = status;
-            run.FinishedAt = Now;
-            run.BytesRead = figures.BytesRead;
-            run.BytesNew = figures.BytesNew;
-            run.BytesStored = figures.BytesStored;
-            run.Files = figures.Files;
-            run.WarningsCount = figures.WarningsCount;
-            run.SnapshotId = figures.SnapshotId;
-            run.ErrorMessage = Truncate(errorMessage);
-            run.Errors.AddRange(errors.Select(e => new RunErrorEntity { Path = e.Path, Message = Truncate(e.Message)!, IsWarning = e.IsWarning }));
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            Log.RunCompleted(logger, runId, run.Kind, status);
+                await CatalogConnections.ExecuteAsync(
+                    connection,
+                    transaction,
+                    """
+                    UPDATE "Runs" SET "Status" = @status, "FinishedAt" = @finished, "BytesRead" = @read, "BytesNew" = @new, "BytesStored" = @stored,
+                        "Files" = @files, "WarningsCount" = @warnings, "SnapshotId" = @snapshot, "ErrorMessage" = @error
+                    WHERE "Id" = @id
+                    """,
+                    cancellationToken,
+                    ("@status", CatalogConnections.Name(status)),
+                    ("@finished", connections.Time(Now)),
+                    ("@read", figures.BytesRead),
+                    ("@new", figures.BytesNew),
+                    ("@stored", figures.BytesStored),
+                    ("@files", figures.Files),
+                    ("@warnings", figures.WarningsCount),
+                    ("@snapshot", figures.SnapshotId),
+                    ("@error", Truncate(errorMessage)),
+                    ("@id", runId)).ConfigureAwait(false);
+                foreach (var error in errors)
+                {
+                    await CatalogConnections.ExecuteAsync(
+                        connection,
+                        transaction,
+                        """INSERT INTO "RunErrors" ("RunId", "Path", "Message", "IsWarning") VALUES (@run, @path, @message, @warning)""",
+                        cancellationToken,
+                        ("@run", runId),
+                        ("@path", error.Path),
+                        ("@message", Truncate(error.Message)),
+                        ("@warning", error.IsWarning)).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                Log.RunCompleted(logger, runId, kind, status);
+            }
         }
     }
 
@@ -73,52 +99,75 @@ public sealed partial class CatalogStore
         string policyName, RunKind kind, string? targetName, TimeSpan duration, RunStatus status, RunFigures figures, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(figures);
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
             var now = Now;
-            var run = await NewRunOfThisProcessAsync(db, policyName, kind, targetName, status, startedAt: Normalize(now - duration), cancellationToken).ConfigureAwait(false);
-            run.HeartbeatAt = now;
-            run.FinishedAt = now;
-            run.BytesRead = figures.BytesRead;
-            run.BytesNew = figures.BytesNew;
-            run.BytesStored = figures.BytesStored;
-            run.Files = figures.Files;
-            run.WarningsCount = figures.WarningsCount;
-            run.SnapshotId = figures.SnapshotId;
-            db.Runs.Add(run);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            Log.RunCompleted(logger, run.Id, run.Kind, status);
-            return run.Id;
+            var id = await InsertRunAsync(connection, policyName, kind, targetName, status, startedAt: Normalize(now - duration), finishedAt: now, figures, cancellationToken).ConfigureAwait(false);
+            Log.RunCompleted(logger, id, kind, status);
+            return id;
         }
     }
 
-    /// <summary>A run row naming this process (for the interrupted-run reconcile), its policy and target.</summary>
-    private static async Task<RunEntity> NewRunOfThisProcessAsync(
-        CatalogDbContext db, string? policyName, RunKind kind, string? targetName, RunStatus status, DateTimeOffset startedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts a run row naming this process (for the interrupted-run reconcile), its policy and
+    /// target; its heartbeat is its end, or its start while it runs. Every column is written, as
+    /// EF's insert wrote them.
+    /// </summary>
+    private async Task<long> InsertRunAsync(
+        DbConnection connection, string? policyName, RunKind kind, string? targetName, RunStatus status,
+        DateTimeOffset startedAt, DateTimeOffset? finishedAt, RunFigures figures, CancellationToken cancellationToken)
     {
         var process = RunProcess.Current;
-        var run = new RunEntity
-        {
-            Kind = kind,
-            Status = status,
-            StartedAt = startedAt,
-            HeartbeatAt = startedAt,
-            Host = process.Host,
-            ProcessId = process.ProcessId,
-            ProcessStartedAt = process.StartedAt,
-        };
-        if (policyName is not null)
-        {
-            run.PolicyId = (await RequirePolicyAsync(db, policyName, cancellationToken).ConfigureAwait(false)).Id;
-        }
+        object? policyId = policyName is null ? null : await RequirePolicyIdAsync(connection, policyName, cancellationToken).ConfigureAwait(false);
+        object? targetId = targetName is null ? null : await RequireTargetIdAsync(connection, targetName, cancellationToken).ConfigureAwait(false);
+        var id = await CatalogConnections.ScalarAsync(
+            connection,
+            null,
+            """
+            INSERT INTO "Runs" ("PolicyId", "TargetId", "Kind", "Status", "StartedAt", "FinishedAt", "BytesRead", "BytesNew", "BytesStored", "Files",
+                "ErrorMessage", "WarningsCount", "SnapshotId", "Host", "ProcessId", "ProcessStartedAt", "HeartbeatAt")
+            VALUES (@policy, @target, @kind, @status, @started, @finished, @read, @new, @stored, @files,
+                NULL, @warnings, @snapshot, @host, @pid, @processStarted, @heartbeat)
+            RETURNING "Id"
+            """,
+            cancellationToken,
+            ("@policy", policyId),
+            ("@target", targetId),
+            ("@kind", CatalogConnections.Name(kind)),
+            ("@status", CatalogConnections.Name(status)),
+            ("@started", connections.Time(startedAt)),
+            ("@finished", connections.Time(finishedAt)),
+            ("@read", figures.BytesRead),
+            ("@new", figures.BytesNew),
+            ("@stored", figures.BytesStored),
+            ("@files", figures.Files),
+            ("@warnings", figures.WarningsCount),
+            ("@snapshot", figures.SnapshotId),
+            ("@host", process.Host),
+            ("@pid", process.ProcessId),
+            ("@processStarted", connections.Time(process.StartedAt)),
+            ("@heartbeat", connections.Time(finishedAt ?? startedAt))).ConfigureAwait(false);
+        return Convert.ToInt64(id, CultureInfo.InvariantCulture);
+    }
 
-        if (targetName is not null)
+    private static async Task<(RunKind Kind, RunStatus Status)> ReadRunStateAsync(
+        DbConnection connection, DbTransaction transaction, long runId, CancellationToken cancellationToken)
+    {
+        var command = CatalogConnections.Command(connection, transaction, """SELECT "Kind", "Status" FROM "Runs" WHERE "Id" = @id""", ("@id", runId));
+        await using (command.ConfigureAwait(false))
         {
-            run.TargetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
-        }
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw new CatalogException($"run {runId} is not in the catalog");
+                }
 
-        return run;
+                return (Enum.Parse<RunKind>(reader.GetString(0), ignoreCase: true), Enum.Parse<RunStatus>(reader.GetString(1), ignoreCase: true));
+            }
+        }
     }
 
     /// <summary>One run with its errors, or null.</summary>

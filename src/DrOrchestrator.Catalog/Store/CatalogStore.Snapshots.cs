@@ -1,3 +1,4 @@
+using System.Globalization;
 using DrOrchestrator.Catalog.Entities;
 using DrOrchestrator.Core.Policies;
 using Microsoft.EntityFrameworkCore;
@@ -125,22 +126,47 @@ public sealed partial class CatalogStore
     {
         ArgumentNullException.ThrowIfNull(snapshotIds);
         var deleted = 0;
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        // Plain ADO: prune's only catalog work besides its run, so prune never builds EF Core (docs/decisions.md §68).
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            var targetId = (await RequireTargetAsync(db, targetName, cancellationToken).ConfigureAwait(false)).Id;
+            var targetId = await RequireTargetIdAsync(connection, targetName, cancellationToken).ConfigureAwait(false);
             foreach (var batch in snapshotIds.Distinct(StringComparer.Ordinal).Chunk(500))
             {
-                var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                var names = string.Join(", ", batch.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@s{i}")));
+                var parameters = batch.Select((id, i) => (string.Create(CultureInfo.InvariantCulture, $"@s{i}"), (object?)id)).ToList();
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
-                    await db.SnapshotPresence.Where(p => p.TargetId == targetId && batch.Contains(p.Snapshot!.SnapshotId))
-                        .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-                    var gone = db.Snapshots.Where(s => batch.Contains(s.SnapshotId) && !s.Presence.Any(p => p.Status != PresenceStatus.Missing));
-                    await db.SnapshotPresence.Where(p => gone.Any(s => s.Id == p.SnapshotRowId))
-                        .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-                    deleted += await db.Snapshots.Where(s => batch.Contains(s.SnapshotId) && !s.Presence.Any())
-                        .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+                    await CatalogConnections.ExecuteAsync(
+                        connection,
+                        transaction,
+                        $"""
+                        DELETE FROM "SnapshotPresence" WHERE "TargetId" = @target
+                            AND "SnapshotRowId" IN (SELECT s."Id" FROM "Snapshots" AS s WHERE s."SnapshotId" IN ({names}))
+                        """,
+                        cancellationToken,
+                        [("@target", targetId), .. parameters]).ConfigureAwait(false);
+                    // A snapshot present (or being copied) nowhere else: its remaining rows say "missing" only.
+                    await CatalogConnections.ExecuteAsync(
+                        connection,
+                        transaction,
+                        $"""
+                        DELETE FROM "SnapshotPresence" WHERE "SnapshotRowId" IN (
+                            SELECT s."Id" FROM "Snapshots" AS s WHERE s."SnapshotId" IN ({names})
+                                AND NOT EXISTS (SELECT 1 FROM "SnapshotPresence" AS p WHERE p."SnapshotRowId" = s."Id" AND p."Status" <> 'missing'))
+                        """,
+                        cancellationToken,
+                        [.. parameters]).ConfigureAwait(false);
+                    deleted += await CatalogConnections.ExecuteAsync(
+                        connection,
+                        transaction,
+                        $"""
+                        DELETE FROM "Snapshots" WHERE "SnapshotId" IN ({names})
+                            AND NOT EXISTS (SELECT 1 FROM "SnapshotPresence" AS p WHERE p."SnapshotRowId" = "Snapshots"."Id")
+                        """,
+                        cancellationToken,
+                        [.. parameters]).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }

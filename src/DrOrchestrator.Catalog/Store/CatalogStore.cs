@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using DrOrchestrator.Catalog.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -11,8 +13,11 @@ namespace DrOrchestrator.Catalog;
 /// UTC. Names of policies and targets that are not in the catalog raise
 /// <see cref="CatalogException"/> — targets must be registered with
 /// <see cref="UpsertTargetAsync"/> (at start-up, from configuration) before snapshots name them.
+/// The statements every short command runs (its run's row, the policy it acts on) are plain ADO
+/// through <see cref="CatalogConnections"/>; EF Core is built on the first call that needs it.
 /// </summary>
-public sealed partial class CatalogStore(IDbContextFactory<CatalogDbContext> factory, TimeProvider time, ILogger<CatalogStore> logger)
+public sealed partial class CatalogStore(
+    Lazy<IDbContextFactory<CatalogDbContext>> factory, CatalogConnections connections, TimeProvider time, ILogger<CatalogStore> logger)
 {
     private readonly RunHeartbeats _heartbeats = new(time, logger);
 
@@ -28,17 +33,31 @@ public sealed partial class CatalogStore(IDbContextFactory<CatalogDbContext> fac
     private static DateTimeOffset? Normalize(DateTimeOffset? value) => value is null ? null : Normalize(value.Value);
 
     private async Task<CatalogDbContext> OpenAsync(CancellationToken cancellationToken) =>
-        await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await factory.Value.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
 
     private static async Task<PolicyEntity> RequirePolicyAsync(CatalogDbContext db, string name, CancellationToken cancellationToken) =>
         await db.Policies.SingleOrDefaultAsync(p => p.Name == name, cancellationToken).ConfigureAwait(false)
-        ?? throw new CatalogException($"policy '{name}' is not in the catalog (run 'drorch policy apply' first)");
+        ?? throw PolicyNotInCatalog(name);
 
     private static async Task<TargetEntity> RequireTargetAsync(CatalogDbContext db, string name, CancellationToken cancellationToken) =>
         await db.Targets.SingleOrDefaultAsync(t => t.Name == name, cancellationToken).ConfigureAwait(false)
-        ?? throw new CatalogException($"target '{name}' is not in the catalog (is it configured under Targets:{name}?)");
+        ?? throw TargetNotInCatalog(name);
 
     private static async Task<SnapshotEntity> RequireSnapshotAsync(CatalogDbContext db, string snapshotId, CancellationToken cancellationToken) =>
         await db.Snapshots.SingleOrDefaultAsync(s => s.SnapshotId == snapshotId, cancellationToken).ConfigureAwait(false)
         ?? throw new CatalogException($"snapshot '{snapshotId}' is not in the catalog");
+
+    private static async Task<long> RequirePolicyIdAsync(DbConnection connection, string name, CancellationToken cancellationToken) =>
+        await CatalogConnections.ScalarAsync(connection, null, """SELECT "Id" FROM "Policies" WHERE "Name" = @name""", cancellationToken, ("@name", name)).ConfigureAwait(false) is { } id
+            ? Convert.ToInt64(id, CultureInfo.InvariantCulture)
+            : throw PolicyNotInCatalog(name);
+
+    private static async Task<long> RequireTargetIdAsync(DbConnection connection, string name, CancellationToken cancellationToken) =>
+        await CatalogConnections.ScalarAsync(connection, null, """SELECT "Id" FROM "Targets" WHERE "Name" = @name""", cancellationToken, ("@name", name)).ConfigureAwait(false) is { } id
+            ? Convert.ToInt64(id, CultureInfo.InvariantCulture)
+            : throw TargetNotInCatalog(name);
+
+    private static CatalogException PolicyNotInCatalog(string name) => new($"policy '{name}' is not in the catalog (run 'drorch policy apply' first)");
+
+    private static CatalogException TargetNotInCatalog(string name) => new($"target '{name}' is not in the catalog (is it configured under Targets:{name}?)");
 }
