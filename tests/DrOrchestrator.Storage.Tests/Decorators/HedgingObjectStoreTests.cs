@@ -206,20 +206,54 @@ public sealed class HedgingObjectStoreTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task Cancelling_the_caller_cancels_both_attempts()
+    public async Task Cancelling_the_caller_cancels_every_attempt()
     {
         await _faulty.PutPatternAsync("index/1", 100, seed: 8);
         await WarmAsync("index/1");
+        // All three attempts a request may send stall, so only the caller's cancellation ends it.
         _faulty.StallCall(_faulty.CallCount + 1);
         _faulty.StallCall(_faulty.CallCount + 2);
+        _faulty.StallCall(_faulty.CallCount + 3);
         using var cancel = new CancellationTokenSource();
 
         var stat = _store.StatAsync("index/1", cancel.Token);
-        await Eventually(() => _store.HedgesSent == 1);
+        await Eventually(() => _store.HedgesSent == 2);
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stat);
-        await Eventually(() => _faulty.CancelledStalls == 2);
+        await Eventually(() => _faulty.CancelledStalls == 3);
+        Assert.Equal(2, _store.HedgesSent);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_hedge_that_stalls_too_is_overtaken_by_a_third_request_and_both_stalled_ones_are_cancelled(bool put)
+    {
+        string expected;
+        if (put)
+        {
+            await WarmAsync(null);
+            _faulty.StallCall(_faulty.CallCount + 1);
+            _faulty.StallCall(_faulty.CallCount + 2);
+            expected = await _store.PutPatternFileAsync(Pack, 2 * Content.MiB + 3, seed: 9);
+            // A put returns only once both stalled attempts have ended: the body is the caller's.
+            Assert.Equal(2, _faulty.CancelledStalls);
+        }
+        else
+        {
+            expected = await _faulty.PutPatternAsync(Pack, 2 * Content.MiB + 3, seed: 9);
+            await WarmAsync(Pack);
+            _faulty.StallCall(_faulty.CallCount + 1);
+            _faulty.StallCall(_faulty.CallCount + 2);
+            Assert.Equal(expected, await _store.GetSha256Async(Pack));
+        }
+
+        Assert.Equal(2, _store.HedgesSent);
+        Assert.Equal(expected, await _faulty.GetSha256Async(Pack));
+        await Eventually(() => _faulty.CancelledStalls == 2 && _faulty.OpenBodies == 0);
+        Assert.Equal(2, _logger.Entries.Count(e => e.Id.Id == 2104));
+        Assert.Contains(_logger.Entries, e => e.Id.Id == 2105 && e.Message.Contains(": the third request answered first,", StringComparison.Ordinal));
     }
 
     [Fact]
