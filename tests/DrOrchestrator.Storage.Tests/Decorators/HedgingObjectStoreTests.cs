@@ -131,14 +131,14 @@ public sealed class HedgingObjectStoreTests : IDisposable
     {
         const long length = 3 * Content.MiB + 5;
         await _faulty.PutPatternAsync(Pack, length, seed: 5);
-        await WarmAsync(Pack);
+        var store = PatientStore();
         var range = ranged ? new ByteRange(100_001, 2 * Content.MiB) : (ByteRange?)null;
         var expected = ranged ? Content.ExpectedSha256(length, 5, range!.Value.Offset, range.Value.Length) : Content.ExpectedSha256(length, 5);
         _faulty.StallBodyOf(Pack, 1_000_003);
 
-        Assert.Equal(expected, await _store.GetSha256Async(Pack, range));
+        Assert.Equal(expected, await store.GetSha256Async(Pack, range));
 
-        Assert.Equal(1, _store.HedgesSent);
+        Assert.Equal(1, store.HedgesSent);
         Assert.Contains(_logger.Entries, e => e.Id.Id == 2106
             && e.Message.Contains($"stalled at byte {(range?.Offset ?? 0) + 1_000_003} ", StringComparison.Ordinal));
         await Eventually(() => _faulty.CancelledStalls == 1 && _faulty.OpenBodies == 0);
@@ -206,20 +206,53 @@ public sealed class HedgingObjectStoreTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task Cancelling_the_caller_cancels_both_attempts()
+    public async Task Cancelling_the_caller_cancels_every_attempt()
     {
         await _faulty.PutPatternAsync("index/1", 100, seed: 8);
         await WarmAsync("index/1");
+        // All three attempts a request may send stall, so only the caller's cancellation ends it.
         _faulty.StallCall(_faulty.CallCount + 1);
         _faulty.StallCall(_faulty.CallCount + 2);
+        _faulty.StallCall(_faulty.CallCount + 3);
         using var cancel = new CancellationTokenSource();
 
         var stat = _store.StatAsync("index/1", cancel.Token);
-        await Eventually(() => _store.HedgesSent == 1);
+        await Eventually(() => _store.HedgesSent == 2);
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stat);
-        await Eventually(() => _faulty.CancelledStalls == 2);
+        await Eventually(() => _faulty.CancelledStalls == 3);
+        Assert.Equal(2, _store.HedgesSent);
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_hedge_that_stalls_too_is_overtaken_by_a_third_request_and_both_stalled_ones_are_cancelled(bool put)
+    {
+        var store = PatientStore();
+        string expected;
+        if (put)
+        {
+            _faulty.StallCall(_faulty.CallCount + 1);
+            _faulty.StallCall(_faulty.CallCount + 2);
+            expected = await store.PutPatternFileAsync(Pack, 2 * Content.MiB + 3, seed: 9);
+            // A put returns only once both stalled attempts have ended: the body is the caller's.
+            Assert.Equal(2, _faulty.CancelledStalls);
+        }
+        else
+        {
+            expected = await _faulty.PutPatternAsync(Pack, 2 * Content.MiB + 3, seed: 9);
+            _faulty.StallCall(_faulty.CallCount + 1);
+            _faulty.StallCall(_faulty.CallCount + 2);
+            Assert.Equal(expected, await store.GetSha256Async(Pack));
+        }
+
+        Assert.Equal(2, store.HedgesSent);
+        Assert.Equal(expected, await _faulty.GetSha256Async(Pack));
+        await Eventually(() => _faulty.CancelledStalls == 2 && _faulty.OpenBodies == 0);
+        Assert.Equal(2, _logger.Entries.Count(e => e.Id.Id == 2104));
+        Assert.Contains(_logger.Entries, e => e.Id.Id == 2105 && e.Message.Contains(": the third request answered first,", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -239,6 +272,15 @@ public sealed class HedgingObjectStoreTests : IDisposable
     }
 
     private static HedgingOptions Options() => new() { MinDelay = TimeSpan.FromMilliseconds(50), MaxInFlight = 2, MaxFraction = 0.1 };
+
+    /// <summary>
+    /// A store whose thresholds never drop below 1 s (the cold start's): for tests that count
+    /// hedges over megabytes of reads, where a 50 ms floor is crossed by a loaded host's pauses
+    /// (an extra body-read hedge at load 5-10). The injected stalls last until cancelled, so they
+    /// are hedged all the same.
+    /// </summary>
+    private HedgingObjectStore PatientStore() =>
+        new(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1), MaxInFlight = 2, MaxFraction = 0.1 }, _logger);
 
     private static async Task Eventually(Func<bool> condition)
     {

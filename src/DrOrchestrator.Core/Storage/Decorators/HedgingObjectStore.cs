@@ -7,7 +7,8 @@ namespace DrOrchestrator.Core.Storage.Decorators;
 /// <summary>
 /// Hedged requests for a cloud target: a request that waits longer than its threshold (see
 /// <see cref="HedgingOptions"/>) gets a second attempt, on another connection of the client's pool,
-/// and the first attempt to answer wins; the other is cancelled and whatever it produced disposed.
+/// and the first attempt to answer wins; the others are cancelled and whatever they produced disposed.
+/// A hedge that is overdue in its turn gets one more (at most two per request).
 /// A stalled response then costs about its threshold (a few hundred milliseconds on a healthy link)
 /// instead of the target's <c>Timeouts:Request</c>, which stays the backstop (docs/decisions.md §64).
 /// </summary>
@@ -59,8 +60,17 @@ public sealed class HedgingObjectStore : IObjectStore
 
     public ObjectStoreCapabilities Capabilities => _inner.Capabilities;
 
-    /// <summary>Second attempts sent so far (for tests and diagnostics).</summary>
+    /// <summary>Hedges (second and third attempts) sent so far (for tests and diagnostics).</summary>
     public long HedgesSent => Budget.Started;
+
+    /// <summary>
+    /// Hedges one request may send: a hedge can itself meet a stall (with independent stalls of
+    /// one response in ten, one request in a hundred), and with a single hedge both attempts then
+    /// wait for <c>Timeouts:Request</c>; a second hedge ends that wait too (docs/decisions.md §64).
+    /// </summary>
+    internal const int MaxHedgesPerRequest = 2;
+
+    private static readonly string[] Ordinals = ["first", "second", "third"];
 
     internal IObjectStore Inner => _inner;
 
@@ -121,9 +131,10 @@ public sealed class HedgingObjectStore : IObjectStore
 
     /// <summary>
     /// Runs <paramref name="run"/>; when it goes without progress for the kind's threshold and the
-    /// budget allows, runs it a second time and returns the first answer. With
-    /// <paramref name="awaitLoser"/> the loser has ended before this returns (it reads the
-    /// caller's stream); otherwise it is settled in the background.
+    /// budget allows, runs it again, and again when that hedge is overdue too (at most
+    /// <see cref="MaxHedgesPerRequest"/> hedges), and returns the first answer. With
+    /// <paramref name="awaitLoser"/> the losers have ended before this returns (they read the
+    /// caller's stream); otherwise they are settled in the background.
     /// </summary>
     private async Task<T> HedgeAsync<T>(
         WaitKind kind,
@@ -136,18 +147,22 @@ public sealed class HedgingObjectStore : IObjectStore
     {
         Budget.OnRequest();
         var threshold = Latencies.Threshold(kind);
-        var first = HedgeAttempt<T>.Start(run, cancellationToken, _time);
-        HedgeAttempt<T>? second = null;
+        var attempts = new List<HedgeAttempt<T>>(1 + MaxHedgesPerRequest) { HedgeAttempt<T>.Start(run, cancellationToken, _time) };
         HedgeAttempt<T>? winner = null;
         try
         {
-            if (await OverdueAsync(first, threshold, cancellationToken).ConfigureAwait(false) && Budget.TryStart())
+            // The newest attempt is watched: when it, too, goes a threshold without progress
+            // while none has answered, one more is sent (a hedge can meet a stall of its own).
+            while (attempts.Count <= MaxHedgesPerRequest
+                && await OverdueAsync(attempts, threshold, cancellationToken).ConfigureAwait(false)
+                && Budget.TryStart())
             {
-                Log.Hedging(_logger, operation, key, _inner.Description, (long)first.Idle.TotalMilliseconds, (long)threshold.TotalMilliseconds);
-                second = HedgeAttempt<T>.Start(run, cancellationToken, _time);
+                Log.Hedging(_logger, operation, key, _inner.Description, (long)attempts[^1].Idle.TotalMilliseconds, (long)threshold.TotalMilliseconds);
+                attempts.Add(HedgeAttempt<T>.Start(run, cancellationToken, _time));
             }
 
-            if (second is null)
+            var first = attempts[0];
+            if (attempts.Count == 1)
             {
                 winner = first;
                 var result = await first.Task.ConfigureAwait(false);
@@ -155,22 +170,17 @@ public sealed class HedgingObjectStore : IObjectStore
                 return result;
             }
 
-            winner = await FirstAnswerAsync(first, second).ConfigureAwait(false);
-            Log.HedgeSettled(_logger, operation, key, _inner.Description, ReferenceEquals(winner, second) ? "second" : "first", (long)first.Elapsed.TotalMilliseconds);
+            winner = await FirstAnswerAsync(attempts).ConfigureAwait(false);
+            Log.HedgeSettled(_logger, operation, key, _inner.Description, Ordinals[attempts.IndexOf(winner)], (long)first.Elapsed.TotalMilliseconds);
             return await winner.Task.ConfigureAwait(false);
         }
         finally
         {
             // Every attempt but the one whose answer is returned is cancelled and settled; an
-            // exception (the caller's cancellation included) settles both.
-            var settling = new List<Task>(2);
-            foreach (var attempt in new[] { first, second })
+            // exception (the caller's cancellation included) settles all of them.
+            var settling = new List<Task>(attempts.Count);
+            foreach (var attempt in attempts)
             {
-                if (attempt is null)
-                {
-                    continue;
-                }
-
                 if (ReferenceEquals(attempt, winner) && attempt.Task.IsCompletedSuccessfully)
                 {
                     attempt.ReleaseTokenSource();
@@ -181,9 +191,20 @@ public sealed class HedgingObjectStore : IObjectStore
                 settling.Add(attempt.SettleAsync(discard));
             }
 
-            if (second is not null)
+            var hedges = attempts.Count - 1;
+            if (hedges > 0)
             {
-                var all = Task.WhenAll(settling).ContinueWith(_ => Budget.End(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                var all = Task.WhenAll(settling).ContinueWith(
+                    _ =>
+                    {
+                        for (var i = 0; i < hedges; i++)
+                        {
+                            Budget.End();
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
                 if (awaitLoser)
                 {
                     await all.ConfigureAwait(false);
@@ -196,12 +217,16 @@ public sealed class HedgingObjectStore : IObjectStore
         }
     }
 
-    /// <summary>Waits until <paramref name="attempt"/> ends (false) or has gone <paramref name="threshold"/> without progress (true).</summary>
-    private async Task<bool> OverdueAsync<T>(HedgeAttempt<T> attempt, TimeSpan threshold, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until an attempt answers, or the newest ends (false), or the newest has gone
+    /// <paramref name="threshold"/> without progress while none answered (true).
+    /// </summary>
+    private async Task<bool> OverdueAsync<T>(List<HedgeAttempt<T>> attempts, TimeSpan threshold, CancellationToken cancellationToken)
     {
-        while (!attempt.Task.IsCompleted)
+        var newest = attempts[^1];
+        while (!newest.Task.IsCompleted && !attempts.Exists(a => a.Answered))
         {
-            var wait = threshold - attempt.Idle;
+            var wait = threshold - newest.Idle;
             if (wait <= TimeSpan.Zero)
             {
                 return true;
@@ -209,7 +234,9 @@ public sealed class HedgingObjectStore : IObjectStore
 
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var delay = Task.Delay(wait, _time, timer.Token);
-            await Task.WhenAny(attempt.Task, delay).ConfigureAwait(false);
+            // Only attempts still running wake the watch: one that failed already would spin it.
+            var running = attempts.Where(a => !a.Task.IsCompleted).Select(a => (Task)a.Task).Append(delay);
+            await Task.WhenAny(running).ConfigureAwait(false);
             await timer.CancelAsync().ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -217,17 +244,22 @@ public sealed class HedgingObjectStore : IObjectStore
         return false;
     }
 
-    /// <summary>The attempt that answered first; when one fails transiently the other is awaited, and when both fail, the first one.</summary>
-    private static async Task<HedgeAttempt<T>> FirstAnswerAsync<T>(HedgeAttempt<T> first, HedgeAttempt<T> second)
+    /// <summary>The attempt that answered first; one that fails transiently is passed over while others run, and when all fail, the first one.</summary>
+    private static async Task<HedgeAttempt<T>> FirstAnswerAsync<T>(List<HedgeAttempt<T>> attempts)
     {
-        var done = await Task.WhenAny(first.Task, second.Task).ConfigureAwait(false);
-        var (ended, other) = ReferenceEquals(done, first.Task) ? (first, second) : (second, first);
-        if (ended.Answered)
+        var running = new List<HedgeAttempt<T>>(attempts);
+        while (running.Count > 0)
         {
-            return ended;
+            var done = await Task.WhenAny(running.Select(a => a.Task)).ConfigureAwait(false);
+            var ended = running.Find(a => ReferenceEquals(a.Task, done))!;
+            if (ended.Answered)
+            {
+                return ended;
+            }
+
+            running.Remove(ended);
         }
 
-        await ((Task)other.Task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return other.Answered ? other : first;
+        return attempts[0];
     }
 }

@@ -4,7 +4,7 @@ namespace DrOrchestrator.Core.Storage.Decorators;
 /// How <see cref="HedgingObjectStore"/> hedges a cloud target's requests (<c>Targets:&lt;name&gt;:Hedging</c>):
 /// a request that has made no progress for longer than its threshold — <see cref="LatencyMultiplier"/>
 /// × the p95 of that kind of request's recent waits, at least <see cref="MinDelay"/> — gets a second
-/// attempt, and the first to answer wins (docs/decisions.md §64).
+/// attempt (and a third when the second waits as long), and the first to answer wins (docs/decisions.md §64).
 /// </summary>
 public sealed class HedgingOptions
 {

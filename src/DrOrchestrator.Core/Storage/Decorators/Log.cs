@@ -22,7 +22,7 @@ internal static partial class Log
     public static partial void Hedging(ILogger logger, string operation, string key, string store, long waitedMs, long thresholdMs);
 
     [LoggerMessage(EventId = 2105, Level = LogLevel.Debug,
-        Message = "{Operation} of '{Key}' on {Store}: the {Winner} request answered first, {ElapsedMs} ms after the first was sent; the other is cancelled")]
+        Message = "{Operation} of '{Key}' on {Store}: the {Winner} request answered first, {ElapsedMs} ms after the first was sent; the others are cancelled")]
     public static partial void HedgeSettled(ILogger logger, string operation, string key, string store, string winner, long elapsedMs);
 
     [LoggerMessage(EventId = 2106, Level = LogLevel.Information,
