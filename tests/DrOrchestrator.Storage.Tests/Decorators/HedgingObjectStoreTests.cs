@@ -98,6 +98,22 @@ public sealed class HedgingObjectStoreTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task By_default_a_put_is_not_hedged_even_of_a_write_once_key_and_the_callers_cancellation_ends_it()
+    {
+        var store = new HedgingObjectStore(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromMilliseconds(50) }, _logger);
+        await _faulty.PutPatternAsync("index/1", 100, seed: 5);
+        _ = await store.StatAsync("index/1", CancellationToken.None); // a latency sample: thresholds at the floor
+        _faulty.StallCall(_faulty.CallCount + 1);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(600));
+        using var content = new MemoryStream(new byte[1000], 0, 1000, writable: false, publiclyVisible: true);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.PutAsync(Pack, content, cancel.Token));
+
+        Assert.Equal(0, store.HedgesSent);
+        Assert.Equal(1, _faulty.CancelledStalls);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task A_put_of_a_key_that_may_change_is_not_hedged_and_the_callers_cancellation_ends_it()
     {
         await WarmAsync(null);
@@ -271,7 +287,7 @@ public sealed class HedgingObjectStoreTests : IDisposable
         Assert.Throws<ArgumentException>(() => new HedgingObjectStore(_faulty, bad, _logger));
     }
 
-    private static HedgingOptions Options() => new() { MinDelay = TimeSpan.FromMilliseconds(50), MaxInFlight = 2, MaxFraction = 0.1 };
+    private static HedgingOptions Options() => new() { MinDelay = TimeSpan.FromMilliseconds(50), MaxInFlight = 2, MaxFraction = 0.1, Puts = true };
 
     /// <summary>
     /// A store whose thresholds never drop below 1 s (the cold start's): for tests that count
@@ -280,7 +296,7 @@ public sealed class HedgingObjectStoreTests : IDisposable
     /// are hedged all the same.
     /// </summary>
     private HedgingObjectStore PatientStore() =>
-        new(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1), MaxInFlight = 2, MaxFraction = 0.1 }, _logger);
+        new(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1), MaxInFlight = 2, MaxFraction = 0.1, Puts = true }, _logger);
 
     private static async Task Eventually(Func<bool> condition)
     {

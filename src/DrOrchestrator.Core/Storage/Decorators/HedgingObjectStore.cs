@@ -35,6 +35,7 @@ public sealed class HedgingObjectStore : IObjectStore
     private readonly IObjectStore _inner;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly bool _hedgePuts;
 
     public HedgingObjectStore(IObjectStore inner, HedgingOptions options, ILogger logger, TimeProvider? timeProvider = null)
     {
@@ -50,6 +51,7 @@ public sealed class HedgingObjectStore : IObjectStore
         _inner = inner;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
+        _hedgePuts = options.Puts;
         Latencies = new RequestLatencies(options);
         Budget = new HedgeBudget(options);
     }
@@ -85,7 +87,8 @@ public sealed class HedgingObjectStore : IObjectStore
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var body = RepositoryKeys.IsWriteOnce(key) ? StreamFanOut.TryShare(content) : null;
+        // Only where a second concurrent PUT of the key cannot damage it (HedgingOptions.Puts).
+        var body = _hedgePuts && RepositoryKeys.IsWriteOnce(key) ? StreamFanOut.TryShare(content) : null;
         if (body is null)
         {
             await _inner.PutAsync(key, content, cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,15 @@ public sealed class HedgingOptions
     /// </summary>
     public double MaxFraction { get; set; } = 0.1;
 
+    /// <summary>
+    /// Hedge puts of write-once keys too (default false). Only for a server whose PUT is atomic
+    /// (Amazon S3, Azure Blob Storage): a hedge is a second concurrent PUT of the same key, and a
+    /// server that writes objects in place keeps what the cancelled loser wrote — s3rver stored a
+    /// truncated pack that way while the winner had answered 200 (docs/decisions.md §64). The S3
+    /// API does not promise atomic PUTs of S3-compatible servers, so this is the admin's call.
+    /// </summary>
+    public bool Puts { get; set; }
+
     /// <summary>Hedges running at once on this target, and the burst allowed before <see cref="MaxFraction"/> applies.</summary>
     public int MaxInFlight { get; set; } = 2;
 
