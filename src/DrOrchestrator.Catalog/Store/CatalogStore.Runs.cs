@@ -61,16 +61,13 @@ public sealed partial class CatalogStore
                     WHERE "Id" = @id
                     """,
                     cancellationToken,
-                    ("@status", CatalogConnections.Name(status)),
-                    ("@finished", connections.Time(Now)),
-                    ("@read", figures.BytesRead),
-                    ("@new", figures.BytesNew),
-                    ("@stored", figures.BytesStored),
-                    ("@files", figures.Files),
-                    ("@warnings", figures.WarningsCount),
-                    ("@snapshot", figures.SnapshotId),
-                    ("@error", Truncate(errorMessage)),
-                    ("@id", runId)).ConfigureAwait(false);
+                    [
+                        ("@status", CatalogConnections.Name(status)),
+                        ("@finished", connections.Time(Now)),
+                        .. FigureParameters(figures),
+                        ("@error", Truncate(errorMessage)),
+                        ("@id", runId),
+                    ]).ConfigureAwait(false);
                 foreach (var error in errors)
                 {
                     await CatalogConnections.ExecuteAsync(
@@ -109,6 +106,17 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>A run's figures as the parameters both the insert and the completion write.</summary>
+    private static (string Name, object? Value)[] FigureParameters(RunFigures figures) =>
+    [
+        ("@read", figures.BytesRead),
+        ("@new", figures.BytesNew),
+        ("@stored", figures.BytesStored),
+        ("@files", figures.Files),
+        ("@warnings", figures.WarningsCount),
+        ("@snapshot", figures.SnapshotId),
+    ];
+
     /// <summary>
     /// Inserts a run row naming this process (for the interrupted-run reconcile), its policy and
     /// target; its heartbeat is its end, or its start while it runs. Every column is written, as
@@ -132,22 +140,19 @@ public sealed partial class CatalogStore
             RETURNING "Id"
             """,
             cancellationToken,
-            ("@policy", policyId),
-            ("@target", targetId),
-            ("@kind", CatalogConnections.Name(kind)),
-            ("@status", CatalogConnections.Name(status)),
-            ("@started", connections.Time(startedAt)),
-            ("@finished", connections.Time(finishedAt)),
-            ("@read", figures.BytesRead),
-            ("@new", figures.BytesNew),
-            ("@stored", figures.BytesStored),
-            ("@files", figures.Files),
-            ("@warnings", figures.WarningsCount),
-            ("@snapshot", figures.SnapshotId),
-            ("@host", process.Host),
-            ("@pid", process.ProcessId),
-            ("@processStarted", connections.Time(process.StartedAt)),
-            ("@heartbeat", connections.Time(finishedAt ?? startedAt))).ConfigureAwait(false);
+            [
+                ("@policy", policyId),
+                ("@target", targetId),
+                ("@kind", CatalogConnections.Name(kind)),
+                ("@status", CatalogConnections.Name(status)),
+                ("@started", connections.Time(startedAt)),
+                ("@finished", connections.Time(finishedAt)),
+                .. FigureParameters(figures),
+                ("@host", process.Host),
+                ("@pid", process.ProcessId),
+                ("@processStarted", connections.Time(process.StartedAt)),
+                ("@heartbeat", connections.Time(finishedAt ?? startedAt)),
+            ]).ConfigureAwait(false);
         return Convert.ToInt64(id, CultureInfo.InvariantCulture);
     }
 
