@@ -101,6 +101,24 @@ public sealed class CryptoTests
     }
 
     [Fact]
+    public void A_derived_key_is_reused_only_for_the_same_passphrase_salt_and_iterations()
+    {
+        // The process caches each PBKDF2 result (a repository opened twice derives once); the cache
+        // must never let another passphrase, or the same passphrase, open a different key file.
+        var masterA = MasterKey.Generate();
+        var masterB = MasterKey.Generate();
+        var fileA = KeyFile.TryParse(KeyFile.Create(RepositoryKey.FromPassphrase("shared"), masterA, 1000).Serialize())!;
+        var fileB = KeyFile.TryParse(KeyFile.Create(RepositoryKey.FromPassphrase("shared"), masterB, 1000).Serialize())!;
+
+        Assert.Null(fileA.TryOpen(RepositoryKey.FromPassphrase("other")));
+        Assert.Equal(masterA.Bytes.ToArray(), fileA.TryOpen(RepositoryKey.FromPassphrase("shared"))!.Bytes.ToArray());
+        Assert.Equal(masterB.Bytes.ToArray(), fileB.TryOpen(RepositoryKey.FromPassphrase("shared"))!.Bytes.ToArray());
+        Assert.Equal(masterA.Bytes.ToArray(), fileA.TryOpen(RepositoryKey.FromPassphrase("shared"))!.Bytes.ToArray());
+        Assert.Null(fileA.TryOpen(RepositoryKey.FromPassphrase("other")));
+        Assert.Null(fileB.TryOpen(RepositoryKey.FromPassphrase("shared2")));
+    }
+
+    [Fact]
     public void Secrets_never_show_in_ToString()
     {
         Assert.Equal("RepositoryKey(***)", RepositoryKey.FromPassphrase("hunter2").ToString());
