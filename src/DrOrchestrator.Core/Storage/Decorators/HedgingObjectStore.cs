@@ -120,8 +120,15 @@ public sealed class HedgingObjectStore : IObjectStore
         }, discard: s => s.Dispose(), awaitLoser: false, cancellationToken);
     }
 
-    public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) =>
-        HedgeAsync<ObjectInfo?>(WaitKind.Answer, "Stat", key, attempt => _inner.StatAsync(key, attempt.Token), discard: null, awaitLoser: false, cancellationToken);
+    public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) => StatAsync(key, paidFor: false, cancellationToken);
+
+    /// <summary>
+    /// A hedged stat; <paramref name="paidFor"/>: its hedges spend no budget and take no in-flight
+    /// slot, for the check that follows a hedged put — the put's hedge paid for it, and right after
+    /// that hedge spent the budget a stall of the check would otherwise wait for <c>Timeouts:Request</c>.
+    /// </summary>
+    private Task<ObjectInfo?> StatAsync(string key, bool paidFor, CancellationToken cancellationToken) =>
+        HedgeAsync<ObjectInfo?>(WaitKind.Answer, "Stat", key, attempt => _inner.StatAsync(key, attempt.Token), discard: null, awaitLoser: false, cancellationToken, paidFor: paidFor);
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken) => _inner.DeleteAsync(key, cancellationToken);
 
@@ -152,9 +159,14 @@ public sealed class HedgingObjectStore : IObjectStore
         Action<T>? discard,
         bool awaitLoser,
         CancellationToken cancellationToken,
-        List<HedgeAttempt<T>>? attempts = null)
+        List<HedgeAttempt<T>>? attempts = null,
+        bool paidFor = false)
     {
-        Budget.OnRequest();
+        if (!paidFor)
+        {
+            Budget.OnRequest();
+        }
+
         var threshold = Latencies.Threshold(kind);
         var uploads = kind == WaitKind.Upload;
         attempts ??= new List<HedgeAttempt<T>>(1 + MaxHedgesPerRequest);
@@ -166,7 +178,7 @@ public sealed class HedgingObjectStore : IObjectStore
             // while none has answered, one more is sent (a hedge can meet a stall of its own).
             while (attempts.Count <= MaxHedgesPerRequest
                 && await OverdueAsync(attempts, threshold, cancellationToken).ConfigureAwait(false)
-                && Budget.TryStart())
+                && (paidFor ? Budget.StartPaidFor() : Budget.TryStart()))
             {
                 Log.Hedging(_logger, operation, key, _inner.Description, (long)attempts[^1].Idle.TotalMilliseconds, (long)threshold.TotalMilliseconds);
                 attempts.Add(HedgeAttempt<T>.Start(run, cancellationToken, _time, uploads));
@@ -190,7 +202,7 @@ public sealed class HedgingObjectStore : IObjectStore
             // The race is decided (answered, failed or given up): its hedges leave the in-flight
             // count now, not once the losers have settled, so a loser still uploading (below) or
             // slow to observe its cancellation does not keep the next stalled request from a hedge.
-            for (var i = 1; i < attempts.Count; i++)
+            for (var i = 1; i < attempts.Count && !paidFor; i++)
             {
                 Budget.End();
             }
@@ -287,7 +299,7 @@ public sealed class HedgingObjectStore : IObjectStore
                 await body.ReadWithAsync(reader => _inner.PutAsync(key, reader, cancellationToken)).ConfigureAwait(false);
             }
 
-            var stored = await StatAsync(key, cancellationToken).ConfigureAwait(false);
+            var stored = await StatAsync(key, paidFor: true, cancellationToken).ConfigureAwait(false);
             if (stored?.Size == expected)
             {
                 return;

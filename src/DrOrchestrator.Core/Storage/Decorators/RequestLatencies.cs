@@ -108,6 +108,17 @@ internal sealed class HedgeBudget(HedgingOptions options)
         }
     }
 
+    /// <summary>Counts a hedge that another one paid for (the check after a hedged put): no token, no slot, no <see cref="End"/>.</summary>
+    public bool StartPaidFor()
+    {
+        lock (_gate)
+        {
+            _started++;
+        }
+
+        return true;
+    }
+
     public void End()
     {
         lock (_gate)
