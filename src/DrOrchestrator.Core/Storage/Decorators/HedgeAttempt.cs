@@ -27,6 +27,7 @@ internal sealed class HedgeAttempt<T>
     private int _tokenSourceTaken;
     private int _body;
     private int _cancelledAfterBody;
+    private int _cut;
 
     private HedgeAttempt(CancellationToken cancellationToken, TimeProvider time, bool uploads)
     {
@@ -49,7 +50,7 @@ internal sealed class HedgeAttempt<T>
     /// end) when the attempt ended or was cancelled by <see cref="CancelIfBodySent"/>: the server
     /// was sent every byte, so whatever it stored from this attempt is the whole object.
     /// </summary>
-    public bool BodyWasSent => Volatile.Read(ref _cancelledAfterBody) == 1 || Volatile.Read(ref _body) == BodySent;
+    public bool BodyWasSent => Volatile.Read(ref _cut) == 0 && (Volatile.Read(ref _cancelledAfterBody) == 1 || Volatile.Read(ref _body) == BodySent);
 
     public TimeSpan Elapsed => _time.GetElapsedTime(_started);
 
@@ -118,6 +119,13 @@ internal sealed class HedgeAttempt<T>
     }
 
     public bool CancellationRequested => _cancellation.IsCancellationRequested;
+
+    /// <summary>Cancels the upload as cut: whatever its body's state, the object is put again afterwards (<see cref="BodyWasSent"/> is false).</summary>
+    public void CancelAsCut()
+    {
+        Volatile.Write(ref _cut, 1);
+        Cancel();
+    }
 
     /// <summary>
     /// Hands the cancellation source to the attempt's result (a response stream whose reads may

@@ -217,7 +217,7 @@ public sealed class HedgingObjectStore : IObjectStore
             // A put's loser still sending its body is let finish (cancelled, a server that writes in
             // place keeps the part it got); any other loser is cancelled. Every loser is then settled.
             var settled = uploads && answered
-                ? LetUploadsEndAndSettleAsync(losers, threshold, discard)
+                ? LetUploadsEndAndSettleAsync(losers, attempts.IndexOf(winner!), attempts, threshold, discard)
                 : CancelAndSettleAsync(losers, discard);
             if (awaitLoser)
             {
@@ -240,20 +240,25 @@ public sealed class HedgingObjectStore : IObjectStore
         Task.WhenAll(losers.Select(l => l.SettleAsync(discard)));
 
     /// <summary>
-    /// Waits for the losing uploads of an answered put to end: each is cancelled as soon as its
-    /// body has been sent whole (the server has every byte; only its answer is waited for), and one
-    /// that goes <paramref name="threshold"/> without progress while still sending — stalled
-    /// mid-body — is cancelled too (<see cref="MakeWholeAsync"/> then puts the object again).
+    /// Waits for the losing uploads of an answered put to end. A loser sent before the winner is
+    /// cancelled as soon as its body has been sent whole: the winner reached the server after it,
+    /// so on a server that writes in place the winner's own truncation came later and it wrote every
+    /// byte after it. A loser sent after the winner is let finish — it truncated the object the
+    /// winner had written, and only its own whole body makes it whole again (bytes the SDK took may
+    /// still be in a socket buffer that a cancellation drops). A loser still sending, or one sent
+    /// after the winner and still unanswered, that goes <paramref name="threshold"/> without progress
+    /// is cancelled as cut, and <see cref="MakeWholeAsync"/> puts the object again.
     /// </summary>
-    private async Task LetUploadsEndAndSettleAsync<T>(List<HedgeAttempt<T>> losers, TimeSpan threshold, Action<T>? discard)
+    private async Task LetUploadsEndAndSettleAsync<T>(List<HedgeAttempt<T>> losers, int winnerIndex, List<HedgeAttempt<T>> attempts, TimeSpan threshold, Action<T>? discard)
     {
         while (losers.Where(l => !l.Task.IsCompleted).ToList() is { Count: > 0 } running)
         {
             foreach (var loser in running.Where(l => !l.CancellationRequested))
             {
-                if (!loser.CancelIfBodySent() && loser.Idle >= threshold)
+                var sentBeforeWinner = attempts.IndexOf(loser) < winnerIndex;
+                if (!(sentBeforeWinner && loser.CancelIfBodySent()) && loser.Idle >= threshold)
                 {
-                    loser.Cancel();
+                    loser.CancelAsCut();
                 }
             }
 
