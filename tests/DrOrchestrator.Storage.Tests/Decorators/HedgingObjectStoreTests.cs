@@ -187,6 +187,40 @@ public sealed class HedgingObjectStoreTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task A_hedge_that_sent_its_whole_body_after_the_first_put_is_let_answer_not_cancelled()
+    {
+        // The hedge truncated what the first put wrote; bytes its SDK took may not have reached the
+        // server yet, so it is not cancelled when the first put answers: its own answer is awaited.
+        var inPlace = new InPlaceObjectStore();
+        var store = new HedgingObjectStore(inPlace, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1) }, _logger);
+        var (bytes, expected) = Body(Content.MiB + 3, seed: 15);
+        var hedgeSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hedgeAnswered = false;
+        inPlace.Pause = async (put, cancellationToken) =>
+        {
+            if (put is { Number: 1, Stage: InPlaceStage.Answer })
+            {
+                await hedgeSent.Task.WaitAsync(cancellationToken);
+            }
+            else if (put is { Number: 2, Stage: InPlaceStage.Answer })
+            {
+                hedgeSent.SetResult();
+                await Task.Delay(300, cancellationToken);
+                hedgeAnswered = true;
+            }
+        };
+        using var content = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        await store.PutAsync(Pack, content, CancellationToken.None);
+
+        Assert.True(hedgeAnswered);
+        Assert.Equal(1, store.HedgesSent);
+        Assert.Equal(2, inPlace.PutCount);
+        Assert.Equal(expected, Sha256(inPlace.Peek(Pack)!));
+        Assert.DoesNotContain(_logger.Entries, e => e.Id.Id is 2108 or 2109);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task On_a_server_that_writes_in_place_a_hedge_cut_mid_body_is_followed_by_a_put_that_makes_the_object_whole()
     {
         // The hedge stalls mid-body after the slow first put answered: it is cut (stalled past the
