@@ -127,8 +127,9 @@ public sealed class CloudFaultCommandTests : IAsyncLifetime
         // after a timeout would come only once the client has closed it. Whether 3x the fault-free
         // time holds is measured in bench/stall.py (docs/decisions.md §64), not asserted here: on
         // this shared 2-core host the ratio moves with the load.
-        // Uploads are not hedged by default (Hedging:Puts, §64): a stalled PUT waits for Request
-        // and is retried, so Request is 10 s here to keep the test short.
+        // Uploads are hedged too (Hedging:Puts, on again by default since §69: a loser is cut only
+        // after its body was sent, so s3rver's in-place writes keep whole packs — the restore below
+        // verifies every byte); a stall that no hedge ends waits for Request, 10 s to keep it short.
         var timeouts = new Dictionary<string, string> { ["Request"] = "00:00:10" };
         var sandbox = Sandbox(new() { ["stalling"] = Target(backend, "proxied", timeouts) },
             largeFiles: 8, largeFileMiB: 4, repository: new() { ["PackSize"] = 4 * 1024 * 1024 });

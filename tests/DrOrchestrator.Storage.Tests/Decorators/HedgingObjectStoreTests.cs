@@ -98,11 +98,47 @@ public sealed class HedgingObjectStoreTests : IDisposable
     }
 
     [Fact(Timeout = 30_000)]
-    public async Task By_default_a_put_is_not_hedged_even_of_a_write_once_key_and_the_callers_cancellation_ends_it()
+    public async Task By_default_a_put_of_a_write_once_key_is_hedged_and_the_stored_object_is_whole()
     {
         var store = new HedgingObjectStore(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromMilliseconds(50) }, _logger);
-        await _faulty.PutPatternAsync("index/1", 100, seed: 5);
-        _ = await store.StatAsync("index/1", CancellationToken.None); // a latency sample: thresholds at the floor
+        await WarmAsync(null);
+        _faulty.StallCall(_faulty.CallCount + 1);
+        var bytes = new byte[100_000];
+        new Random(5).NextBytes(bytes);
+        using var content = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        await store.PutAsync(Pack, content, CancellationToken.None);
+
+        Assert.Equal(1, store.HedgesSent);
+        Assert.Equal(1, _faulty.CancelledStalls);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), await _faulty.GetSha256Async(Pack));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_size_check_after_a_hedged_put_is_hedged_too_when_the_put_spent_the_budget()
+    {
+        // One token, spent by the put's hedge: the check of the stored size that follows (its
+        // stalled loser was cancelled) stalls as well and is still overtaken, not left to Request.
+        var store = new HedgingObjectStore(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromMilliseconds(50), MaxInFlight = 1 }, _logger);
+        var first = _faulty.CallCount + 1;
+        _faulty.StallCall(first); // the put
+        _faulty.StallCall(first + 2); // the size check, after the put's hedge (first + 1)
+
+        var expected = await store.PutPatternFileAsync(Pack, Content.MiB + 1, seed: 13);
+
+        Assert.True(store.HedgesSent == 2, string.Join("\n", _logger.Entries.Select(e => e.Message)));
+        // The put's stalled attempt has ended before the put returned; the stat's is settled in the background.
+        await Eventually(() => _faulty.CancelledStalls == 2);
+        Assert.Equal(first + 3, _faulty.CallCount);
+        Assert.Equal(expected, await _faulty.GetSha256Async(Pack));
+        Assert.Contains(_logger.Entries, e => e.Id.Id == 2104 && e.Message.StartsWith($"Stat of '{Pack}' on ", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task With_puts_off_a_put_is_not_hedged_even_of_a_write_once_key_and_the_callers_cancellation_ends_it()
+    {
+        var store = new HedgingObjectStore(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromMilliseconds(50), Puts = false }, _logger);
+        await WarmAsync(null);
         _faulty.StallCall(_faulty.CallCount + 1);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(600));
         using var content = new MemoryStream(new byte[1000], 0, 1000, writable: false, publiclyVisible: true);
@@ -111,6 +147,185 @@ public sealed class HedgingObjectStoreTests : IDisposable
 
         Assert.Equal(0, store.HedgesSent);
         Assert.Equal(1, _faulty.CancelledStalls);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task On_a_server_that_writes_in_place_a_hedge_still_sending_when_the_slow_first_put_answers_is_let_finish()
+    {
+        // s3rver's case (§64): the first put is slow, not stalled — it answers while the hedge is
+        // mid-body. Cancelling the hedge there left the pack truncated; it must be let finish.
+        var inPlace = new InPlaceObjectStore();
+        var store = new HedgingObjectStore(inPlace, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1) }, _logger);
+        var (bytes, expected) = Body(Content.MiB + 17, seed: 10);
+        var hedgeMidBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        inPlace.Pause = async (put, cancellationToken) =>
+        {
+            if (put is { Number: 1, Stage: InPlaceStage.Answer })
+            {
+                await hedgeMidBody.Task.WaitAsync(cancellationToken);
+                firstAnswered.SetResult();
+            }
+            else if (put is { Number: 2, Stage: InPlaceStage.Body, Bytes: 8 * InPlaceObjectStore.Chunk })
+            {
+                hedgeMidBody.SetResult();
+                await firstAnswered.Task.WaitAsync(cancellationToken);
+                // Well inside the 1 s after which a loser mid-body counts as stalled: the first
+                // answer is in, and a cancellation of this attempt would land now.
+                await Task.Delay(300, cancellationToken);
+            }
+        };
+        using var content = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        await store.PutAsync(Pack, content, CancellationToken.None);
+
+        Assert.Equal(1, store.HedgesSent);
+        Assert.Equal(expected, Sha256(inPlace.Peek(Pack)!));
+        Assert.Equal(2, inPlace.PutCount);
+        Assert.DoesNotContain(_logger.Entries, e => e.Id.Id is 2108 or 2109);
+        Assert.Contains(_logger.Entries, e => e.Id.Id == 2105 && e.Message.Contains(": the first request answered first,", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task A_hedge_that_sent_its_whole_body_after_the_first_put_is_let_answer_not_cancelled()
+    {
+        // The hedge truncated what the first put wrote; bytes its SDK took may not have reached the
+        // server yet, so it is not cancelled when the first put answers: its own answer is awaited.
+        var inPlace = new InPlaceObjectStore();
+        var store = new HedgingObjectStore(inPlace, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1) }, _logger);
+        var (bytes, expected) = Body(Content.MiB + 3, seed: 15);
+        var hedgeSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hedgeAnswered = false;
+        inPlace.Pause = async (put, cancellationToken) =>
+        {
+            if (put is { Number: 1, Stage: InPlaceStage.Answer })
+            {
+                await hedgeSent.Task.WaitAsync(cancellationToken);
+            }
+            else if (put is { Number: 2, Stage: InPlaceStage.Answer })
+            {
+                hedgeSent.SetResult();
+                await Task.Delay(300, cancellationToken);
+                hedgeAnswered = true;
+            }
+        };
+        using var content = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        await store.PutAsync(Pack, content, CancellationToken.None);
+
+        Assert.True(hedgeAnswered);
+        Assert.Equal(1, store.HedgesSent);
+        Assert.Equal(2, inPlace.PutCount);
+        Assert.Equal(expected, Sha256(inPlace.Peek(Pack)!));
+        Assert.DoesNotContain(_logger.Entries, e => e.Id.Id is 2108 or 2109);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task On_a_server_that_writes_in_place_a_hedge_cut_mid_body_is_followed_by_a_put_that_makes_the_object_whole()
+    {
+        // The hedge stalls mid-body after the slow first put answered: it is cut (stalled past the
+        // threshold), which leaves the pack truncated in place, so the put is sent once more.
+        var inPlace = new InPlaceObjectStore();
+        var store = new HedgingObjectStore(inPlace, Options(), _logger);
+        var (bytes, expected) = Body(Content.MiB + 17, seed: 11);
+        var hedgeMidBody = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long? storedBeforeRePut = null;
+        inPlace.Pause = async (put, cancellationToken) =>
+        {
+            switch (put)
+            {
+                case { Number: 1, Stage: InPlaceStage.Answer }:
+                    await hedgeMidBody.Task.WaitAsync(cancellationToken);
+                    break;
+                case { Number: 2, Stage: InPlaceStage.Body, Bytes: 8 * InPlaceObjectStore.Chunk }:
+                    hedgeMidBody.SetResult();
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    break;
+                case { Number: 3, Stage: InPlaceStage.Queued }:
+                    storedBeforeRePut = inPlace.Peek(Pack)!.Length;
+                    break;
+            }
+        };
+        using var content = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        await store.PutAsync(Pack, content, CancellationToken.None);
+
+        Assert.Equal(1, store.HedgesSent);
+        Assert.Equal(8 * InPlaceObjectStore.Chunk, storedBeforeRePut);
+        Assert.Equal(3, inPlace.PutCount);
+        Assert.Equal(expected, Sha256(inPlace.Peek(Pack)!));
+        var rePut = Assert.Single(_logger.Entries, e => e.Id.Id == 2108);
+        Assert.Equal(LogLevel.Warning, rePut.Level);
+        Assert.Equal($"Put of '{Pack}' on {inPlace.Description}: 1 hedged attempt(s) ended before sending the whole body, which a server that writes in place may have stored; putting it again, unhedged", rePut.Message);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task The_first_uploads_wait_for_the_cold_threshold_not_for_one_learned_from_bodiless_answers()
+    {
+        // Fast stats put the answer threshold at the 50 ms floor; a pack upload whose answer takes
+        // 300 ms (the server storing the body) is not stalled, and before any upload was measured
+        // it waits for the 1 s cold threshold — a hedge would spend the budget on a healthy upload.
+        var inPlace = new InPlaceObjectStore();
+        var store = new HedgingObjectStore(inPlace, Options(), _logger);
+        await inPlace.PutPatternAsync("index/warm", 10, seed: 0);
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.NotNull(await store.StatAsync("index/warm", CancellationToken.None));
+        }
+
+        inPlace.Pause = (put, cancellationToken) => put.Stage == InPlaceStage.Answer ? Task.Delay(300, cancellationToken) : Task.CompletedTask;
+        var (bytes, expected) = Body(Content.MiB, seed: 14);
+        using var content = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        await store.PutAsync(Pack, content, CancellationToken.None);
+
+        Assert.Equal(0, store.HedgesSent);
+        Assert.Equal(expected, Sha256(inPlace.Peek(Pack)!));
+    }
+
+    [Theory(Timeout = 30_000)]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_wait_for_a_connection_before_an_upload_neither_hedges_it_nor_raises_the_upload_threshold(bool checksumFirst)
+    {
+        // Five uploads queued 1.5 s each (a busy connection pool) before their bodies are read:
+        // not hedged at the 1 s floor, and not samples of 1.5 s, which would put the threshold
+        // at 6 s; the next upload whose answer stalls is hedged at the floor.
+        var inPlace = new InPlaceObjectStore { ReadsBodyBeforeSending = checksumFirst };
+        var store = new HedgingObjectStore(inPlace, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1) }, _logger);
+        inPlace.Pause = async (put, cancellationToken) =>
+        {
+            if (put is { Number: <= 5, Stage: InPlaceStage.Queued })
+            {
+                await Task.Delay(1500, cancellationToken);
+            }
+            else if (put is { Number: 6, Stage: InPlaceStage.Answer })
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+        };
+        await Task.WhenAll(Enumerable.Range(1, 5).Select(async i =>
+        {
+            var (queued, _) = Body(100_000, seed: (ulong)i);
+            using var content = new MemoryStream(queued, 0, queued.Length, writable: false, publiclyVisible: true);
+            await store.PutAsync($"{Pack[..^1]}{i + 1}", content, CancellationToken.None);
+        }));
+        Assert.Equal(0, store.HedgesSent);
+        var (bytes, expected) = Body(300_001, seed: 12);
+        using var stalled = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
+
+        await store.PutAsync(Pack, stalled, CancellationToken.None);
+
+        Assert.Equal(1, store.HedgesSent);
+        // The threshold is the 1 s floor — above it only if a loaded host paused a put — never the
+        // 4 x 1.5 s = 6 s that samples including the queueing would make.
+        var hedge = Assert.Single(_logger.Entries, e => e.Id.Id == 2104);
+        var threshold = int.Parse(hedge.Message.Split("(threshold ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(threshold < 6000, hedge.Message);
+        Assert.Equal(expected, Sha256(inPlace.Peek(Pack)!));
+        // The stalled first attempt had sent its body whole: cancelled, checked by size, not put again.
+        Assert.Equal(7, inPlace.PutCount);
+        Assert.DoesNotContain(_logger.Entries, e => e.Id.Id is 2108 or 2109);
     }
 
     [Fact(Timeout = 30_000)]
@@ -297,6 +512,15 @@ public sealed class HedgingObjectStoreTests : IDisposable
     /// </summary>
     private HedgingObjectStore PatientStore() =>
         new(_faulty, new HedgingOptions { MinDelay = TimeSpan.FromSeconds(1), MaxInFlight = 2, MaxFraction = 0.1, Puts = true }, _logger);
+
+    private static (byte[] Bytes, string Sha256) Body(int length, ulong seed)
+    {
+        var bytes = new byte[length];
+        new Random((int)seed).NextBytes(bytes);
+        return (bytes, Sha256(bytes));
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
 
     private static async Task Eventually(Func<bool> condition)
     {

@@ -14,14 +14,18 @@ internal sealed class StreamFanOut : IAsyncDisposable
     private readonly long _position;
     private readonly FileStream? _spool;
 
-    private StreamFanOut(Stream? single, ArraySegment<byte> memory, string? path, long position, FileStream? spool)
+    private StreamFanOut(Stream? single, ArraySegment<byte> memory, string? path, long position, FileStream? spool, long? length = null)
     {
         _single = single;
         _memory = memory;
         _path = path;
         _position = position;
         _spool = spool;
+        Length = length;
     }
+
+    /// <summary>The bytes each reader yields, where known when shared (<see cref="TryShare"/>); else null.</summary>
+    public long? Length { get; }
 
     /// <summary>Prepares <paramref name="content"/> (from its current position) for <paramref name="readers"/> readers.</summary>
     public static async Task<StreamFanOut> PrepareAsync(Stream content, int readers, CancellationToken cancellationToken)
@@ -61,11 +65,11 @@ internal sealed class StreamFanOut : IAsyncDisposable
         if (content is MemoryStream memory && memory.TryGetBuffer(out var buffer))
         {
             var start = (int)Math.Min(memory.Position, buffer.Count);
-            return new StreamFanOut(null, buffer[start..], null, 0, null);
+            return new StreamFanOut(null, buffer[start..], null, 0, null, buffer.Count - start);
         }
 
         return content is FileStream file && file.CanSeek && CanReopen(file)
-            ? new StreamFanOut(null, default, file.Name, file.Position, null)
+            ? new StreamFanOut(null, default, file.Name, file.Position, null, file.Length - file.Position)
             : null;
     }
 

@@ -21,9 +21,12 @@ namespace DrOrchestrator.Core.Storage.Decorators;
 /// stalls is overtaken by a second request for the rest of the range, so the caller sees each
 /// byte once and in order;</item>
 /// <item>puts of write-once keys whose body can be read twice without copying it (a memory
-/// buffer, or a file reopened by name: a pack's temp file): both attempts write the same bytes
-/// under a key that never names other bytes, so the slower one, even if it lands, changes
-/// nothing. The put returns only once the loser has ended, so the caller's stream is free.</item>
+/// buffer, or a file reopened by name: a pack's temp file), unless <see cref="HedgingOptions.Puts"/>
+/// is off: all attempts write the same bytes under a key that never names other bytes. A losing
+/// attempt is cancelled only once its whole body was sent (a server that writes in place keeps
+/// what a cut attempt sent), one still sending is let finish, and after an attempt was cut
+/// mid-body anyway the object is put again, unhedged; the size is checked (§69). The put returns
+/// only once every attempt has ended, so the caller's stream is free.</item>
 /// </list>
 /// Not hedged: deletes, and puts of other keys (the config, deletion marks) — a late duplicate
 /// could undo a newer write or delete. Hedges are budgeted (<see cref="HedgeBudget"/>) so a
@@ -87,7 +90,7 @@ public sealed class HedgingObjectStore : IObjectStore
     public async Task PutAsync(string key, Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
-        // Only where a second concurrent PUT of the key cannot damage it (HedgingOptions.Puts).
+        // Only keys that never name other bytes, and bodies that can be read twice without a copy.
         var body = _hedgePuts && RepositoryKeys.IsWriteOnce(key) ? StreamFanOut.TryShare(content) : null;
         if (body is null)
         {
@@ -97,11 +100,13 @@ public sealed class HedgingObjectStore : IObjectStore
 
         await using (body.ConfigureAwait(false))
         {
+            var attempts = new List<HedgeAttempt<bool>>(1 + MaxHedgesPerRequest);
             await HedgeAsync<bool>(WaitKind.Upload, "Put", key, async attempt =>
             {
-                await body.ReadWithAsync(reader => _inner.PutAsync(key, new ProgressStream(reader, attempt.Touch), attempt.Token)).ConfigureAwait(false);
+                await body.ReadWithAsync(reader => _inner.PutAsync(key, new ProgressStream(reader, attempt.Touch, attempt.Rewound), attempt.Token)).ConfigureAwait(false);
                 return true;
-            }, discard: null, awaitLoser: true, cancellationToken).ConfigureAwait(false);
+            }, discard: null, awaitLoser: true, cancellationToken, attempts).ConfigureAwait(false);
+            await MakeWholeAsync(key, body, attempts, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -115,8 +120,15 @@ public sealed class HedgingObjectStore : IObjectStore
         }, discard: s => s.Dispose(), awaitLoser: false, cancellationToken);
     }
 
-    public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) =>
-        HedgeAsync<ObjectInfo?>(WaitKind.Answer, "Stat", key, attempt => _inner.StatAsync(key, attempt.Token), discard: null, awaitLoser: false, cancellationToken);
+    public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken) => StatAsync(key, paidFor: false, cancellationToken);
+
+    /// <summary>
+    /// A hedged stat; <paramref name="paidFor"/>: its hedges spend no budget and take no in-flight
+    /// slot, for the check that follows a hedged put — the put's hedge paid for it, and right after
+    /// that hedge spent the budget a stall of the check would otherwise wait for <c>Timeouts:Request</c>.
+    /// </summary>
+    private Task<ObjectInfo?> StatAsync(string key, bool paidFor, CancellationToken cancellationToken) =>
+        HedgeAsync<ObjectInfo?>(WaitKind.Answer, "Stat", key, attempt => _inner.StatAsync(key, attempt.Token), discard: null, awaitLoser: false, cancellationToken, paidFor: paidFor);
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken) => _inner.DeleteAsync(key, cancellationToken);
 
@@ -146,11 +158,19 @@ public sealed class HedgingObjectStore : IObjectStore
         Func<HedgeAttempt<T>, Task<T>> run,
         Action<T>? discard,
         bool awaitLoser,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        List<HedgeAttempt<T>>? attempts = null,
+        bool paidFor = false)
     {
-        Budget.OnRequest();
+        if (!paidFor)
+        {
+            Budget.OnRequest();
+        }
+
         var threshold = Latencies.Threshold(kind);
-        var attempts = new List<HedgeAttempt<T>>(1 + MaxHedgesPerRequest) { HedgeAttempt<T>.Start(run, cancellationToken, _time) };
+        var uploads = kind == WaitKind.Upload;
+        attempts ??= new List<HedgeAttempt<T>>(1 + MaxHedgesPerRequest);
+        attempts.Add(HedgeAttempt<T>.Start(run, cancellationToken, _time, uploads));
         HedgeAttempt<T>? winner = null;
         try
         {
@@ -158,10 +178,10 @@ public sealed class HedgingObjectStore : IObjectStore
             // while none has answered, one more is sent (a hedge can meet a stall of its own).
             while (attempts.Count <= MaxHedgesPerRequest
                 && await OverdueAsync(attempts, threshold, cancellationToken).ConfigureAwait(false)
-                && Budget.TryStart())
+                && (paidFor ? Budget.StartPaidFor() : Budget.TryStart()))
             {
                 Log.Hedging(_logger, operation, key, _inner.Description, (long)attempts[^1].Idle.TotalMilliseconds, (long)threshold.TotalMilliseconds);
-                attempts.Add(HedgeAttempt<T>.Start(run, cancellationToken, _time));
+                attempts.Add(HedgeAttempt<T>.Start(run, cancellationToken, _time, uploads));
             }
 
             var first = attempts[0];
@@ -169,7 +189,7 @@ public sealed class HedgingObjectStore : IObjectStore
             {
                 winner = first;
                 var result = await first.Task.ConfigureAwait(false);
-                Latencies.Record(kind, kind == WaitKind.Upload ? first.LongestWait : first.Elapsed);
+                Latencies.Record(kind, uploads ? first.LongestWait : first.Elapsed);
                 return result;
             }
 
@@ -179,44 +199,125 @@ public sealed class HedgingObjectStore : IObjectStore
         }
         finally
         {
-            // Every attempt but the one whose answer is returned is cancelled and settled; an
-            // exception (the caller's cancellation included) settles all of them.
-            var settling = new List<Task>(attempts.Count);
-            foreach (var attempt in attempts)
+            // The race is decided (answered, failed or given up): its hedges leave the in-flight
+            // count now, not once the losers have settled, so a loser still uploading (below) or
+            // slow to observe its cancellation does not keep the next stalled request from a hedge.
+            for (var i = 1; i < attempts.Count && !paidFor; i++)
             {
-                if (ReferenceEquals(attempt, winner) && attempt.Task.IsCompletedSuccessfully)
-                {
-                    attempt.ReleaseTokenSource();
-                    continue;
-                }
-
-                attempt.Cancel();
-                settling.Add(attempt.SettleAsync(discard));
+                Budget.End();
             }
 
-            var hedges = attempts.Count - 1;
-            if (hedges > 0)
+            var answered = winner is not null && winner.Task.IsCompletedSuccessfully;
+            var losers = attempts.Where(a => !(answered && ReferenceEquals(a, winner))).ToList();
+            if (answered)
             {
-                var all = Task.WhenAll(settling).ContinueWith(
-                    _ =>
-                    {
-                        for (var i = 0; i < hedges; i++)
-                        {
-                            Budget.End();
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-                if (awaitLoser)
+                winner!.ReleaseTokenSource();
+            }
+
+            // A put's loser still sending its body is let finish (cancelled, a server that writes in
+            // place keeps the part it got); any other loser is cancelled. Every loser is then settled.
+            var settled = uploads && answered
+                ? LetUploadsEndAndSettleAsync(losers, attempts.IndexOf(winner!), attempts, threshold, discard)
+                : CancelAndSettleAsync(losers, discard);
+            if (awaitLoser)
+            {
+                await settled.ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static Task CancelAndSettleAsync<T>(List<HedgeAttempt<T>> losers, Action<T>? discard)
+    {
+        foreach (var loser in losers)
+        {
+            loser.Cancel();
+        }
+
+        return SettleAllAsync(losers, discard);
+    }
+
+    private static Task SettleAllAsync<T>(List<HedgeAttempt<T>> losers, Action<T>? discard) =>
+        Task.WhenAll(losers.Select(l => l.SettleAsync(discard)));
+
+    /// <summary>
+    /// Waits for the losing uploads of an answered put to end. A loser sent before the winner is
+    /// cancelled as soon as its body has been sent whole: the winner reached the server after it,
+    /// so on a server that writes in place the winner's own truncation came later and it wrote every
+    /// byte after it. A loser sent after the winner is let finish — it truncated the object the
+    /// winner had written, and only its own whole body makes it whole again (bytes the SDK took may
+    /// still be in a socket buffer that a cancellation drops). A loser still sending, or one sent
+    /// after the winner and still unanswered, that goes <paramref name="threshold"/> without progress
+    /// is cancelled as cut, and <see cref="MakeWholeAsync"/> puts the object again.
+    /// </summary>
+    private async Task LetUploadsEndAndSettleAsync<T>(List<HedgeAttempt<T>> losers, int winnerIndex, List<HedgeAttempt<T>> attempts, TimeSpan threshold, Action<T>? discard)
+    {
+        while (losers.Where(l => !l.Task.IsCompleted).ToList() is { Count: > 0 } running)
+        {
+            foreach (var loser in running.Where(l => !l.CancellationRequested))
+            {
+                var sentBeforeWinner = attempts.IndexOf(loser) < winnerIndex;
+                if (!(sentBeforeWinner && loser.CancelIfBodySent()) && loser.Idle >= threshold)
                 {
-                    await all.ConfigureAwait(false);
+                    loser.CancelAsCut();
                 }
             }
-            else if (awaitLoser)
+
+            await Task.WhenAny(running.Select(l => (Task)l.Task).Append(Task.Delay(LoserPoll, _time))).ConfigureAwait(false);
+        }
+
+        await SettleAllAsync(losers, discard).ConfigureAwait(false);
+    }
+
+    /// <summary>How often the losing uploads of an answered put are looked at (body sent? stalled?).</summary>
+    private static readonly TimeSpan LoserPoll = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// After a hedged put answered, makes sure the object under <paramref name="key"/> is whole on a
+    /// server that writes a PUT in place (s3rver; the S3 API promises nothing else of an
+    /// S3-compatible server): an attempt that ended before sending its whole body may have left
+    /// a prefix — or, had it started after another attempt began, a hole — where the
+    /// size can even be right, so the object is put again, unhedged, whatever a stat says; an
+    /// attempt cancelled after its body was sent left the whole object, which a stat of the size
+    /// confirms. Either way a stat checks the size last; a mismatch after a re-put is a
+    /// transient error (the retry puts it again), never a silent short object (docs/decisions.md §69).
+    /// </summary>
+    private async Task MakeWholeAsync(string key, StreamFanOut body, List<HedgeAttempt<bool>> attempts, CancellationToken cancellationToken)
+    {
+        var ended = attempts.Where(a => !a.Task.IsCompletedSuccessfully).ToList();
+        if (ended.Count == 0)
+        {
+            return;
+        }
+
+        var cut = ended.Count(a => !a.BodyWasSent);
+        var rePut = cut > 0;
+        if (rePut)
+        {
+            Log.RePuttingAfterCut(_logger, key, _inner.Description, cut);
+        }
+
+        var expected = body.Length!.Value;
+        while (true)
+        {
+            if (rePut)
             {
-                await Task.WhenAll(settling).ConfigureAwait(false);
+                await body.ReadWithAsync(reader => _inner.PutAsync(key, reader, cancellationToken)).ConfigureAwait(false);
             }
+
+            var stored = await StatAsync(key, paidFor: true, cancellationToken).ConfigureAwait(false);
+            if (stored?.Size == expected)
+            {
+                return;
+            }
+
+            var found = stored is null ? "missing" : $"{stored.Size} bytes";
+            if (rePut)
+            {
+                throw new ObjectStoreException(_inner.Description, key, $"stored object is {found} after it was put again, not {expected} bytes", isTransient: true);
+            }
+
+            Log.RePuttingAfterCheck(_logger, key, _inner.Description, found, expected);
+            rePut = true;
         }
     }
 

@@ -24,13 +24,14 @@ public sealed class HedgingOptions
     public double MaxFraction { get; set; } = 0.1;
 
     /// <summary>
-    /// Hedge puts of write-once keys too (default false). Only for a server whose PUT is atomic
-    /// (Amazon S3, Azure Blob Storage): a hedge is a second concurrent PUT of the same key, and a
-    /// server that writes objects in place keeps what the cancelled loser wrote — s3rver stored a
-    /// truncated pack that way while the winner had answered 200 (docs/decisions.md §64). The S3
-    /// API does not promise atomic PUTs of S3-compatible servers, so this is the admin's call.
+    /// Hedge puts of write-once keys too (default true). A hedge is a second concurrent PUT of the
+    /// same key, and a server that writes objects in place (s3rver) keeps what a cancelled attempt
+    /// sent — a truncated pack (docs/decisions.md §64) — so a losing attempt is cancelled only once
+    /// its body was sent whole, and after an attempt was cut mid-body anyway the object is put again,
+    /// unhedged, and its size checked (§69). False sends every put once (stalled uploads then wait
+    /// for <c>Timeouts:Request</c>).
     /// </summary>
-    public bool Puts { get; set; }
+    public bool Puts { get; set; } = true;
 
     /// <summary>Hedges running at once on this target, and the burst allowed before <see cref="MaxFraction"/> applies.</summary>
     public int MaxInFlight { get; set; } = 2;

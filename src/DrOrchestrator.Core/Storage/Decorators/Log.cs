@@ -32,4 +32,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 2107, Level = LogLevel.Debug,
         Message = "Read of '{Key}' on {Store} at byte {Offset}: the {Winner} request answered first")]
     public static partial void ReadHedgeSettled(ILogger logger, string key, string store, long offset, string winner);
+
+    [LoggerMessage(EventId = 2108, Level = LogLevel.Warning,
+        Message = "Put of '{Key}' on {Store}: {Cut} hedged attempt(s) ended before sending the whole body, which a server that writes in place may have stored; putting it again, unhedged")]
+    public static partial void RePuttingAfterCut(ILogger logger, string key, string store, int cut);
+
+    [LoggerMessage(EventId = 2109, Level = LogLevel.Warning,
+        Message = "Put of '{Key}' on {Store}: the stored object is {Found} after a hedged put, not {Expected} bytes; putting it again, unhedged")]
+    public static partial void RePuttingAfterCheck(ILogger logger, string key, string store, string found, long expected);
 }

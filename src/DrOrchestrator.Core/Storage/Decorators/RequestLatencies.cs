@@ -22,7 +22,7 @@ internal sealed class RequestLatencies(HedgingOptions options)
     /// <summary>Samples kept per kind: enough for a stable p95, few enough to follow a server that slows down within a run.</summary>
     public const int Window = 128;
 
-    /// <summary>Below this many samples a kind borrows every kind's samples, and with fewer than that in all, <see cref="ColdThreshold"/> applies.</summary>
+    /// <summary>Below this many samples a kind borrows every kind's samples (uploads do not), and with fewer than that in all, <see cref="ColdThreshold"/> applies.</summary>
     public const int MinSamples = 5;
 
     /// <summary>
@@ -51,7 +51,11 @@ internal sealed class RequestLatencies(HedgingOptions options)
         lock (_gate)
         {
             var i = (int)kind;
-            recent = _counts[i] >= MinSamples
+            // An upload's wait after its last byte is the server storing the whole body — 8 MiB
+            // packs, a dozen at once — so it does not borrow the waits of bodiless answers: with
+            // them (~100 ms on loopback) the first packs of a backup were hedged at 0.4 s while
+            // healthy, spent the budget, and the stalled one after them waited Timeouts:Request (§69).
+            recent = _counts[i] >= MinSamples || kind == WaitKind.Upload
                 ? _samples[i][..Math.Min(_counts[i], Window)]
                 : [.. Enumerable.Range(0, 3).SelectMany(k => _samples[k].Take(Math.Min(_counts[k], Window)))];
         }
@@ -106,6 +110,17 @@ internal sealed class HedgeBudget(HedgingOptions options)
             _started++;
             return true;
         }
+    }
+
+    /// <summary>Counts a hedge that another one paid for (the check after a hedged put): no token, no slot, no <see cref="End"/>.</summary>
+    public bool StartPaidFor()
+    {
+        lock (_gate)
+        {
+            _started++;
+        }
+
+        return true;
     }
 
     public void End()
