@@ -41,6 +41,7 @@ public static class ServerServiceCollectionExtensions
         services.AddOpenApi();
 
         services.AddSingleton<RunTracker>();
+        services.AddSingleton(new WorkSlots(options.WorkerCount));
         services.AddSingleton<PolicyScheduler>();
         services.AddSingleton<ShutdownCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());
@@ -173,7 +174,8 @@ public static class ServerServiceCollectionExtensions
         services.AddHangfireServer(o =>
         {
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
-            o.WorkerCount = options.WorkerCount;
+            // Workers take jobs off the queue; WorkSlots bounds how many do their work at once.
+            o.WorkerCount = options.QueueWorkers;
             // Jobs get their grace from the ShutdownCoordinator; Hangfire must wait longer than that.
             o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownGraceSeconds + 15);
             o.CancellationCheckInterval = TimeSpan.FromSeconds(1);
