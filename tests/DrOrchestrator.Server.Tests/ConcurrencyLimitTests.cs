@@ -84,7 +84,7 @@ public sealed class ConcurrencyLimitTests
         while (waiting.Phase != "waiting for a work slot");
 
         Assert.Null(waiting.StartedAt);
-        Assert.Equal(HttpStatusCode.OK, (await server.Operator().PostAsync($"/api/jobs/{second.JobId}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Operator().PostAsync($"/api/jobs/{second.JobId}/cancel", null)).StatusCode);
         JobDto one, two;
         do
         {
