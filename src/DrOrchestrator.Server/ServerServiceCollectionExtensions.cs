@@ -41,7 +41,6 @@ public static class ServerServiceCollectionExtensions
         services.AddOpenApi();
 
         services.AddSingleton<RunTracker>();
-        services.AddSingleton(new WorkSlots(options.WorkerCount));
         services.AddSingleton<PolicyScheduler>();
         services.AddSingleton<ShutdownCoordinator>();
         services.AddHostedService(sp => sp.GetRequiredService<ShutdownCoordinator>());
@@ -143,19 +142,6 @@ public static class ServerServiceCollectionExtensions
     /// <summary>The Quartz scheduler name every node of a cluster shares.</summary>
     public const string ClusterSchedulerName = "drorch";
 
-    /// <summary>
-    /// How often each idle Hangfire.PostgreSql worker polls the queue: the node polls as often in all
-    /// as <see cref="ServerOptions.WorkerCount"/> workers at 1 s did (20 workers at 1 s cost ~3.5 s of
-    /// CPU a minute doing nothing, decisions §71). A job this node queues wakes its idle workers at
-    /// once without a poll (Hangfire.PostgreSql signals them on commit); the poll only finds another
-    /// node's jobs, so they wait up to this long when their own node's workers are all busy.
-    /// </summary>
-    public static TimeSpan QueuePollInterval(ServerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return TimeSpan.FromSeconds(Math.Max(1, (options.QueueWorkers + options.WorkerCount - 1) / options.WorkerCount));
-    }
-
     private static void AddHangfire(IServiceCollection services, ServerOptions options, string? clusterConnection)
     {
         services.AddHangfire((sp, c) =>
@@ -170,7 +156,7 @@ public static class ServerServiceCollectionExtensions
                     PrepareSchemaIfNecessary = true,
                     UseSlidingInvisibilityTimeout = true,
                     InvisibilityTimeout = TimeSpan.FromSeconds(options.JobInvisibilityTimeoutSeconds),
-                    QueuePollInterval = QueuePollInterval(options),
+                    QueuePollInterval = TimeSpan.FromSeconds(1),
                     // No LISTEN/NOTIFY: a job queued by this node already wakes this node's idle
                     // workers (Hangfire.PostgreSql signals them in-process on commit), and every node
                     // both fires and works. Long polling cost a NOTIFY per enqueue and, per fetch, a
@@ -187,8 +173,7 @@ public static class ServerServiceCollectionExtensions
         services.AddHangfireServer(o =>
         {
             o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
-            // Workers take jobs off the queue; WorkSlots bounds how many do their work at once.
-            o.WorkerCount = options.QueueWorkers;
+            o.WorkerCount = options.WorkerCount;
             // Jobs get their grace from the ShutdownCoordinator; Hangfire must wait longer than that.
             o.ShutdownTimeout = TimeSpan.FromSeconds(options.ShutdownGraceSeconds + 15);
             o.CancellationCheckInterval = TimeSpan.FromSeconds(1);

@@ -51,56 +51,6 @@ public sealed class ConcurrencyLimitTests
         Assert.True(runs[0].FinishedAt <= runs[1].StartedAt, $"runs overlapped: {runs[0].StartedAt:o}–{runs[0].FinishedAt:o} and {runs[1].StartedAt:o}–{runs[1].FinishedAt:o}");
     }
 
-    [Fact]
-    public async Task With_one_work_slot_a_second_backup_waits_visibly_and_a_cancel_while_it_waits_records_it_cancelled_without_a_run()
-    {
-        await using var server = await ServerSandbox.StartAsync(settings =>
-        {
-            var options = (Dictionary<string, object>)settings["Server"];
-            options["WorkerCount"] = 1;
-            options["QueueWorkers"] = 3;
-        });
-        foreach (var name in new[] { "one", "two" })
-        {
-            Assert.Equal(HttpStatusCode.OK, (await server.ApplyAsync(TestPolicies.Yaml(name, SparseSource(server, name), "0 0 3 * * ?"), $"{name}.yaml")).StatusCode);
-        }
-
-        var first = await ServerSandbox.JsonAsync<JobDto>(await server.Operator().PostAsync("/api/policies/one/backup", null));
-        var deadline = DateTime.UtcNow + JobTimeout;
-        while ((await ServerSandbox.JsonAsync<JobDto>(await server.Operator().GetAsync($"/api/jobs/{first.JobId}"))).Phase is not ("scanning" or "archiving"))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the first backup never started");
-            await Task.Delay(50);
-        }
-
-        var second = await ServerSandbox.JsonAsync<JobDto>(await server.Operator().PostAsync("/api/policies/two/backup", null));
-        JobDto waiting;
-        do
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the second backup was never seen waiting for the work slot");
-            await Task.Delay(50);
-            waiting = await ServerSandbox.JsonAsync<JobDto>(await server.Operator().GetAsync($"/api/jobs/{second.JobId}"));
-        }
-        while (waiting.Phase != "waiting for a work slot");
-
-        Assert.Null(waiting.StartedAt);
-        Assert.Equal(HttpStatusCode.Accepted, (await server.Operator().PostAsync($"/api/jobs/{second.JobId}/cancel", null)).StatusCode);
-        JobDto one, two;
-        do
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the backups did not end in time");
-            await Task.Delay(100);
-            one = await ServerSandbox.JsonAsync<JobDto>(await server.Operator().GetAsync($"/api/jobs/{first.JobId}"));
-            two = await ServerSandbox.JsonAsync<JobDto>(await server.Operator().GetAsync($"/api/jobs/{second.JobId}"));
-        }
-        while (one.FinishedAt is null || two.FinishedAt is null);
-
-        Assert.Equal(("succeeded", "cancelled"), (one.Phase, two.Phase));
-        // Only the first backup made a run: the cancelled one never started its work.
-        var runs = (await ServerSandbox.JsonAsync<List<RunDto>>(await server.Operator().GetAsync("/api/runs"))).Where(r => r.Kind == "backup").ToList();
-        Assert.Equal(["one"], runs.Select(r => r.Policy));
-    }
-
     /// <summary>Large sparse files: seconds of reading, almost nothing stored.</summary>
     private static string SparseSource(ServerSandbox server, string name)
     {

@@ -25,16 +25,8 @@ public sealed class ServerOptions
     /// <summary>On SIGTERM, how long a running backup may go on before it is cancelled and re-queued.</summary>
     public int ShutdownGraceSeconds { get; set; } = 60;
 
-    /// <summary>Jobs doing their work (backup, copy, drill, restore, prune) at once on this node; the rest wait for a place, visibly (decisions §71).</summary>
+    /// <summary>Hangfire worker threads (jobs running at once on this node).</summary>
     public int WorkerCount { get; set; } = 4;
-
-    /// <summary>
-    /// Hangfire workers on this node: they take jobs off the queue, and each job then waits for one
-    /// of <see cref="WorkerCount"/> places. More than <see cref="WorkerCount"/> because on
-    /// Hangfire.PostgreSql a job's fetch and state changes are ~80 ms of commits, so 4 workers
-    /// started a burst of 1,000 scheduled jobs over 20 s while doing no work (decisions §67, §71).
-    /// </summary>
-    public int QueueWorkers { get; set; } = 20;
 
     /// <summary>
     /// Where the schedule (Quartz) and the work queue (Hangfire) live: <c>InMemory</c> (single node) or

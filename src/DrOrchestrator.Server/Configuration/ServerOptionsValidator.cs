@@ -33,11 +33,6 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Positive(failures, "RpoCheckSeconds", options.RpoCheckSeconds);
         Positive(failures, "ShutdownGraceSeconds", options.ShutdownGraceSeconds);
         Positive(failures, "WorkerCount", options.WorkerCount);
-        if (options.QueueWorkers < options.WorkerCount)
-        {
-            failures.Add($"Server:QueueWorkers: {options.QueueWorkers.ToString(CultureInfo.InvariantCulture)} must be at least Server:WorkerCount ({options.WorkerCount.ToString(CultureInfo.InvariantCulture)})");
-        }
-
         Positive(failures, "ClusterCheckinSeconds", options.ClusterCheckinSeconds);
         Positive(failures, "JobInvisibilityTimeoutSeconds", options.JobInvisibilityTimeoutSeconds);
         if (options.PruneIntervalMinutes < 0)

@@ -28,7 +28,7 @@ namespace DrOrchestrator.Server.Work;
 [AutomaticRetry(Attempts = 3, DelaysInSeconds = [60, 300, 900])]
 public sealed partial class PolicyJobs(
     IServiceScopeFactory scopes, RunTracker tracker, ShutdownCoordinator shutdown, CatalogStore catalog, IWorkLocks locks, TargetConcurrencyLimits limits,
-    WorkSlots slots, TimeProvider time, ILogger<PolicyJobs> logger)
+    TimeProvider time, ILogger<PolicyJobs> logger)
 {
     [JobDisplayName("backup {0}")]
     public async Task BackupAsync(string policy, long? fireId, string requestedBy, PerformContext? context, CancellationToken cancellationToken)
@@ -133,13 +133,12 @@ public sealed partial class PolicyJobs(
                 job.Cancellation.Cancel();
             }
         });
+        job.StartedAt = time.GetUtcNow();
+        job.Phase = "starting";
+        Log.JobStarted(logger, job.JobId, job.Kind, job.Policy, job.RequestedBy);
         await using var scope = scopes.CreateAsyncScope();
         try
         {
-            using var slot = await WaitForSlotAsync(job, cancellation.Token, hangfireToken).ConfigureAwait(false);
-            job.StartedAt = time.GetUtcNow();
-            job.Phase = "starting";
-            Log.JobStarted(logger, job.JobId, job.Kind, job.Policy, job.RequestedBy);
             var (phase, message) = await work(scope.ServiceProvider, cancellation.Token).ConfigureAwait(false);
             await FinishFireAsync(fireId, FireStatus.Done, phase).ConfigureAwait(false);
             tracker.Finish(job, phase, message);
@@ -170,26 +169,6 @@ public sealed partial class PolicyJobs(
         finally
         {
             Log.JobFinished(logger, job.JobId, job.Kind, job.Policy, job.Phase);
-        }
-    }
-
-    /// <summary>
-    /// Waits for one of the node's <see cref="WorkSlots"/>. Hangfire's token ends the wait at once
-    /// on a shutdown request too (a job that has not started has nothing to finish: it is re-queued,
-    /// where a running one gets the grace), and on a deletion (cancelled).
-    /// </summary>
-    private async Task<IDisposable> WaitForSlotAsync(LiveJob job, CancellationToken cancellation, CancellationToken hangfireToken)
-    {
-        job.Phase = WorkSlots.WaitingPhase;
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellation, hangfireToken);
-        try
-        {
-            return await slots.AcquireAsync(wait.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (hangfireToken.IsCancellationRequested && !shutdown.IsStopping)
-        {
-            job.Cancellation.Cancel(); // a deletion: decided here, not by which callback of the token ran first
-            throw;
         }
     }
 
