@@ -9,7 +9,8 @@ using Quartz.Impl.Calendar;
 namespace DrOrchestrator.Server.Scheduling;
 
 /// <summary>
-/// Turns a policy's schedules into Quartz triggers: the cron evaluated in the policy's time zone
+/// Turns policies' schedules into Quartz triggers, one per distinct schedule shared by the policies
+/// that have it (<see cref="Key(RunKind, PolicySchedule)"/>): the cron evaluated in the schedule's time zone
 /// (so 02:00 Europe/Berlin stays 02:00 local across DST), blackout windows as a calendar the
 /// trigger skips, and "do nothing" on Quartz's own misfire — what a late fire becomes is decided
 /// by <see cref="FireHandler"/> against the grace, the same way for every cause.
