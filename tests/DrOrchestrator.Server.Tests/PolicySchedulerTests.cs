@@ -175,6 +175,36 @@ public sealed class PolicySchedulerTests
         Assert.Equal(shared, restarted.TriggerOf("b", RunKind.Backup));
     }
 
+    [Fact]
+    public async Task The_first_sync_after_an_upgrade_replaces_the_per_policy_triggers_and_calendars_with_shared_ones()
+    {
+        await using var harness = await SchedulingHarness.CreateAsync(DateTimeOffset.UtcNow, graceSeconds: 60);
+        await using var quartz = QuartzInMemory();
+        var factory = quartz.GetRequiredService<ISchedulerFactory>();
+        var scheduler = await factory.GetScheduler(Ct);
+        await harness.ApplyAsync(TestPolicies.Yaml("a", "/srv", "0 0 3 * * ?"));
+        await harness.ApplyAsync(TestPolicies.Yaml("b", "/srv", "0 0 3 * * ?", blackout: "\"02:00-02:30\""));
+        // What the layout before §71 stored: a trigger per policy in group "backup", a calendar per policy.
+        var legacyCalendar = PolicyTriggers.BlackoutCalendar(new PolicySchedule("0 0 3 * * ?", "UTC") { Blackouts = [BlackoutWindow.TryParse("02:00-02:30")!] })!;
+        await scheduler.AddCalendar("blackout:backup:b", legacyCalendar, AddCalendarOptions.ReplacingAndUpdatingTriggers, Ct);
+        var legacy = new List<ITrigger>();
+        foreach (var (name, calendar) in new[] { ("a", (string?)null), ("b", "blackout:backup:b") })
+        {
+            var builder = TriggerBuilder.Create(TimeProvider.System).WithIdentity(name, "backup").ForJob(PolicyTriggers.FireJob)
+                .UsingJobData("policy", name).UsingJobData(PolicyTriggers.KindKey, "Backup").WithCronSchedule("0 0 3 * * ?");
+            legacy.Add((calendar is null ? builder : builder.WithCalendarName(calendar)).Build());
+        }
+
+        await scheduler.ScheduleJobs(new Dictionary<IJobDetail, IReadOnlyCollection<ITrigger>> { [PolicyTriggers.FireJobDetail()] = legacy }, ScheduleJobOptions.Replacing, Ct);
+        Assert.Equal(2, (await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals("backup"), Ct)).Count);
+
+        var policies = new PolicyScheduler(factory, NullLogger<PolicyScheduler>.Instance);
+        await policies.SyncAsync(await harness.Catalog.ListPoliciesAsync(Ct), TimeProvider.System, Ct);
+
+        Assert.Empty(await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals("backup"), Ct));
+        await AssertHoldsExactlyAsync(scheduler, await harness.Catalog.ListPoliciesAsync(Ct));
+    }
+
     private static async Task<string[]> MembersAsync(IScheduler scheduler, TriggerKey key)
     {
         var trigger = await scheduler.GetTrigger(key, Ct);
