@@ -18,7 +18,7 @@ public sealed class SchedulingTests
     private static List<DateTimeOffset> Fires(PolicySchedule schedule, DateTimeOffset start, int count)
     {
         var calendar = PolicyTriggers.BlackoutCalendar(schedule);
-        var trigger = (IOperableTrigger)PolicyTriggers.Build("p", RunKind.Backup, schedule, calendar is null ? null : "c", start);
+        var trigger = (IOperableTrigger)PolicyTriggers.Build(RunKind.Backup, schedule, calendar is null ? null : "c", start);
         var fires = new List<DateTimeOffset>();
         for (var next = trigger.ComputeFirstFireTimeUtc(calendar); next is not null && fires.Count < count; next = trigger.NextFireTimeUtc)
         {
@@ -133,6 +133,58 @@ public sealed class SchedulingTests
         Assert.Equal(FireOutcome.Duplicate, again);
         Assert.Single(harness.Queue.Backups);
         Assert.Single(await harness.Catalog.ListFiresAsync("web", null, Ct));
+    }
+
+    [Fact]
+    public async Task A_shared_trigger_fires_once_per_member_policy_each_claimed_by_its_own_key_and_a_double_fire_enqueues_nothing_more()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
+        }
+
+        var schedule = new PolicySchedule("0 0 3 * * ?", "UTC");
+        var trigger = PolicyTriggers.Build(RunKind.Backup, schedule, null, members: PolicyTriggers.MembersText(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["c"] = "3" }));
+        // b was already claimed for this instant (by a trigger of its own before an upgrade, or the catch-up).
+        await harness.Handler().HandleAsync("b", RunKind.Backup, due, Ct);
+
+        var first = await harness.Handler().HandleAsync(PolicyFireJob.FiresOf(trigger.JobDataMap, due), Ct);
+        var again = await harness.Handler().HandleAsync(PolicyFireJob.FiresOf(trigger.JobDataMap, due), Ct); // the trigger fired twice (two nodes)
+
+        Assert.Equal([FireOutcome.Enqueued, FireOutcome.Duplicate, FireOutcome.Enqueued], first);
+        Assert.All(again, o => Assert.Equal(FireOutcome.Duplicate, o));
+        Assert.Equal(["a", "b", "c"], harness.Queue.Backups.Select(b => b.Policy).Order(StringComparer.Ordinal));
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            var fire = Assert.Single(await harness.Catalog.ListFiresAsync(name, null, Ct));
+            Assert.Equal((FireStatus.Enqueued, due), (fire.Status, fire.ScheduledAt));
+            Assert.Equal(fire.Id, harness.Queue.Backups.Single(b => b.Policy == name).FireId);
+        }
+    }
+
+    [Fact]
+    public async Task A_shared_trigger_fired_later_than_the_grace_records_each_member_missed_on_its_own_row()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(61), graceSeconds: 60);
+        var trigger = PolicyTriggers.Build(RunKind.Backup, new PolicySchedule("0 0 3 * * ?", "UTC"), null,
+            members: PolicyTriggers.MembersText(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }));
+        foreach (var name in new[] { "a", "b" })
+        {
+            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
+        }
+
+        var outcomes = await harness.Handler().HandleAsync(PolicyFireJob.FiresOf(trigger.JobDataMap, due), Ct);
+
+        Assert.Equal([FireOutcome.Missed, FireOutcome.Missed], outcomes);
+        Assert.Empty(harness.Queue.Backups);
+        foreach (var name in new[] { "a", "b" })
+        {
+            var fire = Assert.Single(await harness.Catalog.ListFiresAsync(name, null, Ct));
+            Assert.Equal((FireStatus.Missed, "fired 61 s late, grace 60 s"), (fire.Status, fire.Detail));
+        }
     }
 
     [Fact]
