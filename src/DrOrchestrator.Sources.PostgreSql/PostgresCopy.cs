@@ -1,3 +1,4 @@
+using DrOrchestrator.Core.Sources;
 using Npgsql;
 
 namespace DrOrchestrator.Sources.PostgreSql;
@@ -41,6 +42,48 @@ internal static class PostgresCopy
         return (reader, new FillingStream(((StreamReader)reader).BaseStream, hasher));
     }
 
+    /// <summary>
+    /// A COPY stream expected to be larger than this is read through <c>psql</c> (§70): Npgsql hands
+    /// over one protocol message — one row — per read, ~0.3–0.5 µs of the client's CPU per row, where
+    /// psql (libpq) writes the same bytes to a pipe in large blocks at a third of that. Below it the
+    /// start of a process (and its login) costs more than it saves, and the connection's own COPY is used.
+    /// </summary>
+    public const long ClientToolBytes = 8L << 20;
+
+    /// <summary>
+    /// <c>COPY <paramref name="what"/> TO STDOUT</c> run by <c>psql</c> (<see cref="ClientToolBytes"/>)
+    /// with <see cref="SessionSettings"/>; inside the exported <paramref name="snapshot"/> when one is
+    /// given (a backup), else autocommit (a restore's verification). The bytes are the server's COPY
+    /// text unchanged (psql writes each CopyData message verbatim), so they and their hash are the
+    /// same as through Npgsql. Every byte read is also given to <paramref name="hasher"/>. The
+    /// caller reads the stream to its end, then calls <see cref="ToolProcess.WaitForSuccessAsync"/>:
+    /// only the exit code tells a COPY that failed midway from a complete one.
+    /// </summary>
+    public static (ToolProcess Tool, Stream Rows) StartToolExport(
+        string psql, PostgresEndpoint endpoint, string database, string? snapshot, string what, CopyRowHasher? hasher)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        List<string> commands = [SessionSettings];
+        if (snapshot is not null)
+        {
+            commands.Add("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+            commands.Add($"SET TRANSACTION SNAPSHOT '{snapshot}'");
+        }
+
+        commands.Add($"COPY {what} TO STDOUT");
+        if (snapshot is not null)
+        {
+            commands.Add("COMMIT");
+        }
+
+        var tool = ToolProcess.Start(
+            psql,
+            [.. endpoint.ToolArguments(database), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", .. commands.Select(c => "--command=" + c)],
+            endpoint.ToolEnvironment(),
+            endpoint.Secrets());
+        return (tool, new FillingStream(tool.Output, hasher));
+    }
+
     /// <summary>Loads COPY text from <paramref name="rows"/> into <paramref name="table"/>; an exception (also from <paramref name="rows"/>) cancels the COPY.</summary>
     public static async Task<long> ImportAsync(NpgsqlConnection connection, string table, Stream rows, CancellationToken ct)
     {
@@ -79,13 +122,13 @@ internal static class PostgresCopy
     }
 
     /// <summary>
-    /// The raw COPY stream returns one row per read (one protocol message); this fills the
-    /// caller's buffer from many, so the chunker reads in large blocks, and hashes the rows as
-    /// they pass (the fingerprint of the stream stored, at no extra read).
+    /// The raw COPY stream returns one row per read (one protocol message), a pipe at most its
+    /// buffer; this fills the caller's buffer from many reads, so the chunker reads in large blocks,
+    /// and hashes the rows as they pass (the fingerprint of the stream stored, at no extra read).
     /// </summary>
     private sealed class FillingStream(Stream inner, CopyRowHasher? hasher) : Stream
     {
-        private const int MinimumFill = 64 * 1024;
+        private const int MinimumFill = 256 * 1024;
 
         public override bool CanRead => true;
 
