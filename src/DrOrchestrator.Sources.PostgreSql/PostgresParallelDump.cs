@@ -183,6 +183,7 @@ internal sealed class PostgresParallelDump(
             var (tool, output) = PostgresCopy.StartToolExport(psql, endpoint, database, snapshot, ranges[part], hasher);
             await using (tool.ConfigureAwait(false))
             using (ct.Register(tool.Kill))
+            using (output)
             {
                 var stored = await writer.AddStreamAsync(item, output, ct).ConfigureAwait(false);
                 await tool.WaitForSuccessAsync($"{what}: COPY of {table}", ct).ConfigureAwait(false);

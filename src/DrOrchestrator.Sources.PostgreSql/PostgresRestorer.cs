@@ -252,6 +252,7 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
         var (tool, rows) = PostgresCopy.StartToolExport(psql, endpoint, target, null, what, hasher);
         await using (tool.ConfigureAwait(false))
         using (ct.Register(tool.Kill))
+        using (rows)
         {
             await PostgresFingerprint.DrainAsync(rows, ct).ConfigureAwait(false);
             await tool.WaitForSuccessAsync($"verification of {target} at {endpoint}: COPY of {what}", ct).ConfigureAwait(false);
