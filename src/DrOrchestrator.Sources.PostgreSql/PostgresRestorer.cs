@@ -145,27 +145,29 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             script = PostDataScript.Split(text);
         }
 
+        // The builds first, biggest table's first as dumped, then the verification (§70): a primary
+        // key is built as a unique index (SHARE lock) and attached as the constraint afterwards, so
+        // the verification of its table reads beside the build instead of before or after it.
         var jobs = new ConcurrentQueue<Func<NpgsqlConnection, CancellationToken, Task>>();
+        var loadedTables = tableParts.Select(p => p.Table!).ToHashSet(StringComparer.Ordinal);
+        foreach (var build in script?.Builds ?? [])
+        {
+            var split = PostDataScript.PrimaryKeyThroughIndex(build, loadedTables);
+            jobs.Enqueue(async (connection, token) =>
+            {
+                await ExecuteBuildAsync(connection, split?.IndexBuild ?? build, request.Dump.Name, target, endpoint, token).ConfigureAwait(false);
+                if (split is { Constraint: var constraint })
+                {
+                    // Queued, not run here: it waits for the table's verification reads to end, and this connection can do other work meanwhile.
+                    jobs.Enqueue((next, t) => ExecuteBuildAsync(next, constraint, request.Dump.Name, target, endpoint, t));
+                }
+            });
+        }
+
         Func<List<TableFingerprint>>? fingerprint = null;
         if (version == PostgresFingerprint.ClientSide)
         {
             fingerprint = await QueueVerificationAsync(psql, endpoint, target, tableParts, parallel, jobs, ct).ConfigureAwait(false);
-        }
-
-        foreach (var build in script?.Builds ?? [])
-        {
-            jobs.Enqueue(async (connection, token) =>
-            {
-                await using var command = new NpgsqlCommand(build, connection);
-                try
-                {
-                    await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
-                }
-                catch (PostgresException e)
-                {
-                    throw new SourceFailedException($"restore of {request.Dump.Name} into {target} at {endpoint}: {e.MessageText} (in: {FirstStatement(build)})", e);
-                }
-            });
         }
 
         await InParallelAsync(endpoint, target, settings, Math.Min(parallel, jobs.Count), async (connection, token) =>
@@ -256,6 +258,19 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
         {
             await PostgresFingerprint.DrainAsync(rows, ct).ConfigureAwait(false);
             await tool.WaitForSuccessAsync($"verification of {target} at {endpoint}: COPY of {what}", ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ExecuteBuildAsync(NpgsqlConnection connection, string build, string dump, string target, PostgresEndpoint endpoint, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(build, connection);
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new SourceFailedException($"restore of {dump} into {target} at {endpoint}: {e.MessageText} (in: {FirstStatement(build)})", e);
         }
     }
 
