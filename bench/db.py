@@ -19,8 +19,10 @@ and same-run ratios (drorch / reference). Results: stdout and WORK/db-latest.md.
     python3 bench/db.py --scale 50 --rounds 3 [--drorch PATH] [--work DIR] [--split-table-bytes N]
                         [--also-unsplit] [--baseline PATH]
 
---baseline PATH runs a second drorch build (e.g. one published from the commit before a change) in
-the same alternating rounds, so a before/after comparison shares the host's conditions.
+--baseline PATH (repeatable) runs other drorch builds (e.g. published from the commits before a
+change) in the same rounds, so a before/after comparison shares the host's conditions; the column
+is named after the executable's directory. The order of the tools rotates round by round, so no
+tool always runs in the same position (after the same other one).
 """
 from __future__ import annotations
 
@@ -169,7 +171,8 @@ def main() -> int:
     ap.add_argument("--split-table-bytes", type=int, help="drorch's Sources:Postgres:SplitTableBytes (0: never split a table; default: drorch's)")
     ap.add_argument("--also-unsplit", action="store_true",
                     help="each round also runs drorch with SplitTableBytes 0 (column 'drorch, unsplit'): the gain of splitting, same run")
-    ap.add_argument("--baseline", help="another drorch executable, run in the same rounds (column 'baseline'): before/after in one run")
+    ap.add_argument("--baseline", action="append", default=[],
+                    help="another drorch executable, run in the same rounds (column: its directory's name): before/after in one run; repeatable")
     args = ap.parse_args()
 
     repo_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -179,8 +182,10 @@ def main() -> int:
     server = Server(args.work, pg_bindir())
     log(f"PostgreSQL from {server.bindir} on 127.0.0.1:{server.port}; pgbench -i -s {args.scale}")
     server.start()
-    tools = ["ref", "drorch", *(["unsplit"] if args.also_unsplit else []), *(["baseline"] if args.baseline else [])]
-    names = {"drorch": "drorch", "unsplit": "drorch, unsplit", "baseline": "baseline"}
+    baselines = {f"baseline{i}": path for i, path in enumerate(args.baseline)}
+    tools = ["ref", "drorch", *(["unsplit"] if args.also_unsplit else []), *baselines]
+    names = {"drorch": "drorch", "unsplit": "drorch, unsplit",
+             **{key: os.path.basename(os.path.dirname(os.path.abspath(path))) for key, path in baselines.items()}}
     results: dict = {t: {} for t in tools}
     try:
         subprocess.run([server.tool("createdb"), *server.conn("postgres")[:-2], "bench"], env=server.env, check=True)
@@ -190,7 +195,10 @@ def main() -> int:
         log(f"database bench: {db_bytes / 2**20:.0f} MiB")
 
         for r in range(args.rounds):
-            order = tools if r % 2 == 0 else list(reversed(tools))
+            # Rotated (and reversed every other round): with three tools or more, a plain alternation
+            # would leave the middle one always between the same two.
+            rotated = tools[r % len(tools):] + tools[:r % len(tools)]
+            order = rotated if r % 2 == 0 else list(reversed(rotated))
             for tool in order:
                 rdir = os.path.join(args.work, f"r{r}-{tool}")
                 shutil.rmtree(rdir, ignore_errors=True)
@@ -206,7 +214,7 @@ def main() -> int:
                     subprocess.run(["sync"])
                     rs = timed_with_server(server, "restore", [server.tool("pg_restore"), *server.conn(target_db), "-j2", dump], server.env, logs)
                 else:
-                    exe_t = args.baseline if tool == "baseline" else exe
+                    exe_t = baselines.get(tool, exe)
                     d = drorch_setup(exe_t, rdir, server, 0 if tool == "unsplit" else args.split_table_bytes)
                     subprocess.run(["sync"])
                     b = timed_with_server(server, "backup", [exe_t, "--config", d["config"], "--verbose", "backup", "bench-db"], d["env"], logs)
@@ -248,7 +256,7 @@ def main() -> int:
              "", "reference: `pg_dump -Fc` / `pg_restore -j2` (no fingerprint check); drorch: `backup` / `restore --to-db` (fingerprint verified)"
              + ("" if args.split_table_bytes is None else f"; SplitTableBytes {args.split_table_bytes}")
              + ("; unsplit: SplitTableBytes 0" if args.also_unsplit else "")
-             + (f"; baseline: {args.baseline}" if args.baseline else ""), "",
+             + "".join(f"; {names[key]}: {path}" for key, path in baselines.items()), "",
              header, "|---|---:|" + "---:|---:|" * (len(tools) - 1)]
     for name, values in rows:
         ref = values[0]
