@@ -77,33 +77,6 @@ internal sealed partial record PostDataScript(IReadOnlyList<string> Builds, stri
         return new PostDataScript(builds, rest.ToString());
     }
 
-    /// <summary>
-    /// A build that is exactly a plain primary key of a table in <paramref name="tables"/> (pg_dump's
-    /// <c>ALTER TABLE ONLY t ADD CONSTRAINT n PRIMARY KEY (cols);</c>, no options) split in two
-    /// (§70): the index build, <c>CREATE UNIQUE INDEX n ON t USING btree (cols)</c> with the
-    /// entry's settings, which takes a SHARE lock, so the table's verification (ACCESS SHARE) reads
-    /// beside it; and <c>ADD CONSTRAINT n PRIMARY KEY USING INDEX n</c>, a catalog change, whose
-    /// ACCESS EXCLUSIVE lock is held for a moment only. The result in the catalog is the same
-    /// constraint on the same index (name, columns, tablespace), so a pg_dump of the restored
-    /// database is unchanged. Null for anything else (options, INCLUDE, DEFERRABLE, quoted names
-    /// with spaces, partitioned tables, which are not in <paramref name="tables"/>): built as dumped.
-    /// </summary>
-    public static (string IndexBuild, string Constraint)? PrimaryKeyThroughIndex(string build, IReadOnlySet<string> tables)
-    {
-        ArgumentNullException.ThrowIfNull(build);
-        ArgumentNullException.ThrowIfNull(tables);
-        var matches = PrimaryKeyPattern().Matches(build);
-        if (matches.Count != 1 || !tables.Contains(matches[0].Groups["table"].Value))
-        {
-            return null;
-        }
-
-        var m = matches[0];
-        var (table, name, columns) = (m.Groups["table"].Value, m.Groups["name"].Value, m.Groups["columns"].Value);
-        var index = string.Concat(build.AsSpan(0, m.Index), $"CREATE UNIQUE INDEX {name} ON {table} USING btree ({columns});", build.AsSpan(m.Index + m.Length));
-        return (index, $"ALTER TABLE ONLY {table}\n    ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name};\n");
-    }
-
     private static bool IsHeader(string[] lines, int i) =>
         lines[i] == "--" && i + 1 < lines.Length && lines[i + 1].StartsWith("-- Name: ", StringComparison.Ordinal);
 
@@ -124,9 +97,6 @@ internal sealed partial record PostDataScript(IReadOnlyList<string> Builds, stri
 
         return false;
     }
-
-    [GeneratedRegex(@"^ALTER TABLE ONLY (?<table>[^\s()]+)\n    ADD CONSTRAINT (?<name>[^\s()]+) PRIMARY KEY \((?<columns>[^()\n]+)\);$", RegexOptions.Multiline)]
-    private static partial Regex PrimaryKeyPattern();
 
     [GeneratedRegex(@"^SET ([a-z_]+) (=|TO) .*;$")]
     private static partial Regex SetPattern();

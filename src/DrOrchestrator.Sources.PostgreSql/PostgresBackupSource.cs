@@ -112,7 +112,7 @@ internal sealed class PostgresBackupSource(DatabaseSource source, PostgresSource
 
         var dump = SingleStream
             ? await DumpSingleStreamAsync(writer, pgDump, database, exporter, transaction, snapshot, what, ct).ConfigureAwait(false)
-            : await new PostgresParallelDump(writer, _endpoint, source, pgDump, _tools.Locate("psql"), database, what, source.Parallel, options.SplitTableBytes, logger,
+            : await new PostgresParallelDump(writer, _endpoint, source, pgDump, database, what, source.Parallel, options.SplitTableBytes, logger,
                 ServerSideFingerprint ? PostgresFingerprint.ServerSide : PostgresFingerprint.ClientSide)
                 .RunAsync(exporter, transaction, snapshot, ct).ConfigureAwait(false);
         dump = dump with { RecoveryPoint = recoveryPoint };

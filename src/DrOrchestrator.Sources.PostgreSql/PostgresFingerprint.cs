@@ -134,25 +134,18 @@ internal static class PostgresFingerprint
         var (copy, rows) = await PostgresCopy.OpenExportAsync(connection, what, hasher, ct).ConfigureAwait(false);
         using (copy)
         {
-            await DrainAsync(rows, ct).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Reads <paramref name="rows"/> (a hashing COPY stream) to its end, dropping the bytes.</summary>
-    public static async Task DrainAsync(Stream rows, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(rows);
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            while (await rows.ReadAsync(buffer, ct).ConfigureAwait(false) > 0)
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
             {
-                // Hashed as read.
+                while (await rows.ReadAsync(buffer, ct).ConfigureAwait(false) > 0)
+                {
+                    // Hashed as read.
+                }
             }
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 

@@ -25,7 +25,7 @@ namespace DrOrchestrator.Sources.PostgreSql;
 /// table beside its COPY instead).
 /// </summary>
 internal sealed class PostgresParallelDump(
-    RepositoryWriter writer, PostgresEndpoint endpoint, DatabaseSource source, string pgDump, string psql, string database, string what, int parallel,
+    RepositoryWriter writer, PostgresEndpoint endpoint, DatabaseSource source, string pgDump, string database, string what, int parallel,
     long splitBytes, ILogger logger, int fingerprintVersion = PostgresFingerprint.ClientSide)
 {
     public const string SchemaKind = "schema";
@@ -90,8 +90,7 @@ internal sealed class PostgresParallelDump(
                 {
                     case JobKind.Copy:
                         parts[job.Table][job.Part] = await CopyAsync(
-                            connection, snapshot, tables[job.Table].Table, ranges[job.Table], job.Table, job.Part,
-                            tables[job.Table].Bytes / ranges[job.Table].Count > PostgresCopy.ClientToolBytes,
+                            connection, tables[job.Table].Table, ranges[job.Table], job.Table, job.Part,
                             hashSources[job.Table] is null ? hashers[job.Table][job.Part] : null, token).ConfigureAwait(false);
                         StepDone(parts[job.Table][job.Part]!.Item);
                         break;
@@ -167,30 +166,12 @@ internal sealed class PostgresParallelDump(
         await work(connection, transaction).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// One table's rows, or one ctid range of them (<c>tables/NNNNN.K.copy</c>), into the repository;
-    /// a big one (<paramref name="throughTool"/>) read by psql in the exported snapshot (§70), a
-    /// small one on the worker's own connection (already in that snapshot).
-    /// </summary>
+    /// <summary>One table's rows, or one ctid range of them (<c>tables/NNNNN.K.copy</c>), into the repository.</summary>
     private async Task<DumpPart> CopyAsync(
-        NpgsqlConnection connection, string snapshot, string table, IReadOnlyList<string> ranges, int index, int part, bool throughTool,
-        CopyRowHasher? hasher, CancellationToken ct)
+        NpgsqlConnection connection, string table, IReadOnlyList<string> ranges, int index, int part, CopyRowHasher? hasher, CancellationToken ct)
     {
         var item = $"{_prefix}/tables/{index.ToString("D5", CultureInfo.InvariantCulture)}"
             + (ranges.Count == 1 ? "" : "." + part.ToString(CultureInfo.InvariantCulture)) + ".copy";
-        if (throughTool)
-        {
-            var (tool, output) = PostgresCopy.StartToolExport(psql, endpoint, database, snapshot, ranges[part], hasher);
-            await using (tool.ConfigureAwait(false))
-            using (ct.Register(tool.Kill))
-            using (output)
-            {
-                var stored = await writer.AddStreamAsync(item, output, ct).ConfigureAwait(false);
-                await tool.WaitForSuccessAsync($"{what}: COPY of {table}", ct).ConfigureAwait(false);
-                return new DumpPart(TableKind, item, stored.Sha256, stored.Length, table);
-            }
-        }
-
         var (copy, rows) = await PostgresCopy.OpenExportAsync(connection, ranges[part], hasher, ct).ConfigureAwait(false);
         using (copy)
         {

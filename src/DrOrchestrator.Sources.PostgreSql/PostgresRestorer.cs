@@ -145,29 +145,27 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             script = PostDataScript.Split(text);
         }
 
-        // The builds first, biggest table's first as dumped, then the verification (§70): a primary
-        // key is built as a unique index (SHARE lock) and attached as the constraint afterwards, so
-        // the verification of its table reads beside the build instead of before or after it.
         var jobs = new ConcurrentQueue<Func<NpgsqlConnection, CancellationToken, Task>>();
-        var loadedTables = tableParts.Select(p => p.Table!).ToHashSet(StringComparer.Ordinal);
-        foreach (var build in script?.Builds ?? [])
-        {
-            var split = PostDataScript.PrimaryKeyThroughIndex(build, loadedTables);
-            jobs.Enqueue(async (connection, token) =>
-            {
-                await ExecuteBuildAsync(connection, split?.IndexBuild ?? build, request.Dump.Name, target, endpoint, token).ConfigureAwait(false);
-                if (split is { Constraint: var constraint })
-                {
-                    // Queued, not run here: it waits for the table's verification reads to end, and this connection can do other work meanwhile.
-                    jobs.Enqueue((next, t) => ExecuteBuildAsync(next, constraint, request.Dump.Name, target, endpoint, t));
-                }
-            });
-        }
-
         Func<List<TableFingerprint>>? fingerprint = null;
         if (version == PostgresFingerprint.ClientSide)
         {
-            fingerprint = await QueueVerificationAsync(psql, endpoint, target, tableParts, parallel, jobs, ct).ConfigureAwait(false);
+            fingerprint = await QueueVerificationAsync(endpoint, target, tableParts, parallel, jobs, ct).ConfigureAwait(false);
+        }
+
+        foreach (var build in script?.Builds ?? [])
+        {
+            jobs.Enqueue(async (connection, token) =>
+            {
+                await using var command = new NpgsqlCommand(build, connection);
+                try
+                {
+                    await command.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                }
+                catch (PostgresException e)
+                {
+                    throw new SourceFailedException($"restore of {request.Dump.Name} into {target} at {endpoint}: {e.MessageText} (in: {FirstStatement(build)})", e);
+                }
+            });
         }
 
         await InParallelAsync(endpoint, target, settings, Math.Min(parallel, jobs.Count), async (connection, token) =>
@@ -192,20 +190,19 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
     /// (biggest first; one above <see cref="SplitVerifyBytes"/> in <paramref name="parallel"/>
     /// ctid ranges) and the large objects; the returned function folds the results once every
     /// job has run. A job reads one table, so it waits for (or holds up) that table's primary key
-    /// build only, never a deadlock: it holds no other lock. A part bigger than
-    /// <see cref="PostgresCopy.ClientToolBytes"/> is read back through psql (§70).
+    /// build only, never a deadlock: it holds no other lock.
     /// </summary>
     private static async Task<Func<List<TableFingerprint>>> QueueVerificationAsync(
-        string psql, PostgresEndpoint endpoint, string target, IReadOnlyList<DumpPart> tableParts, int parallel,
+        PostgresEndpoint endpoint, string target, IReadOnlyList<DumpPart> tableParts, int parallel,
         ConcurrentQueue<Func<NpgsqlConnection, CancellationToken, Task>> jobs, CancellationToken ct)
     {
         List<(string Table, long Bytes)> tables;
         var ranges = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        var stored = tableParts.GroupBy(p => p.Table!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Length), StringComparer.Ordinal);
         await using (var connection = await endpoint.OpenAsync(target, "fingerprint", ct).ConfigureAwait(false))
         {
             tables = await PostgresFingerprint.ListTablesAsync(connection, null, ct).ConfigureAwait(false);
             var generated = await TableRanges.WithGeneratedColumnsAsync(connection, null, ct).ConfigureAwait(false);
+            var stored = tableParts.GroupBy(p => p.Table!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(p => p.Length), StringComparer.Ordinal);
             var canSplit = parallel > 1 && TableRanges.CanSplit(connection);
             foreach (var (table, _) in tables)
             {
@@ -219,13 +216,10 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
         var hashers = tables.ToDictionary(t => t.Table, t => ranges[t.Table].Select(_ => new CopyRowHasher()).ToArray(), StringComparer.Ordinal);
         foreach (var (table, _) in tables.OrderByDescending(t => t.Bytes))
         {
-            var throughTool = stored.GetValueOrDefault(table) / ranges[table].Count > PostgresCopy.ClientToolBytes;
             for (var i = 0; i < ranges[table].Count; i++)
             {
                 var (what, hasher) = (ranges[table][i], hashers[table][i]);
-                jobs.Enqueue(throughTool
-                    ? (_, token) => HashThroughToolAsync(psql, endpoint, target, what, hasher, token)
-                    : (connection, token) => PostgresFingerprint.HashCopyAsync(connection, what, hasher, token));
+                jobs.Enqueue((connection, token) => PostgresFingerprint.HashCopyAsync(connection, what, hasher, token));
             }
         }
 
@@ -246,32 +240,6 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             result.Add(largeObjects!);
             return result;
         };
-    }
-
-    /// <summary>The rows of <c>COPY <paramref name="what"/> TO STDOUT</c> read back by psql, hashed into <paramref name="hasher"/> and dropped.</summary>
-    private static async Task HashThroughToolAsync(string psql, PostgresEndpoint endpoint, string target, string what, CopyRowHasher hasher, CancellationToken ct)
-    {
-        var (tool, rows) = PostgresCopy.StartToolExport(psql, endpoint, target, null, what, hasher);
-        await using (tool.ConfigureAwait(false))
-        using (ct.Register(tool.Kill))
-        using (rows)
-        {
-            await PostgresFingerprint.DrainAsync(rows, ct).ConfigureAwait(false);
-            await tool.WaitForSuccessAsync($"verification of {target} at {endpoint}: COPY of {what}", ct).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task ExecuteBuildAsync(NpgsqlConnection connection, string build, string dump, string target, PostgresEndpoint endpoint, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(build, connection);
-        try
-        {
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        catch (PostgresException e)
-        {
-            throw new SourceFailedException($"restore of {dump} into {target} at {endpoint}: {e.MessageText} (in: {FirstStatement(build)})", e);
-        }
     }
 
     private void StepDone(string target, string step) => Log.RestoreStepDone(logger, target, step, _elapsed.Elapsed.TotalSeconds);

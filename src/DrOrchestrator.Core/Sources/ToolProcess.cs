@@ -119,25 +119,6 @@ public sealed class ToolProcess : IAsyncDisposable
         return text;
     }
 
-    /// <summary>
-    /// Kills the tool now if it is still running: from a cancellation callback, so a blocking
-    /// read of its output ends (at the end of the stream) instead of waiting for the tool.
-    /// </summary>
-    public void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (Exception e) when (e is InvalidOperationException or Win32Exception)
-        {
-            // Already gone.
-        }
-    }
-
     /// <summary>Kills the tool if it is still running (the run was cancelled or failed elsewhere).</summary>
     public async ValueTask DisposeAsync()
     {

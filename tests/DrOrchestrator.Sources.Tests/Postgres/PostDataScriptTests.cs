@@ -83,25 +83,4 @@ public sealed class PostDataScriptTests
         Assert.DoesNotContain(-1, order);
         Assert.Equal(order.Order(), order);
     }
-
-    [Fact]
-    public void A_plain_primary_key_of_a_loaded_table_is_built_as_a_unique_index_then_attached_and_anything_else_as_dumped()
-    {
-        var script = PostDataScript.Split(Script);
-        var loaded = new HashSet<string>(StringComparer.Ordinal) { "public.orders" };
-
-        var (index, constraint) = PostDataScript.PrimaryKeyThroughIndex(script.Builds[0], loaded)!.Value;
-
-        Assert.Contains("SET default_tablespace = '';\n", index, StringComparison.Ordinal);
-        Assert.Contains("CREATE UNIQUE INDEX orders_pkey ON public.orders USING btree (id);", index, StringComparison.Ordinal);
-        Assert.DoesNotContain("ADD CONSTRAINT", index, StringComparison.Ordinal);
-        Assert.Equal("ALTER TABLE ONLY public.orders\n    ADD CONSTRAINT orders_pkey PRIMARY KEY USING INDEX orders_pkey;\n", constraint);
-        // An index build, a table that was not loaded here (a partitioned parent), a key with options: as dumped.
-        Assert.Null(PostDataScript.PrimaryKeyThroughIndex(script.Builds[1], loaded));
-        Assert.Null(PostDataScript.PrimaryKeyThroughIndex(script.Builds[0], new HashSet<string>(StringComparer.Ordinal) { "public.other" }));
-        Assert.Null(PostDataScript.PrimaryKeyThroughIndex(
-            "ALTER TABLE ONLY public.orders\n    ADD CONSTRAINT orders_pkey PRIMARY KEY (id) DEFERRABLE;\n", loaded));
-        Assert.Null(PostDataScript.PrimaryKeyThroughIndex(
-            "ALTER TABLE ONLY public.orders\n    ADD CONSTRAINT orders_pkey PRIMARY KEY (id) WITH (fillfactor='50');\n", loaded));
-    }
 }
