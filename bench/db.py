@@ -17,6 +17,12 @@ and peak RSS per step; medians over rounds
 and same-run ratios (drorch / reference). Results: stdout and WORK/db-latest.md.
 
     python3 bench/db.py --scale 50 --rounds 3 [--drorch PATH] [--work DIR] [--split-table-bytes N]
+                        [--also-unsplit] [--baseline PATH]
+
+--baseline PATH (repeatable) runs other drorch builds (e.g. published from the commits before a
+change) in the same rounds, so a before/after comparison shares the host's conditions; the column
+is named after the executable's directory. The order of the tools rotates round by round, so no
+tool always runs in the same position (after the same other one).
 """
 from __future__ import annotations
 
@@ -165,6 +171,8 @@ def main() -> int:
     ap.add_argument("--split-table-bytes", type=int, help="drorch's Sources:Postgres:SplitTableBytes (0: never split a table; default: drorch's)")
     ap.add_argument("--also-unsplit", action="store_true",
                     help="each round also runs drorch with SplitTableBytes 0 (column 'drorch, unsplit'): the gain of splitting, same run")
+    ap.add_argument("--baseline", action="append", default=[],
+                    help="another drorch executable, run in the same rounds (column: its directory's name): before/after in one run; repeatable")
     args = ap.parse_args()
 
     repo_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -174,7 +182,10 @@ def main() -> int:
     server = Server(args.work, pg_bindir())
     log(f"PostgreSQL from {server.bindir} on 127.0.0.1:{server.port}; pgbench -i -s {args.scale}")
     server.start()
-    tools = ["ref", "drorch", *(["unsplit"] if args.also_unsplit else [])]
+    baselines = {f"baseline{i}": path for i, path in enumerate(args.baseline)}
+    tools = ["ref", "drorch", *(["unsplit"] if args.also_unsplit else []), *baselines]
+    names = {"drorch": "drorch", "unsplit": "drorch, unsplit",
+             **{key: os.path.basename(os.path.dirname(os.path.abspath(path))) for key, path in baselines.items()}}
     results: dict = {t: {} for t in tools}
     try:
         subprocess.run([server.tool("createdb"), *server.conn("postgres")[:-2], "bench"], env=server.env, check=True)
@@ -184,7 +195,10 @@ def main() -> int:
         log(f"database bench: {db_bytes / 2**20:.0f} MiB")
 
         for r in range(args.rounds):
-            order = tools if r % 2 == 0 else list(reversed(tools))
+            # Rotated (and reversed every other round): with three tools or more, a plain alternation
+            # would leave the middle one always between the same two.
+            rotated = tools[r % len(tools):] + tools[:r % len(tools)]
+            order = rotated if r % 2 == 0 else list(reversed(rotated))
             for tool in order:
                 rdir = os.path.join(args.work, f"r{r}-{tool}")
                 shutil.rmtree(rdir, ignore_errors=True)
@@ -200,12 +214,13 @@ def main() -> int:
                     subprocess.run(["sync"])
                     rs = timed_with_server(server, "restore", [server.tool("pg_restore"), *server.conn(target_db), "-j2", dump], server.env, logs)
                 else:
-                    d = drorch_setup(exe, rdir, server, 0 if tool == "unsplit" else args.split_table_bytes)
+                    exe_t = baselines.get(tool, exe)
+                    d = drorch_setup(exe_t, rdir, server, 0 if tool == "unsplit" else args.split_table_bytes)
                     subprocess.run(["sync"])
-                    b = timed_with_server(server, "backup", [exe, "--config", d["config"], "--verbose", "backup", "bench-db"], d["env"], logs)
+                    b = timed_with_server(server, "backup", [exe_t, "--config", d["config"], "--verbose", "backup", "bench-db"], d["env"], logs)
                     size, _ = tree_usage(os.path.join(rdir, "repo"))
                     subprocess.run(["sync"])
-                    rs = timed_with_server(server, "restore", [exe, "--config", d["config"], "--verbose", "restore", "bench-db", "--to-db",
+                    rs = timed_with_server(server, "restore", [exe_t, "--config", d["config"], "--verbose", "restore", "bench-db", "--to-db",
                                                f"host=127.0.0.1 port={server.port} user={USER} database={target_db}",
                                                "--password-env", "BENCH_PG_PASSWORD"], d["env"], logs)
                 accounts = int(server.sql(target_db, "SELECT count(*) FROM pgbench_accounts"))
@@ -235,13 +250,14 @@ def main() -> int:
     rows.append(("stored MiB", [median(results[t]["size"]) / 2**20 for t in tools]))
     rows.append(("load average (1 min) at the step's end", [median(results[t]["load"]) for t in tools]))
     load = os.getloadavg()
-    header = "| figure (median) | reference | drorch | ratio |" + (" drorch, unsplit | ratio |" if args.also_unsplit else "")
+    header = "| figure (median) | reference |" + "".join(f" {names[t]} | ratio |" for t in tools[1:])
     lines = [f"# Database benchmark — pgbench -s {args.scale} ({db_bytes / 2**20:.0f} MiB), {args.rounds} alternating rounds, "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}",
              "", "reference: `pg_dump -Fc` / `pg_restore -j2` (no fingerprint check); drorch: `backup` / `restore --to-db` (fingerprint verified)"
              + ("" if args.split_table_bytes is None else f"; SplitTableBytes {args.split_table_bytes}")
-             + ("; unsplit: SplitTableBytes 0" if args.also_unsplit else ""), "",
-             header, "|---|---:|---:|---:|" + ("---:|---:|" if args.also_unsplit else "")]
+             + ("; unsplit: SplitTableBytes 0" if args.also_unsplit else "")
+             + "".join(f"; {names[key]}: {path}" for key, path in baselines.items()), "",
+             header, "|---|---:|" + "---:|---:|" * (len(tools) - 1)]
     for name, values in rows:
         ref = values[0]
         lines.append(f"| {name} | {ref:.2f} | " + " | ".join(f"{v:.2f} | {v / ref:.2f}" for v in values[1:]) + " |")
@@ -251,7 +267,7 @@ def main() -> int:
     for t in tools[1:]:
         for step in ("backup", "restore"):
             ratios = [m.wall_s / ref.wall_s for m, ref in zip(results[t][step], results["ref"][step])]
-            lines.append(f"- {'drorch' if t == 'drorch' else 'drorch, unsplit'} {step} wall / reference, per round: "
+            lines.append(f"- {names[t]} {step} wall / reference, per round: "
                          + ", ".join(f"{x:.2f}" for x in ratios) + f" (median {median(ratios):.2f})")
     text = "\n".join(lines)
     print(text)

@@ -43,7 +43,7 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
 
         Log.RestoreStarting(logger, request.Dump.Name, endpoint.ToString(), target);
         _elapsed.Restart();
-        await PrepareAsync(endpoint, target, request.Overwrite, ct).ConfigureAwait(false);
+        var created = await PrepareAsync(endpoint, target, request.Overwrite, ct).ConfigureAwait(false);
         StepDone(target, "database prepared");
 
         long bytes;
@@ -68,7 +68,7 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
                 // Several connections cannot share one transaction: a failed restore empties the
                 // database again instead (dropped and created anew), as the single transaction did.
                 using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-                await ResetAsync(endpoint, target, timeout.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await ResetAsync(endpoint, target, created, timeout.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 throw;
             }
         }
@@ -368,39 +368,39 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
         return [.. result];
     }
 
-    /// <summary>Drops and creates the target again, empty (after a failed restore in parts).</summary>
-    private static async Task ResetAsync(PostgresEndpoint endpoint, string target, CancellationToken ct)
+    /// <summary>
+    /// Drops and creates the target again, empty (after a failed restore in parts), as
+    /// <paramref name="created"/> says it was made: with the owner, encoding, locale, tablespace
+    /// and connection limit a pre-existing target had.
+    /// </summary>
+    private static async Task ResetAsync(PostgresEndpoint endpoint, string target, string created, CancellationToken ct)
     {
         await using var admin = await endpoint.OpenAsync(MaintenanceDatabase, "restore", ct).ConfigureAwait(false);
-        var quoted = "\"" + target.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)", admin);
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {QuoteIdentifier(target)} WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8'", admin);
+        await using var create = new NpgsqlCommand(created, admin);
         await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Creates the target database when it does not exist; an existing one must be empty (no
     /// relation outside the system schemas, no large object) unless <paramref name="overwrite"/>,
-    /// in which case it is dropped and created again.
+    /// in which case it is dropped and created again as it was (owner, encoding, locale, tablespace,
+    /// connection limit). Returns the <c>CREATE DATABASE</c> statement that makes the target as it
+    /// is now, for <see cref="ResetAsync"/>.
     /// </summary>
-    private async Task PrepareAsync(PostgresEndpoint endpoint, string target, bool overwrite, CancellationToken ct)
+    private async Task<string> PrepareAsync(PostgresEndpoint endpoint, string target, bool overwrite, CancellationToken ct)
     {
         await using var admin = await endpoint.OpenAsync(MaintenanceDatabase, "restore", ct).ConfigureAwait(false);
-        bool exists;
-        await using (var probe = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = @name", admin))
+        var quoted = QuoteIdentifier(target);
+        var create = $"CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8'";
+        if (await DescribeAsync(admin, target, ct).ConfigureAwait(false) is { } existing)
         {
-            probe.Parameters.AddWithValue("name", target);
-            exists = (long)(await probe.ExecuteScalarAsync(ct).ConfigureAwait(false))! > 0;
-        }
-
-        var quoted = "\"" + target.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        if (exists)
-        {
+            create = existing;
             var objects = await CountUserObjectsAsync(endpoint, target, ct).ConfigureAwait(false);
             if (objects == 0)
             {
-                return;
+                return create;
             }
 
             if (!overwrite)
@@ -414,16 +414,63 @@ internal sealed class PostgresRestorer(PostgresSourceOptions options, ILogger lo
             await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted} TEMPLATE template0 ENCODING 'UTF8'", admin);
+        await using var command = new NpgsqlCommand(create, admin);
         try
         {
-            await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
         catch (PostgresException e)
         {
             throw new SourceFailedException($"restore: cannot create database {target} at {endpoint}: {e.MessageText}", e);
         }
+
+        return create;
     }
+
+    /// <summary>
+    /// The <c>CREATE DATABASE</c> statement of an existing database <paramref name="name"/> (null
+    /// when there is none): its owner, encoding, collation and character type, locale provider and
+    /// its locale (ICU, or PostgreSQL 17's builtin one), tablespace and connection limit. Read
+    /// through <c>to_jsonb</c> so a column a server version lacks or renamed (<c>daticulocale</c>
+    /// became <c>datlocale</c> in 17) is simply absent.
+    /// </summary>
+    private static async Task<string?> DescribeAsync(NpgsqlConnection admin, string name, CancellationToken ct)
+    {
+        await using var describe = new NpgsqlCommand("""
+            SELECT quote_ident(pg_get_userbyid(d.datdba)), pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,
+                   to_jsonb(d) ->> 'datlocprovider', coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale'),
+                   quote_ident(t.spcname), d.datconnlimit
+            FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace
+            WHERE d.datname = @name
+            """, admin);
+        describe.Parameters.AddWithValue("name", name);
+        await using var row = await describe.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (!await row.ReadAsync(ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var statement = new System.Text.StringBuilder(
+            $"CREATE DATABASE {QuoteIdentifier(name)} OWNER {row.GetString(0)} TEMPLATE template0 ENCODING {Literal(row.GetString(1))} "
+            + $"LC_COLLATE {Literal(row.GetString(2))} LC_CTYPE {Literal(row.GetString(3))}");
+        var locale = row.IsDBNull(5) ? null : row.GetString(5);
+        switch (row.IsDBNull(4) ? "c" : row.GetString(4))
+        {
+            case "i":
+                statement.Append(" LOCALE_PROVIDER icu ICU_LOCALE ").Append(Literal(locale ?? ""));
+                break;
+            case "b":
+                statement.Append(" LOCALE_PROVIDER builtin BUILTIN_LOCALE ").Append(Literal(locale ?? ""));
+                break;
+        }
+
+        statement.Append(" TABLESPACE ").Append(row.GetString(6))
+            .Append(" CONNECTION LIMIT ").Append(row.GetInt32(7).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return statement.ToString();
+    }
+
+    private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static async Task<long> CountUserObjectsAsync(PostgresEndpoint endpoint, string database, CancellationToken ct)
     {

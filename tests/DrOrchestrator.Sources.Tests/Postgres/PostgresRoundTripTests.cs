@@ -303,6 +303,44 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
             """));
     }
 
+    [Fact]
+    public async Task A_failed_restore_into_an_existing_empty_database_leaves_it_empty_with_its_owner_encoding_and_locale()
+    {
+        var server = fixture.Server;
+        var db = await server.CreateDatabaseAsync("keepowner");
+        await server.ExecuteAsync(db, """
+            CREATE TABLE parents (id int PRIMARY KEY);
+            INSERT INTO parents SELECT generate_series(1, 100);
+            CREATE TABLE children (id int PRIMARY KEY, parent int);
+            INSERT INTO children SELECT g, g FROM generate_series(1, 100) g;
+            """);
+        var repository = await Repositories.NewSmallAsync();
+        var engine = PostgresFixture.Engine();
+        var backup = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest("keepowner", null, null), null, CancellationToken.None);
+        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
+        var dump = Assert.Single(manifest.Databases);
+        var children = dump.Parts!.Single(p => p.Table == "public.children");
+        var broken = dump with { Parts = [.. dump.Parts!.Select(p => p.Table == "public.parents" ? children with { Table = "public.parents" } : p)] };
+
+        // The admin made the target beforehand, for another role, in another encoding and locale than drorch's defaults.
+        var restored = $"restored_{Guid.NewGuid():N}";
+        var owner = $"owner_{Guid.NewGuid():N}";
+        await server.ExecuteAsync("postgres", $"CREATE ROLE {owner} NOLOGIN");
+        await server.ExecuteAsync("postgres", $"CREATE DATABASE {restored} OWNER {owner} TEMPLATE template0 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' CONNECTION LIMIT 7");
+        const string Describe = "SELECT pg_get_userbyid(datdba) || ' ' || pg_encoding_to_char(encoding) || ' ' || datcollate || ' ' || datctype || ' ' || datconnlimit FROM pg_database WHERE datname = '{0}'";
+        var before = await ScalarAsync("postgres", string.Format(System.Globalization.CultureInfo.InvariantCulture, Describe, restored));
+        Assert.Equal($"{owner} LATIN1 C C 7", before);
+
+        var request = Request(repository, backup.Snapshot, manifest, broken, fixture.Reference(restored));
+        var copied = await Assert.ThrowsAsync<SourceFailedException>(() => engine.RestoreAsync(request, CancellationToken.None));
+        Assert.StartsWith($"restore into {restored} at 127.0.0.1:{server.Port} as drorch: extra data after last expected column", copied.Message, StringComparison.Ordinal);
+
+        Assert.Equal(before, await ScalarAsync("postgres", string.Format(System.Globalization.CultureInfo.InvariantCulture, Describe, restored)));
+        Assert.Equal("0", await ScalarAsync(restored, """
+            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
+            """));
+    }
+
     private const string AwkwardTypes = """
         CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
         CREATE TABLE awkward (
