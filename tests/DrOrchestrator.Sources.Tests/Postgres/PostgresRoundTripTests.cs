@@ -276,21 +276,7 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
     public async Task A_restore_that_fails_midway_leaves_the_database_empty()
     {
         var server = fixture.Server;
-        var db = await server.CreateDatabaseAsync("broken");
-        await server.ExecuteAsync(db, """
-            CREATE TABLE parents (id int PRIMARY KEY);
-            INSERT INTO parents SELECT generate_series(1, 100);
-            CREATE TABLE children (id int PRIMARY KEY, parent int);
-            INSERT INTO children SELECT g, g FROM generate_series(1, 100) g;
-            """);
-        var repository = await Repositories.NewSmallAsync();
-        var engine = PostgresFixture.Engine();
-        var backup = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest("broken", null, null), null, CancellationToken.None);
-        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
-        var dump = Assert.Single(manifest.Databases);
-        // The children's rows (two columns) go to the parents' table (one): that COPY fails after the schema was restored.
-        var children = dump.Parts!.Single(p => p.Table == "public.children");
-        var broken = dump with { Parts = [.. dump.Parts!.Select(p => p.Table == "public.parents" ? children with { Table = "public.parents" } : p)] };
+        var (repository, engine, backup, manifest, broken) = await BackUpWithAPartThatCannotLoadAsync("broken");
 
         var restored = $"restored_{Guid.NewGuid():N}";
         var request = Request(repository, backup.Snapshot, manifest, broken, fixture.Reference(restored));
@@ -307,20 +293,7 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
     public async Task A_failed_restore_into_an_existing_empty_database_leaves_it_empty_with_its_owner_encoding_and_locale()
     {
         var server = fixture.Server;
-        var db = await server.CreateDatabaseAsync("keepowner");
-        await server.ExecuteAsync(db, """
-            CREATE TABLE parents (id int PRIMARY KEY);
-            INSERT INTO parents SELECT generate_series(1, 100);
-            CREATE TABLE children (id int PRIMARY KEY, parent int);
-            INSERT INTO children SELECT g, g FROM generate_series(1, 100) g;
-            """);
-        var repository = await Repositories.NewSmallAsync();
-        var engine = PostgresFixture.Engine();
-        var backup = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest("keepowner", null, null), null, CancellationToken.None);
-        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
-        var dump = Assert.Single(manifest.Databases);
-        var children = dump.Parts!.Single(p => p.Table == "public.children");
-        var broken = dump with { Parts = [.. dump.Parts!.Select(p => p.Table == "public.parents" ? children with { Table = "public.parents" } : p)] };
+        var (repository, engine, backup, manifest, broken) = await BackUpWithAPartThatCannotLoadAsync("keepowner");
 
         // The admin made the target beforehand, for another role, in another encoding and locale than drorch's defaults.
         var restored = $"restored_{Guid.NewGuid():N}";
@@ -459,4 +432,27 @@ public sealed class PostgresRoundTripTests(PostgresFixture fixture, Xunit.Abstra
     }
 
     private sealed record BackupResultFigures(Snapshot Snapshot, long HistoryAfter);
+
+    /// <summary>
+    /// Backs up a two-table database and returns its dump with the children's rows (two columns)
+    /// aimed at the parents' table (one): restoring it fails in that COPY, after the schema was restored.
+    /// </summary>
+    private async Task<(BackupRepository Repository, PostgresEngine Engine, Core.Backup.BackupResult Backup, DatabaseManifest Manifest, DatabaseDump Broken)> BackUpWithAPartThatCannotLoadAsync(string name)
+    {
+        var db = await fixture.Server.CreateDatabaseAsync(name);
+        await fixture.Server.ExecuteAsync(db, """
+            CREATE TABLE parents (id int PRIMARY KEY);
+            INSERT INTO parents SELECT generate_series(1, 100);
+            CREATE TABLE children (id int PRIMARY KEY, parent int);
+            INSERT INTO children SELECT g, g FROM generate_series(1, 100) g;
+            """);
+        var repository = await Repositories.NewSmallAsync();
+        var engine = PostgresFixture.Engine();
+        var backup = await SourceBackupRunner.RunAsync(repository, [engine.CreateSource(fixture.Source([db]))], new SnapshotRequest(name, null, null), null, CancellationToken.None);
+        var manifest = await SnapshotItems.LoadManifestAsync(repository, backup.Snapshot.Sources![0], CancellationToken.None);
+        var dump = Assert.Single(manifest.Databases);
+        var children = dump.Parts!.Single(p => p.Table == "public.children");
+        var broken = dump with { Parts = [.. dump.Parts!.Select(p => p.Table == "public.parents" ? children with { Table = "public.parents" } : p)] };
+        return (repository, engine, backup, manifest, broken);
+    }
 }
