@@ -26,7 +26,9 @@ public sealed class DamagedRestoreCommandTests : IDisposable
         var twin = BackupRestoreCommandTests.RandomBytes(200_000, seed: 7);
         File.WriteAllBytes(Path.Combine(_source, "twin-a.bin"), twin);
         File.WriteAllBytes(Path.Combine(_source, "twin-b.bin"), twin);
-        File.WriteAllBytes(Path.Combine(_source, "large.bin"), BackupRestoreCommandTests.RandomBytes(6 * 1024 * 1024 + 5, seed: 9));
+        // ~16 chunks of ~1 MiB: the flips, one every 2 MiB of a pack, hit at most about half of
+        // them whatever order they were packed in (a 6 MiB file of three 2 MiB chunks could lose all three).
+        File.WriteAllBytes(Path.Combine(_source, "large.bin"), BackupRestoreCommandTests.RandomBytes(16 * 1024 * 1024 + 5, seed: 9));
     }
 
     public void Dispose() => _sandbox.Dispose();
@@ -143,7 +145,7 @@ public sealed class DamagedRestoreCommandTests : IDisposable
     /// One flipped byte every 2 MiB through the first seven eighths of every data pack: inside
     /// data blobs (the header is at the end; trees have packs of their own, a few KiB here, left
     /// intact). Spread so that several files are hit whatever order the parallel readers packed
-    /// them in (three flips could all land in the 6 MiB file), and sparse enough that this file keeps
+    /// them in (three flips could all land in one file), and sparse enough that this file keeps
     /// undamaged chunks.
     /// </summary>
     private static void FlipBytesInEveryDataPack(string repository)

@@ -92,6 +92,8 @@ public static class QuickstartCommand
         output.Line($"  restore          : {report.Restore.Files:N0} files, {Format.Bytes(report.Restore.Bytes)} in {Format.Duration(report.Restore.Elapsed)} ({Format.Rate(report.Restore.Bytes, report.Restore.Elapsed)}) to {report.Restore.Destination}");
         output.Line($"  verified         : {report.Restore.FilesVerified:N0} files by the restorer, {report.FilesCompared:N0} re-compared with the originals by SHA-256 — all identical");
         output.Line();
-        output.Line("Next: ./drorch snapshots quickstart   ./drorch check local --read-data   ./drorch policy list");
+        // The checkout's launcher says it is `./drorch`; an installed drorch is on the PATH.
+        var drorch = Environment.GetEnvironmentVariable("DRORCH_LAUNCHER") is { Length: > 0 } launcher ? launcher : "drorch";
+        output.Line($"Next: {drorch} snapshots quickstart   {drorch} check local --read-data   {drorch} policy list");
     }
 }
