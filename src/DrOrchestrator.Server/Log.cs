@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(6010, LogLevel.Information, "Re-queued interrupted {Kind} of policy {Policy} (fire due {ScheduledAt:o}) as job {JobId}")]
     public static partial void Requeued(ILogger logger, string kind, string policy, DateTimeOffset scheduledAt, string jobId);
 
+    [LoggerMessage(6015, LogLevel.Warning, "The {Kind} fire of policy {Policy} due {ScheduledAt:o} was claimed but never queued (its node stopped, or its queue failed); {Outcome}")]
+    public static partial void StrandedFire(ILogger logger, string kind, string policy, DateTimeOffset scheduledAt, string outcome);
+
     [LoggerMessage(6011, LogLevel.Error, "Policy schedule synchronisation failed; retrying: {Reason}")]
     public static partial void SyncFailed(ILogger logger, string reason);
 

@@ -54,6 +54,7 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<FireIntake>();
         services.AddHostedService(sp => sp.GetRequiredService<FireIntake>());
         services.AddScoped<FireCatchUp>();
+        services.AddScoped<StrandedFires>();
         services.AddScoped<InterruptedWork>();
         services.AddScoped<PruneFollowUp>();
         services.AddTransient<PolicyJobs>();

@@ -99,6 +99,8 @@ internal sealed class SchedulingHarness : IAsyncDisposable
 
     public FireCatchUp CatchUp() => new(Catalog, Handler(), Clock);
 
+    public StrandedFires Stranded() => new(Catalog, Handler(), Clock, NullLogger<StrandedFires>.Instance);
+
     /// <summary>Stores a policy as `policy apply` would (its target registered first).</summary>
     public async Task<CatalogPolicy> ApplyAsync(string yaml)
     {

@@ -237,6 +237,58 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task A_claimed_fire_whose_enqueue_never_happened_is_queued_by_the_watchdog_once_it_is_stranded_and_only_once()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 300);
+        foreach (var name in new[] { "p1", "p2", "p3" })
+        {
+            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
+        }
+
+        harness.Queue.FailFor = "p2"; // the batch's enqueue of p2 fails: claimed, no job (as a node killed mid-burst leaves it)
+        await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Handler().HandleAsync([.. new[] { "p1", "p2", "p3" }.Select(n => new DueFire(n, RunKind.Backup, due))], Ct));
+        harness.Queue.FailFor = null;
+        var jobless = (await harness.Catalog.ListFiresAsync(null, null, Ct)).Where(f => f.JobId is null).Select(f => f.Id).ToList();
+        Assert.NotEmpty(jobless); // p2, and those the failed batch had not reached yet
+        var queuedBefore = harness.Queue.Backups.Count;
+
+        harness.Clock.Now = due.AddSeconds(1) + StrandedFires.StrandedAfter - TimeSpan.FromSeconds(1);
+        Assert.Equal(0, await harness.Stranded().ResolveAsync(Ct)); // a live node may still be enqueueing them
+        harness.Clock.Now = due.AddSeconds(2) + StrandedFires.StrandedAfter;
+        Assert.Equal(jobless.Count, await harness.Stranded().ResolveAsync(Ct));
+        Assert.Equal(0, await harness.Stranded().ResolveAsync(Ct));
+
+        var fires = await harness.Catalog.ListFiresAsync(null, null, Ct);
+        Assert.Equal(3, fires.Count);
+        Assert.All(fires, f => Assert.Equal((FireStatus.Enqueued, (long?)f.Id), (f.Status, harness.Queue.FireOfJob[f.JobId!])));
+        Assert.Equal(jobless.Order(), harness.Queue.Backups.Skip(queuedBefore).Select(b => b.FireId!.Value).Order());
+        Assert.Equal(3, harness.Queue.Backups.Count); // each fire's work queued once in all
+    }
+
+    [Fact]
+    public async Task A_stranded_fire_found_later_than_the_grace_is_recorded_missed_and_starts_nothing()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
+        await harness.ApplyAsync(TestPolicies.Yaml("web", "/srv", "0 0 3 * * ?"));
+        await harness.ApplyAsync(TestPolicies.Yaml("gone", "/srv", "0 0 3 * * ?"));
+        // What a node killed between the claim and the enqueue leaves behind.
+        Assert.NotNull(await harness.Catalog.TryClaimFireAsync("web", RunKind.Backup, due, FireStatus.Enqueued, null, Ct));
+        Assert.NotNull(await harness.Catalog.TryClaimFireAsync("gone", RunKind.Backup, due, FireStatus.Enqueued, null, Ct));
+        await harness.Catalog.DeletePolicyAsync("gone", "test", Ct);
+
+        harness.Clock.Now = due.AddMinutes(3);
+        Assert.Equal(2, await harness.Stranded().ResolveAsync(Ct));
+
+        var web = Assert.Single(await harness.Catalog.ListFiresAsync("web", null, Ct));
+        Assert.Equal((FireStatus.Missed, "claimed but never queued; found 180 s late, grace 60 s"), (web.Status, web.Detail));
+        var gone = Assert.Single(await harness.Catalog.ListFiresAsync("gone", null, Ct));
+        Assert.Equal((FireStatus.Done, "policy deleted"), (gone.Status, gone.Detail));
+        Assert.Empty(harness.Queue.Backups);
+    }
+
+    [Fact]
     public async Task Fires_missed_while_the_service_was_down_are_recorded_and_the_newest_within_grace_runs_once()
     {
         var applied = new DateTimeOffset(2027, 5, 1, 3, 0, 30, TimeSpan.Zero);

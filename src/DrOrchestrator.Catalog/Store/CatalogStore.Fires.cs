@@ -149,6 +149,24 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// Fires claimed before <paramref name="claimedBefore"/> that are still enqueued without a job
+    /// id: whoever claimed them stopped (or its queue failed) between the claim and the enqueue, so
+    /// no job exists for them and nothing else would ever run them. Oldest first.
+    /// </summary>
+    public async Task<IReadOnlyList<ScheduledFireRecord>> ListStrandedFiresAsync(DateTimeOffset claimedBefore, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.ScheduledFires.AsNoTracking()
+                .Where(f => f.Status == FireStatus.Enqueued && f.JobId == null && f.RecordedAt < claimedBefore)
+                .OrderBy(f => f.ScheduledAt).ThenBy(f => f.Id)
+                .Select(f => new ScheduledFireRecord(f.Id, f.PolicyName, f.Kind, f.ScheduledAt, f.RecordedAt, f.Status, f.JobId, f.Detail))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>One fire by id, or null.</summary>
     public async Task<ScheduledFireRecord?> GetFireAsync(long fireId, CancellationToken cancellationToken)
     {
