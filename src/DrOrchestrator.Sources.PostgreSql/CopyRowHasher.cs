@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
 using DrOrchestrator.Core.Sources;
@@ -14,21 +13,11 @@ namespace DrOrchestrator.Sources.PostgreSql;
 /// would in a XOR). Several hashers of one table's parts (ctid ranges) add up with
 /// <see cref="Add"/>. Not thread-safe: one stream feeds one hasher.
 /// </summary>
-/// <remarks>
-/// The sum is kept as two 64-bit halves with a carry, not as a <see cref="UInt128"/>: crossgen2
-/// does not pregenerate a method that passes or returns <see cref="UInt128"/> (its calling
-/// convention differs between runtimes), so <see cref="Append"/> ran as unoptimised Tier-0 code
-/// for the whole of a dump and of a restore's read-back, one call per 64 KiB of rows — and never
-/// got tiered up in a 5-second process (docs/decisions.md §73). The row hash is read as the
-/// big-endian bytes of <see cref="XxHash128.Hash(ReadOnlySpan{byte}, Span{byte}, long)"/>, which are
-/// <see cref="XxHash128.HashToUInt128"/>'s value, so the sum and the manifest's text are unchanged.
-/// </remarks>
 internal sealed class CopyRowHasher
 {
     private readonly XxHash128 _partialRow = new();
     private bool _inRow;
-    private ulong _sumHigh;
-    private ulong _sumLow;
+    private UInt128 _sum;
     private long _rows;
 
     public long Rows => _rows;
@@ -36,7 +25,6 @@ internal sealed class CopyRowHasher
     /// <summary>Takes the next bytes of the COPY stream (any split: a row may span calls).</summary>
     public void Append(ReadOnlySpan<byte> data)
     {
-        Span<byte> row = stackalloc byte[16];
         while (!data.IsEmpty)
         {
             var end = data.IndexOf((byte)'\n');
@@ -47,19 +35,20 @@ internal sealed class CopyRowHasher
                 return;
             }
 
+            UInt128 row;
             if (_inRow)
             {
                 _partialRow.Append(data[..end]);
-                _partialRow.GetCurrentHash(row);
+                row = _partialRow.GetCurrentHashAsUInt128();
                 _partialRow.Reset();
                 _inRow = false;
             }
             else
             {
-                XxHash128.Hash(data[..end], row);
+                row = XxHash128.HashToUInt128(data[..end]);
             }
 
-            AddToSum(BinaryPrimitives.ReadUInt64BigEndian(row), BinaryPrimitives.ReadUInt64BigEndian(row[8..]));
+            _sum = unchecked(_sum + row);
             _rows++;
             data = data[(end + 1)..];
         }
@@ -70,7 +59,7 @@ internal sealed class CopyRowHasher
     {
         ArgumentNullException.ThrowIfNull(other);
         other.EnsureComplete("a part");
-        AddToSum(other._sumHigh, other._sumLow);
+        _sum = unchecked(_sum + other._sum);
         _rows += other._rows;
     }
 
@@ -79,18 +68,7 @@ internal sealed class CopyRowHasher
     public TableFingerprint ToFingerprint(string table)
     {
         EnsureComplete(table);
-        return new TableFingerprint(table, _rows, new UInt128(_sumHigh, _sumLow).ToString("x32", CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>The sum modulo 2^128, by halves: the low half's overflow carries into the high half.</summary>
-    private void AddToSum(ulong high, ulong low)
-    {
-        unchecked
-        {
-            var sumLow = _sumLow + low;
-            _sumHigh += high + (sumLow < low ? 1UL : 0UL);
-            _sumLow = sumLow;
-        }
+        return new TableFingerprint(table, _rows, _sum.ToString("x32", CultureInfo.InvariantCulture));
     }
 
     private void EnsureComplete(string what)

@@ -60,9 +60,9 @@ public sealed class CopyRowHasherTests
     [Fact]
     public void The_fingerprint_is_the_sum_modulo_2_to_the_128_of_each_rows_XxHash128()
     {
-        // §65's definition, written out with UInt128: the two-halves sum of §73 must give the same
-        // text, or manifests written before it would no longer verify. 2,000 rows: the low half
-        // overflows into the high one about every other row.
+        // §65's definition written out, so a faster hasher (§73 measured one) cannot change the
+        // manifest's text unnoticed: manifests written before it must still verify. 2,000 rows:
+        // the sum's low 64 bits overflow into the high ones about every other row.
         var rows = Enumerable.Range(0, 2_000).Select(i => $"{i}\t{i * 7919 % 1000}\tfiller {new string('x', i % 90)}").ToArray();
         var expected = UInt128.Zero;
         foreach (var row in rows)
