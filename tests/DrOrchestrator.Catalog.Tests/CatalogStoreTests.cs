@@ -226,6 +226,102 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
         Assert.Equal((RunStatus.Degraded, start, (DateTimeOffset?)start.AddSeconds(20), figures), (read.Status, read.StartedAt, read.FinishedAt, read.Figures));
     }
 
+    [Fact]
+    public async Task Plain_statements_write_the_same_snapshot_rows_as_EF_did()
+    {
+        // RecordSnapshotAsync is plain ADO (docs/decisions.md §73); the reference rows are written
+        // the way its EF code wrote them, and every column but the ids must match.
+        await SeedAsync();
+        var recoveryPoint = CatalogHarness.Start.AddTicks(1_234_567); // below a microsecond: normalised on both paths
+        var figures = new SnapshotFigures("bb01", SnapshotKind.Db, recoveryPoint.AddSeconds(-3), recoveryPoint, "db-host", "treebb01", "aa00", 4, 0, 185_000_000, 2_000_000, 1_900_000);
+        var completeAt = recoveryPoint.AddSeconds(9.8765432);
+        await Store.RecordSnapshotAsync("home", figures, "local", completeAt, Ct);
+        await Store.RecordSnapshotAsync("home", figures, "offsite", completeAt.AddHours(1), Ct);
+        await Store.SetPresenceAsync("bb01", "offsite", PresenceStatus.Missing, null, completeAt, Ct);
+        await Store.RecordSnapshotAsync("home", figures, "offsite", completeAt.AddHours(2), Ct); // present again, its verification kept
+
+        long referenceId;
+        await using (var db = Harness.Db())
+        {
+            var policyId = (await db.Policies.SingleAsync(p => p.Name == "home")).Id;
+            var local = (await db.Targets.SingleAsync(t => t.Name == "local")).Id;
+            var offsite = (await db.Targets.SingleAsync(t => t.Name == "offsite")).Id;
+            var row = new SnapshotEntity
+            {
+                SnapshotId = "bb01-reference", PolicyId = policyId, Kind = SnapshotKind.Db, Time = CatalogStore.Normalize(figures.Time),
+                RecoveryPoint = CatalogStore.Normalize(recoveryPoint), Hostname = "db-host", TreeId = "treebb01", ParentSnapshotId = "aa00",
+                FileCount = 4, DirCount = 0, TotalBytes = 185_000_000, BytesNew = 2_000_000, BytesStored = 1_900_000,
+            };
+            row.Presence.Add(new SnapshotPresenceEntity { TargetId = local, Status = PresenceStatus.Present, CompleteAt = CatalogStore.Normalize(completeAt) });
+            row.Presence.Add(new SnapshotPresenceEntity
+            {
+                TargetId = offsite, Status = PresenceStatus.Present, CompleteAt = CatalogStore.Normalize(completeAt.AddHours(2)), LastVerifiedAt = CatalogStore.Normalize(completeAt),
+            });
+            db.Snapshots.Add(row);
+            await db.SaveChangesAsync(Ct);
+            referenceId = row.Id;
+        }
+
+        long plainId;
+        await using (var db = Harness.Db())
+        {
+            plainId = (await db.Snapshots.SingleAsync(s => s.SnapshotId == "bb01", Ct)).Id;
+        }
+
+        static List<string> WithoutSnapshotId(List<string> values) => [.. values.Where(v => !v.StartsWith("SnapshotId=", StringComparison.Ordinal))];
+        Assert.Equal(WithoutSnapshotId(await RawRowAsync("Snapshots", "Id", referenceId)), WithoutSnapshotId(await RawRowAsync("Snapshots", "Id", plainId)));
+        Assert.Equal(await RawPresenceAsync(referenceId), await RawPresenceAsync(plainId));
+
+        var other = figures with { SnapshotId = "bb01" };
+        await Store.UpsertPolicyAsync(TestPolicies.Named("other"), Ct);
+        var refused = await Assert.ThrowsAsync<CatalogException>(() => Store.RecordSnapshotAsync("other", other, "local", completeAt, Ct));
+        Assert.Equal("snapshot 'bb01' is already recorded for another policy than 'other'", refused.Message);
+    }
+
+    [Fact]
+    public async Task The_last_succeeded_run_of_a_kind_on_a_target_is_its_start()
+    {
+        await SeedAsync();
+        Assert.Null(await Store.GetLastSucceededRunAsync(RunKind.SystemBackup, "local", Ct));
+        async Task RunAsync(string? policy, RunKind kind, string target, RunStatus status) =>
+            await Store.CompleteRunAsync(await Store.StartRunAsync(policy, kind, target, Ct), status, RunFigures.None, [], null, Ct);
+        var first = CatalogStore.Normalize(Harness.Clock.GetUtcNow());
+        await RunAsync(null, RunKind.SystemBackup, "local", RunStatus.Succeeded);
+        Harness.Clock.Advance(TimeSpan.FromHours(1));
+        await RunAsync(null, RunKind.SystemBackup, "local", RunStatus.Failed);
+        await RunAsync(null, RunKind.SystemBackup, "offsite", RunStatus.Succeeded);
+        await RunAsync("home", RunKind.Backup, "local", RunStatus.Succeeded);
+
+        Assert.Equal(first, await Store.GetLastSucceededRunAsync(RunKind.SystemBackup, "local", Ct));
+        Assert.Null(await Store.GetLastSucceededRunAsync(RunKind.Check, "local", Ct));
+    }
+
+    /// <summary>A snapshot's presence rows (target, status, times) as text, by target.</summary>
+    private async Task<List<string>> RawPresenceAsync(long snapshotRowId)
+    {
+        await using var db = Harness.Db();
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT * FROM \"SnapshotPresence\" WHERE \"SnapshotRowId\" = {snapshotRowId} ORDER BY \"TargetId\"";
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var values = new List<string>();
+        while (await reader.ReadAsync(Ct))
+        {
+            for (int i = 0; i < reader.FieldCount; i++)
+            {
+                if (reader.GetName(i) != "SnapshotRowId")
+                {
+                    var v = reader.GetValue(i);
+                    values.Add($"{reader.GetName(i)}={v.GetType().Name}:{Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)}");
+                }
+            }
+        }
+
+        Assert.Equal(2, values.Count(v => v.StartsWith("TargetId=", StringComparison.Ordinal)));
+        return values;
+    }
+
     /// <summary>Every column of the rows of <paramref name="table"/> whose <paramref name="key"/> is <paramref name="value"/>, as name=value text, except ids.</summary>
     private async Task<List<string>> RawRowAsync(string table, string key, long value)
     {

@@ -192,14 +192,32 @@ public sealed partial class CatalogStore
     }
 
     /// <summary>When the newest succeeded run of <paramref name="kind"/> on <paramref name="targetName"/> started, or null.</summary>
+    /// <remarks>Plain ADO (§73): every backup asks it (is the system record due?) after its data is stored.</remarks>
     public async Task<DateTimeOffset?> GetLastSucceededRunAsync(RunKind kind, string targetName, CancellationToken cancellationToken)
     {
-        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
         {
-            return await db.Runs.AsNoTracking()
-                .Where(r => r.Kind == kind && r.Target!.Name == targetName && r.Status == RunStatus.Succeeded)
-                .MaxAsync(r => (DateTimeOffset?)r.StartedAt, cancellationToken).ConfigureAwait(false);
+            var command = CatalogConnections.Command(
+                connection,
+                null,
+                """
+                SELECT MAX(r."StartedAt") FROM "Runs" r JOIN "Targets" t ON t."Id" = r."TargetId"
+                WHERE r."Kind" = @kind AND t."Name" = @target AND r."Status" = @succeeded
+                """,
+                ("@kind", CatalogConnections.Name(kind)),
+                ("@target", targetName),
+                ("@succeeded", CatalogConnections.Name(RunStatus.Succeeded)));
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false)
+                        ? connections.ReadTime(reader, 0)
+                        : null;
+                }
+            }
         }
     }
 
