@@ -95,9 +95,12 @@ internal sealed class SchedulingHarness : IAsyncDisposable
 
     public IOptions<ServerOptions> Options { get; private set; } = null!;
 
-    public FireHandler Handler() => new(Catalog, Queue, Clock, Options, NullLogger<FireHandler>.Instance);
+    /// <summary>The node's memory of the fires it claimed, shared by its handlers and catch-ups as on a real node.</summary>
+    public KnownFires Known { get; } = new();
 
-    public FireCatchUp CatchUp() => new(Catalog, Handler(), Clock);
+    public FireHandler Handler() => new(Catalog, Queue, Known, Clock, Options, NullLogger<FireHandler>.Instance);
+
+    public FireCatchUp CatchUp() => new(Catalog, Handler(), Known, Clock);
 
     /// <summary>Stores a policy as `policy apply` would (its target registered first).</summary>
     public async Task<CatalogPolicy> ApplyAsync(string yaml)

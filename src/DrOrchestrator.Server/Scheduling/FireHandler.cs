@@ -35,7 +35,7 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, KnownFir
     /// <summary>Enqueues in flight at once for one batch (well inside Npgsql's pool of 100 that Hangfire.PostgreSql draws on).</summary>
     public const int EnqueueConcurrency = 8;
 
-    /// <summary>Jobs enqueued in one storage transaction (decisions §72): few commits, yet the first jobs of a burst visible to the workers early.</summary>
+    /// <summary>Jobs enqueued in one Hangfire.PostgreSql transaction (decisions §72): few commits, yet the first jobs of a burst visible to the workers early.</summary>
     public const int EnqueueChunk = 25;
 
     /// <summary>A chunk's transaction is rolled back past this (25 enqueues take tens of milliseconds).</summary>
@@ -123,27 +123,30 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, KnownFir
     {
         var jobIds = new string?[won.Count];
         ExceptionDispatchInfo? failure = null;
-        int next = -EnqueueChunk;
+        // One database transaction per chunk of jobs where the queue is Hangfire.PostgreSql: it
+        // enlists its per-job transactions (create, then the Enqueued state and queue row) in the
+        // ambient one, so a chunk of 25 is one commit instead of 50, on one pooled connection
+        // (Npgsql hands the enlisted one out again). All or none: a failed chunk leaves no job of
+        // it. The in-memory queue is not transactional, so there each job is its own chunk.
+        bool transactional = options.Value.WorkStorage == WorkStorage.Postgres;
+        int chunkSize = transactional ? EnqueueChunk : 1;
+        int next = -chunkSize;
         void Drain()
         {
-            for (int start = Interlocked.Add(ref next, EnqueueChunk); start < won.Count && Volatile.Read(ref failure) is null; start = Interlocked.Add(ref next, EnqueueChunk))
+            for (int start = Interlocked.Add(ref next, chunkSize); start < won.Count && Volatile.Read(ref failure) is null; start = Interlocked.Add(ref next, chunkSize))
             {
-                int end = Math.Min(won.Count, start + EnqueueChunk);
+                int end = Math.Min(won.Count, start + chunkSize);
                 try
                 {
-                    // One database transaction for the chunk's jobs: Hangfire.PostgreSql enlists its
-                    // per-job transactions (create, then the Enqueued state and queue row) in the
-                    // ambient one, so a chunk of 25 is one commit instead of 50, and its connections
-                    // are one pooled connection (Npgsql hands the enlisted one out again). Other
-                    // storages ignore it. All or none: a failed chunk leaves no job of it.
-                    using var chunk = new TransactionScope(TransactionScopeOption.RequiresNew,
-                        new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted, Timeout = EnqueueChunkTimeout });
+                    using var chunk = transactional
+                        ? new TransactionScope(TransactionScopeOption.RequiresNew, new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted, Timeout = EnqueueChunkTimeout })
+                        : null;
                     for (int i = start; i < end; i++)
                     {
                         jobIds[i] = Enqueue(won[i].Fire.Policy, won[i].Fire.Kind, won[i].FireId);
                     }
 
-                    chunk.Complete();
+                    chunk?.Complete();
                 }
                 catch (Exception ex)
                 {
@@ -153,7 +156,7 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, KnownFir
             }
         }
 
-        int threads = Math.Min(EnqueueConcurrency, (won.Count + EnqueueChunk - 1) / EnqueueChunk);
+        int threads = Math.Min(EnqueueConcurrency, (won.Count + chunkSize - 1) / chunkSize);
         if (threads <= 1)
         {
             Drain();
