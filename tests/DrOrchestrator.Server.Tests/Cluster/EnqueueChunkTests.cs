@@ -3,6 +3,7 @@ using DrOrchestrator.Server.Configuration;
 using DrOrchestrator.Server.Scheduling;
 using DrOrchestrator.Server.Work;
 using Hangfire;
+using Hangfire.Logging;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 
@@ -21,6 +22,9 @@ public sealed class EnqueueChunkTests(PostgresServerFixture postgres)
     [Fact]
     public async Task A_chunk_whose_enqueue_fails_leaves_none_of_its_jobs_and_every_job_in_the_queue_is_on_its_fire()
     {
+        // Hangfire's log provider is process-wide and is the last in-process host's, whose logger
+        // factory may be disposed by now; this test runs no host, so it logs nowhere.
+        LogProvider.SetCurrentLogProvider(new Hangfire.AspNetCore.AspNetCoreLogProvider(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
         var database = await postgres.CreateDatabaseAsync("chunk");
         var options = new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = true, EnableTransactionScopeEnlistment = true };
         var connection = ServerServiceCollectionExtensions.HangfireConnectionString(postgres.ConnectionStringWithPassword(database));
