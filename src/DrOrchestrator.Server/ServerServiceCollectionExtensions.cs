@@ -50,6 +50,7 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<IWorkLocks>(clusterConnection is null ? new InProcessWorkLocks() : new PostgresAdvisoryWorkLocks(clusterConnection));
         // Every node watches; only the holder of this lock alerts (so a cluster alerts once).
         services.AddSingleton<IAlertingLease, WorkLockAlertingLease>();
+        services.AddSingleton<KnownFires>();
         services.AddScoped<FireHandler>();
         services.AddSingleton<FireIntake>();
         services.AddHostedService(sp => sp.GetRequiredService<FireIntake>());
@@ -137,6 +138,51 @@ public static class ServerServiceCollectionExtensions
     /// </summary>
     public const int FireConcurrency = 2000;
 
+    /// <summary>
+    /// Hangfire's global filters this service has no use for, each of which costs statements per
+    /// job on Hangfire.PostgreSql (decisions §72): <see cref="CaptureCultureAttribute"/> writes the
+    /// enqueuer's culture as a job parameter and reads it back (two queries) before every run —
+    /// the jobs run in the same service, whose culture the worker thread already has, and nothing
+    /// they do is culture-dependent (names, ids and invariant formats); <see cref="ContinuationsSupportAttribute"/>
+    /// reads a "Continuations" parameter at every final state (Succeeded, Deleted) — the service
+    /// creates no continuation (<c>ContinueJobWith</c>). <see cref="AutomaticRetryAttribute"/>
+    /// (the retries with back-off) and <see cref="StatisticsHistoryAttribute"/> (the dashboard's
+    /// history graph) stay. The collection is process-wide; removing an absent filter is a no-op.
+    /// </summary>
+    public static void RemoveUnusedGlobalJobFilters()
+    {
+        GlobalJobFilters.Filters.Remove(typeof(CaptureCultureAttribute));
+        GlobalJobFilters.Filters.Remove(typeof(ContinuationsSupportAttribute));
+    }
+
+    /// <summary>
+    /// Hangfire.PostgreSql's connections (its own pool): its statements are a fixed set run for
+    /// every job, so Npgsql prepares them on the server once per connection instead of PostgreSQL
+    /// parsing and planning each again (<c>Max Auto Prepare</c>); and a connection going back to
+    /// the pool is not reset with <c>DISCARD ALL</c> (one more statement per pooled use, ten per
+    /// job, which would also drop those prepared statements) — Hangfire.PostgreSql leaves no
+    /// session state behind (its locks are rows, long polling is off). The work locks keep their
+    /// own unpooled connections (session advisory locks), Quartz and the catalog their own pools.
+    /// </summary>
+    public static string HangfireConnectionString(string clusterConnection)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(clusterConnection)
+        {
+            MaxAutoPrepare = HangfireMaxAutoPrepare,
+            AutoPrepareMinUsages = 2,
+            NoResetOnClose = true,
+        };
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "drorch hangfire";
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Statements prepared per Hangfire connection: its per-job set is about 20 (decisions §72).</summary>
+    public const int HangfireMaxAutoPrepare = 40;
+
     /// <summary>Triggers per Quartz round (one transaction on the clustered store); rounds follow each other without waiting for the jobs.</summary>
     public const int FireBatch = 250;
 
@@ -145,6 +191,7 @@ public static class ServerServiceCollectionExtensions
 
     private static void AddHangfire(IServiceCollection services, ServerOptions options, string? clusterConnection)
     {
+        RemoveUnusedGlobalJobFilters();
         services.AddHangfire((sp, c) =>
         {
             c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
@@ -152,7 +199,7 @@ public static class ServerServiceCollectionExtensions
             {
                 // A running job's fetch is renewed while its node lives (sliding); a dead node's job
                 // becomes visible to the others after the timeout and is run again there.
-                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(clusterConnection), new PostgreSqlStorageOptions
+                c.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(HangfireConnectionString(clusterConnection)), new PostgreSqlStorageOptions
                 {
                     PrepareSchemaIfNecessary = true,
                     UseSlidingInvisibilityTimeout = true,
@@ -164,6 +211,9 @@ public static class ServerServiceCollectionExtensions
                     // second connection that LISTENs and is dropped again — for 1,000 jobs a minute
                     // far more than it saved (decisions §67); another node's workers poll every 1 s.
                     EnableLongPolling = false,
+                    // Its transactions join an ambient TransactionScope (the default, relied on):
+                    // FireHandler enqueues a burst's jobs 25 to a database transaction (decisions §72).
+                    EnableTransactionScopeEnlistment = true,
                 });
             }
             else

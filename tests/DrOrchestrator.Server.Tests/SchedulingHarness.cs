@@ -93,11 +93,14 @@ internal sealed class SchedulingHarness : IAsyncDisposable
         return harness;
     }
 
-    public IOptions<ServerOptions> Options { get; private set; } = null!;
+    public IOptions<ServerOptions> Options { get; set; } = null!;
 
-    public FireHandler Handler() => new(Catalog, Queue, Clock, Options, NullLogger<FireHandler>.Instance);
+    /// <summary>The node's memory of the fires it claimed, shared by its handlers and catch-ups as on a real node.</summary>
+    public KnownFires Known { get; } = new();
 
-    public FireCatchUp CatchUp() => new(Catalog, Handler(), Clock);
+    public FireHandler Handler(IWorkQueue? queue = null) => new(Catalog, queue ?? Queue, Known, Clock, Options, NullLogger<FireHandler>.Instance);
+
+    public FireCatchUp CatchUp() => new(Catalog, Handler(), Known, Clock);
 
     public StrandedFires Stranded() => new(Catalog, Handler(), Clock, NullLogger<StrandedFires>.Instance);
 

@@ -11,7 +11,7 @@ namespace DrOrchestrator.Server.Scheduling;
 /// (runs once now when within the grace, else missed); the older ones are recorded as missed,
 /// since one run covers them all.
 /// </summary>
-public sealed class FireCatchUp(CatalogStore catalog, FireHandler handler, TimeProvider time)
+public sealed class FireCatchUp(CatalogStore catalog, FireHandler handler, KnownFires known, TimeProvider time)
 {
     /// <summary>At most this many missed fires are recorded per trigger per pass (a year-long outage of a per-minute cron is not 500k rows).</summary>
     public const int MaxRecordedPerPass = 1000;
@@ -42,6 +42,13 @@ public sealed class FireCatchUp(CatalogStore catalog, FireHandler handler, TimeP
 
             foreach (var (kind, schedule) in PolicyTriggers.Schedules(policy))
             {
+                // A fire this node claimed is in the catalog: when none is due after it, none is
+                // due after the catalog's last either, and the query is skipped (KnownFires).
+                if (known.Last(policy.Name, kind) is { } seen && seen > stored.AppliedAt && DueTimes(schedule, seen, until).Count == 0)
+                {
+                    continue;
+                }
+
                 var last = await catalog.GetLastFireAsync(policy.Name, kind, cancellationToken).ConfigureAwait(false);
                 var since = last is { } l && l > stored.AppliedAt ? l : stored.AppliedAt;
                 var due = DueTimes(schedule, since, until);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using System.Transactions;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Server.Configuration;
 using DrOrchestrator.Server.Work;
@@ -24,7 +25,7 @@ public enum FireOutcome
 /// later than the grace, record it as missed and start nothing. Used by the trigger job and by
 /// the catch-up after downtime, so every late fire is judged by the same rule.
 /// </summary>
-public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProvider time, IOptions<ServerOptions> options, ILogger<FireHandler> logger)
+public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, KnownFires known, TimeProvider time, IOptions<ServerOptions> options, ILogger<FireHandler> logger)
 {
     public TimeSpan Grace => TimeSpan.FromSeconds(options.Value.MisfireGraceSeconds);
 
@@ -33,6 +34,12 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
 
     /// <summary>Enqueues in flight at once for one batch (well inside Npgsql's pool of 100 that Hangfire.PostgreSql draws on).</summary>
     public const int EnqueueConcurrency = 8;
+
+    /// <summary>Jobs enqueued in one Hangfire.PostgreSql transaction (decisions §72): few commits, yet the first jobs of a burst visible to the workers early.</summary>
+    public const int EnqueueChunk = 25;
+
+    /// <summary>A chunk's transaction is rolled back past this (25 enqueues take tens of milliseconds).</summary>
+    public static readonly TimeSpan EnqueueChunkTimeout = TimeSpan.FromSeconds(30);
 
     public async Task<FireOutcome> HandleAsync(string policy, RunKind kind, DateTimeOffset scheduledAt, CancellationToken cancellationToken) =>
         (await HandleAsync([new DueFire(policy, kind, scheduledAt)], cancellationToken).ConfigureAwait(false))[0];
@@ -56,6 +63,11 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
         var clock = Stopwatch.StartNew();
         var ids = await catalog.TryClaimFiresAsync(claims, cancellationToken).ConfigureAwait(false);
         var claimed = clock.Elapsed;
+        foreach (var fire in fires)
+        {
+            known.Saw(fire.Policy, fire.Kind, fire.ScheduledAt); // won or lost, its row exists now
+        }
+
         var outcomes = new FireOutcome[fires.Count];
         var won = new List<(DueFire Fire, long FireId)>();
         for (int i = 0; i < fires.Count; i++)
@@ -98,35 +110,53 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, TimeProv
     }
 
     /// <summary>
-    /// Enqueues the won fires' work, <see cref="EnqueueConcurrency"/> at a time: Hangfire's client is
-    /// synchronous and, on Hangfire.PostgreSql, two transactions per job (70–80 ms each on a loaded
-    /// host, decisions §67), so one at a time a burst of 1,000 took over a minute. Dedicated
+    /// Enqueues the won fires' work, <see cref="EnqueueConcurrency"/> chunks of <see cref="EnqueueChunk"/>
+    /// at a time: Hangfire's client is synchronous and, on Hangfire.PostgreSql, two transactions per
+    /// job unless an ambient one holds them (70–80 ms each on a loaded host, decisions §67), so one
+    /// at a time a burst of 1,000 took over a minute. Dedicated
     /// threads, not the thread pool: blocking pool threads would starve Quartz and the catalog's
     /// async I/O while the pool slowly grows. Each fire is its own claim, so the order is free.
-    /// Returns the job ids (null: this build has no job of that kind, or its enqueue failed) and
+    /// Returns the job ids (null: this build has no job of that kind, or its chunk failed) and
     /// the first failure.
     /// </summary>
     private async Task<(string?[] JobIds, ExceptionDispatchInfo? Failure)> EnqueueAllAsync(List<(DueFire Fire, long FireId)> won)
     {
         var jobIds = new string?[won.Count];
         ExceptionDispatchInfo? failure = null;
-        int next = -1;
+        // One database transaction per chunk of jobs where the queue is Hangfire.PostgreSql: it
+        // enlists its per-job transactions (create, then the Enqueued state and queue row) in the
+        // ambient one, so a chunk of 25 is one commit instead of 50, on one pooled connection
+        // (Npgsql hands the enlisted one out again). All or none: a failed chunk leaves no job of
+        // it. The in-memory queue is not transactional, so there each job is its own chunk.
+        bool transactional = options.Value.WorkStorage == WorkStorage.Postgres;
+        int chunkSize = transactional ? EnqueueChunk : 1;
+        int next = -chunkSize;
         void Drain()
         {
-            for (int i = Interlocked.Increment(ref next); i < won.Count && Volatile.Read(ref failure) is null; i = Interlocked.Increment(ref next))
+            for (int start = Interlocked.Add(ref next, chunkSize); start < won.Count && Volatile.Read(ref failure) is null; start = Interlocked.Add(ref next, chunkSize))
             {
+                int end = Math.Min(won.Count, start + chunkSize);
                 try
                 {
-                    jobIds[i] = Enqueue(won[i].Fire.Policy, won[i].Fire.Kind, won[i].FireId);
+                    using var chunk = transactional
+                        ? new TransactionScope(TransactionScopeOption.RequiresNew, new TransactionOptions { IsolationLevel = IsolationLevel.ReadCommitted, Timeout = EnqueueChunkTimeout })
+                        : null;
+                    for (int i = start; i < end; i++)
+                    {
+                        jobIds[i] = Enqueue(won[i].Fire.Policy, won[i].Fire.Kind, won[i].FireId);
+                    }
+
+                    chunk?.Complete();
                 }
                 catch (Exception ex)
                 {
+                    Array.Clear(jobIds, start, end - start);
                     Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(ex), null);
                 }
             }
         }
 
-        int threads = Math.Min(EnqueueConcurrency, won.Count);
+        int threads = Math.Min(EnqueueConcurrency, (won.Count + chunkSize - 1) / chunkSize);
         if (threads <= 1)
         {
             Drain();
