@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(6015, LogLevel.Warning, "The {Kind} fire of policy {Policy} due {ScheduledAt:o} was claimed but never queued (its node stopped, or its queue failed); {Outcome}")]
     public static partial void StrandedFire(ILogger logger, string kind, string policy, DateTimeOffset scheduledAt, string outcome);
 
+    [LoggerMessage(6016, LogLevel.Information, "Forgot {Count} finished scheduled fires due before {Before:o} (Server:FireHistoryDays {Days})")]
+    public static partial void FiresForgotten(ILogger logger, int count, DateTimeOffset before, int days);
+
     [LoggerMessage(6011, LogLevel.Error, "Policy schedule synchronisation failed; retrying: {Reason}")]
     public static partial void SyncFailed(ILogger logger, string reason);
 

@@ -122,6 +122,11 @@ public static class ServerServiceCollectionExtensions
                 .WithIdentity("rpo-watchdog", "drorch")
                 .StartAt(DateTimeOffset.UtcNow.AddSeconds(options.RpoCheckSeconds))
                 .WithSchedule(SimpleScheduleBuilder.Create().WithInterval(TimeSpan.FromSeconds(options.RpoCheckSeconds)).RepeatForever()));
+            q.AddJob<FireHistoryRetentionJob>(j => j.WithIdentity(FireHistoryRetentionJob.Key).StoreDurably());
+            q.AddTrigger(t => t
+                .ForJob(FireHistoryRetentionJob.Key)
+                .WithIdentity(FireHistoryRetentionJob.TriggerKey)
+                .WithCronSchedule(FireHistoryRetentionJob.Cron, c => c.InTimeZone(TimeZoneInfo.Utc).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
             // The orchestrator's own backup at least daily, whatever the policies' schedules (docs/decisions.md §61).
             q.AddJob<SystemRecordDailyJob>(j => j.WithIdentity(SystemRecordDailyJob.Key).StoreDurably());
             q.AddTrigger(t => t

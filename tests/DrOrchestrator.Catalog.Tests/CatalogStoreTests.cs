@@ -296,6 +296,32 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
         Assert.Null(await Store.GetLastSucceededRunAsync(RunKind.Check, "local", Ct));
     }
 
+    [Fact]
+    public async Task Forgetting_old_fires_keeps_open_ones_and_each_triggers_newest()
+    {
+        await SeedAsync();
+        var day = new DateTimeOffset(2027, 3, 1, 3, 0, 0, TimeSpan.Zero);
+        async Task ClaimAsync(string policy, RunKind kind, DateTimeOffset due, FireStatus status) =>
+            Assert.NotNull(await Store.TryClaimFireAsync(policy, kind, due, status, null, Ct));
+        await ClaimAsync("home", RunKind.Backup, day, FireStatus.Done);
+        await ClaimAsync("home", RunKind.Backup, day.AddDays(1), FireStatus.Missed);
+        await ClaimAsync("home", RunKind.Backup, day.AddDays(2), FireStatus.Enqueued); // open: stays however old
+        await ClaimAsync("home", RunKind.Backup, day.AddDays(3), FireStatus.Interrupted);
+        await ClaimAsync("home", RunKind.Backup, day.AddDays(4), FireStatus.Done);
+        await ClaimAsync("home", RunKind.Backup, day.AddDays(40), FireStatus.Done); // younger than the cut
+        await ClaimAsync("home", RunKind.Drill, day, FireStatus.Done); // its trigger's newest: the catch-up counts from it
+
+        var forgotten = await Store.ForgetFiresBeforeAsync(day.AddDays(10), Ct);
+
+        Assert.Equal(3, forgotten);
+        var left = await Store.ListFiresAsync("home", null, Ct);
+        Assert.Equal(
+            [(RunKind.Drill, day), (RunKind.Backup, day.AddDays(2)), (RunKind.Backup, day.AddDays(3)), (RunKind.Backup, day.AddDays(40))],
+            left.Select(f => (f.Kind, f.ScheduledAt)));
+        Assert.Equal(day.AddDays(40), await Store.GetLastFireAsync("home", RunKind.Backup, Ct));
+        Assert.Equal(0, await Store.ForgetFiresBeforeAsync(day.AddDays(10), Ct));
+    }
+
     /// <summary>A snapshot's presence rows (target, status, times) as text, by target.</summary>
     private async Task<List<string>> RawPresenceAsync(long snapshotRowId)
     {

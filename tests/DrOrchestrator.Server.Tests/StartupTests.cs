@@ -15,6 +15,7 @@ public sealed class StartupTests
     [InlineData("Urls", "ftp://0.0.0.0:21", "Server:Urls:0: 'ftp://0.0.0.0:21' is not an http(s) URL")]
     [InlineData("Urls", "https://127.0.0.1:8443", "Server:Urls:0: 'https://127.0.0.1:8443' is https but Server:CertificateFile is not set")]
     [InlineData("MisfireGraceSeconds", "0", "Server:MisfireGraceSeconds: 0 must be at least 1")]
+    [InlineData("FireHistoryDays", "0", "Server:FireHistoryDays: 0 must be at least 1")]
     [InlineData("ApiKeys", "missing-variable", "API key 'ops': environment variable DRORCH_TEST_UNSET_KEY_4711 is not set")]
     [InlineData("ApiKeys", "key-in-config", "Server:ApiKeys:0: set exactly one of EnvironmentVariable, File, Sha256 (the key is never written in the configuration)")]
     public async Task A_bad_server_setting_stops_start_up_with_one_line_and_exit_2(string key, string value, string expected)

@@ -167,6 +167,25 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// Forgets finished fires (done or missed) due before <paramref name="before"/> — except each
+    /// trigger's newest, from which the catch-up counts the due times it still has to judge
+    /// (without it, a policy's whole history since its apply would be judged again). Open fires
+    /// (enqueued, interrupted) stay whatever their age. Returns how many rows went.
+    /// </summary>
+    public async Task<int> ForgetFiresBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var cutoff = Normalize(before);
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            return await db.ScheduledFires
+                .Where(f => (f.Status == FireStatus.Done || f.Status == FireStatus.Missed) && f.ScheduledAt < cutoff
+                    && db.ScheduledFires.Any(newer => newer.PolicyName == f.PolicyName && newer.Kind == f.Kind && newer.ScheduledAt > f.ScheduledAt))
+                .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>One fire by id, or null.</summary>
     public async Task<ScheduledFireRecord?> GetFireAsync(long fireId, CancellationToken cancellationToken)
     {

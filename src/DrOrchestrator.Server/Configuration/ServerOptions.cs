@@ -22,6 +22,13 @@ public sealed class ServerOptions
     /// <summary>How often the RPO watchdog compares each policy's exposure with its RPO.</summary>
     public int RpoCheckSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Finished scheduled fires (done, missed) are kept this many days, then forgotten hourly
+    /// (each trigger's newest stays): a per-minute cron adds 1,440 rows a day per policy, which the
+    /// fire listing and the orchestrator's own backup would otherwise carry for ever.
+    /// </summary>
+    public int FireHistoryDays { get; set; } = 30;
+
     /// <summary>On SIGTERM, how long a running backup may go on before it is cancelled and re-queued.</summary>
     public int ShutdownGraceSeconds { get; set; } = 60;
 

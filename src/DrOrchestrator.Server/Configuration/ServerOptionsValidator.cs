@@ -31,6 +31,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Positive(failures, "PolicyPollSeconds", options.PolicyPollSeconds);
         Positive(failures, "MisfireGraceSeconds", options.MisfireGraceSeconds);
         Positive(failures, "RpoCheckSeconds", options.RpoCheckSeconds);
+        Positive(failures, "FireHistoryDays", options.FireHistoryDays);
         Positive(failures, "ShutdownGraceSeconds", options.ShutdownGraceSeconds);
         Positive(failures, "WorkerCount", options.WorkerCount);
         Positive(failures, "ClusterCheckinSeconds", options.ClusterCheckinSeconds);
