@@ -5,8 +5,9 @@ namespace DrOrchestrator.Server.Scheduling;
 
 /// <summary>
 /// The newest due instant per (policy, kind) that this node knows has a row in the catalog —
-/// every claim it made, won or lost (a lost claim means the row exists). Fire rows are never
-/// deleted, so this is a lower bound of the catalog's last fire: when the schedule has no due
+/// every claim it made, won or lost (a lost claim means the row exists). A fire row is deleted
+/// only when a newer one of its trigger exists (decisions §75), so this is a lower bound of the
+/// catalog's last fire: when the schedule has no due
 /// time after it, it has none after the catalog's either, and <see cref="FireCatchUp"/> can skip
 /// its query for that policy. Without it the catch-up read the last fire of every policy every
 /// <c>Server:RpoCheckSeconds</c> — 1,000 queries a minute for 1,000 policies however seldom
