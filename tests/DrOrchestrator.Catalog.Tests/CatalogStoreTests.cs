@@ -325,25 +325,8 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
     /// <summary>A snapshot's presence rows (target, status, times) as text, by target.</summary>
     private async Task<List<string>> RawPresenceAsync(long snapshotRowId)
     {
-        await using var db = Harness.Db();
-        var connection = db.Database.GetDbConnection();
-        await connection.OpenAsync(Ct);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM \"SnapshotPresence\" WHERE \"SnapshotRowId\" = {snapshotRowId} ORDER BY \"TargetId\"";
-        await using var reader = await command.ExecuteReaderAsync(Ct);
-        var values = new List<string>();
-        while (await reader.ReadAsync(Ct))
-        {
-            for (int i = 0; i < reader.FieldCount; i++)
-            {
-                if (reader.GetName(i) != "SnapshotRowId")
-                {
-                    var v = reader.GetValue(i);
-                    values.Add($"{reader.GetName(i)}={v.GetType().Name}:{Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)}");
-                }
-            }
-        }
-
+        var values = await RawColumnsAsync(
+            $"SELECT * FROM \"SnapshotPresence\" WHERE \"SnapshotRowId\" = {snapshotRowId} ORDER BY \"TargetId\"", column => column != "SnapshotRowId");
         Assert.Equal(2, values.Count(v => v.StartsWith("TargetId=", StringComparison.Ordinal)));
         return values;
     }
@@ -351,18 +334,26 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
     /// <summary>Every column of the rows of <paramref name="table"/> whose <paramref name="key"/> is <paramref name="value"/>, as name=value text, except ids.</summary>
     private async Task<List<string>> RawRowAsync(string table, string key, long value)
     {
+        var values = await RawColumnsAsync($"SELECT * FROM \"{table}\" WHERE \"{key}\" = {value} ORDER BY \"Id\"", column => column is not ("Id" or "RunId"));
+        Assert.NotEmpty(values);
+        return values;
+    }
+
+    /// <summary>The kept columns of every row <paramref name="sql"/> returns, as name=type:value text.</summary>
+    private async Task<List<string>> RawColumnsAsync(string sql, Func<string, bool> keep)
+    {
         await using var db = Harness.Db();
         var connection = db.Database.GetDbConnection();
         await connection.OpenAsync(Ct);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM \"{table}\" WHERE \"{key}\" = {value} ORDER BY \"Id\"";
+        command.CommandText = sql;
         await using var reader = await command.ExecuteReaderAsync(Ct);
         var values = new List<string>();
         while (await reader.ReadAsync(Ct))
         {
             for (int i = 0; i < reader.FieldCount; i++)
             {
-                if (reader.GetName(i) is not ("Id" or "RunId"))
+                if (keep(reader.GetName(i)))
                 {
                     var v = reader.GetValue(i);
                     values.Add($"{reader.GetName(i)}={v.GetType().Name}:{Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)}");
@@ -370,7 +361,6 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
             }
         }
 
-        Assert.NotEmpty(values);
         return values;
     }
 

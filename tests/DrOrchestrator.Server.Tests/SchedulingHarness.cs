@@ -104,6 +104,15 @@ internal sealed class SchedulingHarness : IAsyncDisposable
 
     public StrandedFires Stranded() => new(Catalog, Handler(), Clock, NullLogger<StrandedFires>.Instance);
 
+    /// <summary>Stores one daily-at-03:00 policy per name (the policies of a shared cron instant).</summary>
+    public async Task ApplyDailyAtThreeAsync(IEnumerable<string> names)
+    {
+        foreach (var name in names)
+        {
+            await ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
+        }
+    }
+
     /// <summary>Stores a policy as `policy apply` would (its target registered first).</summary>
     public async Task<CatalogPolicy> ApplyAsync(string yaml)
     {

@@ -140,10 +140,7 @@ public sealed class SchedulingTests
     {
         var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
         await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
-        foreach (var name in new[] { "a", "b", "c" })
-        {
-            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
-        }
+        await harness.ApplyDailyAtThreeAsync(new[] { "a", "b", "c" });
 
         var schedule = new PolicySchedule("0 0 3 * * ?", "UTC");
         var trigger = PolicyTriggers.Build(RunKind.Backup, schedule, null, members: PolicyTriggers.MembersText(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["c"] = "3" }));
@@ -171,10 +168,7 @@ public sealed class SchedulingTests
         await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(61), graceSeconds: 60);
         var trigger = PolicyTriggers.Build(RunKind.Backup, new PolicySchedule("0 0 3 * * ?", "UTC"), null,
             members: PolicyTriggers.MembersText(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }));
-        foreach (var name in new[] { "a", "b" })
-        {
-            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
-        }
+        await harness.ApplyDailyAtThreeAsync(new[] { "a", "b" });
 
         var outcomes = await harness.Handler().HandleAsync(PolicyFireJob.FiresOf(trigger.JobDataMap, due), Ct);
 
@@ -193,10 +187,7 @@ public sealed class SchedulingTests
         var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
         await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
         var names = Enumerable.Range(0, 60).Select(i => $"p{i:D2}").ToList();
-        foreach (var name in names)
-        {
-            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
-        }
+        await harness.ApplyDailyAtThreeAsync(names);
 
         // The same burst handled by two nodes at once, in opposite orders; each batch enqueues several at a time.
         var burst = names.Select(n => new DueFire(n, RunKind.Backup, due)).ToList();
@@ -219,10 +210,7 @@ public sealed class SchedulingTests
         var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
         await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 60);
         var names = Enumerable.Range(0, 40).Select(i => $"p{i:D2}").ToList();
-        foreach (var name in names)
-        {
-            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
-        }
+        await harness.ApplyDailyAtThreeAsync(names);
 
         harness.Queue.FailFor = "p20";
 
@@ -241,10 +229,7 @@ public sealed class SchedulingTests
     {
         var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
         await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 300);
-        foreach (var name in new[] { "p1", "p2", "p3" })
-        {
-            await harness.ApplyAsync(TestPolicies.Yaml(name, "/srv", "0 0 3 * * ?"));
-        }
+        await harness.ApplyDailyAtThreeAsync(new[] { "p1", "p2", "p3" });
 
         harness.Queue.FailFor = "p2"; // the batch's enqueue of p2 fails: claimed, no job (as a node killed mid-burst leaves it)
         await Assert.ThrowsAsync<InvalidOperationException>(() => harness.Handler().HandleAsync([.. new[] { "p1", "p2", "p3" }.Select(n => new DueFire(n, RunKind.Backup, due))], Ct));

@@ -62,6 +62,16 @@ public sealed class CatalogConnections(IOptions<CatalogOptions> options)
             : reader.GetFieldValue<DateTimeOffset>(ordinal).ToUniversalTime();
     }
 
+    /// <summary>A time read by <see cref="ScalarAsync"/> (e.g. a <c>MAX</c>), or null: microseconds on SQLite, a UTC timestamp on PostgreSQL.</summary>
+    public DateTimeOffset? ScalarTime(object? value) => value switch
+    {
+        null => null,
+        long micros when IsSqlite => new DateTimeOffset(UnixEpochTicks + (micros * 10), TimeSpan.Zero),
+        DateTimeOffset time => time.ToUniversalTime(),
+        DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)),
+        _ => throw new InvalidCastException($"a catalog time read as {value.GetType().Name}"),
+    };
+
     /// <summary>Enum members as <see cref="LowerCaseEnumConverter{TEnum}"/> stores them.</summary>
     public static string Name<TEnum>(TEnum value)
         where TEnum : struct, Enum => value.ToString().ToLowerInvariant();

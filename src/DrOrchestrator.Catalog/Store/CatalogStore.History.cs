@@ -198,26 +198,17 @@ public sealed partial class CatalogStore
         var connection = await connections.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            var command = CatalogConnections.Command(
+            return connections.ScalarTime(await CatalogConnections.ScalarAsync(
                 connection,
                 null,
                 """
                 SELECT MAX(r."StartedAt") FROM "Runs" r JOIN "Targets" t ON t."Id" = r."TargetId"
                 WHERE r."Kind" = @kind AND t."Name" = @target AND r."Status" = @succeeded
                 """,
+                cancellationToken,
                 ("@kind", CatalogConnections.Name(kind)),
                 ("@target", targetName),
-                ("@succeeded", CatalogConnections.Name(RunStatus.Succeeded)));
-            await using (command.ConfigureAwait(false))
-            {
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !await reader.IsDBNullAsync(0, cancellationToken).ConfigureAwait(false)
-                        ? connections.ReadTime(reader, 0)
-                        : null;
-                }
-            }
+                ("@succeeded", CatalogConnections.Name(RunStatus.Succeeded))).ConfigureAwait(false));
         }
     }
 
