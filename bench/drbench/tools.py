@@ -198,13 +198,11 @@ class Drorch:
 
 
 def build_drorch(repo_root: str, out_dir: str, log) -> str:
-    """`dotnet publish` the CLI in Release into out_dir; returns the drorch executable."""
-    # Published the way drorch ships: framework-dependent, ReadyToRun-compiled for linux-x64,
-    # so a command does not spend its first half-second JIT-compiling (zstd, EF Core, the SDKs).
-    log(f"building drorch: dotnet publish src/DrOrchestrator.Cli -c Release -r linux-x64 -p:PublishReadyToRun=true -o {out_dir}")
-    proc = subprocess.run(["dotnet", "publish", os.path.join(repo_root, "src", "DrOrchestrator.Cli"),
-                           "-c", "Release", "-r", "linux-x64", "--self-contained", "false",
-                           "-p:PublishReadyToRun=true", "-o", out_dir, "--nologo"],
+    """Publishes drorch into out_dir exactly as `./build.sh install` ships it; returns the executable."""
+    # The shipped build (self-contained, composite ReadyToRun for linux-x64: docs/decisions.md
+    # §49, §77) comes from build.sh itself, so the benchmark cannot drift from what users install.
+    log(f"building drorch: ./build.sh publish {out_dir} install (self-contained, composite ReadyToRun; ~3 min)")
+    proc = subprocess.run(["bash", os.path.join(repo_root, "build.sh"), "publish", out_dir, "install"],
                           cwd=repo_root, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])

@@ -179,7 +179,7 @@ public sealed class Restorer
 
         if (!overwrite && Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any())
         {
-            throw new RestoreRefusedException($"restore destination {destination} is not empty (choose an empty directory or allow overwrite)");
+            throw new RestoreRefusedException($"restore destination {destination} is not empty (choose an empty directory, or pass --overwrite to restore over it)");
         }
     }
 

@@ -270,7 +270,7 @@ public sealed class BackupRestoreTests
         File.CreateSymbolicLink(dir.Sub("out/src/sub"), dir.Sub("elsewhere"));
 
         var e = await Assert.ThrowsAsync<RestoreRefusedException>(() => TestSupport.RestoreAsync(repo, result.Snapshot, dir.Sub("out")));
-        Assert.Equal($"restore destination {dir.Sub("out")} is not empty (choose an empty directory or allow overwrite)", e.Message);
+        Assert.Equal($"restore destination {dir.Sub("out")} is not empty (choose an empty directory, or pass --overwrite to restore over it)", e.Message);
 
         await new Restorer().RestoreAsync(repo, new RestoreRequest(result.Snapshot, dir.Sub("out"), [], Overwrite: true), null, CancellationToken.None);
         Assert.Equal(TestSupport.Describe(source), TestSupport.Describe(dir.Sub("out/src")));
