@@ -38,6 +38,9 @@ internal static partial class Log
     [LoggerMessage(6015, LogLevel.Warning, "The {Kind} fire of policy {Policy} due {ScheduledAt:o} was claimed but never queued (its node stopped, or its queue failed); {Outcome}")]
     public static partial void StrandedFire(ILogger logger, string kind, string policy, DateTimeOffset scheduledAt, string outcome);
 
+    [LoggerMessage(6017, LogLevel.Information, "The {Kind} fire {FireId} of policy {Policy} belongs to another job; job {JobId} does not run it ({Reason})")]
+    public static partial void FireOwnedByAnotherJob(ILogger logger, string kind, long fireId, string policy, string jobId, string reason);
+
     [LoggerMessage(6016, LogLevel.Information, "Forgot {Count} finished scheduled fires due before {Before:o} (Server:FireHistoryDays {Days})")]
     public static partial void FiresForgotten(ILogger logger, int count, DateTimeOffset before, int days);
 

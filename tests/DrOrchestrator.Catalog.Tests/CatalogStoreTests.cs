@@ -322,6 +322,44 @@ public abstract class CatalogStoreTests : CatalogDatabaseTests
         Assert.Equal(0, await Store.ForgetFiresBeforeAsync(day.AddDays(10), Ct));
     }
 
+    [Fact]
+    public async Task A_fire_belongs_to_the_first_job_that_takes_it_and_to_that_job_again_never_to_another()
+    {
+        await SeedAsync();
+        var due = new DateTimeOffset(2027, 3, 1, 3, 0, 0, TimeSpan.Zero);
+        var fire = (await Store.TryClaimFireAsync("home", RunKind.Backup, due, FireStatus.Enqueued, null, Ct))!.Value;
+        var other = (await Store.TryClaimFireAsync("home", RunKind.Backup, due.AddDays(1), FireStatus.Enqueued, null, Ct))!.Value;
+        async Task<string?> JobOfAsync(long id) => (await Store.GetFireAsync(id, Ct))!.JobId;
+
+        Assert.True(await Store.TryOwnFireAsync(fire, "job-1", Ct)); // no job yet: the first one wins
+        Assert.Equal("job-1", await JobOfAsync(fire));
+        Assert.False(await Store.TryOwnFireAsync(fire, "job-2", Ct)); // another job's: loses, writes nothing
+        Assert.Equal("job-1", await JobOfAsync(fire));
+        Assert.True(await Store.TryOwnFireAsync(fire, "job-1", Ct)); // its own again (a retry, a record after the job started)
+        Assert.Equal("job-1", await JobOfAsync(fire));
+        Assert.False(await Store.TryOwnFireAsync(fire + other + 1000, "job-1", Ct)); // no such fire
+
+        // Many at once (a burst's job ids): each pair decided on its own, in order.
+        var third = (await Store.TryClaimFireAsync("home", RunKind.Backup, due.AddDays(2), FireStatus.Enqueued, null, Ct))!.Value;
+        Assert.Equal([false, true, true], await Store.TryOwnFiresAsync([(fire, "job-9"), (other, "job-2"), (third, "job-3")], Ct));
+        Assert.Equal(("job-1", "job-2", "job-3"), (await JobOfAsync(fire), await JobOfAsync(other), await JobOfAsync(third)));
+        Assert.Empty(await Store.TryOwnFiresAsync([], Ct));
+
+        // Two jobs racing for one job-less fire: exactly one owns it.
+        var raced = (await Store.TryClaimFireAsync("home", RunKind.Backup, due.AddDays(3), FireStatus.Enqueued, null, Ct))!.Value;
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 4).Select(n => Task.Run(() => Store.TryOwnFireAsync(raced, $"racer-{n}", Ct))));
+        Assert.Single(outcomes, won => won);
+        Assert.Equal($"racer-{Array.IndexOf(outcomes, true)}", await JobOfAsync(raced));
+
+        // Re-opened after a restart (its job gone with the in-memory queue): no owner, enqueued, a new job takes it.
+        await Store.UpdateFireAsync(fire, FireStatus.Interrupted, null, "interrupted", Ct);
+        await Store.ReopenFireAsync(fire, Ct);
+        var reopened = (await Store.GetFireAsync(fire, Ct))!;
+        Assert.Equal((FireStatus.Enqueued, (string?)null), (reopened.Status, reopened.JobId));
+        Assert.True(await Store.TryOwnFireAsync(fire, "job-after-restart", Ct));
+        await Assert.ThrowsAsync<CatalogException>(() => Store.ReopenFireAsync(fire + third + 1000, Ct));
+    }
+
     /// <summary>A snapshot's presence rows (target, status, times) as text, by target.</summary>
     private async Task<List<string>> RawPresenceAsync(long snapshotRowId)
     {

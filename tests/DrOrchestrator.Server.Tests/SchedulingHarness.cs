@@ -25,6 +25,9 @@ internal sealed class RecordingWorkQueue : IWorkQueue
 
     public ConcurrentQueue<(string Policy, long? FireId)> Backups { get; } = new();
 
+    /// <summary>Called with each backup job id and its fire once the job exists, before the enqueue returns (a job that starts at once).</summary>
+    public Action<string, long?>? Enqueued { get; set; }
+
     public string EnqueueBackup(string policy, long? fireId, string requestedBy)
     {
         if (policy == FailFor)
@@ -35,6 +38,7 @@ internal sealed class RecordingWorkQueue : IWorkQueue
         Backups.Enqueue((policy, fireId));
         var job = "job-" + Interlocked.Increment(ref _backupJobs); // unique also when a batch enqueues concurrently
         FireOfJob[job] = fireId;
+        Enqueued?.Invoke(job, fireId);
         return job;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DrOrchestrator.Catalog;
 using DrOrchestrator.Core.Policies;
 using DrOrchestrator.Server.Scheduling;
@@ -249,6 +250,47 @@ public sealed class SchedulingTests
         Assert.All(fires, f => Assert.Equal((FireStatus.Enqueued, (long?)f.Id), (f.Status, harness.Queue.FireOfJob[f.JobId!])));
         Assert.Equal(jobless.Order(), harness.Queue.Backups.Skip(queuedBefore).Select(b => b.FireId!.Value).Order());
         Assert.Equal(3, harness.Queue.Backups.Count); // each fire's work queued once in all
+    }
+
+    [Fact]
+    public async Task A_job_that_starts_before_its_id_is_recorded_keeps_its_fire()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 300);
+        await harness.ApplyDailyAtThreeAsync(new[] { "p1", "p2" });
+        // Each job makes its fire its own before the handler's batch records the job ids (decisions §78).
+        var started = new ConcurrentDictionary<string, bool>();
+        harness.Queue.Enqueued = (job, fire) => started[job] = harness.Catalog.TryOwnFireAsync(fire!.Value, job, Ct).GetAwaiter().GetResult();
+
+        var outcomes = await harness.Handler().HandleAsync([.. new[] { "p1", "p2" }.Select(n => new DueFire(n, RunKind.Backup, due))], Ct);
+
+        Assert.All(outcomes, o => Assert.Equal(FireOutcome.Enqueued, o));
+        Assert.Equal(2, started.Count);
+        Assert.All(started, s => Assert.True(s.Value, s.Key));
+        var fires = await harness.Catalog.ListFiresAsync(null, null, Ct);
+        Assert.All(fires, f => Assert.Equal((FireStatus.Enqueued, (long?)f.Id), (f.Status, harness.Queue.FireOfJob[f.JobId!])));
+        Assert.All(fires, f => Assert.True(harness.Catalog.TryOwnFireAsync(f.Id, f.JobId!, Ct).GetAwaiter().GetResult())); // still its job's
+    }
+
+    [Fact]
+    public async Task A_stranded_fire_whose_original_job_starts_meanwhile_stays_with_that_job_and_the_new_job_loses()
+    {
+        var due = new DateTimeOffset(2027, 5, 1, 3, 0, 0, TimeSpan.Zero);
+        await using var harness = await SchedulingHarness.CreateAsync(due.AddSeconds(1), graceSeconds: 300);
+        await harness.ApplyAsync(TestPolicies.Yaml("web", "/srv", "0 0 3 * * ?"));
+        // A node killed after Hangfire committed the job but before the catalog recorded its id (§74).
+        var fire = (await harness.Catalog.TryClaimFireAsync("web", RunKind.Backup, due, FireStatus.Enqueued, null, Ct))!.Value;
+        // That original job starts while the watchdog queues the fire again: it takes the fire first.
+        harness.Queue.Enqueued = (_, _) => Assert.True(harness.Catalog.TryOwnFireAsync(fire, "original-job", Ct).GetAwaiter().GetResult());
+
+        harness.Clock.Now = due.AddSeconds(2) + StrandedFires.StrandedAfter;
+        Assert.Equal(1, await harness.Stranded().ResolveAsync(Ct));
+
+        var stored = Assert.Single(await harness.Catalog.ListFiresAsync("web", null, Ct));
+        Assert.Equal((FireStatus.Enqueued, "original-job"), (stored.Status, stored.JobId)); // the watchdog's record did not overwrite it
+        var requeued = Assert.Single(harness.Queue.FireOfJob).Key;
+        Assert.False(await harness.Catalog.TryOwnFireAsync(fire, requeued, Ct)); // so the re-queued job will not run it
+        Assert.True(await harness.Catalog.TryOwnFireAsync(fire, "original-job", Ct));
     }
 
     [Fact]

@@ -126,6 +126,91 @@ public sealed partial class CatalogStore
         }
     }
 
+    /// <summary>
+    /// Makes each job the owner of its fire, as a compare-and-set (decisions §78): the job id is
+    /// written where the fire has none yet or has that very job id, never over another job's.
+    /// A job of a scheduled fire calls it when it starts, and whoever queued the job calls it to
+    /// record the job id, so of two jobs queued for one fire (the watchdog re-queued a fire whose
+    /// node died after the enqueue but before it recorded the job id, §74) exactly one owns it,
+    /// whichever order the statements run in. One <c>UPDATE … FROM (VALUES …) RETURNING</c> per
+    /// <see cref="ClaimChunk"/> pairs. Returns, per pair in order, whether that job owns the fire
+    /// now (false also when the fire is not in the catalog). A fire appears at most once per call.
+    /// </summary>
+    public async Task<IReadOnlyList<bool>> TryOwnFiresAsync(IReadOnlyList<(long FireId, string JobId)> owners, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owners);
+        var owned = new bool[owners.Count];
+        if (owners.Count == 0)
+        {
+            return owned;
+        }
+
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var connection = db.Database.GetDbConnection();
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            for (int start = 0; start < owners.Count; start += ClaimChunk)
+            {
+                var index = new Dictionary<long, int>();
+                await using var command = connection.CreateCommand();
+                var sql = new System.Text.StringBuilder("WITH \"Owners\" (\"Fire\", \"Job\") AS (VALUES ");
+                for (int i = start; i < Math.Min(owners.Count, start + ClaimChunk); i++)
+                {
+                    var (fireId, jobId) = owners[i];
+                    ArgumentException.ThrowIfNullOrEmpty(jobId);
+                    if (!index.TryAdd(fireId, i))
+                    {
+                        throw new ArgumentException($"scheduled fire {fireId} is listed twice", nameof(owners));
+                    }
+
+                    int n = index.Count - 1;
+                    sql.Append(n == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture, $"(@f{n}, @j{n})");
+                    AddParameter(command, $"@f{n}", fireId);
+                    AddParameter(command, $"@j{n}", jobId);
+                }
+
+                sql.Append(") UPDATE \"ScheduledFires\" SET \"JobId\" = \"Owners\".\"Job\" FROM \"Owners\"")
+                    .Append(" WHERE \"ScheduledFires\".\"Id\" = \"Owners\".\"Fire\"")
+                    .Append(" AND (\"ScheduledFires\".\"JobId\" IS NULL OR \"ScheduledFires\".\"JobId\" = \"Owners\".\"Job\")")
+                    .Append(" RETURNING \"ScheduledFires\".\"Id\"");
+                command.CommandText = sql.ToString();
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        owned[index[reader.GetInt64(0)]] = true;
+                    }
+                }
+            }
+        }
+
+        return owned;
+    }
+
+    /// <summary>The compare-and-set of <see cref="TryOwnFiresAsync"/> for one job: true when <paramref name="jobId"/> owns the fire.</summary>
+    public async Task<bool> TryOwnFireAsync(long fireId, string jobId, CancellationToken cancellationToken) =>
+        (await TryOwnFiresAsync([(fireId, jobId)], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>
+    /// Opens a fire again for a new job: enqueued, and no job owns it (its job was lost with the
+    /// in-memory queue of a process that stopped), so the new job can make it its own.
+    /// </summary>
+    public async Task ReopenFireAsync(long fireId, CancellationToken cancellationToken)
+    {
+        var db = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            int rows = await db.ScheduledFires.Where(f => f.Id == fireId)
+                .ExecuteUpdateAsync(s => s.SetProperty(f => f.Status, FireStatus.Enqueued).SetProperty(f => f.JobId, (string?)null), cancellationToken).ConfigureAwait(false);
+            if (rows == 0)
+            {
+                throw new CatalogException($"scheduled fire {fireId} is not in the catalog");
+            }
+        }
+    }
+
     /// <summary>Fires (of one policy, or all; optionally only in one status), oldest first.</summary>
     public async Task<IReadOnlyList<ScheduledFireRecord>> ListFiresAsync(string? policyName, FireStatus? status, CancellationToken cancellationToken)
     {

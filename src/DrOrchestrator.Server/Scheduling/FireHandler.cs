@@ -93,9 +93,22 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, KnownFir
         var (jobIds, failure) = await EnqueueAllAsync(won).ConfigureAwait(false);
         var enqueuedAt = clock.Elapsed;
         // Also when an enqueue failed: the jobs that exist are recorded, so no fire's job is unknown to the catalog.
-        var recorded = Enumerable.Range(0, won.Count).Where(i => jobIds[i] is not null || failure is null)
-            .Select(i => JobRecorded(won[i].Fire.Kind, won[i].FireId, jobIds[i])).ToList();
-        await catalog.UpdateFiresAsync(recorded, cancellationToken).ConfigureAwait(false);
+        var queued = Enumerable.Range(0, won.Count).Where(i => jobIds[i] is not null).ToList();
+        var owned = await catalog.TryOwnFiresAsync([.. queued.Select(i => (won[i].FireId, jobIds[i]!))], cancellationToken).ConfigureAwait(false);
+        if (failure is null)
+        {
+            await catalog.UpdateFiresAsync([.. Enumerable.Range(0, won.Count).Where(i => jobIds[i] is null).Select(i => NoJobOfKind(won[i].Fire.Kind, won[i].FireId))], cancellationToken).ConfigureAwait(false);
+        }
+
+        for (int n = 0; n < queued.Count; n++)
+        {
+            if (!owned[n])
+            {
+                int i = queued[n];
+                Log.FireOwnedByAnotherJob(logger, won[i].Fire.Kind.ToString().ToLowerInvariant(), won[i].FireId, won[i].Fire.Policy, jobIds[i]!, "the watchdog queued it again");
+            }
+        }
+
         failure?.Throw();
         LastBatch = new FireBatchTimings(claimed, enqueuedAt - claimed, clock.Elapsed - enqueuedAt);
         for (int i = 0; i < won.Count; i++)
@@ -170,16 +183,26 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, KnownFir
         return (jobIds, failure);
     }
 
-    /// <summary>Enqueues the work of a claimed (or interrupted) fire and records its job id.</summary>
+    /// <summary>
+    /// Enqueues the work of a claimed fire that has no job (a stranded claim, a follow-up prune, a
+    /// fire re-opened after a restart) and records its job id — as a compare-and-set, so when
+    /// another job made the fire its own meanwhile (the original job of a stranded claim started
+    /// after all), that one keeps it and the new job will not run it (decisions §78).
+    /// </summary>
     public async Task<string?> EnqueueAsync(string policy, RunKind kind, DateTimeOffset scheduledAt, long fireId, CancellationToken cancellationToken)
     {
-        // Enqueued before the job exists (an interrupted fire is re-queued), so the job's own "done" is the last word.
-        await catalog.UpdateFiresAsync([new FireUpdate(fireId, FireStatus.Enqueued, null, null)], cancellationToken).ConfigureAwait(false);
         var jobId = Enqueue(policy, kind, fireId);
-        await catalog.UpdateFiresAsync([JobRecorded(kind, fireId, jobId)], cancellationToken).ConfigureAwait(false);
-        if (jobId is not null)
+        if (jobId is null)
+        {
+            await catalog.UpdateFiresAsync([NoJobOfKind(kind, fireId)], cancellationToken).ConfigureAwait(false);
+        }
+        else if (await catalog.TryOwnFireAsync(fireId, jobId, cancellationToken).ConfigureAwait(false))
         {
             Log.FireEnqueued(logger, policy, kind.ToString(), scheduledAt, jobId);
+        }
+        else
+        {
+            Log.FireOwnedByAnotherJob(logger, kind.ToString().ToLowerInvariant(), fireId, policy, jobId, "another job made it its own first");
         }
 
         return jobId;
@@ -194,13 +217,12 @@ public sealed class FireHandler(CatalogStore catalog, IWorkQueue queue, KnownFir
     };
 
     /// <summary>
-    /// The fire's row once its work is queued: its job id only — the status is left alone, since
-    /// a quick job may already have finished the fire (a batch records job ids after enqueuing all
-    /// of them). Missed when this build has no job of that kind.
+    /// A fire whose kind has no job in this build is recorded missed. A queued fire's row gets its
+    /// job id only (<see cref="CatalogStore.TryOwnFiresAsync"/>): the status is left alone, since a
+    /// quick job may already have finished the fire (a batch records job ids after enqueuing all of them).
     /// </summary>
-    private static FireUpdate JobRecorded(RunKind kind, long fireId, string? jobId) => jobId is null
-        ? new FireUpdate(fireId, FireStatus.Missed, null, $"no {kind.ToString().ToLowerInvariant()} job in this build")
-        : new FireUpdate(fireId, null, jobId, null);
+    private static FireUpdate NoJobOfKind(RunKind kind, long fireId) =>
+        new(fireId, FireStatus.Missed, null, $"no {kind.ToString().ToLowerInvariant()} job in this build");
 }
 
 /// <summary>A batch's claim statement, its enqueues, and the transaction recording the job ids.</summary>

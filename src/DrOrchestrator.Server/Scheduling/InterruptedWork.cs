@@ -31,6 +31,9 @@ public sealed class InterruptedWork(CatalogStore catalog, FireHandler handler, I
                 continue;
             }
 
+            // Its job went with the stopped process's in-memory queue: enqueued again, owned by no job
+            // before the new one exists, so the new job (whose "done" is the last word) can make it its own.
+            await catalog.ReopenFireAsync(newest.Id, cancellationToken).ConfigureAwait(false);
             if (await handler.EnqueueAsync(newest.PolicyName, newest.Kind, newest.ScheduledAt, newest.Id, cancellationToken).ConfigureAwait(false) is { } jobId)
             {
                 Log.Requeued(logger, newest.Kind.ToString(), newest.PolicyName, newest.ScheduledAt, jobId);

@@ -9,7 +9,9 @@ namespace DrOrchestrator.Server.Scheduling;
 /// leaves the claim without a job. The claim still stops every other node and the catch-up from
 /// firing that instant again, so without this the fire would never run and would stay "enqueued"
 /// for good. A claim still job-less <see cref="StrandedAfter"/> later is judged like any late fire:
-/// queued now when within the misfire grace, else recorded missed — either way it shows.
+/// queued now when within the misfire grace, else recorded missed — either way it shows. When the
+/// claim's original job existed after all (its node died before recording its id), the first of
+/// the two jobs to start owns the fire and the other runs nothing (decisions §78).
 /// </summary>
 public sealed class StrandedFires(CatalogStore catalog, FireHandler handler, TimeProvider time, ILogger<StrandedFires> logger)
 {

@@ -19,6 +19,11 @@ public sealed partial class PolicyJobs
     public async Task DrillAsync(string policy, long? fireId, string requestedBy, PerformContext? context, CancellationToken cancellationToken)
     {
         var job = tracker.Track(JobId(context), "drill", policy, requestedBy);
+        if (!await OwnsFireAsync(job, fireId, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var policyLock = await locks.TryAcquireAsync($"drill:{policy}", cancellationToken).ConfigureAwait(false);
         if (policyLock is null)
         {

@@ -22,6 +22,11 @@ public sealed partial class PolicyJobs
     public async Task PruneAsync(string policy, long? fireId, string requestedBy, PerformContext? context, CancellationToken cancellationToken)
     {
         var job = tracker.Track(JobId(context), "prune", policy, requestedBy);
+        if (!await OwnsFireAsync(job, fireId, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         await RunAsync(job, fireId, cancellationToken, async (scope, ct) =>
         {
             var stored = await catalog.GetPolicyAsync(policy, ct).ConfigureAwait(false) ?? throw new PolicyNotFoundException(policy);

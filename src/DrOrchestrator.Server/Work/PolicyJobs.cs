@@ -34,6 +34,11 @@ public sealed partial class PolicyJobs(
     public async Task BackupAsync(string policy, long? fireId, string requestedBy, PerformContext? context, CancellationToken cancellationToken)
     {
         var job = tracker.Track(JobId(context), "backup", policy, requestedBy);
+        if (!await OwnsFireAsync(job, fireId, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var policyLock = await locks.TryAcquireAsync($"backup:{policy}", cancellationToken).ConfigureAwait(false);
         if (policyLock is null)
         {
@@ -223,6 +228,27 @@ public sealed partial class PolicyJobs(
 
             _claims.Clear();
         }
+    }
+
+    /// <summary>
+    /// A job of a scheduled fire makes the fire its own before it starts, as a compare-and-set on
+    /// the fire's job id (decisions §78): true for a job with no fire, for the fire's first job and
+    /// for that job again (a retry, a re-queue after a shutdown). False when the fire belongs to
+    /// another job — the watchdog queued a stranded fire again (§74) and one of the two got there
+    /// first: this one is finished as skipped without touching the fire, and runs nothing.
+    /// </summary>
+    private async Task<bool> OwnsFireAsync(LiveJob job, long? fireId, CancellationToken cancellationToken)
+    {
+        if (fireId is not { } id || await catalog.TryOwnFireAsync(id, job.JobId, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
+        var owner = (await catalog.GetFireAsync(id, cancellationToken).ConfigureAwait(false))?.JobId;
+        var reason = owner is null ? "the fire is not in the catalog" : $"job {owner} runs it";
+        Log.FireOwnedByAnotherJob(logger, job.Kind, id, job.Policy, job.JobId, reason);
+        tracker.Finish(job, "skipped", $"scheduled fire {id}: {reason}");
+        return false;
     }
 
     private async Task FinishFireAsync(long? fireId, FireStatus status, string detail)
