@@ -86,8 +86,11 @@ public sealed class PostgresAdvisoryWorkLocksTests(PostgresServerFixture server)
     {
         var locks = await CreateAsync();
         var node = new PostgresAdvisoryWorkLocks(_connectionString!); // the node that will die
-        _ = await node.TryAcquireAsync("backup:web", CancellationToken.None);
-        _ = await node.AcquireSlotAsync("target:nas", 1, CancellationToken.None);
+        // Kept referenced until the sessions are terminated: an unreachable hold would let the GC
+        // finalize its socket, which ends the session (and frees the lock) before the kill.
+        var held = await node.TryAcquireAsync("backup:web", CancellationToken.None);
+        var heldSlot = await node.AcquireSlotAsync("target:nas", 1, CancellationToken.None);
+        Assert.NotNull(held);
         Assert.Null(await locks.TryAcquireAsync("backup:web", CancellationToken.None));
 
         // What a kill -9 of the node does to its sessions: PostgreSQL ends them; nothing is disposed.
@@ -98,6 +101,9 @@ public sealed class PostgresAdvisoryWorkLocksTests(PostgresServerFixture server)
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))", admin);
             Assert.Equal(2L, await terminate.ExecuteScalarAsync());
         }
+
+        GC.KeepAlive(held);
+        GC.KeepAlive(heldSlot);
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
         IAsyncDisposable? policy;
