@@ -63,7 +63,8 @@ public sealed class BackupRepository : IAsyncDisposable
             options.PackSize);
 
         // Key first, config last: ExistsAsync looks at config, so a crash in between leaves a store
-        // that init can simply run on again.
+        // that init can simply run on again. Its stray key file stays: an open tries every key file
+        // that opens with the passphrase until one's master opens the config (OpenConfigAsync).
         var keyFile = KeyFile.Create(key, master, options.KdfIterations).Serialize();
         await PutBytesAsync(store, ObjectKeys.Key(BlobId.Hash(keyFile).ToString()), keyFile, ct).ConfigureAwait(false);
         var sealedConfig = ObjectCodec.Seal(master, ObjectCodec.Config, RepositoryJson.Serialize(config), compress: false);
@@ -100,7 +101,7 @@ public sealed class BackupRepository : IAsyncDisposable
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var configBytes = ReadConfigBytesAsync(store, abandon.Token);
         var unlock = Task.Run(() => UnlockAsync(store, key, abandon.Token), abandon.Token);
-        var opened = OpenConfigAsync(store, configBytes, unlock, abandon.Token);
+        var opened = OpenConfigAsync(store, key, configBytes, unlock, abandon.Token);
         var indexes = LoadIndexAsync(store, unlock, opened, indexCache, abandon.Token);
         try
         {
@@ -139,11 +140,33 @@ public sealed class BackupRepository : IAsyncDisposable
     internal IndexLoadReport IndexLoad { get; private init; } = new(0, 0, false, false, null);
 
     /// <summary>The config and master key, or the reason there are none (no repository, wrong key).</summary>
-    private static async Task<(RepositoryConfig Config, MasterKey Master)> OpenConfigAsync(IObjectStore store, Task<byte[]?> configBytes, Task<MasterKey?> unlock, CancellationToken ct)
+    private static async Task<(RepositoryConfig Config, MasterKey Master)> OpenConfigAsync(IObjectStore store, RepositoryKey key, Task<byte[]?> configBytes, Task<MasterKey?> unlock, CancellationToken ct)
     {
         var bytes = await configBytes.ConfigureAwait(false) ?? throw new RepositoryNotFoundException(store.Description);
         var master = await unlock.ConfigureAwait(false) ?? throw new WrongRepositoryKeyException(store.Description);
-        return (await DecodeConfigAsync(store, master, bytes, ct).ConfigureAwait(false), master);
+        try
+        {
+            return (await DecodeConfigAsync(store, master, bytes, ct).ConfigureAwait(false), master);
+        }
+        catch (RepositoryCorruptException)
+        {
+            // Another key file may open with the same passphrase: an init that stopped between its key
+            // file and its config (or two inits of one fresh target at once) leaves the key of a master
+            // the config was not sealed with. The master that opens the config is the repository's.
+            await foreach (var other in UnlockAllAsync(store, key, ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    return (ReadConfig(store, other, bytes), other);
+                }
+                catch (RepositoryCorruptException)
+                {
+                    // Not this one either.
+                }
+            }
+
+            throw;
+        }
     }
 
     /// <summary>True when the store holds a repository config object.</summary>
@@ -395,6 +418,17 @@ public sealed class BackupRepository : IAsyncDisposable
 
     private static async Task<MasterKey?> UnlockAsync(IObjectStore store, RepositoryKey key, CancellationToken ct)
     {
+        await foreach (var master in UnlockAllAsync(store, key, ct).ConfigureAwait(false))
+        {
+            return master;
+        }
+
+        return null;
+    }
+
+    /// <summary>The master key of every key file that opens with <paramref name="key"/>, in listing order.</summary>
+    private static async IAsyncEnumerable<MasterKey> UnlockAllAsync(IObjectStore store, RepositoryKey key, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
         foreach (var info in await store.ListAllAsync(ObjectKeys.KeysPrefix, ct).ConfigureAwait(false))
         {
             KeyFile? keyFile;
@@ -410,11 +444,9 @@ public sealed class BackupRepository : IAsyncDisposable
 
             if (keyFile?.TryOpen(key) is { } master)
             {
-                return master;
+                yield return master;
             }
         }
-
-        return null;
     }
 
     /// <summary>

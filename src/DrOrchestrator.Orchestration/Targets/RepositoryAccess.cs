@@ -101,9 +101,25 @@ public sealed class RepositoryAccess
         }
         catch (RepositoryNotFoundException)
         {
-            return await BackupRepository.InitAsync(store, key, InitOptions(), cancellationToken).ConfigureAwait(false);
+            // One init per target in this process: a service's first backup and its system record
+            // (or two policies) reaching a fresh target at once would otherwise both create a master
+            // key, and the one whose config lost would write data nobody can read.
+            var gate = InitGates.GetOrAdd(store.Description, _ => new SemaphoreSlim(1, 1));
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await BackupRepository.ExistsAsync(store, cancellationToken).ConfigureAwait(false)
+                    ? await BackupRepository.OpenAsync(store, key, IndexCache(), cancellationToken).ConfigureAwait(false)
+                    : await BackupRepository.InitAsync(store, key, InitOptions(), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
         }
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> InitGates = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Parameters for repositories created from now on (<c>Repository:</c> section: ChunkMinSize,

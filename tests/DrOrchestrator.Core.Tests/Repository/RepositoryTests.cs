@@ -48,6 +48,40 @@ public sealed class RepositoryTests
     }
 
     [Fact]
+    public async Task A_stray_key_file_of_an_init_that_stopped_before_its_config_does_not_lock_the_repository_out()
+    {
+        // An init that stopped between its key file and its config (or a second init of the same
+        // fresh target at once) leaves a key file that opens with the passphrase but whose master
+        // did not seal the config. It is listed first here, so the open meets it before the real one.
+        var (store, repo) = await TestSupport.NewRepoAsync();
+        using var source = new TempDir();
+        File.WriteAllText(source.Sub("a.txt"), "hello");
+        var snapshot = (await TestSupport.BackupAsync(repo, source.Path)).Snapshot;
+        var realKey = store.Keys.Single(k => k.StartsWith("keys/", StringComparison.Ordinal));
+        for (int attempt = 0; await FirstKeyFileAsync(store) == realKey; attempt++)
+        {
+            Assert.True(attempt < 200, "no stray key file was ever listed before the real one");
+            var stray = KeyFile.Create(TestSupport.Key, MasterKey.Generate(), 1000).Serialize();
+            store[$"keys/{BlobId.Hash(stray)}"] = stray;
+        }
+
+        var opened = await BackupRepository.OpenAsync(store, TestSupport.Key, CancellationToken.None);
+
+        Assert.Equal(repo.Config, opened.Config);
+        Assert.Equal([snapshot.Id], (await opened.ListSnapshotsAsync(CancellationToken.None)).Select(s => s.Id));
+    }
+
+    private static async Task<string> FirstKeyFileAsync(InMemoryObjectStore store)
+    {
+        await foreach (var info in store.ListAsync("keys/", CancellationToken.None))
+        {
+            return info.Key;
+        }
+
+        throw new InvalidOperationException("no key file");
+    }
+
+    [Fact]
     public async Task Open_downloads_the_indexes_while_it_derives_the_key()
     {
         var (store, repo) = await TestSupport.NewRepoAsync();
